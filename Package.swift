@@ -1,0 +1,117 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Every target compiles in Swift 6 language mode with these upcoming features, as hummingbird does.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+// Dependencies point one way (docs/architecture.md):
+//   C shims → infrastructure (Processes, Config, Observability, Postgres, Archive, ObjectStore, Cron, Datasets, Detectors)
+//   → domain (Registry, Scheduler, Backup) → Jobs → interfaces (AdminAPI, nomaly).
+// Nothing below imports anything above it; each C library is imported by exactly one Swift module.
+let package = Package(
+    name: "nomaly",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "nomaly", targets: ["nomaly"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+    ],
+    targets: [
+        // MARK: C libraries (Debian -dev packages)
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev", "zlib1g-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // MARK: Infrastructure
+        .target(
+            name: "Config",
+            dependencies: ["Postgres"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Observability",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log")
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Processes",
+            dependencies: [],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Postgres",
+            dependencies: [
+                "CPostgres",
+                "Processes",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Interfaces
+        .target(
+            name: "AdminAPI",
+            dependencies: [
+                "Postgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "nomaly",
+            dependencies: [
+                "Config",
+                "Observability",
+                "Postgres",
+                "AdminAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests (integration tests read DATABASE_URL / S3_ENDPOINT set by scripts/test)
+        .target(
+            name: "TestSupport",
+            dependencies: ["Postgres", "Processes"],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ObservabilityTests",
+            dependencies: ["Observability", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AdminAPITests",
+            dependencies: [
+                "AdminAPI", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "nomalyTests", dependencies: ["Postgres", "Processes", "TestSupport"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,190 @@
+public import Foundation
+public import Postgres
+
+/// Where Nomaly's database is.
+public enum DatabaseLocation: Sendable, Equatable {
+    /// A libpq connection string (URI or `key=value` conninfo) from `DATABASE_URL`.
+    case connectionString(String)
+    /// libpq's own `PG*` variables (`PGHOST`, `PGSERVICE`, …) describe the server.
+    case libpqEnvironment
+    /// No database configured: a private cluster under `$NOMALY_HOME/postgres`.
+    case embedded
+}
+
+public enum LogFormat: String, Sendable, CaseIterable {
+    case logfmt
+    case json
+}
+
+/// The daemon's and the CLI's settings, read from environment variables (see docs/configuration.md).
+///
+/// Reading never stops at the first mistake: ``init(environment:workingDirectory:)`` throws a
+/// ``ConfigurationError`` listing every invalid variable so that `nomaly check` can report them together.
+public struct NomalyConfiguration: Sendable {
+    /// `NOMALY_HOME`, absolute: the embedded cluster, artifacts and backups live below it.
+    public var home: String
+    public var database: DatabaseLocation
+    /// `POSTGRES_PASSWORD` / `POSTGRES_PASSWORD_FILE` (the deployment guide's names): passed to libpq beside
+    /// the connection string, so that a URL in a ConfigMap never carries the password.
+    public var databasePassword: String?
+    /// `NOMALY_PG_USER`: the system user that runs the embedded cluster when Nomaly runs as root.
+    public var embeddedClusterUser: String
+    /// `NOMALY_PG_BINDIR`: where initdb, pg_ctl, pg_dump live; found automatically when nil.
+    public var postgresBinDirectory: String?
+    public var databasePoolSize: Int
+    public var databaseAcquireTimeout: Duration
+    /// `NOMALY_DB_STARTUP_TIMEOUT`: how long `nomaly serve` waits for an unreachable database at start.
+    public var databaseStartupTimeout: Duration
+    /// `NOMALY_MIGRATIONS_DIR`, absolute.
+    public var migrationsDirectory: String
+    public var httpHost: String
+    public var httpPort: Int
+    public var logLevel: String
+    public var logFormat: LogFormat
+
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// Reads the configuration.
+    /// - Parameters:
+    ///   - environment: the variables to read.
+    ///   - workingDirectory: resolves relative paths; the process's current directory by default.
+    /// - Throws: ``ConfigurationError`` with one ``ConfigurationProblem`` per invalid variable.
+    public init(
+        environment: Environment = Environment(),
+        workingDirectory: String = FileManager.default.currentDirectoryPath
+    ) throws(ConfigurationError) {
+        var problems: [ConfigurationProblem] = []
+        func absolute(_ path: String) -> String {
+            path.hasPrefix("/") ? path : URL(fileURLWithPath: workingDirectory).appendingPathComponent(path).standardizedFileURL.path
+        }
+
+        home = absolute(environment["NOMALY_HOME"] ?? ".nomaly")
+        migrationsDirectory = absolute(environment["NOMALY_MIGRATIONS_DIR"] ?? Self.defaultMigrationsDirectory(workingDirectory: workingDirectory))
+
+        database = .embedded
+        do {
+            if let url = try environment.secret("DATABASE_URL") {
+                database = .connectionString(url)
+                if let problem = Self.connectionStringProblem(url) { problems.append(problem) }
+            } else if let conninfo = Self.guideConnectionString(environment, into: &problems) {
+                database = .connectionString(conninfo)
+            } else if Self.libpqVariables.contains(where: { environment[$0] != nil }) {
+                database = .libpqEnvironment
+            }
+        } catch { problems.append(error) }
+
+        databasePassword = nil
+        do { databasePassword = try environment.secret("POSTGRES_PASSWORD") } catch { problems.append(error) }
+
+        embeddedClusterUser = environment["NOMALY_PG_USER"] ?? "postgres"
+        postgresBinDirectory = environment["NOMALY_PG_BINDIR"].map(absolute)
+
+        databasePoolSize = Self.integer(environment, "NOMALY_DB_POOL_SIZE", default: 10, range: 1...500, into: &problems)
+        databaseAcquireTimeout = Self.duration(environment, "NOMALY_DB_ACQUIRE_TIMEOUT", default: .seconds(10), into: &problems)
+        databaseStartupTimeout = Self.duration(environment, "NOMALY_DB_STARTUP_TIMEOUT", default: .seconds(60), into: &problems)
+        httpHost = environment["NOMALY_HTTP_HOST"] ?? "127.0.0.1"
+        httpPort = Self.integer(environment, "NOMALY_HTTP_PORT", default: 8080, range: 0...65535, into: &problems)
+
+        logLevel = (environment["LOG_LEVEL"] ?? "info").lowercased()
+        if !Self.logLevels.contains(logLevel) {
+            problems.append(.init(variable: "LOG_LEVEL", message: "'\(logLevel)' is not one of \(Self.logLevels.joined(separator: ", "))"))
+            logLevel = "info"
+        }
+        let formatName = (environment["LOG_FORMAT"] ?? "logfmt").lowercased()
+        if let format = LogFormat(rawValue: formatName) {
+            logFormat = format
+        } else {
+            problems.append(.init(variable: "LOG_FORMAT", message: "'\(formatName)' is not one of logfmt, json"))
+            logFormat = .logfmt
+        }
+
+        if !problems.isEmpty { throw ConfigurationError(problems: problems) }
+    }
+
+    /// The deployment guide's `POSTGRES_HOST`, `POSTGRES_PORT`, `POSTGRES_DB` and `POSTGRES_USER`, as conninfo.
+    static func guideConnectionString(_ environment: Environment, into problems: inout [ConfigurationProblem]) -> String? {
+        guard let host = environment["POSTGRES_HOST"] else { return nil }
+        var parts = ["host=\(PostgresConfiguration.quoteConninfoValue(host))"]
+        if let port = environment["POSTGRES_PORT"] {
+            if let number = Int(port), (1...65535).contains(number) {
+                parts.append("port=\(number)")
+            } else {
+                problems.append(.init(variable: "POSTGRES_PORT", message: "'\(port)' is not a port number (1…65535)"))
+            }
+        }
+        if let database = environment["POSTGRES_DB"] { parts.append("dbname=\(PostgresConfiguration.quoteConninfoValue(database))") }
+        if let user = environment["POSTGRES_USER"] { parts.append("user=\(PostgresConfiguration.quoteConninfoValue(user))") }
+        return parts.joined(separator: " ")
+    }
+
+    /// The pool settings for a configured server; nil for the embedded cluster, whose socket is known only once it runs.
+    public var postgresConfiguration: PostgresConfiguration? {
+        switch database {
+        case .embedded: return nil
+        case .libpqEnvironment: return postgres(connectionString: nil)
+        case .connectionString(let text): return postgres(connectionString: text)
+        }
+    }
+
+    /// Pool settings for a given connection string (the embedded cluster's, once started).
+    public func postgres(connectionString: String?) -> PostgresConfiguration {
+        PostgresConfiguration(
+            connectionString: connectionString,
+            password: databasePassword,
+            maximumConnections: databasePoolSize,
+            acquireTimeout: databaseAcquireTimeout
+        )
+    }
+
+    /// The variables through which libpq itself can name a server.
+    public static let libpqVariables = ["PGHOST", "PGHOSTADDR", "PGSERVICE", "PGDATABASE", "PGPORT"]
+
+    /// `./migrations` when it exists (a checkout), else `share/nomaly/migrations` beside the binary's prefix (an install).
+    static func defaultMigrationsDirectory(workingDirectory: String) -> String {
+        let local = URL(fileURLWithPath: workingDirectory).appendingPathComponent("migrations").path
+        if FileManager.default.fileExists(atPath: local) { return local }
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        let installed = executable.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("share/nomaly/migrations").path
+        return FileManager.default.fileExists(atPath: installed) ? installed : local
+    }
+
+    /// A cheap syntactic check; libpq has the final word when it connects.
+    static func connectionStringProblem(_ text: String) -> ConfigurationProblem? {
+        if text.hasPrefix("postgresql://") || text.hasPrefix("postgres://") { return nil }
+        if text.contains("=") { return nil }
+        return ConfigurationProblem(
+            variable: "DATABASE_URL",
+            message: "is neither a postgresql:// URI nor key=value conninfo"
+        )
+    }
+
+    private static func integer(
+        _ environment: Environment,
+        _ name: String,
+        default defaultValue: Int,
+        range: ClosedRange<Int>,
+        into problems: inout [ConfigurationProblem]
+    ) -> Int {
+        guard let text = environment[name] else { return defaultValue }
+        guard let value = Int(text.trimmingWhitespace()), range.contains(value) else {
+            problems.append(.init(variable: name, message: "'\(text)' is not an integer in \(range.lowerBound)…\(range.upperBound)"))
+            return defaultValue
+        }
+        return value
+    }
+
+    private static func duration(
+        _ environment: Environment,
+        _ name: String,
+        default defaultValue: Duration,
+        into problems: inout [ConfigurationProblem]
+    ) -> Duration {
+        guard let text = environment[name] else { return defaultValue }
+        guard let value = parseDuration(text), value > .zero else {
+            problems.append(.init(variable: name, message: "'\(text)' is not a positive duration such as 10s, 500ms or 2m"))
+            return defaultValue
+        }
+        return value
+    }
+}

@@ -1,0 +1,83 @@
+import Crypto
+import Foundation
+
+/// One `migrations/NNNN_name.sql` file.
+///
+/// A file whose first line is `-- nomaly:no-transaction` runs outside a transaction, for statements
+/// such as `CREATE INDEX CONCURRENTLY` that refuse to run inside one.
+public struct Migration: Sendable, Equatable {
+    public let version: Int
+    public let name: String
+    public let filename: String
+    public let sql: String
+    /// sha256 of the file with line endings normalised, so a CRLF checkout does not look edited.
+    public let checksum: String
+    public let transactional: Bool
+
+    public init(version: Int, name: String, filename: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.filename = filename
+        self.sql = sql
+        let normalised = sql.replacingOccurrences(of: "\r\n", with: "\n")
+        checksum = SHA256.hash(data: Data(normalised.utf8)).map { String(format: "%02x", $0) }.joined()
+        transactional = !normalised.hasPrefix("-- nomaly:no-transaction")
+    }
+
+    /// Reads every `NNNN_name.sql` in `directory`, sorted by version.
+    /// - Throws: ``MigrationError`` for a missing directory, a misnamed `.sql` file or two files with one version.
+    public static func load(from directory: String) throws -> [Migration] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw MigrationError(
+                code: .invalidFile,
+                message: "cannot read the migrations directory \(directory); set NOMALY_MIGRATIONS_DIR to the folder holding NNNN_name.sql files"
+            )
+        }
+        var migrations: [Migration] = []
+        for filename in names where filename.hasSuffix(".sql") {
+            let stem = filename.dropLast(4)
+            let parts = stem.split(separator: "_", maxSplits: 1)
+            guard parts.count == 2, parts[0].count >= 4, parts[0].allSatisfy(\.isNumber), let version = Int(parts[0]), version > 0,
+                !parts[1].isEmpty
+            else {
+                throw MigrationError(
+                    code: .invalidFile,
+                    message: "\(directory)/\(filename): migration files are named NNNN_name.sql (four or more digits, from 0001)"
+                )
+            }
+            let path = directory + "/" + filename
+            guard let data = FileManager.default.contents(atPath: path), let sql = String(data: data, encoding: .utf8) else {
+                throw MigrationError(code: .invalidFile, message: "\(path): cannot read the file as UTF-8")
+            }
+            if let clash = migrations.first(where: { $0.version == version }) {
+                throw MigrationError(code: .invalidFile, message: "\(clash.filename) and \(filename) both have version \(version)")
+            }
+            migrations.append(Migration(version: version, name: String(parts[1]), filename: filename, sql: sql))
+        }
+        return migrations.sorted { $0.version < $1.version }
+    }
+}
+
+/// A migration that cannot be loaded, does not match what was applied, or failed.
+public struct MigrationError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        public var description: String { name }
+        /// A misnamed, unreadable or duplicated file.
+        public static let invalidFile = Code(name: "invalid_file")
+        /// An applied migration's file changed since.
+        public static let checksumMismatch = Code(name: "checksum_mismatch")
+        /// A pending file numbered below one already applied.
+        public static let outOfOrder = Code(name: "out_of_order")
+        /// The SQL failed; nothing of that file was applied (unless it is `no-transaction`).
+        public static let failed = Code(name: "failed")
+    }
+
+    public let code: Code
+    public let message: String
+
+    public var description: String { message }
+}

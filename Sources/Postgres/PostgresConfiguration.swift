@@ -1,0 +1,86 @@
+import Foundation
+
+/// How to reach a Postgres server and how big the pool is.
+///
+/// The connection string is handed to libpq untouched, so every libpq feature works: URIs and
+/// `key=value` conninfo, `sslmode`, several hosts with `target_session_attrs`, `PGPASSFILE`,
+/// service files, and the `PG*` environment for whatever the string leaves out.
+///
+/// ```swift
+/// let configuration = PostgresConfiguration(connectionString: "postgresql://nomaly@db/nomaly?sslmode=require")
+/// ```
+public struct PostgresConfiguration: Sendable {
+    /// A libpq URI or conninfo; nil means "only libpq's environment and defaults".
+    public var connectionString: String?
+    /// Given to libpq beside the connection string, which wins if it carries a password itself.
+    public var password: String?
+    public var applicationName: String
+    /// Upper bound of open connections.
+    public var maximumConnections: Int
+    /// How long `withConnection` waits for a free connection before failing with `.poolExhausted`.
+    public var acquireTimeout: Duration
+    /// Idle connections older than this are closed by the pool's maintenance loop.
+    public var idleTimeout: Duration
+
+    public init(
+        connectionString: String?,
+        password: String? = nil,
+        applicationName: String = "nomaly",
+        maximumConnections: Int = 10,
+        acquireTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(300)
+    ) {
+        self.connectionString = connectionString
+        self.password = password
+        self.applicationName = applicationName
+        self.maximumConnections = maximumConnections
+        self.acquireTimeout = acquireTimeout
+        self.idleTimeout = idleTimeout
+    }
+
+    /// Keyword/value pairs for `PQconnectdbParams` with `expand_dbname`. Our defaults come first so that
+    /// anything in the operator's connection string overrides them.
+    var libpqParameters: [(String, String)] {
+        var parameters: [(String, String)] = [
+            ("application_name", applicationName),
+            ("connect_timeout", "10"),
+        ]
+        if let password { parameters.append(("password", password)) }
+        if let connectionString { parameters.append(("dbname", connectionString)) }
+        return parameters
+    }
+
+    /// The connection string with any password replaced, safe for logs and `nomaly check`.
+    public var redactedConnectionString: String {
+        guard let connectionString else { return "(libpq environment)" }
+        return Self.redact(connectionString)
+    }
+
+    /// Quotes a conninfo value (`host='/path with spaces'`), as libpq's parser expects.
+    public static func quoteConninfoValue(_ value: String) -> String {
+        "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    }
+
+    public static func redact(_ text: String) -> String {
+        if let schemeEnd = text.range(of: "://") {
+            // postgresql://user:secret@host → postgresql://user:***@host
+            let rest = text[schemeEnd.upperBound...]
+            guard let at = rest.firstIndex(of: "@") else { return redactQuery(text) }
+            let credentials = rest[..<at]
+            guard let colon = credentials.firstIndex(of: ":") else { return redactQuery(text) }
+            return redactQuery(String(text[..<schemeEnd.upperBound] + credentials[..<colon] + ":***" + rest[at...]))
+        }
+        let pairs = text.split(separator: " ").map { pair -> String in
+            pair.lowercased().hasPrefix("password=") ? "password=***" : String(pair)
+        }
+        return pairs.joined(separator: " ")
+    }
+
+    private static func redactQuery(_ text: String) -> String {
+        guard let question = text.firstIndex(of: "?") else { return text }
+        let query = text[text.index(after: question)...].split(separator: "&").map { item -> String in
+            item.lowercased().hasPrefix("password=") ? "password=***" : String(item)
+        }
+        return String(text[...question]) + query.joined(separator: "&")
+    }
+}

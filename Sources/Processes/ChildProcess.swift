@@ -1,0 +1,201 @@
+import Foundation
+
+/// A program started with `posix_spawn`, with its standard output and error captured through pipes.
+///
+/// We do not use Foundation's `Process`: its exit monitoring relies on a run loop and a SIGCHLD source,
+/// and it hung here when driven from a blocking thread pool.
+///
+/// Invariant: one user at a time — `collect()` reads the pipes and reaps the child once; `signal(_:)` may
+/// be called from anywhere until then.
+///
+/// ```swift
+/// let result = try ChildProcess.run(["/usr/bin/pg_dump", "--version"])
+/// print(result.status, result.standardOutput)
+/// ```
+public final class ChildProcess: @unchecked Sendable {
+    public struct Result: Sendable {
+        /// The exit status; a child killed by a signal reports 128 + the signal, as shells do.
+        public let status: Int32
+        public let standardOutput: String
+        public let standardError: String
+        /// Both streams, in the order they arrived (line order is kept only when the child flushes per line).
+        public let combinedOutput: String
+    }
+
+    public let pid: Int32
+    private var outputDescriptor: Int32
+    private var errorDescriptor: Int32
+    private var reaped = false
+
+    private init(pid: Int32, outputDescriptor: Int32, errorDescriptor: Int32) {
+        self.pid = pid
+        self.outputDescriptor = outputDescriptor
+        self.errorDescriptor = errorDescriptor
+    }
+
+    deinit {
+        if outputDescriptor >= 0 { close(outputDescriptor) }
+        if errorDescriptor >= 0 { close(errorDescriptor) }
+    }
+
+    /// Starts `arguments[0]` (an absolute path, or a name looked up in PATH).
+    /// - Parameters:
+    ///   - environment: the child's whole environment; the parent's when nil.
+    ///   - workingDirectory: where the child starts; the parent's when nil.
+    ///   - newProcessGroup: put the child in its own process group, so `signalGroup` reaches its descendants too.
+    public static func spawn(
+        _ arguments: [String],
+        environment: [String: String]? = nil,
+        workingDirectory: String? = nil,
+        newProcessGroup: Bool = false
+    ) throws -> ChildProcess {
+        precondition(!arguments.isEmpty, "a command needs at least the program")
+        let output = try makePipe()
+        let error: [Int32]
+        do { error = try makePipe() } catch {
+            close(output[0])
+            close(output[1])
+            throw error
+        }
+        defer {
+            close(output[1])
+            close(error[1])
+        }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, error[1], 2)
+        if let workingDirectory {
+            guard let addChdir = Self.addChdir else {
+                throw ChildProcessError(program: arguments[0], message: "this C library cannot set a child's working directory")
+            }
+            addChdir(&actions, workingDirectory)
+        }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // A child must not inherit signals we block or ignore (the service lifecycle blocks SIGTERM/SIGINT).
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaultSignals = sigset_t()
+        sigfillset(&defaultSignals)
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+        if newProcessGroup {
+            flags |= Int32(POSIX_SPAWN_SETPGROUP)
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
+
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let environmentStrings = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { for pointer in environmentStrings ?? [] { free(pointer) } }
+
+        var pid: pid_t = 0
+        let status: Int32
+        if let environmentStrings {
+            status = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environmentStrings)
+        } else {
+            status = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
+        }
+        guard status == 0 else {
+            close(output[0])
+            close(error[0])
+            throw ChildProcessError(program: arguments[0], message: String(cString: strerror(status)))
+        }
+        return ChildProcess(pid: pid, outputDescriptor: output[0], errorDescriptor: error[0])
+    }
+
+    /// Runs a program to completion. Blocking.
+    public static func run(
+        _ arguments: [String],
+        environment: [String: String]? = nil,
+        workingDirectory: String? = nil
+    ) throws -> Result {
+        try spawn(arguments, environment: environment, workingDirectory: workingDirectory).collect()
+    }
+
+    /// Sends a signal to the child.
+    public func signal(_ signal: Int32) {
+        if !reaped { kill(pid, signal) }
+    }
+
+    /// Sends a signal to the child's process group (spawned with `newProcessGroup`).
+    public func signalGroup(_ signal: Int32) {
+        if !reaped { kill(-pid, signal) }
+    }
+
+    /// Reads both pipes to their end, then reaps the child. Blocking.
+    public func collect() -> Result {
+        var standardOutput: [UInt8] = []
+        var standardError: [UInt8] = []
+        var combined: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while outputDescriptor >= 0 || errorDescriptor >= 0 {
+            var descriptors = [
+                pollfd(fd: outputDescriptor, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: errorDescriptor, events: Int16(POLLIN), revents: 0),
+            ]
+            if poll(&descriptors, 2, -1) < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            for index in 0..<2 where descriptors[index].fd >= 0 && descriptors[index].revents != 0 {
+                let count = buffer.withUnsafeMutableBytes { read(descriptors[index].fd, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    if index == 0 { standardOutput += buffer[0..<count] } else { standardError += buffer[0..<count] }
+                    combined += buffer[0..<count]
+                } else if count == 0 || errno != EINTR {
+                    close(descriptors[index].fd)
+                    if index == 0 { outputDescriptor = -1 } else { errorDescriptor = -1 }
+                }
+            }
+        }
+        return Result(
+            status: waitForExit(),
+            standardOutput: String(decoding: standardOutput, as: UTF8.self),
+            standardError: String(decoding: standardError, as: UTF8.self),
+            combinedOutput: String(decoding: combined, as: UTF8.self)
+        )
+    }
+
+    private func waitForExit() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        reaped = true
+        // WIFEXITED and WEXITSTATUS are macros Swift cannot import.
+        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    }
+
+    /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29+) is hidden behind _GNU_SOURCE in the headers
+    /// Swift imports, so it is looked up at run time.
+    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    nonisolated(unsafe) private static let addChdir: AddChdir? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np") else { return nil }
+        return unsafeBitCast(symbol, to: AddChdir.self)
+    }()
+
+    private static func makePipe() throws -> [Int32] {
+        var descriptors: [Int32] = [-1, -1]
+        guard pipe(&descriptors) == 0 else {
+            throw ChildProcessError(program: "pipe", message: String(cString: strerror(errno)))
+        }
+        // Close-on-exec keeps our ends out of every child; dup2 in the file actions gives this child its own copy.
+        _ = fcntl(descriptors[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(descriptors[1], F_SETFD, FD_CLOEXEC)
+        return descriptors
+    }
+}
+
+/// A program could not be started.
+public struct ChildProcessError: Error, Sendable, CustomStringConvertible {
+    public let program: String
+    public let message: String
+    public var description: String { "cannot run \(program): \(message)" }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Config
+import Foundation
+import Logging
+import Observability
+import Postgres
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate the configuration and the migration files; exit non-zero listing every problem.",
+        discussion: """
+            Reads every setting from the environment (docs/configuration.md) and reports all invalid ones at once, \
+            each named by its variable. Checks that the migrations folder holds well-named NNNN_name.sql files. \
+            Works offline; add --connect to also reach the database and compare its migrations.
+            """
+    )
+
+    @Flag(help: "Print {ok, problems: [{variable, message}], settings} as JSON.")
+    var json = false
+
+    @Flag(help: "Also connect to the database (starting the embedded cluster if needed) and check its migrations.")
+    var connect = false
+
+    struct Report: Encodable {
+        var ok: Bool
+        var problems: [Problem]
+        var settings: [String: String]
+    }
+
+    struct Problem: Encodable {
+        let variable: String
+        let message: String
+    }
+
+    func run() async throws {
+        var report = Report(ok: true, problems: [], settings: [:])
+        var runtime: Runtime?
+        do {
+            let configuration = try NomalyConfiguration()
+            report.settings = Self.settings(configuration)
+            bootstrapLoggingQuietly(configuration)
+            runtime = Runtime(configuration: configuration, logger: .init(label: "nomaly"))
+        } catch {
+            report.problems += error.problems.map { Problem(variable: $0.variable, message: $0.message) }
+        }
+        if let runtime {
+            do {
+                let migrations = try runtime.loadMigrations()
+                report.settings["migrations"] = "\(migrations.count) files in \(runtime.configuration.migrationsDirectory)"
+                if connect {
+                    let statuses = try await runtime.withDatabase { pool in
+                        try await Migrator(pool: pool, migrations: migrations, logger: runtime.logger).status()
+                    }
+                    for status in statuses where status.state == .changed {
+                        report.problems.append(
+                            Problem(
+                                variable: "NOMALY_MIGRATIONS_DIR",
+                                message: "migration \(status.version)_\(status.name) was edited after it was applied"
+                            )
+                        )
+                    }
+                    let pending = statuses.filter { $0.state == .pending }.count
+                    report.settings["database_migrations"] = pending == 0 ? "up to date" : "\(pending) pending"
+                }
+            } catch let error as MigrationError {
+                report.problems.append(Problem(variable: "NOMALY_MIGRATIONS_DIR", message: error.message))
+            } catch {
+                report.problems.append(Problem(variable: "DATABASE_URL", message: "\(error)"))
+            }
+        }
+        report.ok = report.problems.isEmpty
+        if json {
+            try JSONOutput.print(report)
+        } else {
+            for key in report.settings.keys.sorted() { print("\(key): \(report.settings[key]!)") }
+            if report.ok {
+                print("configuration OK")
+            } else {
+                for problem in report.problems {
+                    FileHandle.standardError.write(Data("error: \(problem.variable): \(problem.message)\n".utf8))
+                }
+            }
+        }
+        if !report.ok { throw ExitCode.failure }
+    }
+
+    /// What will be used, with secrets redacted.
+    static func settings(_ configuration: NomalyConfiguration) -> [String: String] {
+        let database: String
+        switch configuration.database {
+        case .embedded: database = "embedded cluster in \(configuration.home)/postgres"
+        case .libpqEnvironment: database = "libpq environment (PG* variables)"
+        case .connectionString(let text): database = PostgresConfiguration.redact(text)
+        }
+        return [
+            "home": configuration.home,
+            "database": database,
+            "database_pool": "\(configuration.databasePoolSize) connections, acquire timeout \(configuration.databaseAcquireTimeout)",
+            "http": "\(configuration.httpHost):\(configuration.httpPort)",
+            "log": "\(configuration.logLevel) as \(configuration.logFormat.rawValue)",
+        ]
+    }
+
+    private func bootstrapLoggingQuietly(_ configuration: NomalyConfiguration) {
+        Observability.bootstrapLogging(format: configuration.logFormat == .json ? .json : .logfmt, level: .warning)
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Config
+import Foundation
+import Logging
+import Observability
+import Postgres
+
+/// What every command needs: the configuration, a logger, and (on demand) the database.
+struct Runtime {
+    let configuration: NomalyConfiguration
+    let logger: Logger
+
+    /// Reads the configuration and installs logging; a bad configuration ends the command with every problem listed.
+    static func load(logLevelOverride: Logger.Level? = nil) throws -> Runtime {
+        let configuration: NomalyConfiguration
+        do {
+            configuration = try NomalyConfiguration()
+        } catch {
+            throw CommandFailure(error.description + "\nrun `nomaly check` for the full report")
+        }
+        let level = logLevelOverride ?? Logger.Level(rawValue: configuration.logLevel) ?? .info
+        bootstrapLogging(format: configuration.logFormat == .json ? .json : .logfmt, level: level)
+        return Runtime(configuration: configuration, logger: Logger(label: "nomaly"))
+    }
+
+    /// The embedded cluster when no database is configured.
+    var embeddedCluster: EmbeddedCluster? {
+        guard configuration.database == .embedded else { return nil }
+        var options = EmbeddedCluster.Options(home: configuration.home, systemUser: configuration.embeddedClusterUser)
+        options.binDirectory = configuration.postgresBinDirectory
+        return EmbeddedCluster(options: options, logger: logger)
+    }
+
+    /// Starts the embedded cluster if needed and opens a pool, without closing either: for `serve`, which hands
+    /// the pool to its service group. Call ``DatabaseHandle/close()`` when done.
+    func openDatabase() async throws -> DatabaseHandle {
+        let cluster = embeddedCluster
+        let postgres: PostgresConfiguration
+        if let cluster {
+            postgres = configuration.postgres(connectionString: try await cluster.start())
+        } else {
+            postgres = configuration.postgresConfiguration!
+        }
+        logger.debug("database", metadata: ["target": "\(postgres.redactedConnectionString)"])
+        return DatabaseHandle(pool: PostgresPool(configuration: postgres, logger: logger), cluster: cluster)
+    }
+
+    /// Runs `body` with a pool, then closes it and stops the embedded cluster if this was its last user.
+    func withDatabase<Result>(_ body: (PostgresPool) async throws -> Result) async throws -> Result {
+        let database = try await openDatabase()
+        do {
+            let result = try await body(database.pool)
+            await database.close()
+            return result
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+
+    func loadMigrations() throws -> [Migration] {
+        try Migration.load(from: configuration.migrationsDirectory)
+    }
+}
+
+struct DatabaseHandle {
+    let pool: PostgresPool
+    let cluster: EmbeddedCluster?
+
+    func close() async {
+        await pool.close()
+        await cluster?.stop()
+    }
+}
+
+/// A failure already phrased for the operator: printed as `error: …` with exit status 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension AsyncParsableCommand {
+    /// Turns any error into a one-line `error: …` message and a non-zero exit, instead of a Swift dump.
+    func reportingErrors(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}

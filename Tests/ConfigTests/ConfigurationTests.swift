@@ -1,0 +1,109 @@
+import Config
+import Foundation
+import Postgres
+import Testing
+
+@Suite("Configuration from the environment")
+struct ConfigurationTests {
+    func configuration(_ variables: [String: String]) throws(ConfigurationError) -> NomalyConfiguration {
+        try NomalyConfiguration(environment: Environment(variables), workingDirectory: "/srv/nomaly")
+    }
+
+    @Test("defaults: embedded database, ./.nomaly, 127.0.0.1:8080, info logs as logfmt")
+    func defaults() throws {
+        let configuration = try configuration([:])
+        #expect(configuration.database == .embedded)
+        #expect(configuration.home == "/srv/nomaly/.nomaly")
+        #expect(configuration.httpHost == "127.0.0.1")
+        #expect(configuration.httpPort == 8080)
+        #expect(configuration.logLevel == "info")
+        #expect(configuration.logFormat == .logfmt)
+        #expect(configuration.databasePoolSize == 10)
+        #expect(configuration.databaseAcquireTimeout == .seconds(10))
+        #expect(configuration.postgresConfiguration == nil)
+    }
+
+    @Test("DATABASE_URL wins; the guide's POSTGRES_* variables come next; then libpq's PG* environment")
+    func databaseSources() throws {
+        let url = try configuration(["DATABASE_URL": "postgresql://u@db/n?sslmode=require", "POSTGRES_HOST": "ignored"])
+        #expect(url.database == .connectionString("postgresql://u@db/n?sslmode=require"))
+        let guide = try configuration([
+            "POSTGRES_HOST": "postgres", "POSTGRES_PORT": "5433", "POSTGRES_DB": "pynomaly_prod", "POSTGRES_USER": "o'brien",
+        ])
+        #expect(guide.database == .connectionString("host='postgres' port=5433 dbname='pynomaly_prod' user='o\\'brien'"))
+        let libpq = try configuration(["PGHOST": "/var/run/postgresql"])
+        #expect(libpq.database == .libpqEnvironment)
+        #expect(libpq.postgresConfiguration?.connectionString == nil)
+    }
+
+    @Test("secrets come from NAME or NAME_FILE, with the file's trailing newline dropped")
+    func secretFiles() throws {
+        let path = NSTemporaryDirectory() + "nomaly-secret-\(UUID().uuidString)"
+        try "postgresql://nomaly@db/nomaly\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let fromFile = try configuration(["DATABASE_URL_FILE": path])
+        #expect(fromFile.database == .connectionString("postgresql://nomaly@db/nomaly"))
+
+        let passwordPath = path + "-password"
+        try "s3cret\r\n".write(toFile: passwordPath, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: passwordPath) }
+        let password = try configuration(["DATABASE_URL": "postgresql://nomaly@db/nomaly", "POSTGRES_PASSWORD_FILE": passwordPath])
+        #expect(password.databasePassword == "s3cret")
+        #expect(password.postgresConfiguration?.password == "s3cret")
+    }
+
+    @Test("bad secrets: both forms set, a missing file, an empty file")
+    func badSecrets() throws {
+        let empty = NSTemporaryDirectory() + "nomaly-empty-\(UUID().uuidString)"
+        try "\n".write(toFile: empty, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let cases: [([String: String], String, String)] = [
+            (["DATABASE_URL": "postgresql://a", "DATABASE_URL_FILE": "/x"], "DATABASE_URL", "not both"),
+            (["DATABASE_URL_FILE": "/nonexistent/secret"], "DATABASE_URL_FILE", "cannot read secret file /nonexistent/secret"),
+            (["POSTGRES_PASSWORD_FILE": empty], "POSTGRES_PASSWORD_FILE", "is empty"),
+        ]
+        for (variables, variable, message) in cases {
+            let error = #expect(throws: ConfigurationError.self) { try configuration(variables) }
+            let problem = try #require(error?.problems.first)
+            #expect(problem.variable == variable)
+            #expect(problem.message.contains(message), "\(problem.message)")
+        }
+    }
+
+    @Test("every invalid variable is reported at once, each by name")
+    func allProblemsTogether() {
+        let error = #expect(throws: ConfigurationError.self) {
+            try configuration([
+                "NOMALY_HTTP_PORT": "eighty", "LOG_LEVEL": "loud", "LOG_FORMAT": "xml", "NOMALY_DB_POOL_SIZE": "0",
+                "NOMALY_DB_ACQUIRE_TIMEOUT": "soon", "DATABASE_URL": "db.example.com", "POSTGRES_PORT": "x",
+            ])
+        }
+        let variables = Set(error?.problems.map(\.variable) ?? [])
+        #expect(variables == ["NOMALY_HTTP_PORT", "LOG_LEVEL", "LOG_FORMAT", "NOMALY_DB_POOL_SIZE", "NOMALY_DB_ACQUIRE_TIMEOUT", "DATABASE_URL"])
+        #expect(error?.description.contains("NOMALY_HTTP_PORT: 'eighty' is not an integer in 0…65535") == true)
+    }
+
+    @Test(
+        "durations in operator notation",
+        arguments: [
+            ("90s", Duration.seconds(90)), ("15m", .seconds(900)), ("1h30m", .seconds(5400)), ("500ms", .milliseconds(500)),
+            ("2d", .seconds(172_800)), ("2.5", .milliseconds(2500)),
+        ]
+    )
+    func durations(text: String, expected: Duration) {
+        #expect(parseDuration(text) == expected)
+    }
+
+    @Test("malformed durations are refused", arguments: ["", "ten", "5x", "-3s", "1h-5m", "s"])
+    func badDurations(text: String) {
+        #expect(parseDuration(text) == nil)
+    }
+
+    @Test("passwords never reach logs or `nomaly check`")
+    func redaction() {
+        #expect(PostgresConfiguration.redact("postgresql://nomaly:hunter2@db:5432/nomaly") == "postgresql://nomaly:***@db:5432/nomaly")
+        #expect(PostgresConfiguration.redact("postgresql://db/nomaly?user=a&password=hunter2") == "postgresql://db/nomaly?user=a&password=***")
+        #expect(PostgresConfiguration.redact("host=db password=hunter2 user=a") == "host=db password=*** user=a")
+        #expect(PostgresConfiguration.redact("postgresql://nomaly@db/nomaly") == "postgresql://nomaly@db/nomaly")
+    }
+}

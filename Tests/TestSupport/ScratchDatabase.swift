@@ -1,0 +1,47 @@
+import Foundation
+public import Postgres
+
+/// A database of its own for one test, created on the server `DATABASE_URL` names and dropped afterwards,
+/// so tests running in parallel never see each other's tables.
+public struct ScratchDatabase: Sendable {
+    public let name: String
+    /// Connection string of the scratch database.
+    public let connectionString: String
+
+    /// The server URL with its path (the database name) replaced.
+    static func replacingDatabase(in url: String, with name: String) throws -> String {
+        guard var components = URLComponents(string: url) else { throw TestEnvironment.Missing(variable: "DATABASE_URL (as a postgresql:// URI)") }
+        components.path = "/" + name
+        return components.string!
+    }
+
+    /// Creates the database, runs `body` with a pool on it, then drops it whatever happened.
+    public static func with<Result>(
+        maximumConnections: Int = 4,
+        acquireTimeout: Duration = .seconds(10),
+        _ body: (PostgresPool, ScratchDatabase) async throws -> Result
+    ) async throws -> Result {
+        let serverURL = try TestEnvironment.databaseURL()
+        let name = TestEnvironment.uniqueName("scratch")
+        let admin = PostgresPool(configuration: .init(connectionString: serverURL, maximumConnections: 1), logger: TestEnvironment.logger)
+        try await admin.execute("CREATE DATABASE \(quotePostgresIdentifier(name))")
+        let scratch = ScratchDatabase(name: name, connectionString: try replacingDatabase(in: serverURL, with: name))
+        let pool = PostgresPool(
+            configuration: .init(connectionString: scratch.connectionString, maximumConnections: maximumConnections, acquireTimeout: acquireTimeout),
+            logger: TestEnvironment.logger
+        )
+        func cleanUp() async {
+            await pool.close()
+            _ = try? await admin.execute("DROP DATABASE IF EXISTS \(quotePostgresIdentifier(name)) WITH (FORCE)")
+            await admin.close()
+        }
+        do {
+            let result = try await body(pool, scratch)
+            await cleanUp()
+            return result
+        } catch {
+            await cleanUp()
+            throw error
+        }
+    }
+}

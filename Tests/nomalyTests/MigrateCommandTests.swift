@@ -1,0 +1,102 @@
+import Foundation
+import Postgres
+import Processes
+import TestSupport
+import Testing
+
+@Suite("nomaly migrate and nomaly check, run as processes")
+struct MigrateCommandTests {
+    func folder(_ files: [String: String]) throws -> String {
+        let path = "/tmp/" + TestEnvironment.uniqueName("migrations")
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        for (name, sql) in files { try sql.write(toFile: path + "/" + name, atomically: true, encoding: .utf8) }
+        return path
+    }
+
+    @Test("two nomaly migrate processes started together apply each migration exactly once")
+    func concurrentMigrate() async throws {
+        let migrations = try folder([
+            "0001_log.sql": "CREATE TABLE applied_log (file text NOT NULL); INSERT INTO applied_log VALUES ('one'); SELECT pg_sleep(1);",
+            "0002_two.sql": "INSERT INTO applied_log VALUES ('two');",
+            "0003_three.sql": "INSERT INTO applied_log VALUES ('three');",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: migrations) }
+        try await ScratchDatabase.with { pool, scratch in
+            let environment = ["DATABASE_URL": scratch.connectionString, "NOMALY_MIGRATIONS_DIR": migrations]
+            async let first = NomalyProcess.run(["migrate"], environment: environment)
+            async let second = NomalyProcess.run(["migrate"], environment: environment)
+            let results = try await [first, second]
+            for result in results { #expect(result.status == 0, "\(result.combinedOutput)") }
+            let outputs = results.map(\.standardOutput).sorted()
+            #expect(outputs.contains { $0.contains("applied 3 migration(s)") })
+            #expect(outputs.contains { $0.contains("database is up to date") })
+            let log = try await pool.query("SELECT file FROM applied_log ORDER BY file").decode(String.self)
+            #expect(log == ["one", "three", "two"])
+            #expect(try await pool.query("SELECT count(*) FROM schema_migrations").first!.decode(Int.self) == 3)
+        }
+    }
+
+    @Test("nomaly migrate refuses an edited migration with exit 1 and says what to do")
+    func editedMigration() async throws {
+        let migrations = try folder(["0001_first.sql": "CREATE TABLE first (id int);"])
+        defer { try? FileManager.default.removeItem(atPath: migrations) }
+        try await ScratchDatabase.with { _, scratch in
+            let environment = ["DATABASE_URL": scratch.connectionString, "NOMALY_MIGRATIONS_DIR": migrations]
+            #expect(try await NomalyProcess.run(["migrate"], environment: environment).status == 0)
+            try "CREATE TABLE first (id bigint);".write(toFile: migrations + "/0001_first.sql", atomically: true, encoding: .utf8)
+            let refused = try await NomalyProcess.run(["migrate"], environment: environment)
+            #expect(refused.status == 1)
+            #expect(refused.standardError.contains("error: migration 0001_first.sql was edited after it was applied"))
+            #expect(refused.standardError.contains("put the change in a new migration"))
+            let status = try await NomalyProcess.run(["migrate", "--status"], environment: environment)
+            #expect(status.status == 1)
+            #expect(status.standardOutput.contains("changed"))
+        }
+    }
+
+    @Test("nomaly migrate --status --json lists the repository's schema with stable field names")
+    func statusJSON() async throws {
+        try await ScratchDatabase.with { _, scratch in
+            let environment = ["DATABASE_URL": scratch.connectionString]
+            #expect(try await NomalyProcess.run(["migrate"], environment: environment).status == 0)
+            let result = try await NomalyProcess.run(["migrate", "--status", "--json"], environment: environment)
+            #expect(result.status == 0, "\(result.standardError)")
+            let entries = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]])
+            let first = try #require(entries.first)
+            #expect(first["version"] as? Int == 1)
+            #expect(first["name"] as? String == "initial")
+            #expect(first["state"] as? String == "applied")
+            #expect((first["checksum"] as? String)?.count == 64)
+            #expect(first["applied_at"] is String)
+            #expect(first["execution_ms"] is Int)
+        }
+    }
+
+    @Test("nomaly check lists every invalid variable and exits 1; --json is machine-readable")
+    func check() async throws {
+        let bad = ["NOMALY_HTTP_PORT": "eighty", "LOG_FORMAT": "xml", "DATABASE_URL_FILE": "/nonexistent/db-url"]
+        let text = try await NomalyProcess.run(["check"], environment: bad)
+        #expect(text.status == 1)
+        #expect(text.standardError.contains("error: NOMALY_HTTP_PORT: 'eighty' is not an integer"))
+        #expect(text.standardError.contains("error: LOG_FORMAT: 'xml' is not one of logfmt, json"))
+        #expect(text.standardError.contains("error: DATABASE_URL_FILE: cannot read secret file /nonexistent/db-url"))
+
+        let json = try await NomalyProcess.run(["check", "--json"], environment: bad)
+        #expect(json.status == 1)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        #expect(report["ok"] as? Bool == false)
+        #expect((report["problems"] as? [[String: String]])?.count == 3)
+
+        let good = try await NomalyProcess.run(["check"], environment: ["DATABASE_URL": "postgresql://nomaly:hunter2@db/nomaly"])
+        #expect(good.status == 0, "\(good.standardError)")
+        #expect(good.standardOutput.contains("configuration OK"))
+        #expect(!good.standardOutput.contains("hunter2"))
+    }
+
+    @Test("nomaly --version prints the version")
+    func version() async throws {
+        let result = try await NomalyProcess.run(["--version"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.hasPrefix("nomaly "))
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Processes
+import TestSupport
+import Testing
+
+@Suite("nomaly serve on the embedded default")
+struct ServeCommandTests {
+    /// Command lines of running postgres processes whose data directory lies under `home`.
+    func postgresProcesses(under home: String) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> String? in
+            guard Int(entry) != nil, let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            let commandLine = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            return commandLine.contains("postgres") && commandLine.contains(home) ? commandLine : nil
+        }
+    }
+
+    @Test("answers /health and /ready with a private cluster, and on SIGTERM stops leaving no postgres behind")
+    func embeddedServe() async throws {
+        let home = "/tmp/" + TestEnvironment.uniqueName("nomaly-serve")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let port = HTTPProbe.freePort()
+        let serve = try NomalyProcess.start(["serve"], environment: ["NOMALY_HOME": home, "NOMALY_HTTP_PORT": "\(port)"])
+        let collected = Task { await NomalyProcess.collect(serve) }
+
+        let health = await HTTPProbe.waitUntilOK("http://127.0.0.1:\(port)/health")
+        #expect(health?.status == 200)
+        #expect(health?.body == #"{"status":"ok"}"#)
+        let ready = await HTTPProbe.get("http://127.0.0.1:\(port)/ready")
+        #expect(ready?.status == 200, "\(ready?.body ?? "no answer")")
+        #expect(ready?.body.contains(#""status":"ready""#) == true)
+        #expect(!postgresProcesses(under: home).isEmpty, "the embedded cluster should be running")
+
+        serve.signal(SIGTERM)
+        let result = await collected.value
+        #expect(result.status == 0, "\(result.combinedOutput)")
+        #expect(result.standardError.contains("nomaly stopped"))
+        #expect(postgresProcesses(under: home).isEmpty, "postgres processes left behind: \(postgresProcesses(under: home))")
+        #expect(FileManager.default.fileExists(atPath: home + "/postgres/data/PG_VERSION"))
+    }
+
+    @Test("with an unreachable database, serve retries until NOMALY_DB_STARTUP_TIMEOUT and then exits 1 saying why")
+    func unreachableDatabase() async throws {
+        let started = ContinuousClock.now
+        let result = try await NomalyProcess.run(
+            ["serve"],
+            environment: [
+                "DATABASE_URL": "postgresql://nomaly@127.0.0.1:1/nomaly?connect_timeout=2", "NOMALY_DB_STARTUP_TIMEOUT": "2s",
+                "NOMALY_HTTP_PORT": "0",
+            ]
+        )
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("waiting for the database"))
+        #expect(result.standardError.contains("error: cannot connect to Postgres"))
+        #expect(ContinuousClock.now - started < .seconds(30))
+    }
+}
