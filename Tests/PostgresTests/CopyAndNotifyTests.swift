@@ -101,6 +101,32 @@ struct CopyAndNotifyTests {
     }
 }
 
+extension CopyAndNotifyTests {
+    @Test("a listener whose connection is terminated reconnects and keeps delivering")
+    func listenerReconnects() async throws {
+        try await ScratchDatabase.with { pool, _ in
+            let listener = try await pool.listen(to: ["nomaly_jobs"])
+            defer { listener.stop() }
+            let inbox = Inbox()
+            let reader = Task { for await notification in listener.notifications { await inbox.add(notification) } }
+            defer { reader.cancel() }
+            let listening = "SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database()"
+            let before = try #require(try await pool.query(listening).first).decode(Int32.self)
+            try await pool.query("SELECT pg_terminate_backend($1)", [before])
+            // Notifications sent while it reconnects are lost by design; keep sending until one arrives.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while await inbox.count == 0, ContinuousClock.now < deadline {
+                try await pool.notify("nomaly_jobs", payload: "after")
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(await inbox.count > 0)
+            let after = try await pool.query(listening).decode(Int32.self)
+            #expect(after.count == 1)
+            #expect(after.first != before)
+        }
+    }
+}
+
 /// Collects notifications so a test can wait for a number of them with a deadline.
 actor Inbox {
     private(set) var items: [PostgresNotification] = []

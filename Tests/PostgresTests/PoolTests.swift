@@ -125,4 +125,19 @@ struct PoolTests {
         let error = try await #require(throws: PostgresError.self) { try await pool.query("SELECT 1") }
         #expect(error.code == .poolClosed)
     }
+
+    @Test("libpq's multi-host conninfo works: a dead first host is skipped for a read-write second")
+    func multipleHosts() async throws {
+        guard let url = URLComponents(string: try TestEnvironment.databaseURL()), let port = url.port, let host = url.host else {
+            Issue.record("DATABASE_URL is not a postgresql:// URI with host and port")
+            return
+        }
+        let conninfo =
+            "host=\(host),\(host) port=1,\(port) user=\(url.user ?? "postgres") dbname=\(url.path.dropFirst()) "
+            + "target_session_attrs=read-write connect_timeout=5"
+        let pool = PostgresPool(configuration: .init(connectionString: conninfo, maximumConnections: 1), logger: TestEnvironment.logger)
+        let serverPort = try #require(try await pool.query("SELECT inet_server_port()").first).decode(Int.self)
+        #expect(serverPort == port)
+        await pool.close()
+    }
 }
