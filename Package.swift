@@ -9,7 +9,7 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 // Dependencies point one way (docs/architecture.md):
-//   C shims → infrastructure (Processes, Config, Observability, Postgres, Archive, ObjectStore, Cron, Datasets, Detectors)
+//   C shims → infrastructure (Processes, FileSystem, Postgres, Archive, ObjectStore, Config, Observability, Cron, Datasets, Detectors)
 //   → domain (Registry, Scheduler, Backup) → Jobs → interfaces (AdminAPI, nomaly).
 // Nothing below imports anything above it; each C library is imported by exactly one Swift module.
 let package = Package(
@@ -34,8 +34,34 @@ let package = Package(
 
         // MARK: Infrastructure
         .target(
+            name: "FileSystem",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Archive",
+            dependencies: [
+                "CArchive",
+                "FileSystem",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ObjectStore",
+            dependencies: [
+                "CCurl",
+                "FileSystem",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Config",
-            dependencies: ["Postgres"],
+            dependencies: ["Postgres", "Archive", "ObjectStore"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -77,6 +103,8 @@ let package = Package(
         .executableTarget(
             name: "nomaly",
             dependencies: [
+                "Archive",
+                "ObjectStore",
                 "Config",
                 "Observability",
                 "Postgres",
@@ -97,7 +125,18 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "ObjectStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ArchiveTests",
+            dependencies: ["Archive", "Processes", "TestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ObjectStoreTests",
+            dependencies: ["ObjectStore", "Config", "Processes", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ObservabilityTests",
             dependencies: ["Observability", .product(name: "Logging", package: "swift-log")],

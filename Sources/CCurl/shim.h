@@ -25,6 +25,12 @@ static inline CURLcode CCurl_setopt_read_callback(CURL *curl, curl_read_callback
 static inline CURLcode CCurl_setopt_header_callback(CURL *curl, curl_write_callback callback) {
     return curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, callback);
 }
+static inline CURLcode CCurl_setopt_seek_callback(CURL *curl, curl_seek_callback callback) {
+    return curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, callback);
+}
+static inline CURLcode CCurl_setopt_xferinfo_callback(CURL *curl, curl_xferinfo_callback callback) {
+    return curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, callback);
+}
 static inline CURLcode CCurl_setopt_offset(CURL *curl, CURLoption option, curl_off_t value) {
     return curl_easy_setopt(curl, option, value);
 }
@@ -34,5 +40,11 @@ static inline CURLcode CCurl_getinfo_long(CURL *curl, CURLINFO info, long *value
 static inline CURLcode CCurl_getinfo_offset(CURL *curl, CURLINFO info, curl_off_t *value) {
     return curl_easy_getinfo(curl, info, value);
 }
+
+// Cast or function-like constants Swift does not import.
+static const long CCurl_READFUNC_ABORT = CURL_READFUNC_ABORT;
+static const int CCurl_SEEKFUNC_OK = CURL_SEEKFUNC_OK;
+static const int CCurl_SEEKFUNC_FAIL = CURL_SEEKFUNC_FAIL;
+static const long CCurl_GLOBAL_DEFAULT = CURL_GLOBAL_DEFAULT;
 
 #endif

@@ -1,3 +1,4 @@
+public import Archive
 public import Foundation
 public import Postgres
 
@@ -41,6 +42,9 @@ public struct NomalyConfiguration: Sendable {
     public var httpPort: Int
     public var logLevel: String
     public var logFormat: LogFormat
+    /// `NOMALY_ARCHIVE_MAX_BYTES`, `…_MAX_ENTRY_BYTES`, `…_MAX_ENTRIES`, `…_MAX_RATIO`: what extracting an artifact or
+    /// backup tarball may expand to.
+    public var archiveLimits: ArchiveLimits
 
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
@@ -53,7 +57,7 @@ public struct NomalyConfiguration: Sendable {
         environment: Environment = Environment(),
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) throws(ConfigurationError) {
-        var problems: [ConfigurationProblem] = []
+        var reader = SettingsReader(environment)
         func absolute(_ path: String) -> String {
             path.hasPrefix("/") ? path : URL(fileURLWithPath: workingDirectory).appendingPathComponent(path).standardizedFileURL.path
         }
@@ -62,58 +66,49 @@ public struct NomalyConfiguration: Sendable {
         migrationsDirectory = absolute(environment["NOMALY_MIGRATIONS_DIR"] ?? Self.defaultMigrationsDirectory(workingDirectory: workingDirectory))
 
         database = .embedded
-        do {
-            if let url = try environment.secret("DATABASE_URL") {
-                database = .connectionString(url)
-                if let problem = Self.connectionStringProblem(url) { problems.append(problem) }
-            } else if let conninfo = Self.guideConnectionString(environment, into: &problems) {
-                database = .connectionString(conninfo)
-            } else if Self.libpqVariables.contains(where: { environment[$0] != nil }) {
-                database = .libpqEnvironment
-            }
-        } catch { problems.append(error) }
-
-        databasePassword = nil
-        do { databasePassword = try environment.secret("POSTGRES_PASSWORD") } catch { problems.append(error) }
-
+        if let url = reader.secret("DATABASE_URL") {
+            database = .connectionString(url)
+            if let problem = Self.connectionStringProblem(url) { reader.report(problem) }
+        } else if let conninfo = Self.guideConnectionString(&reader) {
+            database = .connectionString(conninfo)
+        } else if Self.libpqVariables.contains(where: { environment[$0] != nil }) {
+            database = .libpqEnvironment
+        }
+        databasePassword = reader.secret("POSTGRES_PASSWORD")
         embeddedClusterUser = environment["NOMALY_PG_USER"] ?? "postgres"
         postgresBinDirectory = environment["NOMALY_PG_BINDIR"].map(absolute)
+        databasePoolSize = reader.integer("NOMALY_DB_POOL_SIZE", default: 10, range: 1...500)
+        databaseAcquireTimeout = reader.duration("NOMALY_DB_ACQUIRE_TIMEOUT", default: .seconds(10))
+        databaseStartupTimeout = reader.duration("NOMALY_DB_STARTUP_TIMEOUT", default: .seconds(60))
 
-        databasePoolSize = Self.integer(environment, "NOMALY_DB_POOL_SIZE", default: 10, range: 1...500, into: &problems)
-        databaseAcquireTimeout = Self.duration(environment, "NOMALY_DB_ACQUIRE_TIMEOUT", default: .seconds(10), into: &problems)
-        databaseStartupTimeout = Self.duration(environment, "NOMALY_DB_STARTUP_TIMEOUT", default: .seconds(60), into: &problems)
         httpHost = environment["NOMALY_HTTP_HOST"] ?? "127.0.0.1"
-        httpPort = Self.integer(environment, "NOMALY_HTTP_PORT", default: 8080, range: 0...65535, into: &problems)
+        httpPort = reader.integer("NOMALY_HTTP_PORT", default: 8080, range: 0...65535)
 
-        logLevel = (environment["LOG_LEVEL"] ?? "info").lowercased()
-        if !Self.logLevels.contains(logLevel) {
-            problems.append(.init(variable: "LOG_LEVEL", message: "'\(logLevel)' is not one of \(Self.logLevels.joined(separator: ", "))"))
-            logLevel = "info"
-        }
-        let formatName = (environment["LOG_FORMAT"] ?? "logfmt").lowercased()
-        if let format = LogFormat(rawValue: formatName) {
-            logFormat = format
-        } else {
-            problems.append(.init(variable: "LOG_FORMAT", message: "'\(formatName)' is not one of logfmt, json"))
-            logFormat = .logfmt
-        }
+        var limits = ArchiveLimits()
+        limits.maxTotalBytes = reader.byteSize("NOMALY_ARCHIVE_MAX_BYTES", default: limits.maxTotalBytes)
+        limits.maxEntryBytes = reader.byteSize("NOMALY_ARCHIVE_MAX_ENTRY_BYTES", default: limits.maxEntryBytes)
+        limits.maxEntries = reader.integer("NOMALY_ARCHIVE_MAX_ENTRIES", default: limits.maxEntries, range: 1...100_000_000)
+        limits.maxCompressionRatio = Double(
+            reader.integer("NOMALY_ARCHIVE_MAX_RATIO", default: Int(limits.maxCompressionRatio), range: 2...1_000_000)
+        )
+        archiveLimits = limits
 
+        logLevel = reader.choice("LOG_LEVEL", default: "info", from: Self.logLevels)
+        logFormat = LogFormat(rawValue: reader.choice("LOG_FORMAT", default: "logfmt", from: LogFormat.allCases.map(\.rawValue))) ?? .logfmt
+
+        let problems = reader.problems
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
     }
 
     /// The deployment guide's `POSTGRES_HOST`, `POSTGRES_PORT`, `POSTGRES_DB` and `POSTGRES_USER`, as conninfo.
-    static func guideConnectionString(_ environment: Environment, into problems: inout [ConfigurationProblem]) -> String? {
-        guard let host = environment["POSTGRES_HOST"] else { return nil }
+    static func guideConnectionString(_ reader: inout SettingsReader) -> String? {
+        guard let host = reader.environment["POSTGRES_HOST"] else { return nil }
         var parts = ["host=\(PostgresConfiguration.quoteConninfoValue(host))"]
-        if let port = environment["POSTGRES_PORT"] {
-            if let number = Int(port), (1...65535).contains(number) {
-                parts.append("port=\(number)")
-            } else {
-                problems.append(.init(variable: "POSTGRES_PORT", message: "'\(port)' is not a port number (1…65535)"))
-            }
+        if reader.environment["POSTGRES_PORT"] != nil {
+            parts.append("port=\(reader.integer("POSTGRES_PORT", default: 5432, range: 1...65535))")
         }
-        if let database = environment["POSTGRES_DB"] { parts.append("dbname=\(PostgresConfiguration.quoteConninfoValue(database))") }
-        if let user = environment["POSTGRES_USER"] { parts.append("user=\(PostgresConfiguration.quoteConninfoValue(user))") }
+        if let database = reader.environment["POSTGRES_DB"] { parts.append("dbname=\(PostgresConfiguration.quoteConninfoValue(database))") }
+        if let user = reader.environment["POSTGRES_USER"] { parts.append("user=\(PostgresConfiguration.quoteConninfoValue(user))") }
         return parts.joined(separator: " ")
     }
 
@@ -157,34 +152,5 @@ public struct NomalyConfiguration: Sendable {
             variable: "DATABASE_URL",
             message: "is neither a postgresql:// URI nor key=value conninfo"
         )
-    }
-
-    private static func integer(
-        _ environment: Environment,
-        _ name: String,
-        default defaultValue: Int,
-        range: ClosedRange<Int>,
-        into problems: inout [ConfigurationProblem]
-    ) -> Int {
-        guard let text = environment[name] else { return defaultValue }
-        guard let value = Int(text.trimmingWhitespace()), range.contains(value) else {
-            problems.append(.init(variable: name, message: "'\(text)' is not an integer in \(range.lowerBound)…\(range.upperBound)"))
-            return defaultValue
-        }
-        return value
-    }
-
-    private static func duration(
-        _ environment: Environment,
-        _ name: String,
-        default defaultValue: Duration,
-        into problems: inout [ConfigurationProblem]
-    ) -> Duration {
-        guard let text = environment[name] else { return defaultValue }
-        guard let value = parseDuration(text), value > .zero else {
-            problems.append(.init(variable: name, message: "'\(text)' is not a positive duration such as 10s, 500ms or 2m"))
-            return defaultValue
-        }
-        return value
     }
 }

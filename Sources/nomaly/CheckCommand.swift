@@ -2,6 +2,7 @@ import ArgumentParser
 import Config
 import Foundation
 import Logging
+import ObjectStore
 import Observability
 import Postgres
 
@@ -40,6 +41,12 @@ struct Check: AsyncParsableCommand {
             report.settings = Self.settings(configuration)
             bootstrapLoggingQuietly(configuration)
             runtime = Runtime(configuration: configuration, logger: .init(label: "nomaly"))
+        } catch {
+            report.problems += error.problems.map { Problem(variable: $0.variable, message: $0.message) }
+        }
+        do {
+            let s3 = try S3Settings()
+            if s3.isConfigured { report.settings["s3"] = s3.configuration.summary }
         } catch {
             report.problems += error.problems.map { Problem(variable: $0.variable, message: $0.message) }
         }

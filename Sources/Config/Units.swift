@@ -32,6 +32,31 @@ public func parseDuration(_ text: String) -> Duration? {
     return total
 }
 
+/// Parses byte sizes: `512`, `64KiB`, `64MiB`, `2GiB`, `1TiB`, and the decimal `64MB`, `2GB` (powers of 1000),
+/// case-insensitively, with an optional space (`16 MiB`).
+///
+/// ```swift
+/// parseByteSize("64MiB") // 67_108_864
+/// ```
+/// - Returns: nil when the text is not a non-negative size.
+public func parseByteSize(_ text: String) -> Int64? {
+    let trimmed = text.trimmingWhitespace()
+    let digits = trimmed.prefix { $0.isNumber || $0 == "." }
+    guard !digits.isEmpty, let amount = Double(digits), amount.isFinite, amount >= 0 else { return nil }
+    let unit = String(trimmed.dropFirst(digits.count)).trimmingWhitespace().lowercased()
+    let multipliers: [String: Double] = [
+        "": 1, "b": 1,
+        "k": 1024, "kib": 1024, "kb": 1000,
+        "m": Double(1 << 20), "mib": Double(1 << 20), "mb": 1e6,
+        "g": Double(1 << 30), "gib": Double(1 << 30), "gb": 1e9,
+        "t": Double(1 << 40), "tib": Double(1 << 40), "tb": 1e12,
+    ]
+    guard let multiplier = multipliers[unit] else { return nil }
+    let value = amount * multiplier
+    guard value < Double(Int64.max) else { return nil }
+    return Int64(value.rounded())
+}
+
 extension String {
     func trimmingWhitespace() -> String {
         var slice = Substring(self)

@@ -1,0 +1,124 @@
+import FileSystem
+public import Foundation
+
+/// What a store knows about one object.
+public struct ObjectInfo: Sendable, Codable, Equatable {
+    /// The key within its store (`artifacts/ab/abcd….tar.gz`), never with a leading slash.
+    public var key: String
+    public var size: Int64
+    public var lastModified: Date?
+    /// S3's ETag (quotes removed); nil for local files.
+    public var etag: String?
+    /// Hex sha256 of the content when the store knows it (recorded at upload as `x-amz-meta-sha256` on S3).
+    public var sha256: String?
+
+    public init(key: String, size: Int64, lastModified: Date? = nil, etag: String? = nil, sha256: String? = nil) {
+        self.key = key
+        self.size = size
+        self.lastModified = lastModified
+        self.etag = etag
+        self.sha256 = sha256
+    }
+}
+
+/// Called as a transfer advances with the bytes done so far and the total when known.
+/// It may be called from any thread, often; keep it cheap.
+public typealias TransferProgressHandler = @Sendable (_ bytesDone: Int64, _ totalBytes: Int64?) -> Void
+
+/// A place that keeps objects by key: a local folder (``FileStore``) or an S3 bucket and prefix (``S3Store``).
+///
+/// Every method is atomic from a reader's point of view: an object is either absent, the old one, or the
+/// whole new one, never partial; a failed download leaves no file at the destination.
+///
+/// ```swift
+/// let location = try ObjectLocation.parse("s3://backups/nomaly/20261129_020000/database.dump", s3: .fromEnvironment())
+/// try await location.store.put(file: "/var/backups/database.dump", key: location.key, progress: nil)
+/// ```
+public protocol ObjectStore: Sendable {
+    /// Where the store is, as a URL an operator recognises (`s3://bucket/prefix`, `/var/lib/nomaly/artifacts`).
+    var locationDescription: String { get }
+
+    /// Stores the local file at `key`, replacing any object there.
+    @discardableResult
+    func put(file path: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo
+
+    /// Copies the object at `key` to the local `path` (written beside it and renamed into place), verifying
+    /// its sha256 when the store knows it.
+    /// - Throws: ``ObjectStoreError`` `.notFound` when there is no such object.
+    @discardableResult
+    func get(key: String, to path: String, progress: TransferProgressHandler?) async throws -> ObjectInfo
+
+    /// The object's metadata, or nil when it does not exist.
+    func head(key: String) async throws -> ObjectInfo?
+
+    /// Every object whose key starts with `prefix`, sorted by key.
+    func list(prefix: String) async throws -> [ObjectInfo]
+
+    /// Removes the object; removing an absent object is not an error.
+    func delete(key: String) async throws
+}
+
+/// A failed storage operation, with the store's own code and message where it sent them.
+public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        public var description: String { name }
+        public static let notFound = Code(name: "not_found")
+        public static let noSuchBucket = Code(name: "no_such_bucket")
+        public static let accessDenied = Code(name: "access_denied")
+        /// Content did not match its checksum.
+        public static let integrity = Code(name: "integrity")
+        /// A URL or key that cannot address anything (`s3://` without a bucket, a key with `..`).
+        public static let invalidLocation = Code(name: "invalid_location")
+        /// The network or the server failed, after retries.
+        public static let transport = Code(name: "transport")
+        /// The server refused the request for another reason.
+        public static let server = Code(name: "server")
+        /// Local file system trouble.
+        public static let io = Code(name: "io")
+        /// Missing or invalid S3 settings.
+        public static let configuration = Code(name: "configuration")
+    }
+
+    public var code: Code
+    public var message: String
+    /// S3's error code (`NoSuchKey`, `SignatureDoesNotMatch`, …) when the server sent one.
+    public var s3Code: String?
+    /// The HTTP status, for S3 errors.
+    public var httpStatus: Int?
+
+    public init(code: Code, message: String, s3Code: String? = nil, httpStatus: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.s3Code = s3Code
+        self.httpStatus = httpStatus
+    }
+
+    public var description: String {
+        var text = message
+        if let s3Code { text += " (\(s3Code)" + (httpStatus.map { ", HTTP \($0)" } ?? "") + ")" }
+        return text
+    }
+}
+
+extension ObjectStoreError {
+    /// A local file operation that failed, with the system's reason; `errno` is read now.
+    static func posix(_ context: String) -> ObjectStoreError {
+        ObjectStoreError(FileSystemError(context))
+    }
+
+    init(_ error: FileSystemError) {
+        self.init(code: .io, message: error.description)
+    }
+}
+
+/// Checks a key: relative, no empty, `.` or `..` components, no NUL. Both stores use the same rules, so a key
+/// valid in one is valid in the other.
+public func validateObjectKey(_ key: String) throws(ObjectStoreError) {
+    let components = key.split(separator: "/", omittingEmptySubsequences: false)
+    guard !key.isEmpty, !key.hasPrefix("/"), !key.contains("\0"),
+        components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." })
+    else {
+        throw ObjectStoreError(code: .invalidLocation, message: "'\(key)' is not a valid object key (relative, no empty, '.' or '..' parts)")
+    }
+}

@@ -1,0 +1,49 @@
+import FileSystem
+import Foundation
+
+extension S3Store {
+    /// Downloads into a temporary file beside `destination`, checks its size and the sha256 recorded at upload
+    /// (`x-amz-meta-sha256`, when the object has one), and only then renames it into place.
+    ///
+    /// An interrupted download is retried from the start; whatever fails, nothing is left at `destination`.
+    /// - Returns: the object's metadata, with the sha256 of what was written.
+    /// - Throws: ``ObjectStoreError`` `.notFound`, `.noSuchBucket`, `.accessDenied`, or `.integrity` when the content
+    ///   does not match its recorded sha256.
+    @discardableResult
+    public func get(key: String, to destination: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
+        let request = S3Request(operation: "GetObject", method: "GET", bucket: bucket, key: try objectKey(key))
+        let tracker = ProgressTracker(total: nil, handler: progress)
+        let configuration = configuration
+        return try await withRetries(request, progress: tracker) { handle, transfer in
+            let file: AtomicFile
+            do throws(FileSystemError) { file = try AtomicFile(destination: destination) } catch { throw ObjectStoreError(error) }
+            do {
+                let response = try handle.perform(request, configuration: configuration, sink: file, transfer: transfer)
+                guard response.isSuccess else { throw response.error(for: request) }
+                var info = Self.info(key: key, headers: response.headers)
+                let location = "s3://\(request.bucket)/\(request.key ?? "")"
+                if let expected = response.headers["content-length"].flatMap({ Int64($0) }), expected != file.bytesWritten {
+                    // curl reports a short body itself; this guards against a server that lies about the length.
+                    throw ObjectStoreError(
+                        code: .transport,
+                        message: "GetObject \(location) delivered \(file.bytesWritten) of \(expected) bytes"
+                    )
+                }
+                let actual = file.sha256Hex ?? ""
+                if let recorded = info.sha256, recorded != actual {
+                    throw ObjectStoreError(
+                        code: .integrity,
+                        message: "GetObject \(location): content has sha256 \(actual), but \(recorded) was recorded at upload"
+                    )
+                }
+                do throws(FileSystemError) { try file.commit() } catch { throw ObjectStoreError(error) }
+                info.size = file.bytesWritten
+                info.sha256 = actual
+                return info
+            } catch {
+                file.discard()
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import ObjectStore
+
+/// `nomaly s3 cp`: one object or a tree, between any two stores (local folders and S3 buckets).
+struct S3Copier {
+    let s3: S3Configuration
+
+    func copyOne(from sourceText: String, to destinationText: String) async throws {
+        let source = try ObjectLocation.parse(sourceText, s3: s3)
+        let destination = try ObjectLocation.parse(Self.destinationName(destinationText, sourceKey: source.key), s3: s3)
+        let verb = Self.verb(source, destination)
+        let bar = ProgressBar(label: verb)
+        let started = ContinuousClock.now
+        let info = try await Self.copy(source, to: destination, progress: bar.handler())
+        bar.print(ProgressBar.summary(verb: verb, from: "\(source)", to: "\(destination)", bytes: info.size, seconds: Self.seconds(since: started)))
+    }
+
+    func copyTree(from sourceText: String, to destinationText: String) async throws {
+        let source = try ObjectLocation.parsePrefix(sourceText, s3: s3)
+        let destination = try ObjectLocation.parsePrefix(destinationText, s3: s3)
+        let sourcePrefix = S3Command.folder(source.key)
+        let destinationPrefix = S3Command.folder(destination.key)
+        // Keys ending in / are the folder markers some consoles create, not files.
+        let objects = try await source.store.list(prefix: sourcePrefix).filter { !$0.key.hasSuffix("/") }
+        guard !objects.isEmpty else {
+            FileHandle.standardError.write(Data("nothing to copy below \(sourceText)\n".utf8))
+            return
+        }
+        let verb = Self.verb(source, destination)
+        let total = objects.map(\.size).reduce(0, +)
+        let bar = ProgressBar(label: verb, expectedTotal: total)
+        let started = ContinuousClock.now
+        let (sourceStore, destinationStore) = (source.store, destination.store)
+        try await forEachConcurrently(Array(objects.enumerated()), limit: s3.concurrency) { index, object in
+            let from = ObjectLocation(store: sourceStore, key: object.key)
+            let to = ObjectLocation(store: destinationStore, key: destinationPrefix + object.key.dropFirst(sourcePrefix.count))
+            let fileStarted = ContinuousClock.now
+            let info = try await Self.copy(from, to: to, progress: bar.handler(transfer: index))
+            bar.print(ProgressBar.summary(verb: verb, from: "\(from)", to: "\(to)", bytes: info.size, seconds: Self.seconds(since: fileStarted)))
+        }
+        bar.print(
+            ProgressBar.summary(
+                verb: "\(verb) \(objects.count) objects",
+                from: "\(source)",
+                to: "\(destination)",
+                bytes: total,
+                seconds: Self.seconds(since: started)
+            )
+        )
+    }
+
+    /// Copies one object: an upload from a local file, a download into one, or (remote to remote) a download into a
+    /// temporary file and an upload from it.
+    static func copy(_ source: ObjectLocation, to destination: ObjectLocation, progress: TransferProgressHandler?) async throws -> ObjectInfo {
+        if let path = source.localPath {
+            return try await destination.store.put(file: path, key: destination.key, progress: progress)
+        }
+        if let path = destination.localPath {
+            // Keys listed from a bucket may hold `..`: such a key must not write outside the destination folder.
+            try validateObjectKey(destination.key)
+            return try await source.store.get(key: source.key, to: path, progress: progress)
+        }
+        let temporary = NSTemporaryDirectory() + "/nomaly-s3-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        try await source.store.get(key: source.key, to: temporary, progress: nil)
+        return try await destination.store.put(file: temporary, key: destination.key, progress: progress)
+    }
+
+    /// `DEST/`, an existing local folder, or a bare `s3://bucket` receive the source's file name.
+    static func destinationName(_ text: String, sourceKey: String) -> String {
+        let name = sourceKey.split(separator: "/").last.map(String.init) ?? sourceKey
+        if text.hasSuffix("/") { return text + name }
+        if text.lowercased().hasPrefix("s3://") {
+            return text.dropFirst(5).contains("/") ? text : text + "/" + name
+        }
+        let path = text.lowercased().hasPrefix("file://") ? (URL(string: text)?.path ?? text) : text
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return text + "/" + name
+        }
+        return text
+    }
+
+    static func verb(_ source: ObjectLocation, _ destination: ObjectLocation) -> String {
+        switch (source.localPath != nil, destination.localPath != nil) {
+        case (true, false): "upload"
+        case (false, true): "download"
+        default: "copy"
+        }
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+}
