@@ -66,6 +66,18 @@ struct CreateTests {
         #expect(fromPython.split(separator: "\n").count == 9)
     }
 
+    @Test("many small gzip members round-trip through our own extraction")
+    func roundTripManyMembers() async throws {
+        let scratch = try Scratch()
+        let tree = try sampleTree(scratch)
+        var options = ArchiveCreateOptions()
+        options.blockSize = 4096
+        let created = try await TarGz.create(directory: tree, output: scratch.path + "/small-blocks.tar.gz", options: options)
+        let extracted = try await TarGz.extract(scratch.path + "/small-blocks.tar.gz", into: scratch.path + "/out")
+        #expect(extracted.sha256 == created.sha256)
+        try run(["diff", "-r", tree, scratch.path + "/out"])
+    }
+
     @Test("a file list archives under chosen names with their folders")
     func fileList() async throws {
         let scratch = try Scratch()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Times `nomaly s3 cp` against `aws s3 cp` uploading one 200 MB file of mixed content to a fresh local
-# S3 server (moto, checking signatures as in scripts/test): 3 runs each, alternating, every run into a
+# S3 server (moto, checking signatures as in scripts/test): 7 runs each, alternating, every run into a
 # bucket of its own; prints the median seconds and the ratio as a markdown table on stdout.
 #
 #   scripts/bench s3
@@ -69,7 +69,7 @@ run() {
 }
 
 declare -A times
-for i in 1 2 3; do
+for i in 1 2 3 4 5 6 7; do
   # Alternate who goes first, so neither always meets the server just after the other's cleanup.
   order="aws nomaly"
   [ $((i % 2)) -eq 0 ] && order="nomaly aws"
@@ -88,7 +88,7 @@ base = medians["nomaly s3 cp"]
 print("### s3")
 print()
 print("One 200 MB file (random, zeros, CSV text) uploaded to a fresh local moto server with signature checking; "
-      "3 runs each, alternating, median wall time. Moto itself is the bottleneck, so this compares client overhead.")
+      "7 runs each, alternating, median wall time. Moto itself is the bottleneck, so this compares client overhead.")
 print()
 print(f"| upload {size / 1e6:.0f} MB to a local S3 (moto) | median s | MB/s | vs nomaly |")
 print("| --- | ---: | ---: | ---: |")
