@@ -9,8 +9,8 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 // Dependencies point one way (docs/architecture.md):
-//   C shims → infrastructure (Processes, FileSystem, Postgres, Archive, ObjectStore, Config, Observability, Cron, Datasets, Detectors)
-//   → domain (Registry, Scheduler, Backup) → Jobs → interfaces (AdminAPI, nomaly).
+//   C shims → infrastructure (Units, Processes, FileSystem, Postgres, Archive, ObjectStore, Config, Observability, Cron, Datasets, Detectors)
+//   → domain (Scheduler; later Registry, Backup) → Jobs → interfaces (AdminAPI, nomaly).
 // Nothing below imports anything above it; each C library is imported by exactly one Swift module.
 let package = Package(
     name: "nomaly",
@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     ],
     targets: [
         // MARK: C libraries (Debian -dev packages)
@@ -33,6 +35,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // MARK: Infrastructure
+        .target(name: "Units", swiftSettings: swiftSettings),
         .target(
             name: "FileSystem",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
@@ -59,9 +62,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "Cron", dependencies: ["Units"], swiftSettings: swiftSettings),
         .target(
             name: "Config",
-            dependencies: ["Postgres", "Archive", "ObjectStore"],
+            dependencies: ["Units", "Postgres", "Archive", "ObjectStore"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -81,11 +85,40 @@ let package = Package(
             dependencies: [
                 "CPostgres",
                 "Processes",
+                "Units",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Domain
+        .target(
+            name: "Scheduler",
+            dependencies: [
+                "Cron",
+                "Units",
+                "Postgres",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Jobs
+        .target(
+            name: "Jobs",
+            dependencies: [
+                "Scheduler",
+                "Postgres",
+                "Processes",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -103,6 +136,10 @@ let package = Package(
         .executableTarget(
             name: "nomaly",
             dependencies: [
+                "Units",
+                "Cron",
+                "Scheduler",
+                "Jobs",
                 "Archive",
                 "ObjectStore",
                 "Config",
@@ -125,6 +162,8 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "UnitsTests", dependencies: ["Units"], swiftSettings: swiftSettings),
+        .testTarget(name: "CronTests", dependencies: ["Cron"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "ObjectStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArchiveTests",
@@ -149,6 +188,20 @@ let package = Package(
                 "AdminAPI", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SchedulerTests",
+            dependencies: [
+                "Scheduler", "Cron", "Postgres", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JobsTests",
+            dependencies: ["Jobs", "Scheduler", "Postgres", "Processes", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "nomalyTests", dependencies: ["Postgres", "Processes", "TestSupport"], swiftSettings: swiftSettings),

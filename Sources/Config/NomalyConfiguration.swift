@@ -38,6 +38,15 @@ public struct NomalyConfiguration: Sendable {
     public var databaseStartupTimeout: Duration
     /// `NOMALY_MIGRATIONS_DIR`, absolute.
     public var migrationsDirectory: String
+    /// `NOMALY_JOBS_DIR` (default `./jobs`), absolute: one YAML file per job.
+    public var jobsDirectory: String
+    /// `WORKERS` (the deployment guide's name): job runs one replica executes at once.
+    public var workers: Int
+    /// `NOMALY_LEASE_DURATION`: how long a claimed run is held without a heartbeat; a dead replica's runs are
+    /// taken over this long after it stopped.
+    public var leaseDuration: Duration
+    /// `NOMALY_SHUTDOWN_GRACE`: on SIGTERM, how long running jobs may finish before they are handed back.
+    public var shutdownGrace: Duration
     public var httpHost: String
     public var httpPort: Int
     public var logLevel: String
@@ -64,6 +73,11 @@ public struct NomalyConfiguration: Sendable {
 
         home = absolute(environment["NOMALY_HOME"] ?? ".nomaly")
         migrationsDirectory = absolute(environment["NOMALY_MIGRATIONS_DIR"] ?? Self.defaultMigrationsDirectory(workingDirectory: workingDirectory))
+
+        jobsDirectory = absolute(environment["NOMALY_JOBS_DIR"] ?? "jobs")
+        workers = reader.integer("WORKERS", default: 4, range: 1...1000)
+        leaseDuration = reader.duration("NOMALY_LEASE_DURATION", default: .seconds(30))
+        shutdownGrace = reader.duration("NOMALY_SHUTDOWN_GRACE", default: .seconds(30))
 
         database = .embedded
         if let url = reader.secret("DATABASE_URL") {

@@ -1,5 +1,6 @@
 import Foundation
 public import ObjectStore
+import Units
 
 /// The S3 settings from the environment (docs/configuration.md, "Object storage"), checked all at once.
 ///

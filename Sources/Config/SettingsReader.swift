@@ -1,3 +1,5 @@
+import Units
+
 /// Reads typed settings from an ``Environment`` and collects every problem instead of stopping at the first,
 /// so that `nomaly check` can list them all. Each reader returns the default when the variable is unset or bad.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import Units
 
 /// Parsing and printing of Postgres's text representations.
 ///
@@ -37,7 +38,7 @@ enum PostgresTextFormat {
         guard yearDigits >= 4, let year = number(yearDigits), expect(0x2D), let month = number(2), expect(0x2D), let day = number(2) else {
             return nil
         }
-        var seconds = Double(daysFromCivil(year: year, month: month, day: day) * 86_400)
+        var seconds = Double(CivilDays.days(year: Int64(year), month: month, day: day) * 86_400)
         if index == bytes.count { return Date(timeIntervalSince1970: seconds) }
         guard expect(0x20) || expect(0x54), let hour = number(2), expect(0x3A), let minute = number(2), expect(0x3A), let second = number(2) else {
             return nil
@@ -85,7 +86,8 @@ enum PostgresTextFormat {
             remainder += 86_400_000_000
             days -= 1
         }
-        let (year, month, day) = civilFromDays(Int(days))
+        let (year64, month, day) = CivilDays.date(ofDay: days)
+        let year = Int(year64)
         let secondsOfDay = Int(remainder / 1_000_000)
         let micros = Int(remainder % 1_000_000)
         func pad(_ value: Int, _ width: Int) -> String {
@@ -94,28 +96,6 @@ enum PostgresTextFormat {
         }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondsOfDay / 3600, 2)):\(pad(secondsOfDay / 60 % 60, 2)):"
             + "\(pad(secondsOfDay % 60, 2)).\(pad(micros, 6))Z"
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     // MARK: bytea

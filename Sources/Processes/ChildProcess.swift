@@ -72,7 +72,7 @@ public final class ChildProcess: @unchecked Sendable {
             guard let addChdir = Self.addChdir else {
                 throw ChildProcessError(program: arguments[0], message: "this C library cannot set a child's working directory")
             }
-            addChdir(&actions, workingDirectory)
+            _ = addChdir(&actions, workingDirectory)
         }
 
         var attributes = posix_spawnattr_t()
@@ -126,9 +126,10 @@ public final class ChildProcess: @unchecked Sendable {
         if !reaped { kill(pid, signal) }
     }
 
-    /// Sends a signal to the child's process group (spawned with `newProcessGroup`).
+    /// Sends a signal to the child's process group (spawned with `newProcessGroup`), even after the child itself
+    /// exited: its descendants may live on in the group.
     public func signalGroup(_ signal: Int32) {
-        if !reaped { kill(-pid, signal) }
+        kill(-pid, signal)
     }
 
     /// Reads both pipes to their end, then reaps the child. Blocking.
@@ -169,14 +170,47 @@ public final class ChildProcess: @unchecked Sendable {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
         reaped = true
-        // WIFEXITED and WEXITSTATUS are macros Swift cannot import.
-        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return Self.exitStatus(status)
+    }
+
+    // WIFEXITED and WEXITSTATUS are macros Swift cannot import.
+    static func exitStatus(_ status: Int32) -> Int32 {
+        (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    }
+
+    // MARK: For streaming (ChildProcess+Streaming.swift)
+
+    var outputDescriptorForStreaming: Int32 { outputDescriptor }
+    var errorDescriptorForStreaming: Int32 { errorDescriptor }
+
+    func closeStreamingDescriptor(_ index: Int) {
+        if index == 0, outputDescriptor >= 0 {
+            close(outputDescriptor)
+            outputDescriptor = -1
+        } else if index == 1, errorDescriptor >= 0 {
+            close(errorDescriptor)
+            errorDescriptor = -1
+        }
+    }
+
+    /// The exit status if the child has exited (reaping it), else nil. Does not block.
+    func pollExit() -> Int32? {
+        guard !reaped else { return nil }
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        guard result == pid else { return nil }
+        reaped = true
+        return Self.exitStatus(status)
+    }
+
+    func waitForExitBlocking() -> Int32 {
+        reaped ? 0 : waitForExit()
     }
 
     /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29+) is hidden behind _GNU_SOURCE in the headers
     /// Swift imports, so it is looked up at run time.
     private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-    nonisolated(unsafe) private static let addChdir: AddChdir? = {
+    private static let addChdir: AddChdir? = {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np") else { return nil }
         return unsafeBitCast(symbol, to: AddChdir.self)
     }()

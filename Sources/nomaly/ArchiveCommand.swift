@@ -2,6 +2,7 @@ import Archive
 import ArgumentParser
 import Config
 import Foundation
+import Units
 
 struct ArchiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,10 +1,12 @@
 import ArgumentParser
 import Config
 import Foundation
+import Jobs
 import Logging
 import ObjectStore
 import Observability
 import Postgres
+import Scheduler
 
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +33,11 @@ struct Check: AsyncParsableCommand {
     struct Problem: Encodable {
         let variable: String
         let message: String
+        /// For job files: where the problem is.
+        var file: String?
+        var line: Int?
+        var column: Int?
+        var key: String?
     }
 
     func run() async throws {
@@ -74,6 +81,23 @@ struct Check: AsyncParsableCommand {
             } catch {
                 report.problems.append(Problem(variable: "DATABASE_URL", message: "\(error)"))
             }
+            do {
+                let jobs = try JobSpecLoader(kinds: BuiltInKinds.registry(pool: nil)).loadDirectory(runtime.configuration.jobsDirectory)
+                report.settings["jobs"] = "\(jobs.count) in \(runtime.configuration.jobsDirectory)"
+            } catch {
+                for problem in error.problems {
+                    report.problems.append(
+                        Problem(
+                            variable: "NOMALY_JOBS_DIR",
+                            message: problem.description,
+                            file: problem.file,
+                            line: problem.line,
+                            column: problem.column,
+                            key: problem.key
+                        )
+                    )
+                }
+            }
         }
         report.ok = report.problems.isEmpty
         if json {
@@ -84,7 +108,8 @@ struct Check: AsyncParsableCommand {
                 print("configuration OK")
             } else {
                 for problem in report.problems {
-                    FileHandle.standardError.write(Data("error: \(problem.variable): \(problem.message)\n".utf8))
+                    let prefix = problem.file == nil ? "\(problem.variable): " : ""
+                    FileHandle.standardError.write(Data("error: \(prefix)\(problem.message)\n".utf8))
                 }
             }
         }

@@ -4,21 +4,25 @@ import Foundation
 import Logging
 import Observability
 import Postgres
+import Scheduler
 
 /// What every command needs: the configuration, a logger, and (on demand) the database.
 struct Runtime {
-    let configuration: NomalyConfiguration
+    var configuration: NomalyConfiguration
     let logger: Logger
 
     /// Reads the configuration and installs logging; a bad configuration ends the command with every problem listed.
-    static func load(logLevelOverride: Logger.Level? = nil) throws -> Runtime {
+    /// - Parameter quiet: log only warnings and errors unless LOG_LEVEL says otherwise: a CLI command's output is
+    ///   its answer, not the embedded cluster starting and stopping.
+    static func load(quiet: Bool = true) throws -> Runtime {
         let configuration: NomalyConfiguration
         do {
             configuration = try NomalyConfiguration()
         } catch {
             throw CommandFailure(error.description + "\nrun `nomaly check` for the full report")
         }
-        let level = logLevelOverride ?? Logger.Level(rawValue: configuration.logLevel) ?? .info
+        let explicit = ProcessInfo.processInfo.environment["LOG_LEVEL"].map { !$0.isEmpty } ?? false
+        let level = quiet && !explicit ? .warning : Logger.Level(rawValue: configuration.logLevel) ?? .info
         bootstrapLogging(format: configuration.logFormat == .json ? .json : .logfmt, level: level)
         return Runtime(configuration: configuration, logger: Logger(label: "nomaly"))
     }
@@ -60,6 +64,19 @@ struct Runtime {
 
     func loadMigrations() throws -> [Migration] {
         try Migration.load(from: configuration.migrationsDirectory)
+    }
+
+    /// Every job file, validated against `kinds`; all problems are reported together.
+    func loadJobs(kinds: JobKindRegistry) throws -> [JobSpec] {
+        do {
+            return try JobSpecLoader(kinds: kinds).loadDirectory(configuration.jobsDirectory)
+        } catch {
+            throw CommandFailure("invalid job files:\n" + error.problems.map { "  \($0)" }.joined(separator: "\n"))
+        }
+    }
+
+    func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 }
 

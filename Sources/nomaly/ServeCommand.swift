@@ -1,36 +1,73 @@
 import AdminAPI
 import ArgumentParser
 import Config
+import Jobs
 import Logging
 import Postgres
+import Scheduler
 import ServiceLifecycle
 import UnixSignals
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the daemon: apply migrations, then serve health, readiness and version over HTTP until SIGTERM.",
+        abstract: "Run the daemon: apply migrations, run the scheduler, and serve HTTP until SIGTERM.",
         discussion: """
-            Applies pending migrations at start (unless --no-migrate), then serves GET /health, /ready and /version \
-            on NOMALY_HTTP_HOST:NOMALY_HTTP_PORT (default 127.0.0.1:8080). With no DATABASE_URL it starts the \
-            embedded cluster under $NOMALY_HOME/postgres and stops it on exit. SIGTERM or SIGINT shut down \
-            gracefully: the HTTP server stops accepting, in-flight requests finish, then the pool closes.
+            Applies pending migrations at start (unless --no-migrate), loads jobs/*.yaml into the database and runs the \
+            scheduler (WORKERS runs at once; any number of replicas share the work, each slot runs once), and serves \
+            GET /health, /ready and /version on NOMALY_HTTP_HOST:NOMALY_HTTP_PORT (default 127.0.0.1:8080). With no \
+            DATABASE_URL it starts the embedded cluster under $NOMALY_HOME/postgres and stops it on exit. SIGTERM or \
+            SIGINT shut down gracefully: the HTTP server stops accepting and drains, running jobs get \
+            NOMALY_SHUTDOWN_GRACE to finish (then they are handed back to other replicas), then the pool closes.
             """
     )
 
     @Flag(inversion: .prefixedNo, help: "Apply pending migrations before serving.")
     var migrate = true
 
+    @Flag(name: .customLong("no-scheduler"), help: "Do not run jobs on this replica (serve only the API).")
+    var withoutScheduler = false
+
+    @Flag(name: .customLong("no-api"), help: "Do not serve HTTP on this replica (run only the scheduler).")
+    var withoutAPI = false
+
+    @Option(name: .customLong("jobs"), help: "The folder of job files (default NOMALY_JOBS_DIR, else ./jobs).")
+    var jobsDirectory: String?
+
+    func validate() throws {
+        if withoutScheduler && withoutAPI { throw ValidationError("--no-scheduler and --no-api together leave nothing to run") }
+    }
+
     func run() async throws {
         try await reportingErrors {
-            let runtime = try Runtime.load()
+            var runtime = try Runtime.load(quiet: false)
+            if let jobsDirectory { runtime.configuration.jobsDirectory = runtime.absolute(jobsDirectory) }
             let logger = runtime.logger
             let migrations = try runtime.loadMigrations()
+            // Job files are checked before anything starts: a daemon must not come up with half its jobs.
+            if !withoutScheduler { _ = try runtime.loadJobs(kinds: BuiltInKinds.registry(pool: nil)) }
             let database = try await runtime.openDatabase()
             do {
                 try await Self.waitForDatabase(database.pool, logger: logger, timeout: runtime.configuration.databaseStartupTimeout)
                 let migrator = Migrator(pool: database.pool, migrations: migrations, logger: logger)
                 if migrate { try await migrator.apply() }
                 let configuration = runtime.configuration
+                var services: [any Service] = [database.pool]
+                if !withoutScheduler {
+                    let kinds = BuiltInKinds.registry(pool: database.pool)
+                    var settings = SchedulerConfiguration()
+                    settings.workers = configuration.workers
+                    settings.leaseDuration = configuration.leaseDuration
+                    settings.shutdownGrace = configuration.shutdownGrace
+                    services.append(
+                        Scheduler(
+                            store: RunStore(pool: database.pool),
+                            kinds: kinds,
+                            specs: try runtime.loadJobs(kinds: kinds),
+                            configuration: settings,
+                            logger: logger
+                        )
+                    )
+                }
                 let app = AdminServer.application(
                     host: configuration.httpHost,
                     port: configuration.httpPort,
@@ -44,9 +81,11 @@ struct Serve: AsyncParsableCommand {
                         )
                     }
                 )
-                // Shutdown runs in reverse order: the HTTP server drains first, the pool closes last.
+                if !withoutAPI { services.append(app) }
+                // Shutdown runs in reverse order: the HTTP server drains first, then the scheduler lets running jobs
+                // finish, and the pool closes last.
                 let group = ServiceGroup(
-                    configuration: .init(services: [database.pool, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+                    configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
                 )
                 try await group.run()
                 await database.close()

@@ -83,22 +83,6 @@ struct ConfigurationTests {
         #expect(error?.description.contains("NOMALY_HTTP_PORT: 'eighty' is not an integer in 0…65535") == true)
     }
 
-    @Test(
-        "durations in operator notation",
-        arguments: [
-            ("90s", Duration.seconds(90)), ("15m", .seconds(900)), ("1h30m", .seconds(5400)), ("500ms", .milliseconds(500)),
-            ("2d", .seconds(172_800)), ("2.5", .milliseconds(2500)),
-        ]
-    )
-    func durations(text: String, expected: Duration) {
-        #expect(parseDuration(text) == expected)
-    }
-
-    @Test("malformed durations are refused", arguments: ["", "ten", "5x", "-3s", "1h-5m", "s"])
-    func badDurations(text: String) {
-        #expect(parseDuration(text) == nil)
-    }
-
     @Test("passwords never reach logs or `nomaly check`")
     func redaction() {
         #expect(PostgresConfiguration.redact("postgresql://nomaly:hunter2@db:5432/nomaly") == "postgresql://nomaly:***@db:5432/nomaly")

@@ -45,15 +45,6 @@ struct TextFormatTests {
         #expect(PostgresTextFormat.formatTimestamp(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59.500000Z")
     }
 
-    @Test("civil dates convert both ways across centuries and leap days")
-    func civil() {
-        for days in stride(from: -800_000, through: 800_000, by: 997) {
-            let (year, month, day) = PostgresTextFormat.civilFromDays(days)
-            #expect(PostgresTextFormat.daysFromCivil(year: year, month: month, day: day) == days)
-        }
-        #expect(PostgresTextFormat.daysFromCivil(year: 2024, month: 2, day: 29) == 19_782)
-    }
-
     @Test("bytea hex decodes and refuses odd or non-hex input")
     func bytea() {
         func parse(_ text: String) -> [UInt8]? {

@@ -44,4 +44,16 @@ public struct ScratchDatabase: Sendable {
             throw error
         }
     }
+
+    /// Like ``with(maximumConnections:acquireTimeout:_:)`` with the repository's migrations applied.
+    public static func withSchema<Result>(
+        maximumConnections: Int = 8,
+        _ body: (PostgresPool, ScratchDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await with(maximumConnections: maximumConnections) { pool, scratch in
+            let migrations = try Migration.load(from: TestEnvironment.repositoryRoot + "/migrations")
+            try await Migrator(pool: pool, migrations: migrations, logger: TestEnvironment.logger).apply()
+            return try await body(pool, scratch)
+        }
+    }
 }

@@ -3,11 +3,12 @@
 /// ```swift
 /// parseDuration("1h30m") // .seconds(5400)
 /// ```
-/// - Returns: nil when the text is not a non-negative duration.
+/// - Returns: nil when the text is not a non-negative duration of at most ``maximumDuration``.
 public func parseDuration(_ text: String) -> Duration? {
     let trimmed = text.trimmingWhitespace()
     if trimmed.isEmpty { return nil }
-    if let seconds = Double(trimmed), seconds.isFinite, seconds >= 0 {
+    // A bare number is plain digits and a point: "1e300" or "inf" is not a duration anyone meant.
+    if trimmed.allSatisfy({ $0.isNumber || $0 == "." }), let seconds = Double(trimmed), seconds <= maximumDurationSeconds {
         return .milliseconds(Int64((seconds * 1000).rounded()))
     }
     var total = Duration.zero
@@ -27,10 +28,16 @@ public func parseDuration(_ text: String) -> Duration? {
         case "d": unitMilliseconds = 86_400_000
         default: return nil
         }
-        total += .milliseconds(Int64((amount * unitMilliseconds).rounded()))
+        let milliseconds = amount * unitMilliseconds
+        guard milliseconds / 1000 <= maximumDurationSeconds else { return nil }
+        total += .milliseconds(Int64(milliseconds.rounded()))
+        guard total <= .seconds(maximumDurationSeconds) else { return nil }
     }
     return total
 }
+
+/// The longest duration accepted anywhere: 100 years, far beyond any timeout or schedule, and far from overflow.
+public let maximumDurationSeconds: Double = 100 * 366 * 86_400
 
 /// Parses byte sizes: `512`, `64KiB`, `64MiB`, `2GiB`, `1TiB`, and the decimal `64MB`, `2GB` (powers of 1000),
 /// case-insensitively, with an optional space (`16 MiB`).
@@ -58,7 +65,8 @@ public func parseByteSize(_ text: String) -> Int64? {
 }
 
 extension String {
-    func trimmingWhitespace() -> String {
+    /// The string without leading and trailing whitespace (Foundation-free, so this module needs nothing).
+    public func trimmingWhitespace() -> String {
         var slice = Substring(self)
         while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
         while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }

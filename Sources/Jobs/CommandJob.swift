@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import Processes
+public import Scheduler
+
+/// `kind: command` — runs an executable with arguments, without a shell.
+///
+/// ```yaml
+/// kind: command
+/// with:
+///   command: [/usr/local/bin/rotate-logs, --keep, "7"]
+///   workdir: /var/log/app
+///   env: {LOG_LEVEL: info}
+/// ```
+/// The process starts in its own process group with a small, explicit environment (`PATH`, `HOME`, `LANG`,
+/// `TZ` = the job's zone, `NOMALY_JOB`, `NOMALY_RUN_ID`, `NOMALY_ATTEMPT`, `NOMALY_SCHEDULED_AT`,
+/// `NOMALY_TRIGGER`, then the job's `env` and `with.env`). Its output goes to the run's log tail. On timeout
+/// or cancellation the whole group gets SIGTERM, then SIGKILL after `kill_grace` (default 10s); when the command
+/// exits, anything it left running in its group is terminated too.
+public struct CommandKind: JobKind {
+    public let name = "command"
+
+    public init() {}
+
+    public func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
+        let command = try settings.requiredStrings("command")
+        let workdir = try settings.string("workdir")
+        let env = try settings.stringMap("env") ?? [:]
+        let killGrace = try settings.duration("kill_grace") ?? .seconds(10)
+        if let workdir, !workdir.hasPrefix("/") {
+            throw JobSpecError(key: "with.workdir", message: "must be an absolute path")
+        }
+        return CommandRun(command: command, workdir: workdir, env: env, killGrace: killGrace)
+    }
+}
+
+struct CommandRun: JobRunnable {
+    let command: [String]
+    let workdir: String?
+    let env: [String: String]
+    let killGrace: Duration
+
+    func run(_ context: RunContext) async throws -> RunOutcome {
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.spawn(command, environment: environment(context), workingDirectory: workdir, newProcessGroup: true)
+        } catch {
+            throw JobFailure("cannot start \(command[0]): \(error)")
+        }
+        context.logger.debug("command started", metadata: ["pid": "\(child.pid)", "command": "\(command.joined(separator: " "))"])
+        let counter = ByteCounter()
+        let status = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                // A thread of its own: a command may run for hours, far longer than a shared pool should lend a thread.
+                Thread.detachNewThread {
+                    let status = child.stream { bytes in
+                        counter.add(bytes.count)
+                        context.log.append(bytes)
+                    }
+                    // Whatever the command left behind in its group does not outlive the run.
+                    child.signalGroup(SIGTERM)
+                    continuation.resume(returning: status)
+                }
+            }
+        } onCancel: {
+            child.signalGroup(SIGTERM)
+            let grace = killGrace
+            Thread.detachNewThread {
+                Thread.sleep(forTimeInterval: Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18)
+                child.signalGroup(SIGKILL)
+            }
+        }
+        let result = SpecValue.object(["exit_code": .number(Double(status)), "output_bytes": .number(Double(counter.value))])
+        guard status == 0 else {
+            let reason = status > 128 ? "killed by signal \(status - 128)" : "exited with status \(status)"
+            throw JobFailure("\(command[0]) \(reason)", exitCode: status, result: result)
+        }
+        return RunOutcome(result: result, exitCode: status)
+    }
+
+    func environment(_ context: RunContext) -> [String: String] {
+        let inherited = ProcessInfo.processInfo.environment
+        var environment: [String: String] = [
+            "PATH": inherited["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "TZ": context.job.timeZone.identifier,
+            "NOMALY_JOB": context.job.name,
+            "NOMALY_RUN_ID": String(context.runID),
+            "NOMALY_ATTEMPT": String(context.attempt),
+            "NOMALY_SCHEDULED_AT": ISO8601DateFormatter().string(from: context.scheduledAt),
+            "NOMALY_TRIGGER": context.trigger,
+        ]
+        for name in ["HOME", "LANG", "LC_ALL"] { environment[name] = inherited[name] }
+        environment.merge(context.job.env) { _, new in new }
+        environment.merge(env) { _, new in new }
+        return environment
+    }
+}
+
+/// Counts bytes from the reading thread; read once the command has finished.
+final class ByteCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = 0
+    func add(_ count: Int) { lock.withLock { total += count } }
+    var value: Int { lock.withLock { total } }
+}

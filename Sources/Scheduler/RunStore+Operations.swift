@@ -1,0 +1,146 @@
+public import Foundation
+import Postgres
+
+/// An operator's request that cannot be carried out, with the reason.
+public struct SchedulerError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        public var description: String { name }
+        public static let unknownJob = Code(name: "unknown_job")
+        public static let unknownRun = Code(name: "unknown_run")
+        public static let notCancellable = Code(name: "not_cancellable")
+    }
+
+    public let code: Code
+    public let message: String
+    public var description: String { message }
+}
+
+/// A job with the state operators ask about.
+public struct JobSummary: Sendable, Codable {
+    public let name: String
+    public let kind: String
+    public let schedule: String
+    public let timezone: String
+    public let paused: Bool
+    public let enabled: Bool
+    public let lastStatus: RunStatus?
+    public let lastScheduledAt: Date?
+    public let lastFinishedAt: Date?
+    public let lastSuccessAt: Date?
+    public let running: Int
+    public let queued: Int
+}
+
+extension RunStore {
+    /// Notified whenever a run is queued or cancelled by hand, so idle dispatchers wake at once.
+    public static let notificationChannel = "nomaly_runs"
+
+    /// Every job known to the database (removed ones excluded) with its last run, by name.
+    public func jobSummaries() async throws -> [JobSummary] {
+        try await pool.query(
+            """
+            SELECT j.name, j.kind, j.schedule, j.timezone, j.paused, j.enabled, last.status AS last_status,
+                   last.scheduled_at AS last_scheduled_at, last.finished_at AS last_finished_at,
+                   (SELECT max(finished_at) FROM job_runs s WHERE s.job_name = j.name AND s.status = 'succeeded') AS last_success_at,
+                   (SELECT count(*) FROM job_runs s WHERE s.job_name = j.name AND s.status = 'running') AS running,
+                   (SELECT count(*) FROM job_runs s WHERE s.job_name = j.name AND s.status = 'queued') AS queued
+            FROM jobs j
+            LEFT JOIN LATERAL (
+                SELECT status, scheduled_at, finished_at FROM job_runs r
+                WHERE r.job_name = j.name AND r.status NOT IN ('queued', 'running')
+                ORDER BY r.finished_at DESC NULLS LAST, r.id DESC LIMIT 1
+            ) last ON true
+            WHERE j.removed_at IS NULL
+            ORDER BY j.name
+            """
+        ).decode(JobSummary.self)
+    }
+
+    public func job(named name: String) async throws -> JobRow {
+        guard let row = try await pool.query("SELECT \(JobRow.columns) FROM jobs WHERE name = $1 AND removed_at IS NULL", [name]).first else {
+            throw SchedulerError(
+                code: .unknownJob,
+                message: "no job named '\(name)' (the daemon loads jobs/ when it starts; see nomaly jobs list)"
+            )
+        }
+        return try row.decode(JobRow.self)
+    }
+
+    /// Runs of a job, newest first; `before` pages backwards by run id.
+    public func runs(job: String?, status: RunStatus? = nil, limit: Int, before: Int64? = nil) async throws -> [RunRecord] {
+        try await pool.query(
+            """
+            SELECT \(RunRecord.columns) FROM job_runs
+            WHERE ($1::text IS NULL OR job_name = $1) AND ($2::text IS NULL OR status = $2) AND ($3::int8 IS NULL OR id < $3)
+            ORDER BY id DESC LIMIT $4
+            """,
+            [job, status?.rawValue, before, limit]
+        ).decode(RunRecord.self)
+    }
+
+    public func run(id: Int64) async throws -> (record: RunRecord, logTail: String?) {
+        guard let row = try await pool.query("SELECT \(RunRecord.columns), log_tail FROM job_runs WHERE id = $1", [id]).first else {
+            throw SchedulerError(code: .unknownRun, message: "no run with id \(id) (it may have been pruned from the history)")
+        }
+        return (try row.decode(RunRecord.self), try row.decode(String?.self, column: "log_tail"))
+    }
+
+    /// Queues a run now, whatever the schedule says (and even while the job is paused).
+    /// - Returns: the new run's id.
+    public func trigger(job name: String) async throws -> Int64 {
+        let row = try await job(named: name)
+        let spec = try row.jobSpec()
+        let id = try await pool.withTransaction { connection in
+            let inserted = try await connection.query(
+                """
+                INSERT INTO job_runs (job_name, scheduled_at, attempt, trigger, not_before, exclusive)
+                VALUES ($1, date_trunc('milliseconds', clock_timestamp()), 1, 'manual', now(), $2) RETURNING id
+                """,
+                [name, spec.concurrency != .allow]
+            )
+            try await connection.execute("SELECT pg_notify($1, $2)", [Self.notificationChannel, "queued"])
+            return try inserted.first!.decode(Int64.self)
+        }
+        return id
+    }
+
+    /// Pauses or resumes a job. A paused job queues nothing; slots passed while paused count as missed when it
+    /// resumes, and its `misfire` policy decides what runs for them.
+    public func setPaused(_ paused: Bool, job name: String) async throws {
+        let updated = try await pool.execute(
+            "UPDATE jobs SET paused = $2, updated_at = now() WHERE name = $1 AND removed_at IS NULL",
+            [name, paused]
+        )
+        if updated == 0 { _ = try await job(named: name) }
+    }
+
+    /// Cancels a queued run at once, or asks the worker of a running run to stop it (it ends as `cancelled`).
+    public func cancel(runID: Int64, reason: String) async throws -> RunStatus {
+        try await pool.withTransaction { connection in
+            guard
+                let status = try await connection.query("SELECT status FROM job_runs WHERE id = $1 FOR UPDATE", [runID]).first?
+                    .decode(RunStatus.self)
+            else {
+                throw SchedulerError(code: .unknownRun, message: "no run with id \(runID)")
+            }
+            switch status {
+            case .queued:
+                try await connection.execute(
+                    "UPDATE job_runs SET status = 'cancelled', finished_at = now(), error = $2 WHERE id = $1",
+                    [runID, reason]
+                )
+                return .cancelled
+            case .running:
+                try await connection.execute(
+                    "UPDATE job_runs SET cancel_requested_at = now(), cancel_reason = $2 WHERE id = $1 AND cancel_requested_at IS NULL",
+                    [runID, reason]
+                )
+                try await connection.execute("SELECT pg_notify($1, $2)", [Self.notificationChannel, "cancel"])
+                return .running
+            default:
+                throw SchedulerError(code: .notCancellable, message: "run \(runID) already ended (\(status.rawValue))")
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+public import Foundation
+public import Logging
+import Postgres
+public import ServiceLifecycle
+import Synchronization
+
+/// How one replica's scheduler behaves.
+public struct SchedulerConfiguration: Sendable {
+    /// Runs this replica executes at once (`WORKERS`, the deployment guide's name).
+    public var workers = 4
+    /// How long a claim holds without a heartbeat; a replica that dies loses its runs this long after.
+    public var leaseDuration: Duration = .seconds(30)
+    /// How often slots are planned and maintenance looks around.
+    public var tick: Duration = .seconds(1)
+    /// How far ahead slots are queued.
+    public var lookahead: TimeInterval = 3
+    /// On SIGTERM, how long running runs may finish before they are handed back (as `lost`, retried elsewhere).
+    public var shutdownGrace: Duration = .seconds(30)
+    public var reapInterval: Duration = .seconds(2)
+    public var pruneInterval: Duration = .seconds(60)
+    /// Written into `claimed_by`: host, process and a random suffix.
+    public var replicaID: String
+
+    public init(replicaID: String = SchedulerConfiguration.defaultReplicaID()) {
+        self.replicaID = replicaID
+    }
+
+    public static func defaultReplicaID() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(6).lowercased())"
+    }
+}
+
+/// The scheduler of one replica: plans slots, claims due runs, executes them, heartbeats their leases, reaps
+/// runs whose replica died and prunes history. Any number of replicas share one database; each slot runs once.
+///
+/// ```swift
+/// let scheduler = Scheduler(store: RunStore(pool: pool), kinds: kinds, specs: specs, configuration: .init(), logger: logger)
+/// let group = ServiceGroup(services: [pool, scheduler], logger: logger)
+/// ```
+public final class Scheduler: Service, Sendable {
+    /// Completions and log saves of runs go through the shared pool.
+    let store: RunStore
+    /// Planning, claims and heartbeats use connections of their own: when hundreds of runs finish at once, their
+    /// completions must not queue the next claim (or a heartbeat) behind them.
+    let control: RunStore
+    let kinds: JobKindRegistry
+    let specs: [JobSpec]
+    let configuration: SchedulerConfiguration
+    let logger: Logger
+    let metrics = SchedulerMetrics()
+    let active = ActiveRuns()
+    let doorbell = Doorbell()
+    private let specCache = Mutex<[String: (hash: String, spec: JobSpec)]>([:])
+
+    public init(store: RunStore, kinds: JobKindRegistry, specs: [JobSpec], configuration: SchedulerConfiguration, logger: Logger) {
+        self.store = store
+        var controlConfiguration = store.pool.configuration
+        controlConfiguration.maximumConnections = 3
+        control = RunStore(pool: PostgresPool(configuration: controlConfiguration, logger: logger))
+        self.kinds = kinds
+        self.specs = specs
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let changed = try await control.syncCatalog(specs, removeMissing: true)
+        logger.info(
+            "scheduler started",
+            metadata: [
+                "jobs": "\(specs.count)", "changed": "\(changed.count)", "workers": "\(configuration.workers)",
+                "replica": "\(configuration.replicaID)",
+            ]
+        )
+        let listener = try? await store.pool.listen(to: [RunStore.notificationChannel])
+        await withTaskGroup(of: Void.self) { heartbeats in
+            heartbeats.addTask { await self.heartbeatLoop() }
+            await cancelWhenGracefulShutdown {
+                await withTaskGroup(of: Void.self) { loops in
+                    loops.addTask { await self.planningLoop() }
+                    loops.addTask { await self.dispatchLoop() }
+                    loops.addTask { await self.maintenanceLoop() }
+                    if let listener {
+                        loops.addTask {
+                            for await _ in listener.notifications { await self.doorbell.ring() }
+                        }
+                    }
+                    await loops.waitForAll()
+                }
+            }
+            listener?.stop()
+            await drain()
+            heartbeats.cancelAll()
+        }
+        await control.pool.close()
+        logger.info("scheduler stopped")
+    }
+
+    /// Lets running runs finish within the grace period, then hands the rest back.
+    private func drain() async {
+        let deadline = ContinuousClock.now + configuration.shutdownGrace
+        let running = await active.count
+        if running > 0 {
+            logger.info("waiting for running runs before stopping", metadata: ["runs": "\(running)"])
+        }
+        while await active.count > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        await active.stopAll(.shutdown)
+        await active.waitUntilEmpty()
+    }
+
+    // MARK: Loops
+
+    private func planningLoop() async {
+        let planner = SlotPlanner(lookahead: configuration.lookahead)
+        while !Task.isCancelled {
+            do {
+                let now = Date()
+                var plans: [(job: JobSpec, plan: SlotPlanner.Plan)] = []
+                for row in try await control.plannableJobs() {
+                    guard let spec = cachedSpec(row) else { continue }
+                    let plan = planner.plan(spec, scheduledThrough: row.lastScheduledAt, paused: row.paused, now: now)
+                    if !plan.slots.isEmpty || plan.scheduledThrough != row.lastScheduledAt { plans.append((spec, plan)) }
+                }
+                if !plans.isEmpty, let queued = try await control.queue(plans), queued > 0 {
+                    logger.debug("queued runs", metadata: ["runs": "\(queued)"])
+                    await doorbell.ring()
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("planning failed; retrying next tick", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: configuration.tick)
+        }
+    }
+
+    private func dispatchLoop() async {
+        while !Task.isCancelled {
+            var wakeAt = ContinuousClock.now + configuration.tick
+            do {
+                try await control.applyStartPolicies()
+                let free = configuration.workers - (await active.count)
+                if free > 0 {
+                    let claimed = try await control.claim(limit: free, worker: configuration.replicaID, lease: configuration.leaseDuration)
+                    for run in claimed { await start(run) }
+                    metrics.running(await active.count)
+                    // A full batch suggests more are due: look again at once.
+                    if !claimed.isEmpty && claimed.count == free { continue }
+                }
+                if let due = try await control.nextDue() {
+                    let untilDue = due.timeIntervalSinceNow
+                    if untilDue < 1 { wakeAt = min(wakeAt, ContinuousClock.now + .milliseconds(Int64(max(untilDue, 0) * 1000))) }
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("dispatch failed; retrying", metadata: ["error": "\(error)"])
+            }
+            await doorbell.wait(until: wakeAt)
+        }
+    }
+
+    private func heartbeatLoop() async {
+        let interval = configuration.leaseDuration / 3
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            let runs = await active.leases()
+            guard !runs.isEmpty else { continue }
+            do {
+                let held = try await control.heartbeat(runs.map { ($0.id, $0.token) }, lease: configuration.leaseDuration)
+                for run in runs {
+                    guard let cancelReason = held[run.id] else {
+                        logger.warning("lost the lease of a run; stopping it", metadata: ["run": "\(run.id)", "job": "\(run.jobName)"])
+                        run.control.stop(.leaseLost)
+                        continue
+                    }
+                    if let reason = cancelReason { run.control.stop(.cancelled(reason)) }
+                    if run.log.changeCount != run.savedLogVersion {
+                        try await store.saveLog(runID: run.id, token: run.token, tail: run.log.tail)
+                        await active.markLogSaved(run.id, version: run.log.changeCount)
+                    }
+                }
+            } catch {
+                logger.warning("heartbeat failed; leases are kept until they expire", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func maintenanceLoop() async {
+        var lastPrune = ContinuousClock.now - configuration.pruneInterval
+        while !Task.isCancelled {
+            do {
+                let lost = try await control.reapExpiredLeases { run in
+                    guard let spec = try? JobSpec(document: run.spec.objectValue ?? [:], defaultName: run.jobName, kinds: nil),
+                        spec.retries.allowsRetry(afterAttempt: run.attempt)
+                    else { return nil }
+                    return Date().addingTimeInterval(RunStore.seconds(spec.retries.delay(afterAttempt: run.attempt)))
+                }
+                for run in lost {
+                    metrics.lost(job: run.jobName)
+                    logger.warning(
+                        "run lost: its worker stopped heartbeating",
+                        metadata: ["run": "\(run.id)", "job": "\(run.jobName)", "worker": "\(run.claimedBy ?? "?")"]
+                    )
+                }
+                if ContinuousClock.now - lastPrune >= configuration.pruneInterval {
+                    lastPrune = .now
+                    let pruned = try await control.pool.withAdvisoryLockIfAvailable(AdvisoryLockKey(name: "scheduler.prune")) { _ in
+                        try await self.control.pruneHistory()
+                    }
+                    if let pruned, pruned > 0 { logger.debug("pruned run history", metadata: ["runs": "\(pruned)"]) }
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("maintenance failed; retrying", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: configuration.reapInterval)
+        }
+    }
+
+    private func cachedSpec(_ row: JobRow) -> JobSpec? {
+        if let cached = specCache.withLock({ $0[row.name] }), cached.hash == row.specHash { return cached.spec }
+        do {
+            let spec = try row.jobSpec()
+            specCache.withLock { $0[row.name] = (row.specHash, spec) }
+            return spec
+        } catch {
+            logger.error("cannot plan a job whose stored spec is invalid", metadata: ["job": "\(row.name)", "error": "\(error)"])
+            return nil
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import ArgumentParser
+import Config
+import Cron
+import Foundation
+import Postgres
+import Scheduler
+
+struct JobsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobs",
+        abstract: "List, inspect, trigger, pause and resume scheduled jobs, and read their runs.",
+        discussion: """
+            Jobs are defined in jobs/*.yaml (NOMALY_JOBS_DIR) and loaded into the database by `nomaly serve`; these \
+            commands work on the database, so they see every replica's runs. Listing commands take --json.
+            """,
+        subcommands: [List.self, Show.self, Run.self, Pause.self, Resume.self, History.self, Logs.self, Cancel.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every job with its schedule, zone, next fire and last status.")
+
+        @Flag(help: "Print an array of {name, kind, schedule, timezone, paused, enabled, next_fire_at, last_status, …}.")
+        var json = false
+
+        struct Row: Encodable {
+            let job: JobSummary
+            let nextFireAt: Date?
+            func encode(to encoder: any Encoder) throws {
+                try job.encode(to: encoder)
+                var container = encoder.container(keyedBy: Key.self)
+                try container.encodeIfPresent(nextFireAt, forKey: .nextFireAt)
+            }
+            enum Key: String, CodingKey { case nextFireAt }
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                let runtime = try Runtime.load()
+                try await runtime.withDatabase { pool in
+                    let summaries = try await RunStore(pool: pool).jobSummaries()
+                    let rows = summaries.map { Row(job: $0, nextFireAt: nextFire($0)) }
+                    if json { return try JSONOutput.print(rows) }
+                    printColumns(
+                        header: ["NAME", "KIND", "SCHEDULE", "ZONE", "NEXT", "LAST", "RUNNING"],
+                        rows: rows.map { row in
+                            let job = row.job
+                            let next = !job.enabled ? "disabled" : job.paused ? "paused" : row.nextFireAt.map(TimeText.absolute) ?? "never"
+                            let last = job.lastStatus.map { "\($0.rawValue) \(TimeText.ago(job.lastFinishedAt))" } ?? "-"
+                            return [job.name, job.kind, job.schedule, job.timezone, next, last, String(job.running)]
+                        }
+                    )
+                }
+            }
+        }
+
+        func nextFire(_ job: JobSummary) -> Date? {
+            guard let schedule = try? CronSchedule(parsing: job.schedule), let zone = TimeZone(identifier: job.timezone) else { return nil }
+            return schedule.next(after: Date(), in: zone)
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A job's spec, state, next fire times and recent runs.")
+
+        @Argument(help: "The job's name.")
+        var name: String
+
+        @Flag(help: "Print {name, spec, paused, enabled, next_fires, recent_runs}.")
+        var json = false
+
+        struct Details: Encodable {
+            let name: String
+            let spec: SpecValue
+            let paused: Bool
+            let enabled: Bool
+            let explanation: String
+            let nextFires: [Date]
+            let recentRuns: [RunRecord]
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                let runtime = try Runtime.load()
+                try await runtime.withDatabase { pool in
+                    let store = RunStore(pool: pool)
+                    let row = try await store.job(named: name)
+                    let spec = try row.jobSpec()
+                    let fires = spec.schedule.fireTimes(after: Date(), through: Date().addingTimeInterval(400 * 86_400), in: spec.timeZone, limit: 5)
+                    let details = Details(
+                        name: row.name,
+                        spec: row.spec,
+                        paused: row.paused,
+                        enabled: row.enabled,
+                        explanation: spec.schedule.explain(),
+                        nextFires: fires,
+                        recentRuns: try await store.runs(job: name, limit: 5)
+                    )
+                    if json { return try JSONOutput.print(details) }
+                    print("job:       \(row.name) (\(row.kind))")
+                    print("schedule:  \(row.schedule) in \(row.timezone): \(details.explanation)")
+                    print("state:     \(row.removedAt != nil ? "removed" : !row.enabled ? "disabled" : row.paused ? "paused" : "active")")
+                    print("spec:      \(row.spec.json)")
+                    print("next:      \(fires.map { TimeText.absolute($0, in: spec.timeZone) }.joined(separator: ", "))")
+                    print("")
+                    History.printRuns(details.recentRuns)
+                }
+            }
+        }
+    }
+
+    struct Pause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop queuing a job's slots; missed slots follow its misfire policy when resumed. Manual runs still run."
+        )
+        @Argument(help: "The job's name.") var name: String
+
+        func run() async throws {
+            try await reportingErrors {
+                try await Runtime.load().withDatabase { try await RunStore(pool: $0).setPaused(true, job: name) }
+                print("paused \(name)")
+            }
+        }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Queue a paused job's slots again.")
+        @Argument(help: "The job's name.") var name: String
+
+        func run() async throws {
+            try await reportingErrors {
+                try await Runtime.load().withDatabase { try await RunStore(pool: $0).setPaused(false, job: name) }
+                print("resumed \(name)")
+            }
+        }
+    }
+}
+
+/// Times as operators read them in tables.
+enum TimeText {
+    static func absolute(_ date: Date) -> String { absolute(date, in: .current) }
+
+    static func absolute(_ date: Date, in zone: TimeZone) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = zone
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    static func ago(_ date: Date?) -> String {
+        guard let date else { return "" }
+        let seconds = Int(Date().timeIntervalSince(date))
+        switch seconds {
+        case ..<60: return "\(seconds)s ago"
+        case ..<3600: return "\(seconds / 60)m ago"
+        case ..<86_400: return "\(seconds / 3600)h ago"
+        default: return "\(seconds / 86_400)d ago"
+        }
+    }
+}

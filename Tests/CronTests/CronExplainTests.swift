@@ -1,0 +1,79 @@
+import Cron
+import Foundation
+import Testing
+
+@Suite("Schedules in words, and their typical interval")
+struct CronExplainTests {
+    @Test(
+        "explain() says it in words",
+        arguments: [
+            ("* * * * *", "every minute"),
+            ("*/15 * * * *", "every 15 minutes"),
+            ("0 * * * *", "every hour at :00"),
+            ("@hourly", "every hour at :00"),
+            ("0 */2 * * *", "every 2 hours at :00"),
+            ("5/15 * * * *", "at minutes 5, 20, 35 and 50 of every hour"),
+            ("0-10 * * * *", "at minutes 0–10 of every hour"),
+            ("30 2 * * *", "at 02:30 every day"),
+            ("@daily", "at 00:00 every day"),
+            ("0 8,12,18 * * *", "at 08:00, 12:00 and 18:00 every day"),
+            ("0 9 * * 1-5", "at 09:00 on Monday through Friday"),
+            ("0 9 * * mon,wed,fri", "at 09:00 on Monday, Wednesday and Friday"),
+            ("@weekly", "at 00:00 on Sunday"),
+            ("@monthly", "at 00:00 on day 1 of the month"),
+            ("@yearly", "at 00:00 on January 1"),
+            ("0 0 29 2 *", "at 00:00 on February 29"),
+            ("0 0 * 1-3 *", "at 00:00 every day in January through March"),
+            ("*/15 9-17 * * 1-5", "every 15 minutes from 09:00 to 17:59 on Monday through Friday"),
+            ("*/15 2 * * *", "every 15 minutes from 02:00 to 02:59"),
+            ("*/15 */2 * * *", "every 15 minutes during hours 0, 2, 4, …, 22"),
+            ("0,30 9-17 * * *", "at minutes 0 and 30 from 09:00 to 17:59 every day"),
+            ("0 9 13 * 5", "at 09:00 on day 13 of the month or on Friday"),
+            ("0 0 */2 * 1", "at 00:00 on days 1, 3, 5, …, 31 of the month, if that is a Monday"),
+            ("0 0 L * *", "at 00:00 on the last day of the month"),
+            ("0 0 LW * *", "at 00:00 on the last weekday of the month"),
+            ("0 0 15W * *", "at 00:00 on the weekday nearest day 15 of the month"),
+            ("0 0 1,L * *", "at 00:00 on day 1 and the last day of the month"),
+            ("0 3 * * 5L", "at 03:00 on the last Friday of the month"),
+            ("0 0 * * 1#2", "at 00:00 on the second Monday of the month"),
+            ("30 0 0 * * *", "at 00:00:30 every day"),
+            ("*/10 * * * * *", "every 10 seconds"),
+            ("*/10 5 * * * *", "every 10 seconds during minute 5 of every hour"),
+            ("@every 90s", "every 90 seconds"),
+            ("@every 15m", "every 15 minutes"),
+            ("@every 1h30m", "every 90 minutes, from 00:00 UTC"),
+            ("@every 1d", "every day at 00:00 UTC"),
+            ("@every 7m", "every 7 minutes, counted from 1970-01-01 00:00 UTC"),
+        ]
+    )
+    func explain(expression: String, words: String) throws {
+        #expect(try CronSchedule(parsing: expression).explain() == words)
+    }
+
+    @Test(
+        "typicalInterval is the shortest gap over the next fires",
+        arguments: [
+            ("*/15 * * * *", "UTC", "2026-01-20T00:00:00Z", 900.0),
+            ("0 9 * * 1-5", "UTC", "2026-01-20T00:00:00Z", 86_400),
+            ("0 0 1 * *", "UTC", "2026-01-20T00:00:00Z", 28 * 86_400),
+            ("0 0 1 * *", "UTC", "2026-03-20T00:00:00Z", 30 * 86_400),
+            ("@every 90s", "UTC", "2026-01-20T00:00:00Z", 90),
+            ("@every 7m", "Asia/Kathmandu", "2026-01-20T00:00:00Z", 420),
+            ("0 0 29 2 *", "UTC", "2026-01-20T00:00:00Z", 4 * 365 * 86_400 + 86_400),
+            // The daily job's gap across the spring-forward night is 23 hours.
+            ("0 2 * * *", "Europe/Berlin", "2026-01-20T00:00:00Z", 24 * 3600),
+            ("0 2 * * *", "Europe/Berlin", "2026-03-25T00:00:00Z", 23 * 3600),
+            ("0 * * * *", "Australia/Lord_Howe", "2026-04-04T12:00:00Z", 3600),
+        ] as [(String, String, String, Double)]
+    )
+    func typicalInterval(expression: String, zone: String, from start: String, seconds: Double) throws {
+        let schedule = try CronSchedule(parsing: expression)
+        #expect(schedule.typicalInterval(in: Time.zone(zone), from: Time.date(start)) == seconds)
+    }
+
+    @Test("a schedule that fires at most once has no typical interval")
+    func noInterval() throws {
+        #expect(try CronSchedule(parsing: "0 0 30 2 *").typicalInterval(in: .gmt, from: .now) == nil)
+        #expect(try CronSchedule(parsing: "0 0 1 1 *").typicalInterval(in: .gmt, from: Time.date("9998-06-01T00:00:00Z")) == nil)
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Scheduler
+import Synchronization
+
+/// A kind for tests: records every run, sleeps `seconds`, and fails when `fail: true`.
+struct RecordingKind: JobKind {
+    let name = "recording"
+    let recorder: Recorder
+
+    func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
+        let seconds = try settings.duration("sleep") ?? .zero
+        let fail = try settings.bool("fail") ?? false
+        return Run(recorder: recorder, sleep: seconds, fail: fail)
+    }
+
+    struct Run: JobRunnable {
+        let recorder: Recorder
+        let sleep: Duration
+        let fail: Bool
+
+        func run(_ context: RunContext) async throws -> RunOutcome {
+            recorder.record(context.runID)
+            context.log.append(line: "run \(context.runID) attempt \(context.attempt)")
+            try await Task.sleep(for: sleep)
+            if fail { throw JobFailure("asked to fail", exitCode: 3) }
+            return RunOutcome(result: .object(["attempt": .number(Double(context.attempt))]))
+        }
+    }
+}
+
+final class Recorder: Sendable {
+    private let runs = Mutex<[Int64]>([])
+    func record(_ id: Int64) { runs.withLock { $0.append(id) } }
+    var all: [Int64] { runs.withLock { $0 } }
+}
+
+func spec(_ yaml: String, name: String = "job", kinds: JobKindRegistry? = JobKindRegistry([RecordingKind(recorder: Recorder())])) throws -> JobSpec {
+    try JobSpecLoader(kinds: kinds).load(yaml, file: "jobs/\(name).yaml", defaultName: name)
+}
