@@ -10,7 +10,7 @@ let swiftSettings: [SwiftSetting] = [
 
 // Dependencies point one way (docs/architecture.md):
 //   C shims → infrastructure (Units, Processes, FileSystem, Postgres, Archive, ObjectStore, Config, Observability, Cron, Datasets, Detectors)
-//   → domain (Scheduler; later Registry, Backup) → Jobs → interfaces (AdminAPI, nomaly).
+//   → domain (Modeling, Scheduler; later Registry, Backup) → Jobs → interfaces (AdminAPI, nomaly).
 // Nothing below imports anything above it; each C library is imported by exactly one Swift module.
 let package = Package(
     name: "nomaly",
@@ -63,6 +63,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Cron", dependencies: ["Units"], swiftSettings: swiftSettings),
+        .target(name: "Detectors", swiftSettings: swiftSettings),
+        .target(name: "Datasets", dependencies: ["Archive", "Postgres"], swiftSettings: swiftSettings),
         .target(
             name: "Config",
             dependencies: ["Units", "Postgres", "Archive", "ObjectStore"],
@@ -96,6 +98,15 @@ let package = Package(
         ),
 
         // MARK: Domain
+        .target(
+            name: "Modeling",
+            dependencies: [
+                "Datasets", "Detectors", "Archive", "FileSystem",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Scheduler",
             dependencies: [
@@ -138,6 +149,9 @@ let package = Package(
             dependencies: [
                 "Units",
                 "Cron",
+                "Datasets",
+                "Detectors",
+                "Modeling",
                 "Scheduler",
                 "Jobs",
                 "Archive",
@@ -155,6 +169,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Benchmarks (scripts/bench builds it in release; not a product)
+        .executableTarget(
+            name: "nomaly-detector-bench",
+            dependencies: ["Datasets", "Detectors"],
+            path: "Benchmarks/DetectorBench",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests (integration tests read DATABASE_URL / S3_ENDPOINT set by scripts/test)
         .target(
             name: "TestSupport",
@@ -163,6 +185,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "UnitsTests", dependencies: ["Units"], swiftSettings: swiftSettings),
+        .testTarget(name: "DetectorsTests", dependencies: ["Detectors"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DatasetsTests",
+            dependencies: ["Datasets", "Archive", "Postgres", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ModelingTests",
+            dependencies: ["Modeling", "Datasets", "Detectors", "Archive", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CronTests", dependencies: ["Cron"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "ObjectStore"], swiftSettings: swiftSettings),
         .testTarget(

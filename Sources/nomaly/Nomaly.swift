@@ -12,6 +12,9 @@ struct Nomaly: AsyncParsableCommand {
             Commands that list or show things take --json for scripts.
             """,
         version: "nomaly \(NomalyVersion.current)",
-        subcommands: [Serve.self, Migrate.self, Check.self, JobsCommand.self, CronCommand.self, ArchiveCommand.self, S3Command.self]
+        subcommands: [
+            Serve.self, Migrate.self, Check.self, JobsCommand.self, CronCommand.self, FitCommand.self, ScoreCommand.self, ArchiveCommand.self,
+            S3Command.self,
+        ]
     )
 }

@@ -1,0 +1,44 @@
+/// What a scoring run found, in the shape the CLI writes to `metrics.json`.
+///
+/// ```swift
+/// let summary = ScoreSummary(scores: scores, labels: labels)
+/// let json = try JSONEncoder().encode(summary)
+/// ```
+public struct ScoreSummary: Codable, Sendable, Equatable {
+    /// How many scores were summarised.
+    public var count: Int
+    public var min: Double
+    public var max: Double
+    public var mean: Double
+    /// The median and the 90th and 99th percentiles, interpolated as ``Evaluation/quantiles(_:at:)``.
+    public var p50: Double
+    public var p90: Double
+    public var p99: Double
+    /// Present when labels were given and hold both classes.
+    public var rocAUC: Double?
+    /// Present when labels were given and hold at least one anomaly.
+    public var averagePrecision: Double?
+
+    /// Summarises `scores`, and their ranking quality when `labels` (true = anomaly) are known.
+    ///
+    /// An empty `scores` gives a count of 0 and zeros elsewhere, since JSON has no NaN.
+    ///
+    /// - Precondition: `labels`, when given, has one label per score.
+    public init(scores: [Double], labels: [Bool]? = nil) {
+        precondition(labels == nil || labels?.count == scores.count, "one label per score")
+        count = scores.count
+        guard !scores.isEmpty else {
+            (min, max, mean, p50, p90, p99) = (0, 0, 0, 0, 0, 0)
+            return
+        }
+        min = scores.min()!
+        max = scores.max()!
+        mean = scores.reduce(0, +) / Double(scores.count)
+        let q = Evaluation.quantiles(scores, at: [0.5, 0.9, 0.99])
+        (p50, p90, p99) = (q[0], q[1], q[2])
+        if let labels {
+            rocAUC = Evaluation.rocAUC(scores: scores, labels: labels)
+            averagePrecision = Evaluation.averagePrecision(scores: scores, labels: labels)
+        }
+    }
+}
