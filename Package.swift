@@ -10,7 +10,7 @@ let swiftSettings: [SwiftSetting] = [
 
 // Dependencies point one way (docs/architecture.md):
 //   C shims → infrastructure (Units, Processes, FileSystem, Postgres, Archive, ObjectStore, Config, Observability, Cron, Datasets, Detectors)
-//   → domain (Modeling, Scheduler; later Registry, Backup) → Jobs → interfaces (AdminAPI, nomaly).
+//   → domain (Modeling, Registry, Scheduler; later Backup) → Jobs → interfaces (AdminAPI, nomaly).
 // Nothing below imports anything above it; each C library is imported by exactly one Swift module.
 let package = Package(
     name: "nomaly",
@@ -101,9 +101,18 @@ let package = Package(
         .target(
             name: "Modeling",
             dependencies: [
-                "Datasets", "Detectors", "Archive", "FileSystem",
+                "Datasets", "Detectors", "Archive", "FileSystem", "Postgres",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Registry",
+            dependencies: [
+                "Postgres", "ObjectStore", "Modeling", "Archive", "Detectors", "FileSystem",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -129,6 +138,11 @@ let package = Package(
                 "Scheduler",
                 "Postgres",
                 "Processes",
+                "Registry",
+                "Modeling",
+                "Datasets",
+                "Detectors",
+                "ObjectStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -154,6 +168,7 @@ let package = Package(
                 "Modeling",
                 "Scheduler",
                 "Jobs",
+                "Registry",
                 "Archive",
                 "ObjectStore",
                 "Config",
@@ -189,6 +204,14 @@ let package = Package(
         .testTarget(
             name: "DatasetsTests",
             dependencies: ["Datasets", "Archive", "Postgres", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RegistryTests",
+            dependencies: [
+                "Registry", "Modeling", "Datasets", "ObjectStore", "Config", "Postgres", "Archive", "Processes", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -234,7 +257,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JobsTests",
-            dependencies: ["Jobs", "Scheduler", "Postgres", "Processes", "TestSupport"],
+            dependencies: ["Jobs", "Scheduler", "Postgres", "Processes", "Registry", "ObjectStore", "Modeling", "Datasets", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "nomalyTests", dependencies: ["Postgres", "Processes", "TestSupport"], swiftSettings: swiftSettings),

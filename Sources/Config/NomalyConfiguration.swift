@@ -40,6 +40,11 @@ public struct NomalyConfiguration: Sendable {
     public var migrationsDirectory: String
     /// `NOMALY_JOBS_DIR` (default `./jobs`), absolute: one YAML file per job.
     public var jobsDirectory: String
+    /// `NOMALY_REGISTRY_DIR` (default `./registry`), absolute: one model spec (`NAME.yaml`) per model.
+    public var registryDirectory: String
+    /// `NOMALY_ARTIFACTS`: where model artifacts are stored — a path, `file:///path` or `s3://bucket/prefix`
+    /// (default `$NOMALY_HOME/artifacts`). Relative paths are made absolute.
+    public var artifacts: String
     /// `WORKERS` (the deployment guide's name): job runs one replica executes at once.
     public var workers: Int
     /// `NOMALY_LEASE_DURATION`: how long a claimed run is held without a heartbeat; a dead replica's runs are
@@ -75,6 +80,18 @@ public struct NomalyConfiguration: Sendable {
         migrationsDirectory = absolute(environment["NOMALY_MIGRATIONS_DIR"] ?? Self.defaultMigrationsDirectory(workingDirectory: workingDirectory))
 
         jobsDirectory = absolute(environment["NOMALY_JOBS_DIR"] ?? "jobs")
+        registryDirectory = absolute(environment["NOMALY_REGISTRY_DIR"] ?? "registry")
+        let artifactsSetting = environment["NOMALY_ARTIFACTS"] ?? home + "/artifacts"
+        if artifactsSetting.hasPrefix("s3://") {
+            artifacts = artifactsSetting
+        } else if artifactsSetting.hasPrefix("file://") {
+            artifacts = absolute(String(artifactsSetting.dropFirst("file://".count)))
+        } else if artifactsSetting.contains("://") {
+            artifacts = artifactsSetting
+            reader.report(ConfigurationProblem(variable: "NOMALY_ARTIFACTS", message: "must be a path, file:///path or s3://bucket/prefix"))
+        } else {
+            artifacts = absolute(artifactsSetting)
+        }
         workers = reader.integer("WORKERS", default: 4, range: 1...1000)
         leaseDuration = reader.duration("NOMALY_LEASE_DURATION", default: .seconds(30))
         shutdownGrace = reader.duration("NOMALY_SHUTDOWN_GRACE", default: .seconds(30))

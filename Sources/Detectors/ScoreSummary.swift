@@ -19,6 +19,13 @@ public struct ScoreSummary: Codable, Sendable, Equatable {
     /// Present when labels were given and hold at least one anomaly.
     public var averagePrecision: Double?
 
+    // `rocAuc` so that snake_case coding round-trips: `rocAUC` would encode as `roc_auc` but decode from
+    // `roc_auc` as `rocAuc`, and a stored summary would lose its ROC-AUC when read back.
+    enum CodingKeys: String, CodingKey {
+        case count, min, max, mean, p50, p90, p99, averagePrecision
+        case rocAUC = "rocAuc"
+    }
+
     /// Summarises `scores`, and their ranking quality when `labels` (true = anomaly) are known.
     ///
     /// An empty `scores` gives a count of 0 and zeros elsewhere, since JSON has no NaN.

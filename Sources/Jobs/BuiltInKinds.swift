@@ -1,10 +1,15 @@
 public import Postgres
 public import Scheduler
 
-/// The kinds this build of Nomaly can run. Later issues add train, score, backup, s3-upload and cleanup here.
+/// The kinds this build of Nomaly can run. Later issues add backup, s3-upload and cleanup here.
 public enum BuiltInKinds {
-    /// - Parameter pool: the database kinds such as `vacuum` work on; nil when only validating files offline.
-    public static func registry(pool: PostgresPool?) -> JobKindRegistry {
-        JobKindRegistry([CommandKind(), VacuumKind(pool: pool)])
+    /// - Parameters:
+    ///   - pool: the database kinds such as `vacuum` work on; nil when only validating files offline.
+    ///   - models: the registry for `train` and `score`; nil when only validating.
+    ///   - specsDirectory: where `train` checks that its model's spec exists when validating offline.
+    public static func registry(pool: PostgresPool?, models: ModelServices? = nil, specsDirectory: String? = nil) -> JobKindRegistry {
+        JobKindRegistry([
+            CommandKind(), VacuumKind(pool: pool), TrainKind(services: models, specsDirectory: specsDirectory), ScoreKind(services: models),
+        ])
     }
 }

@@ -2,6 +2,7 @@ public import Datasets
 public import Detectors
 import Foundation
 import NIOPosix
+public import Postgres
 
 /// How to score a CSV file with a model.
 public struct ScoringRequest: Sendable {
@@ -78,35 +79,100 @@ public enum BatchScorer {
             prefetcher.map { prefetcher in { try prefetcher.next() } } ?? {
                 try source.nextChunk(maxRows: request.chunkRows)
             }
-        let writer = try ScoreCSVWriter(path: request.output, idColumn: request.idColumn, delimiter: request.format.delimiter)
-        var scores = [Double](repeating: 0, count: request.chunkRows)
-        var reservoir = ScoreReservoir()
-        var anomalies = 0
-        let threshold = manifest.threshold.value
+        var sink = try ScoreSink(
+            model,
+            output: request.output,
+            idColumn: request.idColumn,
+            delimiter: request.format.delimiter,
+            threads: request.threads
+        )
         do {
-            while let chunk = try nextChunk() {
-                try chunk.features.withUnsafeBufferPointer { rows in
-                    try scores.withUnsafeMutableBufferPointer { all in
-                        let out = UnsafeMutableBufferPointer(rebasing: all[0..<chunk.rowCount])
-                        model.detector.score(rows: rows, into: out, threads: request.threads)
-                        for score in out where score > threshold { anomalies += 1 }
-                        reservoir.add(UnsafeBufferPointer(out), labels: chunk.labels)
-                        try writer.write(scores: UnsafeBufferPointer(out), ids: chunk.ids, threshold: threshold)
-                    }
-                }
-            }
-            try writer.commit()
+            while let chunk = try nextChunk() { try sink.consume(chunk) }
+            return try sink.finish(skippedRows: source.rowsSkipped)
         } catch {
-            writer.discard()
+            sink.discard()
             throw error
         }
+    }
+}
+
+extension BatchScorer {
+    /// Scores a query's rows, streamed through `COPY … TO STDOUT` in chunks, into a scores CSV at `output`.
+    public static func score(
+        _ model: ModelArtifact,
+        query: String,
+        pool: PostgresPool,
+        idColumn: String?,
+        output: String,
+        threads: Int,
+        chunkRows: Int = 65_536
+    ) async throws -> ScoringSummary {
+        let manifest = model.manifest
+        let missing = MissingValuePolicy(rawValue: manifest.missingValues) ?? .error
+        let source = SQLSource(
+            query: query,
+            pool: pool,
+            selection: ColumnSelection(features: manifest.featureNames, id: idColumn),
+            missing: missing,
+            medians: manifest.features.map(\.median)
+        )
+        var sink = try ScoreSink(model, output: output, idColumn: idColumn, delimiter: UInt8(ascii: ","), threads: threads)
+        do {
+            let summary = try await source.read(maxRows: chunkRows) { chunk, _ in try sink.consume(chunk) }
+            return try sink.finish(skippedRows: summary.rowsSkipped)
+        } catch {
+            sink.discard()
+            throw error
+        }
+    }
+}
+
+/// Where scored chunks go, whatever their source: the scores CSV, the anomaly count and the summary sample.
+struct ScoreSink {
+    let model: ModelArtifact
+    let writer: ScoreCSVWriter
+    let threshold: Double
+    let threads: Int
+    var scores: [Double] = []
+    var reservoir = ScoreReservoir()
+    var anomalies = 0
+
+    init(_ model: ModelArtifact, output: String, idColumn: String?, delimiter: UInt8, threads: Int) throws {
+        self.model = model
+        writer = try ScoreCSVWriter(path: output, idColumn: idColumn, delimiter: delimiter)
+        threshold = model.manifest.threshold.value
+        self.threads = threads
+    }
+
+    mutating func consume(_ chunk: RowChunk) throws {
+        // Take the buffer out of self (no copy) so the closures below may update the counters.
+        var buffer = scores
+        scores = []
+        defer { scores = buffer }
+        if buffer.count < chunk.rowCount { buffer = [Double](repeating: 0, count: chunk.rowCount) }
+        let threshold = threshold
+        try chunk.features.withUnsafeBufferPointer { rows in
+            try buffer.withUnsafeMutableBufferPointer { all in
+                let out = UnsafeMutableBufferPointer(rebasing: all[0..<chunk.rowCount])
+                model.detector.score(rows: rows, into: out, threads: threads)
+                for score in out where score > threshold { anomalies += 1 }
+                reservoir.add(UnsafeBufferPointer(out), labels: chunk.labels)
+                try writer.write(scores: UnsafeBufferPointer(out), ids: chunk.ids, threshold: threshold)
+            }
+        }
+    }
+
+    func finish(skippedRows: Int) throws -> ScoringSummary {
+        try writer.commit()
         return ScoringSummary(
             rows: reservoir.seen,
-            skippedRows: source.rowsSkipped,
+            skippedRows: skippedRows,
             anomalies: anomalies,
             threshold: threshold,
             scores: reservoir.summary(),
             scoresExact: reservoir.isExact
         )
     }
+
+    func discard() { writer.discard() }
 }

@@ -50,6 +50,22 @@ public struct ModelMetrics: Codable, Sendable, Equatable {
     /// The share of training rows above the threshold; scoring runs compare their rate with it to spot drift.
     public var anomalyRate: Double
     public var threshold: Double
+    /// Scores of the rows held out of training, when a spec asked for a holdout: what promotion compares.
+    public var holdout: ScoreSummary?
+    public var holdoutAnomalyRate: Double?
+
+    /// A named metric for promotion policies: `roc_auc` and `average_precision` from the holdout (else the
+    /// training data), or nil when unavailable (no labels).
+    public func value(of metric: String) -> Double? {
+        let summary = holdout ?? training
+        switch metric {
+        case "roc_auc": return summary.rocAUC
+        case "average_precision": return summary.averagePrecision
+        default: return nil
+        }
+    }
+
+    public static let promotionMetrics = ["roc_auc", "average_precision"]
 }
 
 /// The outcome of a fit: the manifest and metrics written, and the tarball's summary.
@@ -86,6 +102,7 @@ public enum ModelTrainer {
         source: String,
         sourceSHA256: String?,
         request: TrainingRequest,
+        holdout: Dataset? = nil,
         output: String
     ) async throws -> TrainingResult {
         try validate(request)
@@ -104,7 +121,13 @@ public enum ModelTrainer {
         let labels = dataset.labels.map { $0.map { $0 != 0 } }
         let summary = ScoreSummary(scores: scores, labels: labels)
         let anomalies = scores.reduce(0) { $0 + (threshold.value < $1 ? 1 : 0) }
-        let metrics = ModelMetrics(training: summary, anomalyRate: Double(anomalies) / Double(scores.count), threshold: threshold.value)
+        var metrics = ModelMetrics(training: summary, anomalyRate: Double(anomalies) / Double(scores.count), threshold: threshold.value)
+        if let holdout, holdout.rowCount > 0 {
+            let heldOut = FeatureMatrix(rowCount: holdout.rowCount, columnCount: holdout.featureCount, values: holdout.features)
+            let holdoutScores = detector.score(heldOut, threads: request.threads)
+            metrics.holdout = ScoreSummary(scores: holdoutScores, labels: holdout.labels.map { $0.map { $0 != 0 } })
+            metrics.holdoutAnomalyRate = Double(holdoutScores.filter { $0 > threshold.value }.count) / Double(holdoutScores.count)
+        }
         let manifest = ModelManifest(
             formatVersion: ModelManifest.currentFormatVersion,
             detector: request.detector,
@@ -194,8 +217,8 @@ public enum ModelTrainer {
         return ThresholdChoice(method: "default", value: fallback.value, contamination: request.detector == "ecod" ? 0.1 : nil)
     }
 
-    /// sha256 of a file, read in 1 MiB blocks. Blocking.
-    static func fileSHA256(_ path: String) throws -> String {
+    /// sha256 of a file, read in 1 MiB blocks: a dataset's fingerprint. Blocking.
+    public static func fileSHA256(_ path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw ModelingError(.io, "cannot read \(path)") }
         defer { try? handle.close() }
         var hasher = SHA256()

@@ -94,6 +94,15 @@ public struct JobSettings: Sendable {
         }
     }
 
+    public mutating func number(_ key: String, range: ClosedRange<Double>) throws(JobSpecError) -> Double? {
+        read.insert(key)
+        switch values[key] {
+        case nil, .null: return nil
+        case .number(let value) where range.contains(value): return value
+        default: throw error(key, "must be a number in \(range.lowerBound)…\(range.upperBound)")
+        }
+    }
+
     /// `90s`, `15m`, `1h30m`, or a number of seconds.
     public mutating func duration(_ key: String) throws(JobSpecError) -> Duration? {
         read.insert(key)

@@ -38,6 +38,15 @@ public enum SpecValue: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
+    /// Any Encodable value as JSON-shaped values, with snake_case keys and ISO 8601 dates: how kinds store
+    /// their reports as a run's result.
+    public init(encoding value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        self = try JSONDecoder().decode(SpecValue.self, from: encoder.encode(value))
+    }
+
     /// Canonical JSON (sorted keys), so equal values always hash alike.
     public var json: String {
         let encoder = JSONEncoder()

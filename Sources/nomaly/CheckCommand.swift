@@ -38,6 +38,27 @@ struct Check: AsyncParsableCommand {
         var line: Int?
         var column: Int?
         var key: String?
+
+        init(variable: String, message: String, file: String? = nil, line: Int? = nil, column: Int? = nil, key: String? = nil) {
+            self.variable = variable
+            self.message = message
+            self.file = file
+            self.line = line
+            self.column = column
+            self.key = key
+        }
+
+        /// A problem in a job file or model spec, located.
+        init(variable: String, _ problem: JobSpecError) {
+            self.init(
+                variable: variable,
+                message: problem.description,
+                file: problem.file,
+                line: problem.line,
+                column: problem.column,
+                key: problem.key
+            )
+        }
     }
 
     func run() async throws {
@@ -82,22 +103,19 @@ struct Check: AsyncParsableCommand {
                 report.problems.append(Problem(variable: "DATABASE_URL", message: "\(error)"))
             }
             do {
-                let jobs = try JobSpecLoader(kinds: BuiltInKinds.registry(pool: nil)).loadDirectory(runtime.configuration.jobsDirectory)
+                let jobs = try JobSpecLoader(kinds: BuiltInKinds.registry(pool: nil, specsDirectory: runtime.configuration.registryDirectory))
+                    .loadDirectory(runtime.configuration.jobsDirectory)
                 report.settings["jobs"] = "\(jobs.count) in \(runtime.configuration.jobsDirectory)"
             } catch {
-                for problem in error.problems {
-                    report.problems.append(
-                        Problem(
-                            variable: "NOMALY_JOBS_DIR",
-                            message: problem.description,
-                            file: problem.file,
-                            line: problem.line,
-                            column: problem.column,
-                            key: problem.key
-                        )
-                    )
-                }
+                report.problems += error.problems.map { Problem(variable: "NOMALY_JOBS_DIR", $0) }
             }
+            do {
+                let specs = try ModelSpecLoader.loadDirectory(runtime.configuration.registryDirectory)
+                report.settings["registry"] = "\(specs.count) model specs in \(runtime.configuration.registryDirectory)"
+            } catch {
+                report.problems += error.problems.map { Problem(variable: "NOMALY_REGISTRY_DIR", $0) }
+            }
+            report.settings["artifacts"] = runtime.configuration.artifacts
         }
         report.ok = report.problems.isEmpty
         if json {

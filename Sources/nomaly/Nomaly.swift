@@ -13,7 +13,8 @@ struct Nomaly: AsyncParsableCommand {
             """,
         version: "nomaly \(NomalyVersion.current)",
         subcommands: [
-            Serve.self, Migrate.self, Check.self, JobsCommand.self, CronCommand.self, FitCommand.self, ScoreCommand.self, ArchiveCommand.self,
+            Serve.self, Migrate.self, Check.self, JobsCommand.self, CronCommand.self, FitCommand.self, ScoreCommand.self, ModelsCommand.self,
+            ArchiveCommand.self,
             S3Command.self,
         ]
     )

@@ -3,7 +3,9 @@ import Config
 import Datasets
 import Detectors
 import Foundation
+import Jobs
 import Modeling
+import Registry
 
 struct ScoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +19,7 @@ struct ScoreCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The model artifact (.tar.gz) written by `nomaly fit`.")
+    @Option(help: "A model artifact (.tar.gz) from `nomaly fit`, or a registry version: NAME@ALIAS, NAME:VERSION, NAME (= NAME@production).")
     var model: String
 
     @Option(help: "The CSV to score (plain or gzip), with a header naming the model's feature columns.")
@@ -56,8 +58,8 @@ struct ScoreCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            _ = try Runtime.load()
-            let artifact = try await ModelArtifact.load(model)
+            let runtime = try Runtime.load()
+            let artifact = try await loadModel(runtime)
             let request = ScoringRequest(
                 input: input,
                 output: output,
@@ -85,5 +87,19 @@ struct ScoreCommand: AsyncParsableCommand {
             text += "\nROC-AUC \(formatMetric(auc))  PR-AUC \(formatMetric(ap))" + (summary.scoresExact ? "" : " (estimated from a sample)")
         }
         return text
+    }
+
+    /// A file when it looks like one, else a registry reference (which needs the database).
+    func loadModel(_ runtime: Runtime) async throws -> ModelArtifact {
+        if FileManager.default.fileExists(atPath: model) || model.contains("/") || model.hasSuffix(".tar.gz") {
+            return try await ModelArtifact.load(model, limits: runtime.configuration.archiveLimits)
+        }
+        let reference = try ModelReference.parse(model)
+        return try await runtime.withDatabase { pool in
+            let services = try runtime.modelServices(pool: pool)
+            let version = try await services.registry.resolve(reference)
+            FileHandle.standardError.write(Data("using \(version.model):\(version.version) (\(reference))\n".utf8))
+            return try await services.cache.model(sha256: version.artifactSha256)
+        }
     }
 }

@@ -44,7 +44,9 @@ struct Serve: AsyncParsableCommand {
             let logger = runtime.logger
             let migrations = try runtime.loadMigrations()
             // Job files are checked before anything starts: a daemon must not come up with half its jobs.
-            if !withoutScheduler { _ = try runtime.loadJobs(kinds: BuiltInKinds.registry(pool: nil)) }
+            if !withoutScheduler {
+                _ = try runtime.loadJobs(kinds: BuiltInKinds.registry(pool: nil, specsDirectory: runtime.configuration.registryDirectory))
+            }
             let database = try await runtime.openDatabase()
             do {
                 try await Self.waitForDatabase(database.pool, logger: logger, timeout: runtime.configuration.databaseStartupTimeout)
@@ -53,7 +55,7 @@ struct Serve: AsyncParsableCommand {
                 let configuration = runtime.configuration
                 var services: [any Service] = [database.pool]
                 if !withoutScheduler {
-                    let kinds = BuiltInKinds.registry(pool: database.pool)
+                    let kinds = BuiltInKinds.registry(pool: database.pool, models: try runtime.modelServices(pool: database.pool))
                     var settings = SchedulerConfiguration()
                     settings.workers = configuration.workers
                     settings.leaseDuration = configuration.leaseDuration

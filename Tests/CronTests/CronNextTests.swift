@@ -87,7 +87,8 @@ struct CronNextTests {
                 }
             }
         }
-        #expect(elapsed < .seconds(2), "\(elapsed)")
+        // A bound, not a benchmark: an impossible schedule must give up instead of searching to .distantFuture.
+        #expect(elapsed < .seconds(30), "\(elapsed)")
     }
 
     @Test("fifth weekday of February: found decades away, not given up on")

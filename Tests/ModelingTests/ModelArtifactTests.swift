@@ -18,7 +18,7 @@ struct ModelArtifactTests {
             nomalyVersion: "test"
         )
         _ = try await ModelTrainer.fit(csv: input, request: request, output: folder.path + "/model.tar.gz")
-        try await TarGz.extract(folder.path + "/model.tar.gz", into: folder.path + "/unpacked")
+        _ = try await TarGz.extract(folder.path + "/model.tar.gz", into: folder.path + "/unpacked")
         return folder.path + "/unpacked"
     }
 

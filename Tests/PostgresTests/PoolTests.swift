@@ -87,7 +87,6 @@ struct PoolTests {
     @Test("cancelling a task cancels its statement on the server and the connection stays usable")
     func cancellation() async throws {
         try await ScratchDatabase.with(maximumConnections: 2) { pool, _ in
-            let started = ContinuousClock.now
             let sleeper = Task { try await pool.query("SELECT pg_sleep(30)") }
             // Cancel only once the statement runs on the server; earlier, cancellation is a plain CancellationError.
             while try await pool.query(
@@ -101,8 +100,8 @@ struct PoolTests {
                 Issue.record("expected a cancelled query, got \(outcome)")
                 return
             }
+            // Only a server-side cancel ends pg_sleep with 57014; had the statement run its course it would succeed.
             #expect(error.code == .queryCanceled)
-            #expect(ContinuousClock.now - started < .seconds(10))
             #expect(try await pool.query("SELECT 1").count == 1)
         }
     }

@@ -1,0 +1,125 @@
+import Foundation
+import Postgres
+
+extension ModelRegistry {
+    /// Every model with its live version count, newest version and aliases, by name.
+    ///
+    /// ```swift
+    /// for model in try await registry.models() { print(model.name, model.aliases["production"] ?? 0) }
+    /// ```
+    public func models() async throws -> [ModelSummary] {
+        try await pool.query("SELECT \(Self.summaryColumns) FROM models m ORDER BY m.name").decode(ModelSummary.self)
+    }
+
+    /// One model's summary.
+    /// - Throws: ``RegistryError`` `.notFound`.
+    public func model(_ name: String) async throws -> ModelSummary {
+        try RegistryNames.validateModel(name)
+        guard let summary = try await pool.query("SELECT \(Self.summaryColumns) FROM models m WHERE m.name = $1", [name]).first else {
+            throw Self.noSuchModel(name)
+        }
+        return try summary.decode(ModelSummary.self)
+    }
+
+    static let summaryColumns = """
+        m.name, m.description, m.tags, m.created_at, m.updated_at,
+        (SELECT count(*) FROM model_versions v WHERE v.model_id = m.id AND v.deleted_at IS NULL) AS version_count,
+        (SELECT max(v.version) FROM model_versions v WHERE v.model_id = m.id AND v.deleted_at IS NULL) AS latest_version,
+        COALESCE((SELECT jsonb_object_agg(a.alias, v.version) FROM model_aliases a JOIN model_versions v ON v.id = a.version_id
+                  WHERE a.model_id = m.id), '{}') AS aliases
+        """
+
+    /// A page of the model's live versions, newest first, each with the aliases pointing at it.
+    ///
+    /// Paging is by keyset (`version < before`), which the partial index `model_versions_live` answers directly: a page
+    /// costs the same whether the model has ten versions or a million.
+    ///
+    /// ```swift
+    /// let first = try await registry.versions(model: "fraud", limit: 20)
+    /// let second = try await registry.versions(model: "fraud", limit: 20, before: first.nextCursor)
+    /// ```
+    /// - Parameters:
+    ///   - limit: versions per page, 1 to 1000.
+    ///   - before: the previous page's ``VersionPage/nextCursor``; nil for the newest versions.
+    /// - Throws: ``RegistryError`` `.notFound` for an unknown model.
+    public func versions(model: String, limit: Int = 50, before: Int? = nil) async throws -> VersionPage {
+        let limit = min(max(limit, 1), 1000)
+        return try await pool.withConnection { connection in
+            let id = try await modelID(model, on: connection)
+            var versions = try await connection.query(Self.versionPageSQL, [id, before, limit + 1]).decode(ModelVersion.self)
+            // One extra row tells whether another page follows without counting.
+            let hasMore = versions.count > limit
+            if hasMore { versions.removeLast() }
+            return VersionPage(versions: versions, nextCursor: hasMore ? versions.last?.version : nil)
+        }
+    }
+
+    /// `$1` model id, `$2` exclusive upper bound (NULL for none), `$3` row count.
+    static let versionPageSQL = """
+        SELECT \(versionColumns)
+        FROM model_versions v JOIN models m ON m.id = v.model_id
+        WHERE v.model_id = $1 AND v.deleted_at IS NULL AND v.version < COALESCE($2::integer, 2147483647)
+        ORDER BY v.version DESC
+        LIMIT $3
+        """
+
+    /// One live version.
+    /// - Throws: ``RegistryError`` `.notFound` for an unknown model, or a version that does not exist or was deleted.
+    public func version(model: String, version: Int) async throws -> ModelVersion {
+        try RegistryNames.validateVersion(version, model: model)
+        return try await pool.withConnection { connection in
+            let id = try await modelID(model, on: connection)
+            guard let (found, deleted) = try await fetchVersion(modelID: id, version: version, on: connection) else {
+                throw RegistryError(.notFound, "\(model) has no version \(version)")
+            }
+            guard !deleted else { throw RegistryError(.notFound, "\(model):\(version) was deleted") }
+            return found
+        }
+    }
+
+    /// The version a reference names: `fraud:3`, or the version the alias in `fraud@production` points at.
+    ///
+    /// ```swift
+    /// let version = try await registry.resolve(try ModelReference.parse("fraud@production"))
+    /// ```
+    /// - Throws: ``RegistryError`` `.invalidName`, or `.notFound` ("fraud has no alias production").
+    public func resolve(_ reference: ModelReference) async throws -> ModelVersion {
+        switch reference {
+        case .version(let model, let version):
+            return try await self.version(model: model, version: version)
+        case .alias(let model, let alias):
+            try RegistryNames.validateAlias(alias)
+            return try await pool.withConnection { connection in
+                let id = try await modelID(model, on: connection)
+                let target = try await connection.query(
+                    """
+                    SELECT \(Self.versionColumns)
+                    FROM model_aliases x JOIN model_versions v ON v.id = x.version_id JOIN models m ON m.id = v.model_id
+                    WHERE x.model_id = $1 AND x.alias = $2
+                    """,
+                    [id, alias]
+                ).first
+                guard let target else { throw RegistryError(.notFound, "\(model) has no alias \(alias)") }
+                return try target.decode(ModelVersion.self)
+            }
+        }
+    }
+
+    /// The newest audit entries, newest first; pass the last entry's id as `before` for the next page.
+    ///
+    /// ```swift
+    /// let page = try await registry.audit(limit: 50)
+    /// let next = try await registry.audit(limit: 50, before: page.last?.id)
+    /// ```
+    public func audit(limit: Int = 100, before: Int64? = nil) async throws -> [AuditEntry] {
+        try await pool.query(
+            """
+            SELECT id, at, actor, action, target, details, remote_addr FROM audit_log
+            WHERE id < COALESCE($1::bigint, 9223372036854775807)
+            ORDER BY id DESC
+            LIMIT $2
+            """,
+            [before, min(max(limit, 1), 1000)]
+        ).decode(AuditEntry.self)
+    }
+}
