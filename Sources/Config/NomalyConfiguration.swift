@@ -54,6 +54,11 @@ public struct NomalyConfiguration: Sendable {
     public var shutdownGrace: Duration
     public var httpHost: String
     public var httpPort: Int
+    /// `RATE_LIMIT_ENABLED`, `RATE_LIMIT_PER_MINUTE`, `RATE_LIMIT_BURST` (the deployment guide's names): a token
+    /// bucket per API token (per address for unauthenticated requests).
+    public var rateLimitEnabled: Bool
+    public var rateLimitPerMinute: Int
+    public var rateLimitBurst: Int
     public var logLevel: String
     public var logFormat: LogFormat
     /// `NOMALY_ARCHIVE_MAX_BYTES`, `…_MAX_ENTRY_BYTES`, `…_MAX_ENTRIES`, `…_MAX_RATIO`: what extracting an artifact or
@@ -114,6 +119,9 @@ public struct NomalyConfiguration: Sendable {
 
         httpHost = environment["NOMALY_HTTP_HOST"] ?? "127.0.0.1"
         httpPort = reader.integer("NOMALY_HTTP_PORT", default: 8080, range: 0...65535)
+        rateLimitEnabled = reader.boolean("RATE_LIMIT_ENABLED", default: true)
+        rateLimitPerMinute = reader.integer("RATE_LIMIT_PER_MINUTE", default: 60, range: 1...1_000_000)
+        rateLimitBurst = reader.integer("RATE_LIMIT_BURST", default: 10, range: 1...1_000_000)
 
         var limits = ArchiveLimits()
         limits.maxTotalBytes = reader.byteSize("NOMALY_ARCHIVE_MAX_BYTES", default: limits.maxTotalBytes)

@@ -54,8 +54,9 @@ struct Serve: AsyncParsableCommand {
                 if migrate { try await migrator.apply() }
                 let configuration = runtime.configuration
                 var services: [any Service] = [database.pool]
+                let models = try runtime.modelServices(pool: database.pool)
                 if !withoutScheduler {
-                    let kinds = BuiltInKinds.registry(pool: database.pool, models: try runtime.modelServices(pool: database.pool))
+                    let kinds = BuiltInKinds.registry(pool: database.pool, models: models)
                     var settings = SchedulerConfiguration()
                     settings.workers = configuration.workers
                     settings.leaseDuration = configuration.leaseDuration
@@ -75,6 +76,14 @@ struct Serve: AsyncParsableCommand {
                     port: configuration.httpPort,
                     version: NomalyVersion.current,
                     probes: [.database(database.pool), .migrations(migrator)],
+                    api: APIDependencies(
+                        tokens: TokenStore(pool: database.pool),
+                        runs: RunStore(pool: database.pool),
+                        registry: models.registry,
+                        audit: AuditLog(pool: database.pool),
+                        rateLimiter: configuration.rateLimitEnabled
+                            ? RateLimiter(perMinute: configuration.rateLimitPerMinute, burst: configuration.rateLimitBurst) : nil
+                    ),
                     logger: logger,
                     onListening: { port in
                         logger.info(
@@ -83,6 +92,8 @@ struct Serve: AsyncParsableCommand {
                         )
                     }
                 )
+                // Bootstraps swift-metrics (Prometheus) once, counts every request and serves GET /metrics.
+                .withMetrics(.standard(pool: database.pool))
                 if !withoutAPI { services.append(app) }
                 // Shutdown runs in reverse order: the HTTP server drains first, then the scheduler lets running jobs
                 // finish, and the pool closes last.

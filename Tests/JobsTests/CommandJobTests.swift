@@ -64,7 +64,9 @@ struct CommandJobTests {
         let marker = "\(Int.random(in: 100_000...999_999)).5"
         let (context, runnable) = try context("with:\n  command: [sh, -c, 'sleep \(marker) & sleep \(marker) & wait']\n  kill_grace: 2s\n")
         let task = Task { try await runnable.run(context) }
-        try await Task.sleep(for: .milliseconds(500))
+        // Wait for both background sleeps to exist; on a loaded machine the shell may take a while to start them.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while processes(matching: marker).count < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(processes(matching: marker).count == 2)
         let started = ContinuousClock.now
         task.cancel()

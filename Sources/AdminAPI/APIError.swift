@@ -1,0 +1,79 @@
+import Foundation
+public import Hummingbird
+import Logging
+import Registry
+import Scheduler
+
+/// An error answered as `{"error":{"code":…,"message":…}}` with its status.
+public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+    /// Extra headers, such as Retry-After on 429.
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    struct Body: Encodable {
+        struct Detail: Encodable {
+            let code: String
+            let message: String
+        }
+        let error: Detail
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let data = try JSONEncoder().encode(Body(error: .init(code: code, message: message)))
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Maps domain errors to their HTTP meaning; anything unknown is a 500 whose details stay in the log.
+    static func from(_ error: any Error) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as RegistryError:
+            let status: HTTPResponse.Status =
+                switch error.code {
+                case .notFound: .notFound
+                case .invalidName: .badRequest
+                case .invalidArtifact: .unprocessableContent
+                case .conflict, .refused: .conflict
+                default: .badGateway
+                }
+            return APIError(status, code: error.code.description, error.message)
+        case let error as SchedulerError:
+            let status: HTTPResponse.Status = error.code == .notCancellable ? .conflict : .notFound
+            return APIError(status, code: error.code.description, error.message)
+        case let error as HTTPError:
+            return APIError(error.status, code: "http_\(error.status.code)", error.body ?? error.status.reasonPhrase)
+        default:
+            return APIError(.internalServerError, code: "internal", "the server failed; the log has the details")
+        }
+    }
+}
+
+/// Turns every error a handler throws into the JSON error body, logging the ones that are the server's fault.
+public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let mapped = APIError.from(error)
+            if mapped.status.code >= 500 {
+                context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            }
+            throw mapped
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+public import Hummingbird
+import Postgres
+public import Scheduler
+
+/// `/api/v1/jobs` and `/api/v1/runs`: what `nomaly jobs` shows and does, over HTTP.
+public struct JobsRoutes: Sendable {
+    let store: RunStore
+    let audit: AuditLog
+
+    public init(store: RunStore, audit: AuditLog) {
+        self.store = store
+        self.audit = audit
+    }
+
+    struct TriggerResponse: Encodable { let runId: Int64 }
+    struct RunPage: Encodable {
+        let runs: [RunRecord]
+        let nextCursor: Int64?
+    }
+    struct RunDetail: Encodable {
+        let run: RunRecord
+        let logTail: String?
+    }
+    struct CancelResponse: Encodable { let status: RunStatus }
+
+    public func add(to router: RouterGroup<NomalyRequestContext>) {
+        router.get("jobs") { _, context in
+            _ = try context.require(.viewer)
+            return JSONResponse(try await store.jobSummaries())
+        }
+        router.get("jobs/{name}") { _, context in
+            _ = try context.require(.viewer)
+            let name = try context.parameter("name")
+            guard let job = try await store.jobSummaries().first(where: { $0.name == name }) else {
+                throw APIError(.notFound, code: "not_found", "there is no job \(name)")
+            }
+            return JSONResponse(job)
+        }
+        router.post("jobs/{name}/trigger") { _, context in
+            let identity = try context.require(.operator)
+            let name = try context.parameter("name")
+            let runID = try await store.trigger(job: name)
+            try await audit.record(identity, action: "job.trigger", target: name, details: ["run_id": "\(runID)"], context: context)
+            return JSONResponse(TriggerResponse(runId: runID), status: .accepted)
+        }
+        for (path, paused) in [("jobs/{name}/pause", true), ("jobs/{name}/resume", false)] {
+            router.post(RouterPath(path)) { _, context in
+                let identity = try context.require(.operator)
+                let name = try context.parameter("name")
+                try await store.setPaused(paused, job: name)
+                try await audit.record(identity, action: paused ? "job.pause" : "job.resume", target: name, details: [:], context: context)
+                return JSONResponse(try await store.jobSummaries().first { $0.name == name })
+            }
+        }
+        router.get("runs") { request, context in
+            _ = try context.require(.viewer)
+            let limit = try request.integerQuery("limit", default: 50, range: 1...1000)!
+            let cursor = try request.integerQuery("cursor", range: 1...Int.max).map(Int64.init)
+            var status: RunStatus?
+            if let text = request.uri.queryParameters.get("status") {
+                guard let parsed = RunStatus(rawValue: text) else {
+                    throw APIError(
+                        .badRequest,
+                        code: "bad_request",
+                        "status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
+                }
+                status = parsed
+            }
+            var runs = try await store.runs(
+                job: request.uri.queryParameters.get("job").map { String($0) },
+                status: status,
+                limit: limit + 1,
+                before: cursor
+            )
+            if let since = request.uri.queryParameters.get("since") {
+                guard let date = ISO8601DateFormatter().date(from: String(since)) else {
+                    throw APIError(.badRequest, code: "bad_request", "since must be an ISO 8601 time such as 2026-11-29T00:00:00Z")
+                }
+                runs = runs.filter { $0.scheduledAt >= date }
+            }
+            let more = runs.count > limit
+            let page = Array(runs.prefix(limit))
+            return JSONResponse(RunPage(runs: page, nextCursor: more ? page.last?.id : nil))
+        }
+        router.get("runs/{id}") { _, context in
+            _ = try context.require(.viewer)
+            let id = Int64(try context.integerParameter("id"))
+            let (record, tail) = try await store.run(id: id)
+            return JSONResponse(RunDetail(run: record, logTail: tail))
+        }
+        router.post("runs/{id}/cancel") { _, context in
+            let identity = try context.require(.operator)
+            let id = Int64(try context.integerParameter("id"))
+            let status = try await store.cancel(runID: id, reason: "cancelled by \(identity.name) over the API")
+            try await audit.record(identity, action: "run.cancel", target: String(id), details: [:], context: context)
+            return JSONResponse(CancelResponse(status: status))
+        }
+    }
+}

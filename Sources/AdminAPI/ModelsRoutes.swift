@@ -1,0 +1,104 @@
+import Foundation
+public import Hummingbird
+public import Registry
+
+/// `/api/v1/models…` and `/api/v1/audit`: the registry over HTTP (reads for viewers, alias changes for admins).
+public struct ModelsRoutes: Sendable {
+    let registry: ModelRegistry
+
+    public init(registry: ModelRegistry) {
+        self.registry = registry
+    }
+
+    struct AliasRequest: Decodable {
+        let version: Int
+        /// A version number, or null for "the alias must be empty"; absent for no expectation.
+        let expect: Int??
+        let reason: String?
+
+        enum CodingKeys: String, CodingKey { case version, expect, reason }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            version = try container.decode(Int.self, forKey: .version)
+            reason = try container.decodeIfPresent(String.self, forKey: .reason)
+            expect = container.contains(.expect) ? .some(try container.decodeIfPresent(Int.self, forKey: .expect)) : .none
+        }
+    }
+
+    struct ReasonRequest: Decodable { let reason: String? }
+
+    public func add(to router: RouterGroup<NomalyRequestContext>) {
+        router.get("models") { _, context in
+            _ = try context.require(.viewer)
+            return JSONResponse(try await registry.models())
+        }
+        router.get("models/{name}") { _, context in
+            _ = try context.require(.viewer)
+            return JSONResponse(try await registry.model(try context.parameter("name")))
+        }
+        router.get("models/{name}/versions") { request, context in
+            _ = try context.require(.viewer)
+            let limit = try request.integerQuery("limit", default: 50, range: 1...1000)!
+            let cursor = try request.integerQuery("cursor", range: 1...Int.max)
+            return JSONResponse(try await registry.versions(model: try context.parameter("name"), limit: limit, before: cursor))
+        }
+        router.get("models/{name}/versions/{version}") { _, context in
+            _ = try context.require(.viewer)
+            return JSONResponse(try await registry.version(model: try context.parameter("name"), version: try context.integerParameter("version")))
+        }
+        router.get("models/{name}/history") { request, context in
+            _ = try context.require(.viewer)
+            let limit = try request.integerQuery("limit", default: 100, range: 1...1000)!
+            let alias = request.uri.queryParameters.get("alias").map { String($0) }
+            return JSONResponse(try await registry.history(model: try context.parameter("name"), alias: alias, limit: limit))
+        }
+        router.put("models/{name}/aliases/{alias}") { request, context in
+            _ = try context.require(.admin)
+            let body = try await request.decodeJSON(AliasRequest.self)
+            let expect: ExpectedTarget =
+                switch body.expect {
+                case .none: .any
+                case .some(.none): .empty
+                case .some(.some(let version)): .version(version)
+                }
+            let change = try await registry.promote(
+                model: try context.parameter("name"),
+                version: body.version,
+                alias: try context.parameter("alias"),
+                expect: expect,
+                reason: body.reason,
+                actor: context.actor
+            )
+            return JSONResponse(change)
+        }
+        router.delete("models/{name}/aliases/{alias}") { request, context in
+            _ = try context.require(.admin)
+            let reason = request.uri.queryParameters.get("reason").map { String($0) }
+            let change = try await registry.removeAlias(
+                model: try context.parameter("name"),
+                alias: try context.parameter("alias"),
+                reason: reason,
+                actor: context.actor
+            )
+            return JSONResponse(change)
+        }
+        router.post("models/{name}/aliases/{alias}/rollback") { request, context in
+            _ = try context.require(.admin)
+            let reason = request.uri.queryParameters.get("reason").map { String($0) }
+            let change = try await registry.rollback(
+                model: try context.parameter("name"),
+                alias: try context.parameter("alias"),
+                reason: reason,
+                actor: context.actor
+            )
+            return JSONResponse(change)
+        }
+        router.get("audit") { request, context in
+            _ = try context.require(.viewer)
+            let limit = try request.integerQuery("limit", default: 100, range: 1...1000)!
+            let before = try request.integerQuery("cursor", range: 1...Int.max).map(Int64.init)
+            return JSONResponse(try await registry.audit(limit: limit, before: before))
+        }
+    }
+}

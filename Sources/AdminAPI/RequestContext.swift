@@ -1,0 +1,30 @@
+public import Hummingbird
+import NIOCore
+
+/// The context of every admin API request: who authenticated, and from where.
+public struct NomalyRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by ``BearerAuthMiddleware``; nil on the public endpoints.
+    public var identity: TokenIdentity?
+    /// The peer's IP address, for lockouts, rate limits and the audit log.
+    public let remoteAddress: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        identity = nil
+        remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// The authenticated identity if its role is at least `role`; 403 otherwise.
+    public func require(_ role: Role) throws -> TokenIdentity {
+        guard let identity else { throw APIError(.unauthorized, code: "unauthorized", "this endpoint needs a bearer token") }
+        guard identity.role >= role else {
+            throw APIError(
+                .forbidden,
+                code: "forbidden",
+                "token \(identity.name) has role \(identity.role.rawValue); this needs \(role.rawValue) or higher"
+            )
+        }
+        return identity
+    }
+}

@@ -1,0 +1,119 @@
+import Crypto
+public import Foundation
+import Hummingbird
+public import Postgres
+
+/// What a token may do. Each role includes the ones below it.
+public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
+    /// Reads jobs, runs, models, history and the audit log.
+    case viewer
+    /// Also triggers, pauses, resumes and cancels jobs, and scores.
+    case `operator`
+    /// Also registers, promotes, rolls back and deletes models, and manages tokens.
+    case admin
+
+    var rank: Int {
+        switch self {
+        case .viewer: 0
+        case .`operator`: 1
+        case .admin: 2
+        }
+    }
+
+    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// A token as listed: never the token itself, which is shown once when created.
+public struct TokenRecord: Codable, Sendable, Equatable {
+    public let name: String
+    public let role: Role
+    public let createdAt: Date
+    public let expiresAt: Date?
+    public let lastUsedAt: Date?
+    public let revokedAt: Date?
+}
+
+/// Who a request authenticated as.
+public struct TokenIdentity: Sendable, Equatable {
+    public let name: String
+    public let role: Role
+}
+
+/// API tokens in `api_tokens`: only the sha256 of each token is stored.
+///
+/// A token is `nmly_` followed by 43 characters of base64url (32 random bytes). Looking a token up by its
+/// sha256 keeps the comparison constant-time with respect to the secret: what the database compares is a
+/// digest the caller cannot steer byte by byte.
+///
+/// ```swift
+/// let (token, record) = try await TokenStore(pool: pool).create(name: "ci", role: .operator, expiresIn: .seconds(90 * 86_400))
+/// let identity = try await TokenStore(pool: pool).authenticate(token)   // TokenIdentity(name: "ci", role: .operator)
+/// ```
+public struct TokenStore: Sendable {
+    public let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    /// Creates a token. Names are unique among all tokens, revoked ones included, so the audit log stays unambiguous.
+    public func create(name: String, role: Role, expiresIn: Duration?) async throws -> (token: String, record: TokenRecord) {
+        guard name.wholeMatch(of: /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/) != nil else {
+            throw APIError(.badRequest, code: "invalid_name", "a token name is 1–64 letters, digits and _ . @ -, starting with a letter or digit")
+        }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in bytes.indices { bytes[index] = generator.next() }
+        let token =
+            "nmly_"
+            + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let seconds = expiresIn.map { Double($0.components.seconds) }
+        do {
+            let record = try await pool.query(
+                """
+                INSERT INTO api_tokens (name, role, token_sha256, expires_at)
+                VALUES ($1, $2, $3, CASE WHEN $4::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $4::float8) END)
+                RETURNING name, role, created_at, expires_at, last_used_at, revoked_at
+                """,
+                [name, role.rawValue, Self.digest(token), seconds]
+            ).first!.decode(TokenRecord.self)
+            return (token, record)
+        } catch let error as PostgresError where error.code == .uniqueViolation {
+            throw APIError(.conflict, code: "conflict", "a token named \(name) exists already (revoked tokens keep their names)")
+        }
+    }
+
+    public func list() async throws -> [TokenRecord] {
+        try await pool.query("SELECT name, role, created_at, expires_at, last_used_at, revoked_at FROM api_tokens ORDER BY name")
+            .decode(TokenRecord.self)
+    }
+
+    /// - Returns: false when no live token has that name.
+    @discardableResult
+    public func revoke(name: String) async throws -> Bool {
+        try await pool.query("UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL RETURNING name", [name]).count == 1
+    }
+
+    /// The identity of a live (not revoked, not expired) token, recording its use; nil otherwise.
+    public func authenticate(_ token: String) async throws -> TokenIdentity? {
+        guard token.hasPrefix("nmly_"), token.utf8.count < 200 else { return nil }
+        struct Row: Decodable {
+            let name: String
+            let role: String
+        }
+        let row = try await pool.query(
+            """
+            UPDATE api_tokens SET last_used_at = now()
+            WHERE token_sha256 = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+            RETURNING name, role
+            """,
+            [Self.digest(token)]
+        ).first?.decode(Row.self)
+        return row.flatMap { row in Role(rawValue: row.role).map { TokenIdentity(name: row.name, role: $0) } }
+    }
+
+    static func digest(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,62 @@
+public import Postgres
+public import Prometheus
+
+/// Work done just before each scrape of `/metrics`: reads a value that is cheaper to sample than to track (pool
+/// sizes, process memory) and sets gauges in the registry.
+///
+/// ```swift
+/// router.addMetricsRoutes(registry: registry, collectors: [.process(registry: registry), .databasePool(pool, registry: registry)])
+/// ```
+public struct MetricsCollector: Sendable {
+    public let name: String
+    public let collect: @Sendable () async -> Void
+
+    public init(name: String, collect: @escaping @Sendable () async -> Void) {
+        self.name = name
+        self.collect = collect
+    }
+}
+
+extension MetricsCollector {
+    /// `nomaly_db_pool_connections{state="in_use"|"idle"}`, `nomaly_db_pool_waiting` and
+    /// `nomaly_db_pool_max_connections`, from ``PostgresPool/statistics()``.
+    public static func databasePool(_ pool: PostgresPool, registry: PrometheusCollectorRegistry) -> MetricsCollector {
+        let connectionsHelp = "Database connections open in the pool, by state."
+        let inUse = registry.makeGauge(name: "nomaly_db_pool_connections", labels: [("state", "in_use")], help: connectionsHelp)
+        let idle = registry.makeGauge(name: "nomaly_db_pool_connections", labels: [("state", "idle")], help: connectionsHelp)
+        let waiting = registry.makeGauge(name: "nomaly_db_pool_waiting", help: "Callers waiting for a database connection.")
+        let maximum = registry.makeGauge(name: "nomaly_db_pool_max_connections", help: "The pool's connection limit.")
+        return MetricsCollector(name: "database_pool") {
+            let statistics = await pool.statistics()
+            inUse.set(Double(statistics.open - statistics.idle))
+            idle.set(Double(statistics.idle))
+            waiting.set(Double(statistics.waiting))
+            maximum.set(Double(statistics.maximum))
+        }
+    }
+
+    /// The standard `process_*` metrics (resident memory, CPU seconds, open descriptors, start time), read from
+    /// `/proc/self` on Linux. Elsewhere the collector does nothing.
+    public static func process(registry: PrometheusCollectorRegistry) -> MetricsCollector {
+        let memory = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
+        let virtualMemory = registry.makeGauge(name: "process_virtual_memory_bytes", help: "Virtual memory size in bytes.")
+        let cpu = registry.makeCounter(name: "process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds.")
+        let descriptors = registry.makeGauge(name: "process_open_fds", help: "Number of open file descriptors.")
+        let maxDescriptors = registry.makeGauge(name: "process_max_fds", help: "Maximum number of open file descriptors.")
+        let start = registry.makeGauge(
+            name: "process_start_time_seconds",
+            help: "Start time of the process since unix epoch in seconds."
+        )
+        let registryID = ObjectIdentifier(registry)
+        return MetricsCollector(name: "process") {
+            guard let sample = ProcessSample.current() else { return }
+            memory.set(Double(sample.residentMemoryBytes))
+            virtualMemory.set(Double(sample.virtualMemoryBytes))
+            // The counter only goes up: add the CPU time used since the previous scrape.
+            cpu.increment(by: CPUCounted.advance(registryID, to: sample.cpuSeconds))
+            descriptors.set(Double(sample.openFileDescriptors))
+            if let limit = sample.maxFileDescriptors { maxDescriptors.set(Double(limit)) }
+            start.set(sample.startTimeSeconds)
+        }
+    }
+}

@@ -1,0 +1,230 @@
+import AdminAPI
+import Datasets
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Modeling
+import ObjectStore
+import Postgres
+import Registry
+import Scheduler
+import TestSupport
+import Testing
+
+@Suite("The /api/v1 routes: tokens, roles, errors, jobs, runs and models (real Postgres)")
+struct APIRoutesTests {
+    struct Tokens: Sendable {
+        let viewer: String
+        let operatorToken: String
+        let admin: String
+    }
+
+    func withAPI(
+        rateLimiter: RateLimiter? = nil,
+        _ body: @escaping @Sendable (any TestClientProtocol, Tokens, PostgresPool, ModelRegistry, TemporaryFolder) async throws -> Void
+    ) async throws {
+        try await ScratchDatabase.withSchema { pool, _ in
+            let folder = try TemporaryFolder()
+            let registry = ModelRegistry(
+                pool: pool,
+                artifacts: ArtifactStore(store: FileStore(root: folder.path + "/artifacts"), prefix: ""),
+                logger: TestEnvironment.logger
+            )
+            let store = TokenStore(pool: pool)
+            let tokens = Tokens(
+                viewer: try await store.create(name: "dashboard", role: .viewer, expiresIn: nil).token,
+                operatorToken: try await store.create(name: "ci", role: .operator, expiresIn: nil).token,
+                admin: try await store.create(name: "alice", role: .admin, expiresIn: nil).token
+            )
+            let api = APIDependencies(
+                tokens: store,
+                runs: RunStore(pool: pool),
+                registry: registry,
+                audit: AuditLog(pool: pool),
+                rateLimiter: rateLimiter
+            )
+            try await Application(router: AdminServer.router(version: "1", probes: [], api: api)).test(.router) { client in
+                try await body(client, tokens, pool, registry, folder)
+            }
+        }
+    }
+
+    func headers(_ token: String?) -> HTTPFields {
+        var fields: HTTPFields = [:]
+        if let token { fields[.authorization] = "Bearer \(token)" }
+        return fields
+    }
+
+    func errorCode(_ response: TestResponse) -> String? {
+        let object = try? JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any]
+        return (object?["error"] as? [String: Any])?["code"] as? String
+    }
+
+    @Test("no token, a wrong one, a revoked or expired one: 401 with a JSON error; /health stays public")
+    func authentication() async throws {
+        try await withAPI { client, tokens, pool, _, _ in
+            try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/api/v1/jobs", method: .get) { response in
+                #expect(response.status == .unauthorized)
+                #expect(errorCode(response) == "unauthorized")
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+            }
+            try await client.execute(uri: "/api/v1/jobs", method: .get, headers: headers("nmly_wrong")) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/api/v1/jobs", method: .get, headers: headers(tokens.viewer)) { #expect($0.status == .ok) }
+            try await TokenStore(pool: pool).revoke(name: "dashboard")
+            try await client.execute(uri: "/api/v1/jobs", method: .get, headers: headers(tokens.viewer)) { #expect($0.status == .unauthorized) }
+            let expiring = try await TokenStore(pool: pool).create(name: "brief", role: .admin, expiresIn: .seconds(60)).token
+            try await pool.execute("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE name = 'brief'")
+            try await client.execute(uri: "/api/v1/models", method: .get, headers: headers(expiring)) { #expect($0.status == .unauthorized) }
+        }
+    }
+
+    @Test("a token past its burst gets 429 with Retry-After; another token and /health are unaffected")
+    func rateLimit() async throws {
+        try await withAPI(rateLimiter: RateLimiter(perMinute: 6, burst: 2)) { client, tokens, _, _, _ in
+            for _ in 0..<2 {
+                try await client.execute(uri: "/api/v1/jobs", method: .get, headers: headers(tokens.viewer)) { #expect($0.status == .ok) }
+            }
+            try await client.execute(uri: "/api/v1/jobs", method: .get, headers: headers(tokens.viewer)) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(errorCode(response) == "rate_limited")
+                // Six per minute: the next token comes in about ten seconds.
+                #expect((9...11).contains(Int(response.headers[.retryAfter] ?? "") ?? 0))
+            }
+            try await client.execute(uri: "/api/v1/jobs", method: .get, headers: headers(tokens.admin)) { #expect($0.status == .ok) }
+            for _ in 0..<5 { try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) } }
+        }
+    }
+
+    @Test("five failed attempts lock the address out with 429 and Retry-After, even for a good token")
+    func lockout() async throws {
+        try await withAPI { client, tokens, _, _, _ in
+            for _ in 0..<5 {
+                try await client.execute(uri: "/api/v1/jobs", method: .get, headers: headers("nmly_guess")) { #expect($0.status == .unauthorized) }
+            }
+            try await client.execute(uri: "/api/v1/jobs", method: .get, headers: headers(tokens.admin)) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 > 800)
+                #expect(errorCode(response) == "locked_out")
+            }
+        }
+    }
+
+    @Test("jobs and runs: viewers read, operators trigger and cancel, unknown names are 404, every change is audited")
+    func jobsAndRuns() async throws {
+        try await withAPI { client, tokens, pool, _, _ in
+            let spec = try JobSpecLoader(kinds: nil).load(
+                "kind: command\nschedule: \"@daily\"\nwith: {command: [\"true\"]}\n",
+                file: "jobs/nightly.yaml",
+                defaultName: "nightly"
+            )
+            _ = try await RunStore(pool: pool).syncCatalog([spec], removeMissing: false)
+            try await client.execute(uri: "/api/v1/jobs/nightly/trigger", method: .post, headers: headers(tokens.viewer)) { response in
+                #expect(response.status == .forbidden)
+                #expect(errorCode(response) == "forbidden")
+            }
+            try await client.execute(uri: "/api/v1/jobs/absent/trigger", method: .post, headers: headers(tokens.operatorToken)) {
+                #expect($0.status == .notFound)
+            }
+            var runID = 0
+            try await client.execute(uri: "/api/v1/jobs/nightly/trigger", method: .post, headers: headers(tokens.operatorToken)) { response in
+                #expect(response.status == .accepted)
+                let object = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any]
+                runID = object?["run_id"] as? Int ?? 0
+            }
+            #expect(runID > 0)
+            try await client.execute(uri: "/api/v1/runs?job=nightly&status=queued", method: .get, headers: headers(tokens.viewer)) { response in
+                let object = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any]
+                #expect((object?["runs"] as? [[String: Any]])?.first?["id"] as? Int == runID)
+            }
+            try await client.execute(uri: "/api/v1/runs?status=sleeping", method: .get, headers: headers(tokens.viewer)) {
+                #expect($0.status == .badRequest)
+            }
+            try await client.execute(uri: "/api/v1/runs/\(runID)/cancel", method: .post, headers: headers(tokens.operatorToken)) { response in
+                #expect(String(buffer: response.body).contains("\"status\":\"cancelled\""))
+            }
+            try await client.execute(uri: "/api/v1/runs/\(runID)", method: .get, headers: headers(tokens.viewer)) { response in
+                #expect(String(buffer: response.body).contains("\"status\":\"cancelled\""))
+            }
+            try await client.execute(uri: "/api/v1/runs/999999", method: .get, headers: headers(tokens.viewer)) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/api/v1/jobs/nightly/pause", method: .post, headers: headers(tokens.operatorToken)) { response in
+                #expect(String(buffer: response.body).contains("\"paused\":true"))
+            }
+            let actions = try await pool.query("SELECT action || ' by ' || actor FROM audit_log ORDER BY id").decode(String.self)
+            #expect(actions == ["job.trigger by token:ci", "run.cancel by token:ci", "job.pause by token:ci"])
+        }
+    }
+
+    @Test("models: listings with aliases, admin-only promotion with expect (409 when stale), rollback, history, audit")
+    func models() async throws {
+        try await withAPI { client, tokens, _, registry, folder in
+            let data = TestEnvironment.repositoryRoot + "/registry/data/payments-train.csv"
+            for seed in [UInt64(1), 2] {
+                let output = folder.path + "/m\(seed).tar.gz"
+                _ = try await ModelTrainer.fit(
+                    csv: data,
+                    request: TrainingRequest(
+                        detector: "isolation-forest",
+                        parameters: DetectorParameters(trees: 10, seed: seed),
+                        selection: .init(id: "id", label: "is_fraud"),
+                        nomalyVersion: "test"
+                    ),
+                    output: output
+                )
+                _ = try await registry.register(model: "fraud", artifact: output, actor: "test")
+            }
+            let promote = ByteBuffer(string: #"{"version": 1, "expect": null, "reason": "first"}"#)
+            try await client.execute(
+                uri: "/api/v1/models/fraud/aliases/production",
+                method: .put,
+                headers: headers(tokens.operatorToken),
+                body: promote
+            ) {
+                #expect($0.status == .forbidden)
+            }
+            try await client.execute(uri: "/api/v1/models/fraud/aliases/production", method: .put, headers: headers(tokens.admin), body: promote) {
+                #expect($0.status == .ok)
+            }
+            let stale = ByteBuffer(string: #"{"version": 2, "expect": 2}"#)
+            try await client.execute(uri: "/api/v1/models/fraud/aliases/production", method: .put, headers: headers(tokens.admin), body: stale) {
+                response in
+                #expect(response.status == .conflict)
+                #expect(errorCode(response) == "conflict")
+            }
+            let malformed = ByteBuffer(string: #"{"version": "two"}"#)
+            try await client.execute(uri: "/api/v1/models/fraud/aliases/production", method: .put, headers: headers(tokens.admin), body: malformed) {
+                response in
+                #expect(response.status == .badRequest)
+                #expect(errorCode(response) == "invalid_json")
+            }
+            let next = ByteBuffer(string: #"{"version": 2, "expect": 1}"#)
+            try await client.execute(uri: "/api/v1/models/fraud/aliases/production", method: .put, headers: headers(tokens.admin), body: next) {
+                #expect($0.status == .ok)
+            }
+            try await client.execute(uri: "/api/v1/models/fraud", method: .get, headers: headers(tokens.operatorToken)) { response in
+                #expect(String(buffer: response.body).contains("\"aliases\":{\"production\":2}"))
+            }
+            try await client.execute(uri: "/api/v1/models/fraud/versions?limit=1", method: .get, headers: headers(tokens.operatorToken)) { response in
+                let object = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any]
+                #expect((object?["versions"] as? [[String: Any]])?.first?["aliases"] as? [String] == ["production"])
+                #expect(object?["next_cursor"] as? Int == 2)
+            }
+            try await client.execute(uri: "/api/v1/models/fraud/aliases/production/rollback", method: .post, headers: headers(tokens.admin)) {
+                response in
+                #expect(String(buffer: response.body).contains("\"to_version\":1"))
+            }
+            try await client.execute(uri: "/api/v1/models/fraud/history", method: .get, headers: headers(tokens.operatorToken)) { response in
+                let changes = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [[String: Any]]
+                #expect(changes?.count == 3)
+                #expect(changes?.first?["actor"] as? String == "token:alice")
+            }
+            try await client.execute(uri: "/api/v1/models/nope/versions/1", method: .get, headers: headers(tokens.operatorToken)) { response in
+                #expect(response.status == .notFound)
+                #expect(errorCode(response) == "not_found")
+            }
+            try await client.execute(uri: "/api/v1/audit", method: .get, headers: headers(tokens.operatorToken)) { response in
+                #expect(String(buffer: response.body).contains("token:alice"))
+            }
+        }
+    }
+}
