@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 public import Hummingbird
 import Logging
@@ -50,6 +51,8 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
                 default: .badGateway
                 }
             return APIError(status, code: error.code.description, error.message)
+        case let error as DatasetError:
+            return APIError(.badRequest, code: "invalid_input", error.description)
         case let error as SchedulerError:
             let status: HTTPResponse.Status = error.code == .notCancellable ? .conflict : .notFound
             return APIError(status, code: error.code.description, error.message)

@@ -12,6 +12,14 @@ public struct APIDependencies: Sendable {
     public let lockout: FailedAttemptLimiter
     /// nil when `RATE_LIMIT_ENABLED=false`.
     public let rateLimiter: RateLimiter?
+    /// The largest model tarball `POST /api/v1/models/{name}/versions` accepts, in bytes.
+    public let uploadLimit: Int64
+    /// Loaded models for the scoring endpoints.
+    public let cache: DetectorCache
+    /// The largest request body the scoring endpoints read, in bytes.
+    public let bodyLimit: Int
+    /// `NOMALY_INVOCATIONS_MODEL`: what `POST /invocations` scores with when the request names no model.
+    public let invocationsModel: String?
 
     public init(
         tokens: TokenStore,
@@ -19,7 +27,11 @@ public struct APIDependencies: Sendable {
         registry: ModelRegistry,
         audit: AuditLog,
         lockout: FailedAttemptLimiter = FailedAttemptLimiter(),
-        rateLimiter: RateLimiter? = nil
+        rateLimiter: RateLimiter? = nil,
+        uploadLimit: Int64 = 100 << 20,
+        cache: DetectorCache? = nil,
+        bodyLimit: Int = 50 << 20,
+        invocationsModel: String? = nil
     ) {
         self.tokens = tokens
         self.runs = runs
@@ -27,6 +39,10 @@ public struct APIDependencies: Sendable {
         self.audit = audit
         self.lockout = lockout
         self.rateLimiter = rateLimiter
+        self.uploadLimit = uploadLimit
+        self.cache = cache ?? DetectorCache(artifacts: registry.artifacts, limits: registry.limits)
+        self.bodyLimit = bodyLimit
+        self.invocationsModel = invocationsModel
     }
 }
 
@@ -52,6 +68,9 @@ public enum AdminServer {
             let group = router.group("api/v1")
             JobsRoutes(store: api.runs, audit: api.audit).add(to: group)
             ModelsRoutes(registry: api.registry).add(to: group)
+            ArtifactRoutes(registry: api.registry, uploadLimit: api.uploadLimit).add(to: group)
+            ScoringRoutes(registry: api.registry, cache: api.cache, bodyLimit: api.bodyLimit, invocationsModel: api.invocationsModel)
+                .add(to: group, root: router)
         }
         return router
     }

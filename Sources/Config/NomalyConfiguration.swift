@@ -56,6 +56,8 @@ public struct NomalyConfiguration: Sendable {
     public var httpPort: Int
     /// `RATE_LIMIT_ENABLED`, `RATE_LIMIT_PER_MINUTE`, `RATE_LIMIT_BURST` (the deployment guide's names): a token
     /// bucket per API token (per address for unauthenticated requests).
+    /// `NOMALY_INVOCATIONS_MODEL`: the model (`NAME@ALIAS`, `NAME:VERSION`) MLflow clients reach at `POST /invocations`.
+    public var invocationsModel: String?
     public var rateLimitEnabled: Bool
     public var rateLimitPerMinute: Int
     public var rateLimitBurst: Int
@@ -119,6 +121,7 @@ public struct NomalyConfiguration: Sendable {
 
         httpHost = environment["NOMALY_HTTP_HOST"] ?? "127.0.0.1"
         httpPort = reader.integer("NOMALY_HTTP_PORT", default: 8080, range: 0...65535)
+        invocationsModel = environment["NOMALY_INVOCATIONS_MODEL"].flatMap { $0.isEmpty ? nil : $0 }
         rateLimitEnabled = reader.boolean("RATE_LIMIT_ENABLED", default: true)
         rateLimitPerMinute = reader.integer("RATE_LIMIT_PER_MINUTE", default: 60, range: 1...1_000_000)
         rateLimitBurst = reader.integer("RATE_LIMIT_BURST", default: 10, range: 1...1_000_000)

@@ -82,7 +82,9 @@ struct Serve: AsyncParsableCommand {
                         registry: models.registry,
                         audit: AuditLog(pool: database.pool),
                         rateLimiter: configuration.rateLimitEnabled
-                            ? RateLimiter(perMinute: configuration.rateLimitPerMinute, burst: configuration.rateLimitBurst) : nil
+                            ? RateLimiter(perMinute: configuration.rateLimitPerMinute, burst: configuration.rateLimitBurst) : nil,
+                        cache: models.cache,
+                        invocationsModel: configuration.invocationsModel
                     ),
                     logger: logger,
                     onListening: { port in

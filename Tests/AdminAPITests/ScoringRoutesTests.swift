@@ -1,0 +1,170 @@
+import AdminAPI
+import Datasets
+import Detectors
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Modeling
+import ObjectStore
+import Postgres
+import Registry
+import Scheduler
+import TestSupport
+import Testing
+
+@Suite("Scoring over HTTP: CSV and MLflow's JSON shapes give exactly the CLI's scores (real Postgres)")
+struct ScoringRoutesTests {
+    static let today = TestEnvironment.repositoryRoot + "/registry/data/payments-today.csv"
+
+    /// A registry holding one `fraud` version aliased `production`, and the scores `nomaly score` would give.
+    func withScoring(
+        bodyLimit: Int = 50 << 20,
+        _ body: @escaping @Sendable (any TestClientProtocol, String, String, [Double]) async throws -> Void
+    ) async throws {
+        try await ScratchDatabase.withSchema { pool, _ in
+            let folder = try TemporaryFolder()
+            let registry = ModelRegistry(
+                pool: pool,
+                artifacts: ArtifactStore(store: FileStore(root: folder.path + "/artifacts"), prefix: ""),
+                logger: TestEnvironment.logger
+            )
+            let artifact = folder.path + "/m.tar.gz"
+            _ = try await ModelTrainer.fit(
+                csv: TestEnvironment.repositoryRoot + "/registry/data/payments-train.csv",
+                request: TrainingRequest(
+                    detector: "isolation-forest",
+                    parameters: DetectorParameters(trees: 20, seed: 3),
+                    selection: .init(id: "id", label: "is_fraud"),
+                    nomalyVersion: "test"
+                ),
+                output: artifact
+            )
+            _ = try await registry.register(model: "fraud", artifact: artifact, actor: "test")
+            try await registry.promote(model: "fraud", version: 1, alias: "production", actor: "test")
+            let model = try await ModelArtifact.load(artifact)
+            let rows = try Dataset.load(
+                csv: Self.today,
+                selection: ColumnSelection(features: model.manifest.featureNames, id: "id", label: "is_fraud")
+            )
+            let expected = model.detector.score(FeatureMatrix(rowCount: rows.rowCount, columnCount: rows.featureCount, values: rows.features))
+            let store = TokenStore(pool: pool)
+            let scorer = try await store.create(name: "scorer", role: .operator, expiresIn: nil).token
+            let viewer = try await store.create(name: "viewer", role: .viewer, expiresIn: nil).token
+            let api = APIDependencies(
+                tokens: store,
+                runs: RunStore(pool: pool),
+                registry: registry,
+                audit: AuditLog(pool: pool),
+                bodyLimit: bodyLimit
+            )
+            try await Application(router: AdminServer.router(version: "1", probes: [], api: api)).test(.router) { client in
+                try await body(client, scorer, viewer, expected)
+            }
+        }
+    }
+
+    func headers(_ token: String, _ type: String, accept: String? = nil, model: String? = nil) -> HTTPFields {
+        var fields: HTTPFields = [.authorization: "Bearer \(token)", .contentType: type]
+        if let accept { fields[.accept] = accept }
+        if let model { fields[HTTPField.Name("X-Nomaly-Model")!] = model }
+        return fields
+    }
+
+    struct Scored: Decodable {
+        struct Prediction: Decodable { let score: Double }
+        let predictions: [Prediction]
+    }
+
+    /// JSONDecoder parses doubles exactly (JSONSerialization on Linux can be an ulp off).
+    func predictions(_ response: TestResponse) -> [Double] {
+        ((try? JSONDecoder().decode(Scored.self, from: Data(String(buffer: response.body).utf8)))?.predictions ?? []).map(\.score)
+    }
+
+    @Test("a CSV body scores every row exactly as the CLI does, as JSON or as CSV")
+    func csv() async throws {
+        try await withScoring { client, scorer, _, expected in
+            let body = ByteBuffer(string: try String(contentsOfFile: Self.today, encoding: .utf8))
+            try await client.execute(
+                uri: "/api/v1/models/fraud/score?alias=production",
+                method: .post,
+                headers: headers(scorer, "text/csv"),
+                body: body
+            ) { response in
+                #expect(response.status == .ok)
+                #expect(predictions(response) == expected)
+                #expect(String(buffer: response.body).contains("\"model\":\"fraud\",\"predictions\""))
+            }
+            try await client.execute(
+                uri: "/api/v1/models/fraud/score?version=1",
+                method: .post,
+                headers: headers(scorer, "text/csv", accept: "text/csv"),
+                body: body
+            ) { response in
+                let lines = String(buffer: response.body).split(separator: "\n")
+                #expect(lines.first == "score,is_anomaly")
+                #expect(lines.dropFirst().map { Double($0.split(separator: ",")[0])! } == expected)
+            }
+        }
+    }
+
+    @Test("MLflow's dataframe_split, dataframe_records, instances and inputs give the same scores; /invocations takes the model from a header")
+    func mlflowShapes() async throws {
+        try await withScoring { client, scorer, _, expected in
+            let rows = try Dataset.load(
+                csv: Self.today,
+                selection: ColumnSelection(features: ["amount", "hour", "velocity"], id: "id", label: "is_fraud")
+            )
+            let values = (0..<rows.rowCount).map { Array(rows.row($0)) }
+            let records = values.map { ["amount": $0[0], "hour": $0[1], "velocity": $0[2]] }
+            let shapes: [[String: Any]] = [
+                ["dataframe_split": ["columns": ["velocity", "amount", "hour"], "data": values.map { [$0[2], $0[0], $0[1]] }]],
+                ["dataframe_records": records],
+                ["instances": values],
+                ["inputs": ["amount": values.map { $0[0] }, "hour": values.map { $0[1] }, "velocity": values.map { $0[2] }]],
+            ]
+            for shape in shapes {
+                let body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: shape))
+                try await client.execute(uri: "/api/v1/models/fraud/score", method: .post, headers: headers(scorer, "application/json"), body: body) {
+                    response in
+                    #expect(response.status == .ok, "\(shape.keys)")
+                    #expect(predictions(response) == expected, "\(shape.keys)")
+                }
+            }
+            let body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["instances": records]))
+            try await client.execute(uri: "/invocations", method: .post, headers: headers(scorer, "application/json", model: "fraud:1"), body: body) {
+                response in
+                #expect(predictions(response) == expected)
+            }
+        }
+    }
+
+    @Test("refusals: viewer 403, unknown content type 415, missing feature 400, bad CSV cell 400 with its line, oversized 413, unknown alias 404")
+    func refusals() async throws {
+        try await withScoring(bodyLimit: 4096) { client, scorer, viewer, _ in
+            let csv = ByteBuffer(string: "amount,hour,velocity\n12,3,1\n")
+            let uri = "/api/v1/models/fraud/score"
+            try await client.execute(uri: uri, method: .post, headers: headers(viewer, "text/csv"), body: csv) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: uri, method: .post, headers: headers(scorer, "application/xml"), body: csv) {
+                #expect($0.status == .unsupportedMediaType)
+            }
+            let narrow = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["dataframe_records": [["amount": 1, "hour": 2]]]))
+            try await client.execute(uri: uri, method: .post, headers: headers(scorer, "application/json"), body: narrow) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("velocity"))
+            }
+            let bad = ByteBuffer(string: "amount,hour,velocity\n12,3,1\n12,three,1\n")
+            try await client.execute(uri: uri, method: .post, headers: headers(scorer, "text/csv"), body: bad) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("body:3:2"), "\(String(buffer: response.body))")
+            }
+            let large = ByteBuffer(string: "amount,hour,velocity\n" + String(repeating: "12.5,3,1.25\n", count: 1000))
+            try await client.execute(uri: uri, method: .post, headers: headers(scorer, "text/csv"), body: large) {
+                #expect($0.status == .contentTooLarge)
+            }
+            try await client.execute(uri: uri + "?alias=staging", method: .post, headers: headers(scorer, "text/csv"), body: csv) {
+                #expect($0.status == .notFound)
+            }
+        }
+    }
+}
