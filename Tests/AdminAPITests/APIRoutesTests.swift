@@ -13,40 +13,11 @@ import Testing
 
 @Suite("The /api/v1 routes: tokens, roles, errors, jobs, runs and models (real Postgres)")
 struct APIRoutesTests {
-    struct Tokens: Sendable {
-        let viewer: String
-        let operatorToken: String
-        let admin: String
-    }
-
     func withAPI(
         rateLimiter: RateLimiter? = nil,
-        _ body: @escaping @Sendable (any TestClientProtocol, Tokens, PostgresPool, ModelRegistry, TemporaryFolder) async throws -> Void
+        _ body: @escaping @Sendable (any TestClientProtocol, APITokens, PostgresPool, ModelRegistry, TemporaryFolder) async throws -> Void
     ) async throws {
-        try await ScratchDatabase.withSchema { pool, _ in
-            let folder = try TemporaryFolder()
-            let registry = ModelRegistry(
-                pool: pool,
-                artifacts: ArtifactStore(store: FileStore(root: folder.path + "/artifacts"), prefix: ""),
-                logger: TestEnvironment.logger
-            )
-            let store = TokenStore(pool: pool)
-            let tokens = Tokens(
-                viewer: try await store.create(name: "dashboard", role: .viewer, expiresIn: nil).token,
-                operatorToken: try await store.create(name: "ci", role: .operator, expiresIn: nil).token,
-                admin: try await store.create(name: "alice", role: .admin, expiresIn: nil).token
-            )
-            let api = APIDependencies(
-                tokens: store,
-                runs: RunStore(pool: pool),
-                registry: registry,
-                audit: AuditLog(pool: pool),
-                rateLimiter: rateLimiter
-            )
-            try await Application(router: AdminServer.router(version: "1", probes: [], api: api)).test(.router) { client in
-                try await body(client, tokens, pool, registry, folder)
-            }
-        }
+        try await withTestAPI(rateLimiter: rateLimiter) { try await body($0.client, $0.tokens, $0.pool, $0.registry, $0.folder) }
     }
 
     func headers(_ token: String?) -> HTTPFields {

@@ -13,47 +13,6 @@ import Testing
 
 @Suite("Model artifacts over HTTP: download with ETag, upload and register (real Postgres)")
 struct ArtifactRoutesTests {
-    struct Tokens: Sendable {
-        let viewer: String
-        let operatorToken: String
-        let admin: String
-    }
-
-    struct Harness: Sendable {
-        let client: any TestClientProtocol
-        let tokens: Tokens
-        let pool: PostgresPool
-        let registry: ModelRegistry
-        let folder: TemporaryFolder
-    }
-
-    func withAPI(uploadLimit: Int64 = 100 << 20, _ body: @escaping @Sendable (Harness) async throws -> Void) async throws {
-        try await ScratchDatabase.withSchema { pool, _ in
-            let folder = try TemporaryFolder()
-            let registry = ModelRegistry(
-                pool: pool,
-                artifacts: ArtifactStore(store: FileStore(root: folder.path + "/artifacts"), prefix: ""),
-                logger: TestEnvironment.logger
-            )
-            let store = TokenStore(pool: pool)
-            let tokens = Tokens(
-                viewer: try await store.create(name: "dashboard", role: .viewer, expiresIn: nil).token,
-                operatorToken: try await store.create(name: "ci", role: .operator, expiresIn: nil).token,
-                admin: try await store.create(name: "alice", role: .admin, expiresIn: nil).token
-            )
-            let api = APIDependencies(
-                tokens: store,
-                runs: RunStore(pool: pool),
-                registry: registry,
-                audit: AuditLog(pool: pool),
-                uploadLimit: uploadLimit
-            )
-            try await Application(router: AdminServer.router(version: "1", probes: [], api: api)).test(.router) { client in
-                try await body(Harness(client: client, tokens: tokens, pool: pool, registry: registry, folder: folder))
-            }
-        }
-    }
-
     func headers(_ token: String, contentType: String? = nil) -> HTTPFields {
         var fields: HTTPFields = [.authorization: "Bearer \(token)"]
         if let contentType { fields[.contentType] = contentType }
@@ -96,7 +55,7 @@ struct ArtifactRoutesTests {
 
     @Test("download: the registered bytes, ETag is the sha256, attachment name, If-None-Match answers 304")
     func download() async throws {
-        try await withAPI { harness in
+        try await withTestAPI { harness in
             let bytes = try await artifact(seed: 1, in: harness.folder)
             let path = harness.folder.path + "/m1.tar.gz"
             let version = try await harness.registry.register(model: "fraud", artifact: path, actor: "test")
@@ -125,7 +84,7 @@ struct ArtifactRoutesTests {
 
     @Test("upload: admins register version 1 then 2 with a description; operators get 403; other media types 415")
     func upload() async throws {
-        try await withAPI { harness in
+        try await withTestAPI { harness in
             let first = try await artifact(seed: 1, in: harness.folder)
             let second = try await artifact(seed: 2, in: harness.folder)
             let uri = "/api/v1/models/fraud/versions?description=weekly%20retrain"
@@ -172,7 +131,7 @@ struct ArtifactRoutesTests {
 
     @Test("upload past the limit answers 413 and registers nothing")
     func tooLarge() async throws {
-        try await withAPI(uploadLimit: 1024) { harness in
+        try await withTestAPI(uploadLimit: 1024) { harness in
             let bytes = try await artifact(seed: 1, in: harness.folder)
             #expect(bytes.count > 1024)
             try await harness.client.execute(
@@ -191,7 +150,7 @@ struct ArtifactRoutesTests {
 
     @Test("a body that is not a model tarball answers 422, with no version row and no stored object")
     func hostileBody() async throws {
-        try await withAPI { harness in
+        try await withTestAPI { harness in
             try await harness.client.execute(
                 uri: "/api/v1/models/fraud/versions",
                 method: .post,

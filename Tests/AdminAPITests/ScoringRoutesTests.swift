@@ -22,14 +22,8 @@ struct ScoringRoutesTests {
         bodyLimit: Int = 50 << 20,
         _ body: @escaping @Sendable (any TestClientProtocol, String, String, [Double]) async throws -> Void
     ) async throws {
-        try await ScratchDatabase.withSchema { pool, _ in
-            let folder = try TemporaryFolder()
-            let registry = ModelRegistry(
-                pool: pool,
-                artifacts: ArtifactStore(store: FileStore(root: folder.path + "/artifacts"), prefix: ""),
-                logger: TestEnvironment.logger
-            )
-            let artifact = folder.path + "/m.tar.gz"
+        try await withTestAPI(bodyLimit: bodyLimit) { harness in
+            let artifact = harness.folder.path + "/m.tar.gz"
             _ = try await ModelTrainer.fit(
                 csv: TestEnvironment.repositoryRoot + "/registry/data/payments-train.csv",
                 request: TrainingRequest(
@@ -40,27 +34,15 @@ struct ScoringRoutesTests {
                 ),
                 output: artifact
             )
-            _ = try await registry.register(model: "fraud", artifact: artifact, actor: "test")
-            try await registry.promote(model: "fraud", version: 1, alias: "production", actor: "test")
+            _ = try await harness.registry.register(model: "fraud", artifact: artifact, actor: "test")
+            try await harness.registry.promote(model: "fraud", version: 1, alias: "production", actor: "test")
             let model = try await ModelArtifact.load(artifact)
             let rows = try Dataset.load(
                 csv: Self.today,
                 selection: ColumnSelection(features: model.manifest.featureNames, id: "id", label: "is_fraud")
             )
             let expected = model.detector.score(FeatureMatrix(rowCount: rows.rowCount, columnCount: rows.featureCount, values: rows.features))
-            let store = TokenStore(pool: pool)
-            let scorer = try await store.create(name: "scorer", role: .operator, expiresIn: nil).token
-            let viewer = try await store.create(name: "viewer", role: .viewer, expiresIn: nil).token
-            let api = APIDependencies(
-                tokens: store,
-                runs: RunStore(pool: pool),
-                registry: registry,
-                audit: AuditLog(pool: pool),
-                bodyLimit: bodyLimit
-            )
-            try await Application(router: AdminServer.router(version: "1", probes: [], api: api)).test(.router) { client in
-                try await body(client, scorer, viewer, expected)
-            }
+            try await body(harness.client, harness.tokens.operatorToken, harness.tokens.viewer, expected)
         }
     }
 
