@@ -14,7 +14,8 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Applies pending migrations at start (unless --no-migrate), loads jobs/*.yaml into the database and runs the \
             scheduler (WORKERS runs at once; any number of replicas share the work, each slot runs once), and serves \
-            GET /health, /ready and /version on NOMALY_HTTP_HOST:NOMALY_HTTP_PORT (default 127.0.0.1:8080). With no \
+            /health, /ready, /metrics and the token-protected /api/v1 (docs/api.md; tokens from `nomaly tokens create`) on \
+            NOMALY_HTTP_HOST:NOMALY_HTTP_PORT (default 127.0.0.1:8080). With no \
             DATABASE_URL it starts the embedded cluster under $NOMALY_HOME/postgres and stops it on exit. SIGTERM or \
             SIGINT shut down gracefully: the HTTP server stops accepting and drains, running jobs get \
             NOMALY_SHUTDOWN_GRACE to finish (then they are handed back to other replicas), then the pool closes.
