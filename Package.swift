@@ -163,6 +163,7 @@ let package = Package(
                 "Modeling",
                 "Datasets",
                 "Detectors",
+                "ObjectStore",
                 "Units",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

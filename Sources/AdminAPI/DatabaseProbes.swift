@@ -1,4 +1,6 @@
+import ObjectStore
 public import Postgres
+public import Registry
 
 extension ReadinessProbe {
     /// The database answers `SELECT 1` through the pool.
@@ -18,6 +20,21 @@ extension ReadinessProbe {
             if !changed.isEmpty { return "applied migrations were edited: \(changed.joined(separator: ", "))" }
             if !pending.isEmpty { return "pending migrations: \(pending.joined(separator: ", ")); run nomaly migrate" }
             return nil
+        }
+    }
+}
+
+extension ReadinessProbe {
+    /// The artifact store answers: a HEAD of a key that need not exist (S3: a 404 is an answer; credentials,
+    /// network or bucket problems are not).
+    public static func artifactStore(_ artifacts: ArtifactStore) -> ReadinessProbe {
+        ReadinessProbe(name: "artifact_store") {
+            do {
+                _ = try await artifacts.store.head(key: artifacts.prefix + ".nomaly-ready")
+                return nil
+            } catch {
+                return "\(artifacts.store.locationDescription): \(error)"
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ import Config
 import Jobs
 import Logging
 import Postgres
+import Registry
 import Scheduler
 import ServiceLifecycle
 import UnixSignals
@@ -76,7 +77,7 @@ struct Serve: AsyncParsableCommand {
                     host: configuration.httpHost,
                     port: configuration.httpPort,
                     version: NomalyVersion.current,
-                    probes: [.database(database.pool), .migrations(migrator)],
+                    probes: [.database(database.pool), .migrations(migrator), .artifactStore(models.registry.artifacts)],
                     api: APIDependencies(
                         tokens: TokenStore(pool: database.pool),
                         runs: RunStore(pool: database.pool),
