@@ -1,7 +1,7 @@
 import Datasets
 import Foundation
 public import Modeling
-public import Registry
+import Registry
 
 /// What one training from a spec produced, stored as a train run's result and printed by `nomaly models train`.
 public struct TrainingReport: Codable, Sendable {

@@ -2,7 +2,7 @@ public import Archive
 import Crypto
 public import Detectors
 import FileSystem
-import Foundation
+public import Foundation
 
 /// A model artifact: a deterministic `.tar.gz` holding `manifest.json`, `metrics.json` and the detector file.
 ///
@@ -19,6 +19,8 @@ public struct ModelArtifact: Sendable {
     public let detector: any AnomalyDetector
     /// The sha256 of the tarball as read, which the registry addresses artifacts by.
     public let sha256: String
+    /// `metrics.json` as stored (at most 4 MiB, checked to be JSON); nil when the artifact has none.
+    public let metricsJSON: Data?
 
     /// The biggest manifest or metrics file we read: they are small JSON documents.
     static let maxJSONBytes = 4 << 20
@@ -91,7 +93,24 @@ public struct ModelArtifact: Sendable {
                     + "but the model file holds a \(type(of: detector).algorithm) over \(detector.featureCount)"
             )
         }
-        return ModelArtifact(manifest: manifest, detector: detector, sha256: summary.sha256)
+        return ModelArtifact(
+            manifest: manifest,
+            detector: detector,
+            sha256: summary.sha256,
+            metricsJSON: try readMetrics(in: contents, artifact: path)
+        )
+    }
+
+    /// `metrics.json` when present; a file that is too large or not JSON makes the artifact invalid.
+    static func readMetrics(in directory: String, artifact: String) throws -> Data? {
+        let path = directory + "/" + metricsFileName
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
+        guard attributes[.type] as? FileAttributeType == .typeRegular, (attributes[.size] as? Int ?? 0) <= maxJSONBytes,
+            let data = FileManager.default.contents(atPath: path), (try? JSONSerialization.jsonObject(with: data)) != nil
+        else {
+            throw ModelingError(.invalidArtifact, "\(artifact): \(metricsFileName) is not a JSON file of at most \(maxJSONBytes >> 20) MiB")
+        }
+        return data
     }
 
     static func readManifest(in directory: String, artifact: String) throws -> ModelManifest {

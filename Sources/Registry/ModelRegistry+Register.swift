@@ -33,7 +33,8 @@ extension ModelRegistry {
         try RegistryNames.validateModel(model)
         try RegistryNames.validateActor(actor)
         let artifact = try await validatedArtifact(path)
-        let metrics = try await readMetrics(path)
+        // Read while the artifact was unpacked for validation: no second extraction.
+        let metrics = try artifact.metricsJSON.map { try JSONValue(json: $0) } ?? .object([:])
         let digest = try await FileDigest.of(file: path)
         guard digest.sha256 == artifact.sha256 else {
             throw RegistryError(
@@ -156,30 +157,6 @@ extension ModelRegistry {
             throw CancellationError()
         } catch {
             throw RegistryError(.invalidArtifact, "\(path) is not a valid model artifact: \(error)")
-        }
-    }
-
-    /// The artifact's `metrics.json`, `{}` when it has none. The tarball was already found safe; it is extracted again
-    /// within the same limits because ``ModelArtifact`` does not keep the metrics it unpacked.
-    private func readMetrics(_ path: String) async throws -> JSONValue {
-        let scratch = NSTemporaryDirectory() + "/nomaly-registry-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        do {
-            _ = try await TarGz.extract(path, into: scratch, limits: limits)
-        } catch {
-            throw RegistryError(.invalidArtifact, "\(path) is not a readable model tarball: \(error)")
-        }
-        let file = scratch + "/" + ModelArtifact.metricsFileName
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file) else { return .object([:]) }
-        guard attributes[.type] as? FileAttributeType == .typeRegular, (attributes[.size] as? Int ?? 0) <= 4 << 20,
-            let data = FileManager.default.contents(atPath: file)
-        else {
-            throw RegistryError(.invalidArtifact, "\(path): \(ModelArtifact.metricsFileName) is not a regular file of at most 4 MiB")
-        }
-        do {
-            return try JSONValue(json: data)
-        } catch {
-            throw RegistryError(.invalidArtifact, "\(path): \(ModelArtifact.metricsFileName) is not JSON: \(error)")
         }
     }
 }

@@ -65,6 +65,17 @@ struct ModelArtifactTests {
         await expectRefusal(folder.path + "/tampered.tar.gz", code: .checksumMismatch, mentioning: "model.bin has sha256")
     }
 
+    @Test("metrics.json is kept as read; one that is not JSON makes the artifact invalid")
+    func metrics() async throws {
+        let folder = try TemporaryFolder()
+        let unpacked = try await unpackedModel(folder)
+        let loaded = try await ModelArtifact.load(folder.path + "/model.tar.gz")
+        #expect(loaded.metricsJSON == (try Data(contentsOf: URL(fileURLWithPath: unpacked + "/metrics.json"))))
+        try folder.file("unpacked/metrics.json", "{not json")
+        _ = try await TarGz.create(directory: unpacked, output: folder.path + "/bad-metrics.tar.gz")
+        await expectRefusal(folder.path + "/bad-metrics.tar.gz", code: .invalidArtifact, mentioning: "metrics.json is not a JSON file")
+    }
+
     @Test("a manifest naming a model file outside the artifact, or no manifest at all, is refused")
     func malformedManifests() async throws {
         let folder = try TemporaryFolder()
