@@ -73,26 +73,10 @@ public struct ModelsRoutes: Sendable {
             return JSONResponse(change)
         }
         router.delete("models/{name}/aliases/{alias}") { request, context in
-            _ = try context.require(.admin)
-            let reason = request.uri.queryParameters.get("reason").map { String($0) }
-            let change = try await registry.removeAlias(
-                model: try context.parameter("name"),
-                alias: try context.parameter("alias"),
-                reason: reason,
-                actor: context.actor
-            )
-            return JSONResponse(change)
+            try await changeAlias(request, context, registry.removeAlias)
         }
         router.post("models/{name}/aliases/{alias}/rollback") { request, context in
-            _ = try context.require(.admin)
-            let reason = request.uri.queryParameters.get("reason").map { String($0) }
-            let change = try await registry.rollback(
-                model: try context.parameter("name"),
-                alias: try context.parameter("alias"),
-                reason: reason,
-                actor: context.actor
-            )
-            return JSONResponse(change)
+            try await changeAlias(request, context, registry.rollback)
         }
         router.get("audit") { request, context in
             _ = try context.require(.viewer)
@@ -100,5 +84,16 @@ public struct ModelsRoutes: Sendable {
             let before = try request.integerQuery("cursor", range: 1...Int.max).map(Int64.init)
             return JSONResponse(try await registry.audit(limit: limit, before: before))
         }
+    }
+
+    /// Removing and rolling back an alias take the same inputs: admin only, an optional `?reason=`.
+    func changeAlias(
+        _ request: Request,
+        _ context: NomalyRequestContext,
+        _ change: (String, String, String?, String) async throws -> AliasChange
+    ) async throws -> JSONResponse<AliasChange> {
+        _ = try context.require(.admin)
+        let reason = request.uri.queryParameters.get("reason").map { String($0) }
+        return JSONResponse(try await change(try context.parameter("name"), try context.parameter("alias"), reason, context.actor))
     }
 }

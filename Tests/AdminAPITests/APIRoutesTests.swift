@@ -186,9 +186,25 @@ struct APIRoutesTests {
                 response in
                 #expect(String(buffer: response.body).contains("\"to_version\":1"))
             }
+            try await client.execute(
+                uri: "/api/v1/models/fraud/aliases/production?reason=retire",
+                method: .delete,
+                headers: headers(tokens.operatorToken)
+            ) {
+                #expect($0.status == .forbidden)
+            }
+            try await client.execute(uri: "/api/v1/models/fraud/aliases/production?reason=retire", method: .delete, headers: headers(tokens.admin)) {
+                response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("\"reason\":\"retire\""))
+            }
+            try await client.execute(uri: "/api/v1/models/fraud/aliases/production/rollback", method: .post, headers: headers(tokens.admin)) {
+                response in
+                #expect(String(buffer: response.body).contains("\"to_version\":1"), "rolling back the removal restores the alias")
+            }
             try await client.execute(uri: "/api/v1/models/fraud/history", method: .get, headers: headers(tokens.operatorToken)) { response in
                 let changes = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [[String: Any]]
-                #expect(changes?.count == 3)
+                #expect(changes?.count == 5)
                 #expect(changes?.first?["actor"] as? String == "token:alice")
             }
             try await client.execute(uri: "/api/v1/models/nope/versions/1", method: .get, headers: headers(tokens.operatorToken)) { response in
