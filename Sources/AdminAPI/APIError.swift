@@ -54,7 +54,7 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
         case let error as DatasetError:
             return APIError(.badRequest, code: "invalid_input", error.description)
         case let error as SchedulerError:
-            let status: HTTPResponse.Status = error.code == .notCancellable ? .conflict : .notFound
+            let status: HTTPResponse.Status = [.unknownJob, .unknownRun].contains(error.code) ? .notFound : .conflict
             return APIError(status, code: error.code.description, error.message)
         case let error as HTTPError:
             return APIError(error.status, code: "http_\(error.status.code)", error.body ?? error.status.reasonPhrase)

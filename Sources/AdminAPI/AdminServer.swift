@@ -1,5 +1,10 @@
+public import Config
 public import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 public import Logging
+import NIOCore
+import NIOSSL
 public import Registry
 public import Scheduler
 
@@ -12,14 +17,12 @@ public struct APIDependencies: Sendable {
     public let lockout: FailedAttemptLimiter
     /// nil when `RATE_LIMIT_ENABLED=false`.
     public let rateLimiter: RateLimiter?
-    /// The largest model tarball `POST /api/v1/models/{name}/versions` accepts, in bytes.
-    public let uploadLimit: Int64
     /// Loaded models for the scoring endpoints.
     public let cache: DetectorCache
-    /// The largest request body the scoring endpoints read, in bytes.
-    public let bodyLimit: Int
     /// `NOMALY_INVOCATIONS_MODEL`: what `POST /invocations` scores with when the request names no model.
     public let invocationsModel: String?
+    /// The job kinds `POST /api/v1/scoring-jobs` validates its runs against (the daemon's own); nil answers 503.
+    public let kinds: JobKindRegistry?
 
     public init(
         tokens: TokenStore,
@@ -28,10 +31,9 @@ public struct APIDependencies: Sendable {
         audit: AuditLog,
         lockout: FailedAttemptLimiter = FailedAttemptLimiter(),
         rateLimiter: RateLimiter? = nil,
-        uploadLimit: Int64 = 100 << 20,
         cache: DetectorCache? = nil,
-        bodyLimit: Int = 50 << 20,
-        invocationsModel: String? = nil
+        invocationsModel: String? = nil,
+        kinds: JobKindRegistry? = nil
     ) {
         self.tokens = tokens
         self.runs = runs
@@ -39,10 +41,9 @@ public struct APIDependencies: Sendable {
         self.audit = audit
         self.lockout = lockout
         self.rateLimiter = rateLimiter
-        self.uploadLimit = uploadLimit
         self.cache = cache ?? DetectorCache(artifacts: registry.artifacts, limits: registry.limits)
-        self.bodyLimit = bodyLimit
         self.invocationsModel = invocationsModel
+        self.kinds = kinds
     }
 }
 
@@ -51,45 +52,90 @@ public struct APIDependencies: Sendable {
 public enum AdminServer {
     public typealias App = Application<RouterResponder<NomalyRequestContext>>
 
+    /// Paths answered without a token (`/metrics` too unless `NOMALY_METRICS_REQUIRE_TOKEN`).
+    static func publicPaths(_ settings: HTTPSettings) -> Set<String> {
+        var paths: Set<String> = ["/health", "/ready", "/openapi.json"]
+        if !settings.metricsRequireToken { paths.insert(MetricsEndpoint.path) }
+        return paths
+    }
+
     /// The router, separate from the server so tests can drive it with `app.test(.router)`.
     public static func router(
         version: String,
         probes: [ReadinessProbe],
-        api: APIDependencies? = nil
+        api: APIDependencies? = nil,
+        settings: HTTPSettings = HTTPSettings(scoringDirectory: "scoring")
     ) -> Router<NomalyRequestContext> {
         let router = Router(context: NomalyRequestContext.self)
+        // Order matters: CORS answers preflights before authentication (browsers send them without credentials)
+        // and adds its headers to errors too; errors become JSON; limits refuse oversized requests before any
+        // token lookup.
+        if !settings.corsOrigins.isEmpty { router.add(middleware: CORSAllowListMiddleware(allowedOrigins: settings.corsOrigins)) }
         router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: RequestLimitsMiddleware(settings: settings))
         if let api {
-            router.add(middleware: BearerAuthMiddleware(tokens: api.tokens, lockout: api.lockout))
+            router.add(middleware: BearerAuthMiddleware(tokens: api.tokens, lockout: api.lockout, publicPaths: publicPaths(settings)))
             if let limiter = api.rateLimiter { router.add(middleware: RateLimitMiddleware(limiter: limiter)) }
         }
         router.addHealthRoutes(version: version, probes: probes)
+        router.get("openapi.json") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json(version: version)))
+            )
+        }
         if let api {
             let group = router.group("api/v1")
             JobsRoutes(store: api.runs, audit: api.audit).add(to: group)
+            ScoringJobsRoutes(runs: api.runs, registry: api.registry, kinds: api.kinds, audit: api.audit, scoringDirectory: settings.scoringDirectory)
+                .add(to: group)
             ModelsRoutes(registry: api.registry).add(to: group)
-            ArtifactRoutes(registry: api.registry, uploadLimit: api.uploadLimit).add(to: group)
-            ScoringRoutes(registry: api.registry, cache: api.cache, bodyLimit: api.bodyLimit, invocationsModel: api.invocationsModel)
+            ArtifactRoutes(registry: api.registry, uploadLimit: settings.uploadLimit).add(to: group)
+            ScoringRoutes(registry: api.registry, cache: api.cache, bodyLimit: settings.bodyLimit, invocationsModel: api.invocationsModel)
                 .add(to: group, root: router)
+            TokensRoutes(tokens: api.tokens, audit: api.audit).add(to: group)
         }
         return router
     }
 
     /// - Parameter onListening: called with the bound port once the server accepts connections.
+    /// - Throws: when `NOMALY_TLS_CERT` or `NOMALY_TLS_KEY` cannot be loaded.
     public static func application(
         host: String,
         port: Int,
         version: String,
         probes: [ReadinessProbe],
         api: APIDependencies? = nil,
+        settings: HTTPSettings = HTTPSettings(scoringDirectory: "scoring"),
         logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> App {
+    ) throws -> App {
         Application(
-            router: router(version: version, probes: probes, api: api),
+            router: router(version: version, probes: probes, api: api, settings: settings),
+            server: try server(settings),
             configuration: .init(address: .hostname(host, port: port), serverName: "nomaly/\(version)"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger
         )
+    }
+
+    /// HTTP/1.1 with the idle timeout, wrapped in TLS when a certificate and key are configured.
+    public static func server(_ settings: HTTPSettings) throws -> HTTPServerBuilder {
+        // NIO's decoder limits are a backstop far above the configured header limit: requests between the two get
+        // a clear 431 from ``RequestLimitsMiddleware`` instead of a dropped connection.
+        let backstop = max(80 << 10, 2 * (settings.maxHeaderBytes + settings.maxURLBytes))
+        let http1 = HTTPServerBuilder.http1(
+            configuration: .init(
+                idleTimeout: .nanoseconds(Int64(settings.idleTimeout.components.seconds) * 1_000_000_000),
+                httpDecoderConfiguration: .init(maxHeaderFieldSize: backstop, maxHeaderListSize: backstop)
+            )
+        )
+        guard let certificatePath = settings.tlsCertificatePath, let keyPath = settings.tlsKeyPath else { return http1 }
+        let certificates = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key))
+        tls.minimumTLSVersion = .tlsv12
+        return try .tls(http1, tlsConfiguration: tls)
     }
 }

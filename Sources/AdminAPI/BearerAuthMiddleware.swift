@@ -1,5 +1,6 @@
 public import Foundation
 public import Hummingbird
+import Registry
 
 /// Requires `Authorization: Bearer nmly_…` everywhere except the public paths, and locks an address out after
 /// repeated failures (the deployment guide's defaults: 5 attempts within 15 minutes lock it for 15 minutes).
@@ -23,17 +24,23 @@ public struct BearerAuthMiddleware: RouterMiddleware {
             error.headers[.retryAfter] = String(Int(wait.rounded(.up)))
             throw error
         }
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+        guard let token = Self.bearerToken(request) else {
             throw APIError(.unauthorized, code: "unauthorized", "missing bearer token: send Authorization: Bearer <token>")
         }
-        let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
         guard let identity = try await tokens.authenticate(token) else {
             await lockout.recordFailure(address)
             throw APIError(.unauthorized, code: "unauthorized", "the token is unknown, revoked or expired")
         }
         var context = context
         context.identity = identity
-        return try await next(request, context)
+        // Registry changes made while answering are audited with the caller's address.
+        return try await AuditOrigin.$remoteAddress.withValue(context.remoteAddress) { try await next(request, context) }
+    }
+
+    /// The token of an `Authorization: Bearer …` header, if there is one.
+    static func bearerToken(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
+        return String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
     }
 }
 

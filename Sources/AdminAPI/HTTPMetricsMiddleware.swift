@@ -70,6 +70,12 @@ public struct MeteredResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrap
         try await middleware.handle(request, context: context) { request, context in
             if request.method == .get && request.uri.path == MetricsEndpoint.path {
                 context.coreContext.endpointPath.value = MetricsEndpoint.path
+                do {
+                    try await endpoint.authorize(request)
+                } catch let error as APIError {
+                    // Outside the router no error middleware renders it.
+                    return try error.response(from: request, context: context)
+                }
                 return await endpoint.response()
             }
             return try await wrapped.respond(to: request, context: context)

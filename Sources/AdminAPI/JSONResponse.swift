@@ -26,22 +26,25 @@ public struct JSONResponse<Value: Encodable>: ResponseGenerator {
 
 extension Request {
     /// Decodes a JSON body of at most `limit` bytes with snake_case keys; 400 naming the problem otherwise.
-    func decodeJSON<Value: Decodable>(_ type: Value.Type, limit: Int = 1 << 20) async throws -> Value {
+    func decodeJSON<Value: Decodable>(_ type: Value.Type, context: NomalyRequestContext, limit: Int = 1 << 20) async throws -> Value {
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: limit)
         } catch {
             throw APIError(.contentTooLarge, code: "too_large", "the JSON body is larger than \(limit) bytes")
         }
+        try JSONDepth.check(buffer.readableBytesView, limit: context.maxJSONDepth)
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         do {
             return try decoder.decode(Value.self, from: Data(buffer.readableBytesView))
         } catch let DecodingError.keyNotFound(key, _) {
             throw APIError(.badRequest, code: "invalid_json", "the body lacks \(key.stringValue)")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
+            let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty
+        {
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw APIError(.badRequest, code: "invalid_json", "\(path.isEmpty ? "the body" : path) has the wrong type")
+            throw APIError(.badRequest, code: "invalid_json", "\(path.isEmpty ? "the body" : path) has the wrong type or an invalid value")
         } catch {
             throw APIError(.badRequest, code: "invalid_json", "the body is not valid JSON")
         }

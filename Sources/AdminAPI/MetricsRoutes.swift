@@ -1,6 +1,8 @@
 public import Hummingbird
 public import Observability
 public import Postgres
+public import Prometheus
+public import Registry
 
 /// `GET /metrics`: runs the collectors (pool sizes, process metrics), then answers the registry in the
 /// Prometheus text exposition format.
@@ -17,19 +19,31 @@ public struct MetricsEndpoint: Sendable {
 
     public let metrics: HTTPMetrics
     public let collectors: [MetricsCollector]
+    /// Set when `NOMALY_METRICS_REQUIRE_TOKEN` is on: scrapes need a live token of any role.
+    public let tokens: TokenStore?
 
-    public init(registry: HTTPMetrics.Registry, collectors: [MetricsCollector] = []) {
+    public init(registry: HTTPMetrics.Registry, collectors: [MetricsCollector] = [], tokens: TokenStore? = nil) {
         metrics = HTTPMetrics(registry: registry)
         self.collectors = collectors
+        self.tokens = tokens
     }
 
     /// The process's registry (bootstrapping swift-metrics on first use) with the process collector and, given a
-    /// pool, the database pool collector: what `nomaly serve` exposes.
-    public static func standard(pool: PostgresPool?) -> MetricsEndpoint {
+    /// pool and a registry, the database pool and model registry collectors: what `nomaly serve` exposes.
+    public static func standard(pool: PostgresPool?, registry modelRegistry: ModelRegistry? = nil, tokens: TokenStore? = nil) -> MetricsEndpoint {
         let registry = NomalyMetrics.bootstrap()
         var collectors: [MetricsCollector] = [.process(registry: registry)]
         if let pool { collectors.append(.databasePool(pool, registry: registry)) }
-        return MetricsEndpoint(registry: registry, collectors: collectors)
+        if let modelRegistry { collectors.append(.modelRegistry(modelRegistry, metrics: registry)) }
+        return MetricsEndpoint(registry: registry, collectors: collectors, tokens: tokens)
+    }
+
+    /// 401 unless the request carries a live token, when scrapes need one.
+    func authorize(_ request: Request) async throws {
+        guard let tokens else { return }
+        guard let token = BearerAuthMiddleware.bearerToken(request), try await tokens.authenticate(token) != nil else {
+            throw APIError(.unauthorized, code: "unauthorized", "/metrics needs a bearer token (NOMALY_METRICS_REQUIRE_TOKEN is on)")
+        }
     }
 
     /// The registry's current text exposition, without running the collectors.
@@ -59,5 +73,27 @@ extension Router {
     /// without credentials.
     public func addMetricsRoutes(_ endpoint: MetricsEndpoint) {
         get(RouterPath(MetricsEndpoint.path)) { _, _ in await endpoint.response() }
+    }
+}
+
+extension MetricsCollector {
+    /// `nomaly_model_versions{model}` (live versions) and `nomaly_model_alias_version{model,alias}` (the version an
+    /// alias points at, so a dashboard shows promotions and rollbacks as steps), read from the registry at scrape.
+    /// A failed read leaves the previous values; `/ready` is where a database outage shows.
+    public static func modelRegistry(_ modelRegistry: ModelRegistry, metrics registry: PrometheusCollectorRegistry) -> MetricsCollector {
+        MetricsCollector(name: "model_registry") {
+            guard let models = try? await modelRegistry.models() else { return }
+            for model in models {
+                registry.makeGauge(name: "nomaly_model_versions", labels: [("model", model.name)], help: "Live (not deleted) versions of a model.")
+                    .set(Double(model.versionCount))
+                for (alias, version) in model.aliases {
+                    registry.makeGauge(
+                        name: "nomaly_model_alias_version",
+                        labels: [("model", model.name), ("alias", alias)],
+                        help: "The version a model's alias points at."
+                    ).set(Double(version))
+                }
+            }
+        }
     }
 }

@@ -26,7 +26,11 @@ public struct ModelsRoutes: Sendable {
         }
     }
 
-    struct ReasonRequest: Decodable { let reason: String? }
+    struct Deleted: Encodable {
+        let model: String
+        let version: Int
+        let deleted: Bool
+    }
 
     public func add(to router: RouterGroup<NomalyRequestContext>) {
         router.get("models") { _, context in
@@ -40,12 +44,20 @@ public struct ModelsRoutes: Sendable {
         router.get("models/{name}/versions") { request, context in
             _ = try context.require(.viewer)
             let limit = try request.integerQuery("limit", default: 50, range: 1...1000)!
-            let cursor = try request.integerQuery("cursor", range: 1...Int.max)
+            let cursor = try request.integerQuery("cursor", range: 1...RegistryNames.maxVersion)
             return JSONResponse(try await registry.versions(model: try context.parameter("name"), limit: limit, before: cursor))
         }
         router.get("models/{name}/versions/{version}") { _, context in
             _ = try context.require(.viewer)
             return JSONResponse(try await registry.version(model: try context.parameter("name"), version: try context.integerParameter("version")))
+        }
+        router.delete("models/{name}/versions/{version}") { _, context in
+            _ = try context.require(.admin)
+            let name = try context.parameter("name")
+            let version = try context.integerParameter("version")
+            // The registry refuses while an alias points at it; its artifact goes at the next garbage collection.
+            try await registry.delete(model: name, version: version, actor: context.actor)
+            return JSONResponse(Deleted(model: name, version: version, deleted: true))
         }
         router.get("models/{name}/history") { request, context in
             _ = try context.require(.viewer)
@@ -55,7 +67,7 @@ public struct ModelsRoutes: Sendable {
         }
         router.put("models/{name}/aliases/{alias}") { request, context in
             _ = try context.require(.admin)
-            let body = try await request.decodeJSON(AliasRequest.self)
+            let body = try await request.decodeJSON(AliasRequest.self, context: context)
             let expect: ExpectedTarget =
                 switch body.expect {
                 case .none: .any

@@ -8,6 +8,8 @@ public struct NomalyRequestContext: RequestContext {
     public var identity: TokenIdentity?
     /// The peer's IP address, for lockouts, rate limits and the audit log.
     public let remoteAddress: String?
+    /// Nesting allowed in JSON bodies; set from the settings by ``RequestLimitsMiddleware``.
+    public var maxJSONDepth = 32
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -42,7 +42,7 @@ public struct ScoringRoutes: Sendable {
             _ = try context.require(.operator)
             let name = try context.parameter("name")
             let reference: ModelReference
-            if let version = try request.integerQuery("version", range: 1...Int.max) {
+            if let version = try request.integerQuery("version", range: 1...RegistryNames.maxVersion) {
                 reference = .version(model: name, version: version)
             } else {
                 reference = .alias(model: name, alias: request.uri.queryParameters.get("alias").map { String($0) } ?? ModelReference.defaultAlias)
@@ -68,12 +68,14 @@ public struct ScoringRoutes: Sendable {
             scores = try await scoreCSV(request.body, model: model)
         case "application/json":
             let body = try await request.body.collect(upTo: bodyLimit)
+            try JSONDepth.check(body.readableBytesView, limit: context.maxJSONDepth)
             let matrix = try MLflowInput.matrix(from: Data(body.readableBytesView), model: model)
             scores = model.detector.score(matrix)
         default:
             throw APIError(.unsupportedMediaType, code: "unsupported_media_type", "send text/csv or application/json (MLflow's shapes)")
         }
         let threshold = model.manifest.threshold.value
+        ScoringMetrics.record(model: version.model, rows: scores.count, anomalies: scores.count { $0 > threshold }, source: "api")
         let wantsCSV = request.headers[.accept]?.lowercased().contains("text/csv") ?? false
         if wantsCSV {
             var text = "score,is_anomaly\n"

@@ -117,3 +117,23 @@ public struct TokenStore: Sendable {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }
+
+/// A token as shown once at creation: its record's fields plus `token`, flat (`nomaly tokens create --json` and
+/// `POST /api/v1/tokens` print the same object).
+public struct CreatedToken: Encodable, Sendable {
+    public let token: String
+    public let record: TokenRecord
+
+    public init(token: String, record: TokenRecord) {
+        self.token = token
+        self.record = record
+    }
+
+    enum Key: String, CodingKey { case token }
+
+    public func encode(to encoder: any Encoder) throws {
+        try record.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(token, forKey: .token)
+    }
+}

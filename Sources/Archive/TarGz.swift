@@ -1,10 +1,10 @@
 internal import CArchive
-public import Foundation
-import NIOPosix
+import FileSystem
+import Foundation
 
 /// Gzip-compressed tar archives: deterministic creation on every core, listing, and safe extraction.
 ///
-/// Each call does its file and CPU work on the blocking thread pool, never on the caller's executor.
+/// Each call does its file and CPU work on a thread of its own (`BlockingWork`), never on the caller's executor.
 ///
 /// ```swift
 /// let summary = try await TarGz.create(directory: "build/model", output: "model.tar.gz")
@@ -14,29 +14,32 @@ import NIOPosix
 public enum TarGz {
     /// Archives every file and folder below `directory`, named relative to it. Symlinks, devices and FIFOs
     /// are refused. The output appears atomically: a failure leaves no file at `output`.
+    @discardableResult
     public static func create(directory: String, output: String, options: ArchiveCreateOptions = .init()) async throws -> ArchiveSummary {
-        try await NIOThreadPool.singleton.runIfActive {
+        try await BlockingWork.run {
             try withUTF8Locale { try TarGzCreator.create(directory: directory, output: output, options: options) }
         }
     }
 
     /// Archives the given files under their chosen names, adding their folders.
+    @discardableResult
     public static func create(files: [ArchiveInput], output: String, options: ArchiveCreateOptions = .init()) async throws -> ArchiveSummary {
-        try await NIOThreadPool.singleton.runIfActive {
+        try await BlockingWork.run {
             try withUTF8Locale { try TarGzCreator.create(files: files, output: output, options: options) }
         }
     }
 
     /// Every entry as stored, including ones extraction would refuse, with the archive's sha256.
     public static func list(_ archive: String) async throws -> (entries: [ArchiveEntry], summary: ArchiveSummary) {
-        try await NIOThreadPool.singleton.runIfActive { try withUTF8Locale { try listBlocking(archive) } }
+        try await BlockingWork.run { try withUTF8Locale { try listBlocking(archive) } }
     }
 
     /// Extracts into `destination`, which must not exist or be an empty folder. See ``ArchiveLimits`` for the
     /// bounds and the type documentation for what is refused. Nothing is left behind on failure.
     /// - Returns: the archive's sha256 (of the compressed file, as read) and sizes.
+    @discardableResult
     public static func extract(_ archive: String, into destination: String, limits: ArchiveLimits = .default) async throws -> ArchiveSummary {
-        try await NIOThreadPool.singleton.runIfActive {
+        try await BlockingWork.run {
             try withUTF8Locale { try SafeExtractor.extract(archive: archive, into: destination, limits: limits) }
         }
     }

@@ -114,6 +114,7 @@ struct ScoreRun: JobRunnable {
             destination = path
         }
         context.log.append(line: "scored \(summary.rows) rows, \(summary.anomalies) anomalies, into \(destination)")
+        ScoringMetrics.record(model: version.model, rows: summary.rows, anomalies: summary.anomalies, source: "job")
         let report = ScoreReport(
             model: version.model,
             version: version.version,

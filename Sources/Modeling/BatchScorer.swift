@@ -1,7 +1,7 @@
 public import Datasets
 public import Detectors
+import FileSystem
 import Foundation
-import NIOPosix
 public import Postgres
 
 /// How to score a CSV file with a model.
@@ -59,7 +59,7 @@ public struct ScoringSummary: Codable, Sendable, Equatable {
 /// more than one thread the next chunk is parsed on a thread of its own while the current one is scored.
 public enum BatchScorer {
     public static func score(_ model: ModelArtifact, request: ScoringRequest) async throws -> ScoringSummary {
-        try await NIOThreadPool.singleton.runIfActive { try scoreBlocking(model, request: request) }
+        try await BlockingWork.run { try scoreBlocking(model, request: request) }
     }
 
     /// Blocking.

@@ -4,7 +4,6 @@ public import Datasets
 public import Detectors
 import FileSystem
 import Foundation
-import NIOPosix
 
 /// What to train: the detector and its settings, the input and its columns, and how to pick the threshold.
 public struct TrainingRequest: Sendable {
@@ -89,7 +88,7 @@ public enum ModelTrainer {
     /// Reads a CSV file (plain or gzip) whole and fits on it. Blocking work runs on the blocking pool.
     public static func fit(csv path: String, request: TrainingRequest, output: String) async throws -> TrainingResult {
         try validate(request)
-        let (dataset, fingerprint) = try await NIOThreadPool.singleton.runIfActive {
+        let (dataset, fingerprint) = try await BlockingWork.run {
             let dataset = try Dataset.load(csv: path, format: request.format, selection: request.selection, missing: request.missing)
             return (dataset, try fileSHA256(path))
         }
@@ -113,7 +112,7 @@ public enum ModelTrainer {
             )
         }
         let matrix = FeatureMatrix(rowCount: dataset.rowCount, columnCount: dataset.featureNames.count, values: dataset.features)
-        let (detector, scores) = try await NIOThreadPool.singleton.runIfActive {
+        let (detector, scores) = try await BlockingWork.run {
             let detector = try makeDetector(request, matrix: matrix)
             return (detector, detector.score(matrix, threads: request.threads))
         }

@@ -1,6 +1,5 @@
 import FileSystem
 import Foundation
-import NIOPosix
 
 /// Objects as files below a root folder: key `a/b.tar.gz` is `ROOT/a/b.tar.gz`.
 ///
@@ -28,7 +27,7 @@ public struct FileStore: ObjectStore {
     @discardableResult
     public func put(file source: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
         let destination = try path(of: key)
-        return try await NIOThreadPool.singleton.runIfActive {
+        return try await BlockingWork.run {
             let (size, sha256) = try Self.copy(from: source, to: destination, progress: progress)
             return ObjectInfo(key: key, size: size, lastModified: Date(), sha256: sha256)
         }
@@ -37,7 +36,7 @@ public struct FileStore: ObjectStore {
     @discardableResult
     public func get(key: String, to destination: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
         let source = try path(of: key)
-        return try await NIOThreadPool.singleton.runIfActive {
+        return try await BlockingWork.run {
             guard FileManager.default.fileExists(atPath: source) else {
                 throw ObjectStoreError(code: .notFound, message: "no object \(key) in \(root)")
             }
@@ -48,7 +47,7 @@ public struct FileStore: ObjectStore {
 
     public func head(key: String) async throws -> ObjectInfo? {
         let file = try path(of: key)
-        return try await NIOThreadPool.singleton.runIfActive {
+        return try await BlockingWork.run {
             var status = stat()
             guard stat(file, &status) == 0 else {
                 if errno == ENOENT || errno == ENOTDIR { return nil }
@@ -61,7 +60,7 @@ public struct FileStore: ObjectStore {
 
     public func list(prefix: String) async throws -> [ObjectInfo] {
         let root = self.root
-        return try await NIOThreadPool.singleton.runIfActive {
+        return try await BlockingWork.run {
             guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
             var objects: [ObjectInfo] = []
             while let relative = enumerator.nextObject() as? String {
@@ -77,7 +76,7 @@ public struct FileStore: ObjectStore {
 
     public func delete(key: String) async throws {
         let file = try path(of: key)
-        try await NIOThreadPool.singleton.runIfActive {
+        try await BlockingWork.run {
             if unlink(file) != 0, errno != ENOENT { throw ObjectStoreError.posix("cannot delete \(file)") }
         }
     }

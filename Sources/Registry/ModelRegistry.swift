@@ -98,10 +98,11 @@ public struct ModelRegistry: Sendable {
     }
 
     /// Appends to the audit log in the caller's transaction, so that the entry exists exactly when the change does.
+    /// The caller's address comes from ``AuditOrigin/remoteAddress`` (set by the API for the whole request).
     func audit(_ action: String, target: String, actor: String, details: [String: JSONValue], on connection: PostgresConnection) async throws {
         try await connection.execute(
-            "INSERT INTO audit_log (actor, action, target, details) VALUES ($1, $2, $3, $4::jsonb)",
-            [actor, action, target, try PostgresJSON(JSONValue.object(details))]
+            "INSERT INTO audit_log (actor, action, target, details, remote_addr) VALUES ($1, $2, $3, $4::jsonb, $5)",
+            [actor, action, target, try PostgresJSON(JSONValue.object(details)), AuditOrigin.remoteAddress]
         )
     }
 

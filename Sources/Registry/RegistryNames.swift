@@ -42,10 +42,13 @@ public enum RegistryNames {
         }
     }
 
-    /// - Throws: ``RegistryError`` `.invalidName` for a version below 1.
+    /// Versions are a Postgres `integer`.
+    public static let maxVersion = Int(Int32.max)
+
+    /// - Throws: ``RegistryError`` `.invalidName` for a version outside 1…``maxVersion``.
     static func validateVersion(_ version: Int, model: String) throws {
-        guard version >= 1 else {
-            throw RegistryError(.invalidName, "\(model):\(version) is not a version: versions are numbered from 1")
+        guard (1...maxVersion).contains(version) else {
+            throw RegistryError(.invalidName, "\(model):\(version) is not a version: versions are numbered from 1 to \(maxVersion)")
         }
     }
 

@@ -34,6 +34,8 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public let exitCode: Int?
     public let result: SpecValue?
     public let cancelRequestedAt: Date?
+    /// The spec this run executes instead of its job's: set on runs the API creates (`POST /api/v1/scoring-jobs`).
+    public let spec: SpecValue?
 
     /// Seconds from start to finish, when both are known.
     public var durationSeconds: Double? {
@@ -43,7 +45,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
 
     static let columns = """
         id, job_name, scheduled_at, attempt, trigger, status, not_before, queued_at, claimed_by, started_at, finished_at,
-        lease_expires_at, error, exit_code, result, cancel_requested_at
+        lease_expires_at, error, exit_code, result, cancel_requested_at, spec
         """
 }
 
@@ -60,8 +62,10 @@ public struct JobRow: Sendable, Decodable {
     public let lastScheduledAt: Date?
     public let removedAt: Date?
     public let updatedAt: Date
+    /// `file` for jobs defined in `jobs/`; `api` for the rows that hold runs the API creates (never planned).
+    public let origin: String
 
-    static let columns = "name, kind, schedule, timezone, spec, spec_hash, paused, enabled, last_scheduled_at, removed_at, updated_at"
+    static let columns = "name, kind, schedule, timezone, spec, spec_hash, paused, enabled, last_scheduled_at, removed_at, updated_at, origin"
 
     /// The spec rebuilt from the row's JSON copy, as the replica that claims a run sees it.
     public func jobSpec(kinds: JobKindRegistry? = nil) throws(JobSpecError) -> JobSpec {

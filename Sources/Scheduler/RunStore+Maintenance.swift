@@ -69,7 +69,7 @@ extension RunStore {
                     error = 'lease expired: ' || coalesce(r.claimed_by, 'its worker') || ' stopped heartbeating'
                 FROM jobs j
                 WHERE r.status = 'running' AND r.lease_expires_at < now() AND j.name = r.job_name
-                RETURNING r.id, r.job_name, r.scheduled_at, r.attempt, r.exclusive, r.claimed_by, j.spec
+                RETURNING r.id, r.job_name, r.scheduled_at, r.attempt, r.exclusive, r.claimed_by, coalesce(r.spec, j.spec) AS spec
                 """
             ).decode(LostRun.self)
             for run in lost {

@@ -9,6 +9,8 @@ public struct SchedulerError: Error, Sendable, CustomStringConvertible {
         public static let unknownJob = Code(name: "unknown_job")
         public static let unknownRun = Code(name: "unknown_run")
         public static let notCancellable = Code(name: "not_cancellable")
+        public static let reservedJobName = Code(name: "reserved_job_name")
+        public static let notTriggerable = Code(name: "not_triggerable")
     }
 
     public let code: Code
@@ -30,6 +32,8 @@ public struct JobSummary: Sendable, Codable {
     public let lastSuccessAt: Date?
     public let running: Int
     public let queued: Int
+    /// `file` (defined in `jobs/`) or `api` (holds the runs the API creates; has no schedule).
+    public let origin: String
 }
 
 extension RunStore {
@@ -40,7 +44,7 @@ extension RunStore {
     public func jobSummaries() async throws -> [JobSummary] {
         try await pool.query(
             """
-            SELECT j.name, j.kind, j.schedule, j.timezone, j.paused, j.enabled, last.status AS last_status,
+            SELECT j.name, j.kind, j.schedule, j.timezone, j.paused, j.enabled, j.origin, last.status AS last_status,
                    last.scheduled_at AS last_scheduled_at, last.finished_at AS last_finished_at,
                    (SELECT max(finished_at) FROM job_runs s WHERE s.job_name = j.name AND s.status = 'succeeded') AS last_success_at,
                    (SELECT count(*) FROM job_runs s WHERE s.job_name = j.name AND s.status = 'running') AS running,
@@ -90,6 +94,12 @@ extension RunStore {
     /// - Returns: the new run's id.
     public func trigger(job name: String) async throws -> Int64 {
         let row = try await job(named: name)
+        guard row.origin == "file" else {
+            throw SchedulerError(
+                code: .notTriggerable,
+                message: "'\(name)' has no spec of its own: it holds the runs created by POST /api/v1/scoring-jobs"
+            )
+        }
         let spec = try row.jobSpec()
         let id = try await pool.withTransaction { connection in
             let inserted = try await connection.query(
@@ -141,6 +151,34 @@ extension RunStore {
             default:
                 throw SchedulerError(code: .notCancellable, message: "run \(runID) already ended (\(status.rawValue))")
             }
+        }
+    }
+}
+
+extension RunStore {
+    /// The job that holds scoring runs created over the API (`POST /api/v1/scoring-jobs`); migration 0003 creates it.
+    public static let apiScoringJob = "api.scoring"
+
+    /// Queues a run of `job` (an `api` job) that executes `spec` instead of the job's own: how the API asks for a
+    /// one-off piece of work with settings of its own. The spec is validated by the caller against the job kinds.
+    /// - Returns: the new run's id.
+    public func queueAdHoc(_ spec: JobSpec, job name: String) async throws -> Int64 {
+        let row = try await job(named: name)
+        guard row.origin == "api", row.kind == spec.kind else {
+            throw SchedulerError(code: .notTriggerable, message: "'\(name)' does not take \(spec.kind) runs over the API")
+        }
+        return try await pool.withTransaction { connection in
+            // clock_timestamp() to the microsecond keeps two requests in the same millisecond apart: the slot key
+            // (job, scheduled_at, attempt) is unique.
+            let inserted = try await connection.query(
+                """
+                INSERT INTO job_runs (job_name, scheduled_at, attempt, trigger, not_before, exclusive, spec)
+                VALUES ($1, clock_timestamp(), 1, 'api', now(), false, $2::jsonb) RETURNING id
+                """,
+                [name, try PostgresJSON(spec.document)]
+            )
+            try await connection.execute("SELECT pg_notify($1, $2)", [Self.notificationChannel, "queued"])
+            return try inserted.first!.decode(Int64.self)
         }
     }
 }

@@ -15,6 +15,14 @@ extension RunStore {
     public func syncCatalog(_ specs: [JobSpec], removeMissing: Bool) async throws -> [String] {
         try await pool.withTransaction { connection in
             try await connection.advisoryTransactionLock(Self.catalogLock)
+            let reserved = try await connection.query("SELECT name FROM jobs WHERE origin <> 'file' AND name = ANY($1)", [specs.map(\.name)])
+                .decode(String.self)
+            if let name = reserved.first {
+                throw SchedulerError(
+                    code: .reservedJobName,
+                    message: "the job name '\(name)' is reserved for runs created over the API; rename jobs/\(name).yaml"
+                )
+            }
             var changed: [String] = []
             for spec in specs {
                 let rows = try await connection.query(
@@ -41,7 +49,7 @@ extension RunStore {
             if removeMissing {
                 let names = specs.map(\.name)
                 try await connection.execute(
-                    "UPDATE jobs SET removed_at = now(), updated_at = now() WHERE removed_at IS NULL AND NOT (name = ANY($1))",
+                    "UPDATE jobs SET removed_at = now(), updated_at = now() WHERE removed_at IS NULL AND origin = 'file' AND NOT (name = ANY($1))",
                     [names]
                 )
                 try await connection.execute(
@@ -57,7 +65,7 @@ extension RunStore {
 
     /// Every job the planner should look at: present in `jobs/`, enabled or not (a disabled job keeps its place).
     public func plannableJobs() async throws -> [JobRow] {
-        try await pool.query("SELECT \(JobRow.columns) FROM jobs WHERE removed_at IS NULL ORDER BY name").decode(JobRow.self)
+        try await pool.query("SELECT \(JobRow.columns) FROM jobs WHERE removed_at IS NULL AND origin = 'file' ORDER BY name").decode(JobRow.self)
     }
 
     /// Queues the planned slots of many jobs and moves each job's `last_scheduled_at`, in one transaction.

@@ -47,7 +47,7 @@ public struct RunStore: Sendable {
                             lease_expires_at = now() + make_interval(secs => $3), started_at = now(), heartbeat_at = now()
                         FROM jobs j
                         WHERE r.id = ANY($1) AND j.name = r.job_name
-                        RETURNING r.id, r.job_name, r.scheduled_at, r.attempt, r.trigger, r.lease_token, r.started_at, j.spec
+                        RETURNING r.id, r.job_name, r.scheduled_at, r.attempt, r.trigger, r.lease_token, r.started_at, coalesce(r.spec, j.spec) AS spec
                         """,
                         [Array(chosen), worker, Self.seconds(lease)]
                     ).decode(ClaimedRun.self)
@@ -151,10 +151,11 @@ public struct RunStore: Sendable {
     static func queueRetry(of run: RetrySource, at date: Date, on connection: PostgresConnection) async throws {
         try await connection.execute(
             """
-            INSERT INTO job_runs (job_name, scheduled_at, attempt, trigger, not_before, exclusive)
-            VALUES ($1, $2, $3, 'retry', $4, $5) ON CONFLICT DO NOTHING
+            INSERT INTO job_runs (job_name, scheduled_at, attempt, trigger, not_before, exclusive, spec)
+            SELECT $1, $2, $3 + 1, 'retry', $4, $5, spec FROM job_runs WHERE job_name = $1 AND scheduled_at = $2 AND attempt = $3
+            ON CONFLICT DO NOTHING
             """,
-            [run.jobName, run.scheduledAt, run.attempt + 1, date, run.exclusive]
+            [run.jobName, run.scheduledAt, run.attempt, date, run.exclusive]
         )
     }
 

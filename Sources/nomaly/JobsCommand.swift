@@ -44,7 +44,10 @@ struct JobsCommand: AsyncParsableCommand {
                         header: ["NAME", "KIND", "SCHEDULE", "ZONE", "NEXT", "LAST", "RUNNING"],
                         rows: rows.map { row in
                             let job = row.job
-                            let next = !job.enabled ? "disabled" : job.paused ? "paused" : row.nextFireAt.map(TimeText.absolute) ?? "never"
+                            let next =
+                                !job.enabled
+                                ? "disabled"
+                                : job.paused ? "paused" : job.origin == "api" ? "on demand" : row.nextFireAt.map(TimeText.absolute) ?? "never"
                             let last = job.lastStatus.map { "\($0.rawValue) \(TimeText.ago(job.lastFinishedAt))" } ?? "-"
                             return [job.name, job.kind, job.schedule, job.timezone, next, last, String(job.running)]
                         }
@@ -84,14 +87,17 @@ struct JobsCommand: AsyncParsableCommand {
                 try await runtime.withDatabase { pool in
                     let store = RunStore(pool: pool)
                     let row = try await store.job(named: name)
-                    let spec = try row.jobSpec()
-                    let fires = spec.schedule.fireTimes(after: Date(), through: Date().addingTimeInterval(400 * 86_400), in: spec.timeZone, limit: 5)
+                    // An api job (api.scoring) has no schedule: its runs carry their own specs.
+                    let spec = row.origin == "file" ? try row.jobSpec() : nil
+                    let fires =
+                        spec?.schedule.fireTimes(after: Date(), through: Date().addingTimeInterval(400 * 86_400), in: spec!.timeZone, limit: 5)
+                        ?? []
                     let details = Details(
                         name: row.name,
                         spec: row.spec,
                         paused: row.paused,
                         enabled: row.enabled,
-                        explanation: spec.schedule.explain(),
+                        explanation: spec?.schedule.explain() ?? "none: runs are created by POST /api/v1/scoring-jobs",
                         nextFires: fires,
                         recentRuns: try await store.runs(job: name, limit: 5)
                     )
@@ -100,7 +106,7 @@ struct JobsCommand: AsyncParsableCommand {
                     print("schedule:  \(row.schedule) in \(row.timezone): \(details.explanation)")
                     print("state:     \(row.removedAt != nil ? "removed" : !row.enabled ? "disabled" : row.paused ? "paused" : "active")")
                     print("spec:      \(row.spec.json)")
-                    print("next:      \(fires.map { TimeText.absolute($0, in: spec.timeZone) }.joined(separator: ", "))")
+                    print("next:      \(fires.map { TimeText.absolute($0, in: spec?.timeZone ?? .gmt) }.joined(separator: ", "))")
                     print("")
                     History.printRuns(details.recentRuns)
                 }

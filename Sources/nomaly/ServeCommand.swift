@@ -15,8 +15,9 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Applies pending migrations at start (unless --no-migrate), loads jobs/*.yaml into the database and runs the \
             scheduler (WORKERS runs at once; any number of replicas share the work, each slot runs once), and serves \
-            /health, /ready, /metrics and the token-protected /api/v1 (docs/api.md; tokens from `nomaly tokens create`) on \
-            NOMALY_HTTP_HOST:NOMALY_HTTP_PORT (default 127.0.0.1:8080). With no \
+            /health, /ready, /metrics, /openapi.json and the token-protected /api/v1 (docs/api.md; tokens from \
+            `nomaly tokens create`) on NOMALY_HTTP_HOST:NOMALY_HTTP_PORT (default 127.0.0.1:8080), in HTTPS when \
+            NOMALY_TLS_CERT and NOMALY_TLS_KEY are set. With no \
             DATABASE_URL it starts the embedded cluster under $NOMALY_HOME/postgres and stops it on exit. SIGTERM or \
             SIGINT shut down gracefully: the HTTP server stops accepting and drains, running jobs get \
             NOMALY_SHUTDOWN_GRACE to finish (then they are handed back to other replicas), then the pool closes.
@@ -57,8 +58,8 @@ struct Serve: AsyncParsableCommand {
                 let configuration = runtime.configuration
                 var services: [any Service] = [database.pool]
                 let models = try runtime.modelServices(pool: database.pool)
+                let kinds = BuiltInKinds.registry(pool: database.pool, models: models)
                 if !withoutScheduler {
-                    let kinds = BuiltInKinds.registry(pool: database.pool, models: models)
                     var settings = SchedulerConfiguration()
                     settings.workers = configuration.workers
                     settings.leaseDuration = configuration.leaseDuration
@@ -73,31 +74,39 @@ struct Serve: AsyncParsableCommand {
                         )
                     )
                 }
-                let app = AdminServer.application(
+                let tokens = TokenStore(pool: database.pool)
+                let app = try AdminServer.application(
                     host: configuration.httpHost,
                     port: configuration.httpPort,
                     version: NomalyVersion.current,
                     probes: [.database(database.pool), .migrations(migrator), .artifactStore(models.registry.artifacts)],
                     api: APIDependencies(
-                        tokens: TokenStore(pool: database.pool),
+                        tokens: tokens,
                         runs: RunStore(pool: database.pool),
                         registry: models.registry,
                         audit: AuditLog(pool: database.pool),
                         rateLimiter: configuration.rateLimitEnabled
                             ? RateLimiter(perMinute: configuration.rateLimitPerMinute, burst: configuration.rateLimitBurst) : nil,
                         cache: models.cache,
-                        invocationsModel: configuration.invocationsModel
+                        invocationsModel: configuration.invocationsModel,
+                        kinds: kinds
                     ),
+                    settings: configuration.http,
                     logger: logger,
                     onListening: { port in
                         logger.info(
                             "nomaly is serving",
-                            metadata: ["address": "\(configuration.httpHost):\(port)", "version": "\(NomalyVersion.current)"]
+                            metadata: [
+                                "address": "\(configuration.httpHost):\(port)", "version": "\(NomalyVersion.current)",
+                                "tls": "\(configuration.http.tlsCertificatePath != nil)",
+                            ]
                         )
                     }
                 )
                 // Bootstraps swift-metrics (Prometheus) once, counts every request and serves GET /metrics.
-                .withMetrics(.standard(pool: database.pool))
+                .withMetrics(
+                    .standard(pool: database.pool, registry: models.registry, tokens: configuration.http.metricsRequireToken ? tokens : nil)
+                )
                 if !withoutAPI { services.append(app) }
                 // Shutdown runs in reverse order: the HTTP server drains first, then the scheduler lets running jobs
                 // finish, and the pool closes last.

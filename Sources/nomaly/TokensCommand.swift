@@ -49,19 +49,6 @@ struct TokensCommand: AsyncParsableCommand {
         }
     }
 
-    struct CreatedToken: Encodable {
-        let token: String
-        let record: TokenRecord
-
-        enum Key: String, CodingKey { case token }
-
-        func encode(to encoder: any Encoder) throws {
-            try record.encode(to: encoder)
-            var container = encoder.container(keyedBy: Key.self)
-            try container.encode(token, forKey: .token)
-        }
-    }
-
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every token: name, role, expiry, last use, revocation.")
 

@@ -20,16 +20,7 @@ struct APIRoutesTests {
         try await withTestAPI(rateLimiter: rateLimiter) { try await body($0.client, $0.tokens, $0.pool, $0.registry, $0.folder) }
     }
 
-    func headers(_ token: String?) -> HTTPFields {
-        var fields: HTTPFields = [:]
-        if let token { fields[.authorization] = "Bearer \(token)" }
-        return fields
-    }
-
-    func errorCode(_ response: TestResponse) -> String? {
-        let object = try? JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any]
-        return (object?["error"] as? [String: Any])?["code"] as? String
-    }
+    func headers(_ token: String?) -> HTTPFields { bearer(token) }
 
     @Test("no token, a wrong one, a revoked or expired one: 401 with a JSON error; /health stays public")
     func authentication() async throws {
@@ -131,20 +122,8 @@ struct APIRoutesTests {
     @Test("models: listings with aliases, admin-only promotion with expect (409 when stale), rollback, history, audit")
     func models() async throws {
         try await withAPI { client, tokens, _, registry, folder in
-            let data = TestEnvironment.repositoryRoot + "/registry/data/payments-train.csv"
             for seed in [UInt64(1), 2] {
-                let output = folder.path + "/m\(seed).tar.gz"
-                _ = try await ModelTrainer.fit(
-                    csv: data,
-                    request: TrainingRequest(
-                        detector: "isolation-forest",
-                        parameters: DetectorParameters(trees: 10, seed: seed),
-                        selection: .init(id: "id", label: "is_fraud"),
-                        nomalyVersion: "test"
-                    ),
-                    output: output
-                )
-                _ = try await registry.register(model: "fraud", artifact: output, actor: "test")
+                _ = try await registry.register(model: "fraud", artifact: try await trainArtifact(seed: seed, in: folder), actor: "test")
             }
             let promote = ByteBuffer(string: #"{"version": 1, "expect": null, "reason": "first"}"#)
             try await client.execute(

@@ -1,7 +1,12 @@
 import AdminAPI
+import Config
+import Datasets
+import Detectors
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Jobs
+import Modeling
 import ObjectStore
 import Postgres
 import Registry
@@ -22,13 +27,19 @@ struct APIHarness: Sendable {
     let pool: PostgresPool
     let registry: ModelRegistry
     let folder: TemporaryFolder
+    /// The score and train kinds over the same registry, as the daemon's scheduler runs them.
+    let services: ModelServices
+    let settings: HTTPSettings
 }
 
-/// A scratch database with the schema, a registry over a folder, a token per role, and the router under test.
+/// A scratch database with the schema, a registry over a folder, a token per role, and the API served on a random
+/// port of 127.0.0.1 (`.live`: requests go through the real HTTP server, its limits and its TLS).
 func withTestAPI(
     rateLimiter: RateLimiter? = nil,
     uploadLimit: Int64 = 100 << 20,
     bodyLimit: Int = 50 << 20,
+    configure: @Sendable (inout HTTPSettings) -> Void = { _ in },
+    extraRoutes: @Sendable (Router<NomalyRequestContext>) -> Void = { _ in },
     _ body: @escaping @Sendable (APIHarness) async throws -> Void
 ) async throws {
     try await ScratchDatabase.withSchema { pool, _ in
@@ -44,17 +55,104 @@ func withTestAPI(
             operatorToken: try await store.create(name: "ci", role: .operator, expiresIn: nil).token,
             admin: try await store.create(name: "alice", role: .admin, expiresIn: nil).token
         )
+        let services = ModelServices(
+            pool: pool,
+            registry: registry,
+            cache: DetectorCache(artifacts: registry.artifacts),
+            specsDirectory: folder.path + "/registry",
+            s3: nil,
+            threads: 2,
+            nomalyVersion: "test"
+        )
+        var settings = HTTPSettings(scoringDirectory: folder.path + "/scoring")
+        settings.uploadLimit = uploadLimit
+        settings.bodyLimit = bodyLimit
+        configure(&settings)
+        let finalSettings = settings
+        try FileManager.default.createDirectory(atPath: settings.scoringDirectory, withIntermediateDirectories: true)
         let api = APIDependencies(
             tokens: store,
             runs: RunStore(pool: pool),
             registry: registry,
             audit: AuditLog(pool: pool),
             rateLimiter: rateLimiter,
-            uploadLimit: uploadLimit,
-            bodyLimit: bodyLimit
+            cache: services.cache,
+            kinds: BuiltInKinds.registry(pool: pool, models: services)
         )
-        try await Application(router: AdminServer.router(version: "1", probes: [], api: api)).test(.router) { client in
-            try await body(APIHarness(client: client, tokens: tokens, pool: pool, registry: registry, folder: folder))
+        let router = AdminServer.router(version: "1", probes: [], api: api, settings: settings)
+        extraRoutes(router)
+        let app = Application(
+            router: router,
+            server: try AdminServer.server(settings)
+        )
+        try await app.test(.live) { client in
+            try await body(
+                APIHarness(
+                    client: client,
+                    tokens: tokens,
+                    pool: pool,
+                    registry: registry,
+                    folder: folder,
+                    services: services,
+                    settings: finalSettings
+                )
+            )
         }
     }
+}
+
+/// The payments data the demo model is trained and scored on.
+enum DemoData {
+    static let train = TestEnvironment.repositoryRoot + "/registry/data/payments-train.csv"
+    static let today = TestEnvironment.repositoryRoot + "/registry/data/payments-today.csv"
+}
+
+extension APIHarness {
+    /// Registers a small isolation forest as `name` version 1, aliased `production`.
+    /// - Returns: the scores `nomaly score` gives it for every row of ``DemoData/today``, in order.
+    func registerFraudModel(name: String = "fraud") async throws -> [Double] {
+        let artifact = try await trainArtifact(seed: 3, trees: 20, in: folder)
+        _ = try await registry.register(model: name, artifact: artifact, actor: "test")
+        try await registry.promote(model: name, version: 1, alias: "production", actor: "test")
+        let model = try await ModelArtifact.load(artifact)
+        let rows = try Dataset.load(
+            csv: DemoData.today,
+            selection: ColumnSelection(features: model.manifest.featureNames, id: "id", label: "is_fraud")
+        )
+        return model.detector.score(FeatureMatrix(rowCount: rows.rowCount, columnCount: rows.featureCount, values: rows.features))
+    }
+}
+
+/// Trains a small isolation forest on ``DemoData/train`` into a model tarball in `folder`.
+/// - Returns: the tarball's path.
+func trainArtifact(seed: UInt64, trees: Int = 10, in folder: TemporaryFolder) async throws -> String {
+    let output = folder.path + "/m\(seed)-\(trees).tar.gz"
+    _ = try await ModelTrainer.fit(
+        csv: DemoData.train,
+        request: TrainingRequest(
+            detector: "isolation-forest",
+            parameters: DetectorParameters(trees: trees, seed: seed),
+            selection: .init(id: "id", label: "is_fraud"),
+            nomalyVersion: "test"
+        ),
+        output: output
+    )
+    return output
+}
+
+/// `Authorization: Bearer …`, plus a content type when given.
+func bearer(_ token: String?, contentType: String? = nil) -> HTTPFields {
+    var fields: HTTPFields = [:]
+    if let token { fields[.authorization] = "Bearer \(token)" }
+    if let contentType { fields[.contentType] = contentType }
+    return fields
+}
+
+/// The `error.code` of a JSON error body.
+func errorCode(_ response: TestResponse) -> String? {
+    struct Body: Decodable {
+        struct Detail: Decodable { let code: String }
+        let error: Detail
+    }
+    return try? JSONDecoder().decode(Body.self, from: Data(String(buffer: response.body).utf8)).error.code
 }

@@ -13,31 +13,11 @@ import Testing
 
 @Suite("Model artifacts over HTTP: download with ETag, upload and register (real Postgres)")
 struct ArtifactRoutesTests {
-    func headers(_ token: String, contentType: String? = nil) -> HTTPFields {
-        var fields: HTTPFields = [.authorization: "Bearer \(token)"]
-        if let contentType { fields[.contentType] = contentType }
-        return fields
-    }
-
-    func errorCode(_ response: TestResponse) -> String? {
-        let object = try? JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any]
-        return (object?["error"] as? [String: Any])?["code"] as? String
-    }
+    func headers(_ token: String, contentType: String? = nil) -> HTTPFields { bearer(token, contentType: contentType) }
 
     /// Trains a small real model tarball and returns its bytes.
     func artifact(seed: UInt64, in folder: TemporaryFolder) async throws -> Data {
-        let output = folder.path + "/m\(seed).tar.gz"
-        _ = try await ModelTrainer.fit(
-            csv: TestEnvironment.repositoryRoot + "/registry/data/payments-train.csv",
-            request: TrainingRequest(
-                detector: "isolation-forest",
-                parameters: DetectorParameters(trees: 10, seed: seed),
-                selection: .init(id: "id", label: "is_fraud"),
-                nomalyVersion: "test"
-            ),
-            output: output
-        )
-        return try Data(contentsOf: URL(fileURLWithPath: output))
+        try Data(contentsOf: URL(fileURLWithPath: try await trainArtifact(seed: seed, in: folder)))
     }
 
     func versionCount(_ pool: PostgresPool) async throws -> Int {
@@ -56,8 +36,8 @@ struct ArtifactRoutesTests {
     @Test("download: the registered bytes, ETag is the sha256, attachment name, If-None-Match answers 304")
     func download() async throws {
         try await withTestAPI { harness in
-            let bytes = try await artifact(seed: 1, in: harness.folder)
-            let path = harness.folder.path + "/m1.tar.gz"
+            let path = try await trainArtifact(seed: 1, in: harness.folder)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             let version = try await harness.registry.register(model: "fraud", artifact: path, actor: "test")
             let uri = "/api/v1/models/fraud/versions/1/artifact"
             try await harness.client.execute(uri: uri, method: .get, headers: headers(harness.tokens.viewer)) { response in

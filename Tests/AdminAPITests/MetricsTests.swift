@@ -86,6 +86,44 @@ struct MetricsTests {
         }
     }
 
+    @Test("scoring counts rows and anomalies per model; the registry collector shows live versions and where aliases point")
+    func modelMetrics() async throws {
+        try await withTestAPI { harness in
+            // Metrics are process-wide: a model name of its own keeps the other tests' scoring out of the counts.
+            let expected = try await harness.registerFraudModel(name: "metered")
+            let endpoint = MetricsEndpoint.standard(pool: harness.pool, registry: harness.registry)
+            let before = Self.value(#"nomaly_rows_scored_total{model="metered",source="api"}"#, in: endpoint.exposition) ?? 0
+            let csv = try String(contentsOfFile: DemoData.today, encoding: .utf8)
+            try await harness.client.execute(
+                uri: "/api/v1/models/metered/score",
+                method: .post,
+                headers: bearer(harness.tokens.operatorToken, contentType: "text/csv"),
+                body: ByteBuffer(string: csv)
+            ) { #expect($0.status == .ok) }
+            await endpoint.collect()
+            let text = endpoint.exposition
+            #expect(Self.value(#"nomaly_rows_scored_total{model="metered",source="api"}"#, in: text) == before + Double(expected.count))
+            #expect(Self.value(#"nomaly_anomalies_total{model="metered",source="api"}"#, in: text) != nil)
+            #expect(Self.value(#"nomaly_model_versions{model="metered"}"#, in: text) == 1)
+            #expect(Self.value(#"nomaly_model_alias_version{model="metered",alias="production"}"#, in: text) == 1)
+        }
+    }
+
+    @Test("with NOMALY_METRICS_REQUIRE_TOKEN, /metrics answers 401 without a live token and the exposition with one")
+    func protectedMetrics() async throws {
+        try await withTestAPI { harness in
+            let app = Application(router: Router()).withMetrics(.standard(pool: nil, tokens: TokenStore(pool: harness.pool)))
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .unauthorized) }
+                try await client.execute(uri: "/metrics", method: .get, headers: bearer("nmly_wrong")) { #expect($0.status == .unauthorized) }
+                try await client.execute(uri: "/metrics", method: .get, headers: bearer(harness.tokens.viewer)) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body).contains("http_requests_total"))
+                }
+            }
+        }
+    }
+
     /// The value of the sample whose name and labels are exactly `series`.
     static func value(_ series: String, in exposition: String) -> Double? {
         for line in exposition.split(separator: "\n") where line.hasPrefix(series + " ") {

@@ -15,7 +15,7 @@ import Testing
 
 @Suite("Scoring over HTTP: CSV and MLflow's JSON shapes give exactly the CLI's scores (real Postgres)")
 struct ScoringRoutesTests {
-    static let today = TestEnvironment.repositoryRoot + "/registry/data/payments-today.csv"
+    static let today = DemoData.today
 
     /// A registry holding one `fraud` version aliased `production`, and the scores `nomaly score` would give.
     func withScoring(
@@ -23,25 +23,7 @@ struct ScoringRoutesTests {
         _ body: @escaping @Sendable (any TestClientProtocol, String, String, [Double]) async throws -> Void
     ) async throws {
         try await withTestAPI(bodyLimit: bodyLimit) { harness in
-            let artifact = harness.folder.path + "/m.tar.gz"
-            _ = try await ModelTrainer.fit(
-                csv: TestEnvironment.repositoryRoot + "/registry/data/payments-train.csv",
-                request: TrainingRequest(
-                    detector: "isolation-forest",
-                    parameters: DetectorParameters(trees: 20, seed: 3),
-                    selection: .init(id: "id", label: "is_fraud"),
-                    nomalyVersion: "test"
-                ),
-                output: artifact
-            )
-            _ = try await harness.registry.register(model: "fraud", artifact: artifact, actor: "test")
-            try await harness.registry.promote(model: "fraud", version: 1, alias: "production", actor: "test")
-            let model = try await ModelArtifact.load(artifact)
-            let rows = try Dataset.load(
-                csv: Self.today,
-                selection: ColumnSelection(features: model.manifest.featureNames, id: "id", label: "is_fraud")
-            )
-            let expected = model.detector.score(FeatureMatrix(rowCount: rows.rowCount, columnCount: rows.featureCount, values: rows.features))
+            let expected = try await harness.registerFraudModel()
             try await body(harness.client, harness.tokens.operatorToken, harness.tokens.viewer, expected)
         }
     }

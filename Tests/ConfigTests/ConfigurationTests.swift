@@ -90,4 +90,37 @@ struct ConfigurationTests {
         #expect(PostgresConfiguration.redact("host=db password=hunter2 user=a") == "host=db password=*** user=a")
         #expect(PostgresConfiguration.redact("postgresql://nomaly@db/nomaly") == "postgresql://nomaly@db/nomaly")
     }
+
+    @Test("HTTP settings: defaults, every variable read, and CORS origins and TLS files checked")
+    func httpSettings() throws {
+        let defaults = try configuration([:]).http
+        #expect(defaults.bodyLimit == 50 << 20 && defaults.uploadLimit == 100 << 20)
+        #expect(defaults.maxHeaderBytes == 16 << 10 && defaults.maxURLBytes == 8 << 10 && defaults.maxJSONDepth == 32)
+        #expect(defaults.idleTimeout == .seconds(60) && defaults.requestTimeout == .seconds(300))
+        #expect(defaults.corsOrigins.isEmpty && defaults.tlsCertificatePath == nil && !defaults.metricsRequireToken)
+        #expect(defaults.scoringDirectory == "/srv/nomaly/.nomaly/scoring")
+
+        let set = try configuration([
+            "NOMALY_HTTP_MAX_BODY": "10MiB", "NOMALY_HTTP_MAX_UPLOAD": "1GiB", "NOMALY_HTTP_MAX_HEADER_BYTES": "4KiB",
+            "NOMALY_HTTP_MAX_URL_BYTES": "2KiB", "NOMALY_HTTP_MAX_JSON_DEPTH": "10", "NOMALY_HTTP_IDLE_TIMEOUT": "5s",
+            "NOMALY_HTTP_REQUEST_TIMEOUT": "2m", "NOMALY_CORS_ORIGINS": "https://grafana.example.com, http://localhost:3000",
+            "NOMALY_METRICS_REQUIRE_TOKEN": "true", "NOMALY_SCORING_DIR": "batch",
+        ]).http
+        #expect(set.bodyLimit == 10 << 20 && set.uploadLimit == 1 << 30 && set.maxHeaderBytes == 4096 && set.maxURLBytes == 2048)
+        #expect(set.maxJSONDepth == 10 && set.idleTimeout == .seconds(5) && set.requestTimeout == .seconds(120))
+        #expect(set.corsOrigins == ["https://grafana.example.com", "http://localhost:3000"])
+        #expect(set.metricsRequireToken && set.scoringDirectory == "/srv/nomaly/batch")
+
+        let error = #expect(throws: ConfigurationError.self) {
+            try configuration([
+                "NOMALY_CORS_ORIGINS": "https://ok.example.com,grafana.example.com/path", "NOMALY_TLS_CERT": "/nonexistent/cert.pem",
+                "NOMALY_HTTP_MAX_JSON_DEPTH": "1",
+            ])
+        }
+        let messages = error?.problems.map { "\($0.variable): \($0.message)" } ?? []
+        #expect(messages.contains { $0.hasPrefix("NOMALY_CORS_ORIGINS: 'grafana.example.com/path' is not an origin") })
+        #expect(messages.contains { $0.hasPrefix("NOMALY_TLS_KEY: NOMALY_TLS_CERT and NOMALY_TLS_KEY go together") })
+        #expect(messages.contains { $0 == "NOMALY_TLS_CERT: cannot read /nonexistent/cert.pem" })
+        #expect(messages.contains { $0.hasPrefix("NOMALY_HTTP_MAX_JSON_DEPTH") })
+    }
 }

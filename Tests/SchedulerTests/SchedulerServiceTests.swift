@@ -33,7 +33,7 @@ struct SchedulerServiceTests {
         let running = Task { try await group.run() }
         do {
             let store = RunStore(pool: pool)
-            try await waitFor { Set(try await store.jobSummaries().map(\.name)) == Set(jobs.map(\.name)) }
+            try await waitFor { Set(try await store.jobSummaries().filter { $0.origin == "file" }.map(\.name)) == Set(jobs.map(\.name)) }
             try await during(RunStore(pool: pool))
         } catch {
             await group.triggerGracefulShutdown()
@@ -136,15 +136,4 @@ struct SchedulerServiceTests {
             }
         }
     }
-}
-
-/// Polls `condition` until it holds, failing the test after `timeout`.
-func waitFor(timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    Issue.record("condition not met within \(timeout)")
-    throw CancellationError()
 }

@@ -47,13 +47,18 @@ struct JobsCommandTests {
 
             #expect(try await NomalyProcess.run(["jobs", "pause", "ok"], environment: cli).status == 0)
             let listed = try await NomalyProcess.run(["jobs", "list", "--json"], environment: cli)
-            let list = try #require(try JSONSerialization.jsonObject(with: Data(listed.standardOutput.utf8)) as? [[String: Any]])
+            let everything = try #require(try JSONSerialization.jsonObject(with: Data(listed.standardOutput.utf8)) as? [[String: Any]])
+            // api.scoring holds the runs POST /api/v1/scoring-jobs creates; it is listed, with no next fire time.
+            let apiJob = try #require(everything.first { $0["name"] as? String == "api.scoring" })
+            #expect(apiJob["origin"] as? String == "api" && apiJob["next_fire_at"] == nil)
+            let list = everything.filter { $0["origin"] as? String == "file" }
             #expect(list.map { $0["name"] as? String } == ["broken", "ok"])
             #expect(list.last?["paused"] as? Bool == true)
             #expect(list.last?["last_status"] as? String == "succeeded")
             #expect(list.first?["next_fire_at"] is String)
             let table = try await NomalyProcess.run(["jobs", "list"], environment: cli)
             #expect(table.standardOutput.contains("paused"))
+            #expect(table.standardOutput.contains("on demand"))
             #expect(try await NomalyProcess.run(["jobs", "resume", "ok"], environment: cli).status == 0)
 
             let unknown = try await NomalyProcess.run(["jobs", "run", "nope"], environment: cli)

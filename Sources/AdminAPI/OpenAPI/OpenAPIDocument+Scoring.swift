@@ -1,0 +1,92 @@
+import Registry
+
+extension OpenAPIDocument {
+    /// What a scoring request sends: CSV with a header naming the model's features, or MLflow's JSON shapes.
+    static let scoringBody = RequestBody(
+        description: "CSV with a header naming the model's features (other columns are ignored), or one of MLflow's JSON shapes.",
+        content: ["text/csv": .string(), "application/json": .ref("MLflowInput")]
+    )
+
+    /// The answers of a scoring request, with the failures its body and its model can cause.
+    static func scoringResponses(badRequest: String) -> [Int: Response] {
+        [
+            200: Response(
+                description: "A score per row, in order; CSV (`score,is_anomaly`) when the request accepts `text/csv`.",
+                content: ["application/json": .ref("ScoreResponse"), "text/csv": .string()]
+            )
+            .header("X-Nomaly-Model-Version", .string(), "`NAME:VERSION` of the model that scored (CSV answers)."),
+            400: .error(badRequest),
+            404: .error("There is no such model, alias or version (`not_found`)."),
+            413: .error("The body is larger than the limit, 50 MiB by default (`too_large`, `http_413`)."),
+            415: .error("The body is neither `text/csv` nor `application/json` (`unsupported_media_type`)."),
+            422: .error("The model's stored artifact does not load (`invalid_artifact`)."),
+            502: .error("The artifact store failed (`storage`)."),
+        ]
+    }
+
+    /// `POST /api/v1/models/{name}/score` and `POST /invocations` (``ScoringRoutes``), and background scoring runs.
+    static let scoringOperations: [Operation] = [
+        Operation(
+            method: .post,
+            path: "/api/v1/models/{name}/score",
+            id: "scoreRows",
+            tag: "scoring",
+            access: .token(.operator),
+            summary: "Scores the rows in the body with a version of the model: its `production` alias unless told otherwise.",
+            parameters: [
+                modelName,
+                .query("alias", Schema.string(pattern: aliasPattern).defaulting(to: .string("production")), "Score with this alias's version."),
+                .query("version", versionSchema, "Score with this version (wins over `alias`)."),
+            ],
+            body: scoringBody,
+            responses: scoringResponses(
+                badRequest:
+                    "A malformed name, alias or version (`invalid_name`, `bad_request`), or a body that lacks a feature or has a bad "
+                    + "cell (`invalid_input`, `invalid_json`)."
+            )
+        ),
+        Operation(
+            method: .post,
+            path: "/invocations",
+            id: "invocations",
+            tag: "scoring",
+            access: .token(.operator),
+            summary: "MLflow's scoring endpoint: the model comes from `X-Nomaly-Model`, or the server's `NOMALY_INVOCATIONS_MODEL`.",
+            parameters: [
+                .header(
+                    "X-Nomaly-Model",
+                    Schema.string().example(.string("fraud@production")),
+                    "`NAME@ALIAS`, `NAME:VERSION` or `NAME` (its `production` alias)."
+                )
+            ],
+            body: scoringBody,
+            responses: scoringResponses(
+                badRequest:
+                    "No model named (`no_model`), a malformed reference (`invalid_name`), or a body that lacks a feature or has a "
+                    + "bad cell (`invalid_input`, `invalid_json`)."
+            )
+        ),
+        Operation(
+            method: .post,
+            path: "/api/v1/scoring-jobs",
+            id: "createScoringJob",
+            tag: "scoring",
+            access: .token(.operator),
+            summary: "Scores a file in the background: queues a run that writes a score per row to a file, an S3 object or a table.",
+            body: .json(.ref("ScoringJobRequest"), "The model, the input, and where the scores go."),
+            responses: [
+                202: .json(.ref("ScoringJobQueued"), "The run is queued; follow it at `Location`.")
+                    .header("Location", .string(), "`/api/v1/runs/{run_id}`.", required: true),
+                400: .error(
+                    "The body is not the expected JSON (`invalid_json`, `json_too_deep`), the model reference is malformed "
+                        + "(`invalid_name`), a path lies outside the scoring folder (`outside_scoring_dir`), or a setting is "
+                        + "invalid (`invalid_settings`)."
+                ),
+                404: .error("There is no such model, alias or version (`not_found`)."),
+                409: .error("The `api.scoring` job does not take these runs (`not_triggerable`)."),
+                413: .error("The body is larger than 1 MiB (`too_large`)."),
+                503: .error("This server runs no scoring jobs (`unavailable`), or the request timed out (`request_timeout`)."),
+            ]
+        ),
+    ]
+}

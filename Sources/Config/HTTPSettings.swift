@@ -1,0 +1,77 @@
+import Foundation
+
+/// How `nomaly serve` answers HTTP: limits, timeouts, CORS, TLS and where API-created scoring runs may read and
+/// write. The defaults are what the daemon runs with when nothing is set.
+public struct HTTPSettings: Sendable, Equatable {
+    /// `NOMALY_HTTP_MAX_BODY`: the largest JSON or CSV body the API reads (413 beyond).
+    public var bodyLimit: Int = 50 << 20
+    /// `NOMALY_HTTP_MAX_UPLOAD`: the largest model tarball `POST /api/v1/models/{name}/versions` accepts.
+    public var uploadLimit: Int64 = 100 << 20
+    /// `NOMALY_HTTP_MAX_HEADER_BYTES`: the request line excluded, all header names and values together (431 beyond).
+    public var maxHeaderBytes = 16 << 10
+    /// `NOMALY_HTTP_MAX_URL_BYTES`: path and query (414 beyond).
+    public var maxURLBytes = 8 << 10
+    /// `NOMALY_HTTP_MAX_JSON_DEPTH`: nesting of arrays and objects in a JSON body (400 beyond).
+    public var maxJSONDepth = 32
+    /// `NOMALY_HTTP_IDLE_TIMEOUT`: a connection that sends nothing this long is closed (slow or abandoned clients).
+    public var idleTimeout: Duration = .seconds(60)
+    /// `NOMALY_HTTP_REQUEST_TIMEOUT`: a request not answered within this long gets 503 and its work is cancelled.
+    public var requestTimeout: Duration = .seconds(300)
+    /// `NOMALY_CORS_ORIGINS`: comma-separated origins (`https://grafana.example.com`) browsers may call the API
+    /// from; empty means no cross-origin access.
+    public var corsOrigins: [String] = []
+    /// `NOMALY_TLS_CERT` and `NOMALY_TLS_KEY`: PEM files; with both set the server speaks HTTPS itself.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// `NOMALY_METRICS_REQUIRE_TOKEN`: `/metrics` needs a bearer token too (Prometheus's `authorization` setting).
+    public var metricsRequireToken = false
+    /// `NOMALY_SCORING_DIR` (default `$NOMALY_HOME/scoring`): the only folder `POST /api/v1/scoring-jobs` may read
+    /// input files from and write output files to.
+    public var scoringDirectory: String
+
+    public init(scoringDirectory: String) {
+        self.scoringDirectory = scoringDirectory
+    }
+
+    init(_ reader: inout SettingsReader, home: String, absolute: (String) -> String) {
+        scoringDirectory = absolute(reader.environment["NOMALY_SCORING_DIR"] ?? home + "/scoring")
+        bodyLimit = Int(reader.byteSize("NOMALY_HTTP_MAX_BODY", default: Int64(bodyLimit), range: 1024...(4 << 30)))
+        uploadLimit = reader.byteSize("NOMALY_HTTP_MAX_UPLOAD", default: uploadLimit, range: 1024...(1 << 40))
+        maxHeaderBytes = Int(reader.byteSize("NOMALY_HTTP_MAX_HEADER_BYTES", default: Int64(maxHeaderBytes), range: 1024...(1 << 20)))
+        maxURLBytes = Int(reader.byteSize("NOMALY_HTTP_MAX_URL_BYTES", default: Int64(maxURLBytes), range: 256...(1 << 20)))
+        maxJSONDepth = reader.integer("NOMALY_HTTP_MAX_JSON_DEPTH", default: maxJSONDepth, range: 2...512)
+        idleTimeout = reader.duration("NOMALY_HTTP_IDLE_TIMEOUT", default: idleTimeout)
+        requestTimeout = reader.duration("NOMALY_HTTP_REQUEST_TIMEOUT", default: requestTimeout)
+        metricsRequireToken = reader.boolean("NOMALY_METRICS_REQUIRE_TOKEN", default: false)
+        corsOrigins = (reader.environment["NOMALY_CORS_ORIGINS"] ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for origin in corsOrigins where origin != "*" && !Self.isOrigin(origin) {
+            reader.report(
+                ConfigurationProblem(
+                    variable: "NOMALY_CORS_ORIGINS",
+                    message: "'\(origin)' is not an origin such as https://grafana.example.com (scheme, host, optional port; no path)"
+                )
+            )
+        }
+        tlsCertificatePath = reader.environment["NOMALY_TLS_CERT"].map(absolute)
+        tlsKeyPath = reader.environment["NOMALY_TLS_KEY"].map(absolute)
+        if (tlsCertificatePath == nil) != (tlsKeyPath == nil) {
+            reader.report(
+                ConfigurationProblem(
+                    variable: tlsCertificatePath == nil ? "NOMALY_TLS_CERT" : "NOMALY_TLS_KEY",
+                    message: "NOMALY_TLS_CERT and NOMALY_TLS_KEY go together: set both for HTTPS, or neither"
+                )
+            )
+        }
+        for (variable, path) in [("NOMALY_TLS_CERT", tlsCertificatePath), ("NOMALY_TLS_KEY", tlsKeyPath)] {
+            if let path, !FileManager.default.isReadableFile(atPath: path) {
+                reader.report(ConfigurationProblem(variable: variable, message: "cannot read \(path)"))
+            }
+        }
+    }
+
+    /// `scheme://host[:port]`, as browsers send in `Origin`.
+    static func isOrigin(_ text: String) -> Bool {
+        text.wholeMatch(of: /https?:\/\/[A-Za-z0-9.\-]+(:[0-9]{1,5})?/) != nil
+    }
+}

@@ -1,0 +1,12 @@
+/// Where a change came from, for the audit log. The HTTP API binds the caller's address for the whole request, so
+/// every registry change it makes is recorded with it without threading an address through each call; changes made
+/// by the CLI or a job have none.
+///
+/// ```swift
+/// try await AuditOrigin.$remoteAddress.withValue("10.0.0.7") {
+///     try await registry.promote(model: "fraud", version: 3, alias: "production", actor: "token:alice")
+/// }
+/// ```
+public enum AuditOrigin {
+    @TaskLocal public static var remoteAddress: String?
+}
