@@ -1,5 +1,5 @@
 public import Hummingbird
-import NIOCore
+public import NIOCore
 
 /// The context of every admin API request: who authenticated, and from where.
 public struct NomalyRequestContext: RequestContext {
@@ -10,11 +10,14 @@ public struct NomalyRequestContext: RequestContext {
     public let remoteAddress: String?
     /// Nesting allowed in JSON bodies; set from the settings by ``RequestLimitsMiddleware``.
     public var maxJSONDepth = 32
+    /// The connection's event loop, whose timers are cheap to cancel (the request timeout uses one).
+    public let eventLoop: any EventLoop
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         identity = nil
         remoteAddress = source.channel.remoteAddress?.ipAddress
+        eventLoop = source.channel.eventLoop
     }
 
     /// The authenticated identity if its role is at least `role`; 403 otherwise.

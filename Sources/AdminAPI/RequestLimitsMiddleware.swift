@@ -1,5 +1,6 @@
 public import Config
 public import Hummingbird
+import NIOCore
 
 /// Refuses requests whose URL or headers are larger than configured (414, 431), hands the JSON depth limit to the
 /// handlers, and answers 503 when a handler has not produced a response within the request timeout (its work is
@@ -43,7 +44,7 @@ public struct RequestLimitsMiddleware: RouterMiddleware {
             return try await withThrowingTaskGroup(of: Response?.self) { group in
                 group.addTask { try await handler.value(request, context) }
                 group.addTask {
-                    try await Task.sleep(for: timeout)
+                    try await sleep(for: timeout, on: context.eventLoop)
                     return nil
                 }
                 defer { group.cancelAll() }
@@ -57,6 +58,21 @@ public struct RequestLimitsMiddleware: RouterMiddleware {
                 return response
             }
         }
+    }
+}
+
+/// Sleeps on an event loop timer. Not `Task.sleep`: a cancelled `Task.sleep` keeps its timer (and memory) until the
+/// deadline, which with a timer per request and a five-minute timeout grew the heap by every request of the last five
+/// minutes. A cancelled NIO timer is removed at once.
+func sleep(for duration: Duration, on eventLoop: any EventLoop) async throws {
+    let (seconds, attoseconds) = duration.components
+    let promise = eventLoop.makePromise(of: Void.self)
+    let timer = eventLoop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) { promise.succeed() }
+    try await withTaskCancellationHandler {
+        try await promise.futureResult.get()
+    } onCancel: {
+        timer.cancel()
+        promise.fail(CancellationError())
     }
 }
 

@@ -26,17 +26,6 @@ public struct ScoringRoutes: Sendable {
         self.invocationsModel = invocationsModel
     }
 
-    struct Prediction: Encodable {
-        let score: Double
-        let isAnomaly: Bool
-    }
-
-    struct ScoreResponse: Encodable {
-        let model: String
-        let version: Int
-        let predictions: [Prediction]
-    }
-
     public func add(to group: RouterGroup<NomalyRequestContext>, root: Router<NomalyRequestContext>) {
         group.post("models/{name}/score") { request, context in
             _ = try context.require(.operator)
@@ -85,9 +74,39 @@ public struct ScoringRoutes: Sendable {
             headers[HTTPField.Name("X-Nomaly-Model-Version")!] = "\(version.model):\(version.version)"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        let predictions = scores.map { Prediction(score: $0, isAnomaly: $0 > threshold) }
-        return try JSONResponse(ScoreResponse(model: version.model, version: version.version, predictions: predictions))
-            .response(from: request, context: context)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: Self.predictionsJSON(model: version.model, version: version.version, scores: scores, threshold: threshold))
+        )
+    }
+
+    /// Swift's shortest round-trip form, with JSONEncoder's `1` for `1.0`.
+    static func jsonNumber(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        let text = value.description
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+    }
+
+    /// `{"model":…,"predictions":[{"is_anomaly":…,"score":…}…],"version":…}`, as JSONEncoder would write it with
+    /// sorted keys, but written directly: for a thousand rows the encoder cost twice the scoring. Model names are
+    /// `[A-Za-z0-9_.-]` (the registry's rule), so they need no escaping; scores are finite.
+    static func predictionsJSON(model: String, version: Int, scores: [Double], threshold: Double) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(48 + scores.count * 48 + model.utf8.count)
+        buffer.writeString(#"{"model":""#)
+        buffer.writeString(model)
+        buffer.writeString(#"","predictions":["#)
+        for (index, score) in scores.enumerated() {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            buffer.writeString(score > threshold ? #"{"is_anomaly":true,"score":"# : #"{"is_anomaly":false,"score":"#)
+            buffer.writeString(Self.jsonNumber(score))
+            buffer.writeInteger(UInt8(ascii: "}"))
+        }
+        buffer.writeString(#"],"version":"#)
+        buffer.writeString(String(version))
+        buffer.writeInteger(UInt8(ascii: "}"))
+        return buffer
     }
 
     /// Parses the body as it streams in and scores each chunk of rows.

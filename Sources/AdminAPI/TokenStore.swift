@@ -51,9 +51,16 @@ public struct TokenIdentity: Sendable, Equatable {
 /// ```
 public struct TokenStore: Sendable {
     public let pool: PostgresPool
+    let cache: TokenCache
 
-    public init(pool: PostgresPool) {
+    /// Revocations are announced on this channel so every replica drops the token from its cache at once.
+    public static let revocationChannel = "nomaly_tokens"
+
+    /// - Parameter cacheLifetime: how long an authenticated token is trusted without asking the database again;
+    ///   revocations take effect before that (see ``TokenCache``).
+    public init(pool: PostgresPool, cacheLifetime: Duration = .seconds(30)) {
         self.pool = pool
+        cache = TokenCache(lifetime: cacheLifetime)
     }
 
     /// Creates a token. Names are unique among all tokens, revoked ones included, so the audit log stays unambiguous.
@@ -89,28 +96,60 @@ public struct TokenStore: Sendable {
             .decode(TokenRecord.self)
     }
 
+    /// Revokes a token and tells every replica (``revocationChannel``) to stop trusting it.
     /// - Returns: false when no live token has that name.
     @discardableResult
     public func revoke(name: String) async throws -> Bool {
-        try await pool.query("UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL RETURNING name", [name]).count == 1
+        let revoked = try await pool.withTransaction { connection in
+            let rows = try await connection.query(
+                "UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL RETURNING name",
+                [name]
+            )
+            if !rows.isEmpty { try await connection.execute("SELECT pg_notify($1, $2)", [Self.revocationChannel, name]) }
+            return rows.count == 1
+        }
+        cache.invalidate(name: name)
+        return revoked
     }
 
-    /// The identity of a live (not revoked, not expired) token, recording its use; nil otherwise.
+    /// The identity of a live (not revoked, not expired) token; nil otherwise. Recently seen tokens are answered from
+    /// memory, and `last_used_at` is written at most once a minute per token, after the answer.
     public func authenticate(_ token: String) async throws -> TokenIdentity? {
         guard token.hasPrefix("nmly_"), token.utf8.count < 200 else { return nil }
+        let digest = Self.digest(token)
+        if case .hit(let identity, let recordUse) = cache.lookup(digest: digest) {
+            if recordUse {
+                Task { [pool] in
+                    // Best effort: a missed update only makes `tokens list` show an older last use.
+                    _ = try? await pool.execute("UPDATE api_tokens SET last_used_at = now() WHERE token_sha256 = $1", [digest])
+                }
+            }
+            return identity
+        }
         struct Row: Decodable {
             let name: String
             let role: String
+            let expiresAt: Date?
         }
-        let row = try await pool.query(
-            """
-            UPDATE api_tokens SET last_used_at = now()
-            WHERE token_sha256 = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
-            RETURNING name, role
-            """,
-            [Self.digest(token)]
-        ).first?.decode(Row.self)
-        return row.flatMap { row in Role(rawValue: row.role).map { TokenIdentity(name: row.name, role: $0) } }
+        guard
+            let row = try await pool.query(
+                """
+                UPDATE api_tokens SET last_used_at = now()
+                WHERE token_sha256 = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+                RETURNING name, role, expires_at
+                """,
+                [digest]
+            ).first?.decode(Row.self),
+            let role = Role(rawValue: row.role)
+        else { return nil }
+        let identity = TokenIdentity(name: row.name, role: role)
+        cache.store(digest: digest, identity: identity, expiresAt: row.expiresAt)
+        return identity
+    }
+
+    /// Drops every cached identity (a revocation notification may have been missed while reconnecting).
+    func forgetCachedTokens() {
+        cache.invalidateAll()
     }
 
     static func digest(_ token: String) -> String {

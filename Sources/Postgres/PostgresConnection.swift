@@ -16,6 +16,10 @@ public final class PostgresConnection: @unchecked Sendable {
     let logger: Logger
     let openedAt = ContinuousClock.now
     var idleSince = ContinuousClock.now
+    /// Statements prepared on this session, by SQL text (only the borrower touches it, see the invariant).
+    private var preparedStatements: [String: String] = [:]
+    /// Enough for every statement Nomaly runs repeatedly; beyond it statements run unprepared.
+    static let maxPreparedStatements = 200
 
     private init(handle: OpaquePointer, threadPool: NIOThreadPool, logger: Logger) {
         self.handle = handle
@@ -163,8 +167,33 @@ public final class PostgresConnection: @unchecked Sendable {
             }
         }
         var values = storage.map { UnsafePointer($0) }
-        let result = PQexecParams(handle, sql, Int32(parameters.count), nil, &values, &lengths, &formats, 0)
+        let count = Int32(parameters.count)
+        if let name = try preparedName(for: sql, parameterCount: count) {
+            let result = PQexecPrepared(handle, name, count, &values, &lengths, &formats, 0)
+            do {
+                return PostgresRows(result: try check(result, query: sql))
+            } catch let error as PostgresError where error.sqlState == "0A000" && error.message.contains("cached plan") {
+                // A migration changed what the statement returns: plan it afresh, unprepared this once.
+                preparedStatements[sql] = nil
+                _ = try? check(PQexec(handle, "DEALLOCATE \(name)"), query: nil)
+            }
+        }
+        let result = PQexecParams(handle, sql, count, nil, &values, &lengths, &formats, 0)
         return PostgresRows(result: try check(result, query: sql))
+    }
+
+    /// The server-side name of `sql`, prepared on first use, so repeated statements skip parsing and planning (for
+    /// the API's reads, most of the database's work). Only parameterised data statements are prepared; nil for the
+    /// rest, and once the session holds ``maxPreparedStatements``.
+    func preparedName(for sql: String, parameterCount: Int32) throws -> String? {
+        if let name = preparedStatements[sql] { return name }
+        guard parameterCount > 0, preparedStatements.count < Self.maxPreparedStatements else { return nil }
+        let verb = sql.drop { $0.isWhitespace }.prefix(6).uppercased()
+        guard ["SELECT", "INSERT", "UPDATE", "DELETE"].contains(verb) || verb.hasPrefix("WITH") else { return nil }
+        let name = "nomaly_\(preparedStatements.count)"
+        _ = try check(PQprepare(handle, name, sql, parameterCount, nil), query: sql)
+        preparedStatements[sql] = name
+        return name
     }
 
     /// Runs a script of several statements through the simple protocol. Blocking. Internal: only trusted SQL

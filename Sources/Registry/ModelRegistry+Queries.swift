@@ -66,7 +66,17 @@ extension ModelRegistry {
     /// One live version.
     /// - Throws: ``RegistryError`` `.notFound` for an unknown model, or a version that does not exist or was deleted.
     public func version(model: String, version: Int) async throws -> ModelVersion {
+        try RegistryNames.validateModel(model)
         try RegistryNames.validateVersion(version, model: model)
+        // One round trip for the common case (the API's hottest read); the error path asks again to say what is missing.
+        let row = try await pool.query(
+            """
+            SELECT \(Self.versionColumns) FROM model_versions v JOIN models m ON m.id = v.model_id
+            WHERE m.name = $1 AND v.version = $2 AND v.deleted_at IS NULL
+            """,
+            [model, version]
+        ).first
+        if let row { return try row.decode(ModelVersion.self) }
         return try await pool.withConnection { connection in
             let id = try await modelID(model, on: connection)
             guard let (found, deleted) = try await fetchVersion(modelID: id, version: version, on: connection) else {
@@ -88,20 +98,20 @@ extension ModelRegistry {
         case .version(let model, let version):
             return try await self.version(model: model, version: version)
         case .alias(let model, let alias):
+            try RegistryNames.validateModel(model)
             try RegistryNames.validateAlias(alias)
-            return try await pool.withConnection { connection in
-                let id = try await modelID(model, on: connection)
-                let target = try await connection.query(
-                    """
-                    SELECT \(Self.versionColumns)
-                    FROM model_aliases x JOIN model_versions v ON v.id = x.version_id JOIN models m ON m.id = v.model_id
-                    WHERE x.model_id = $1 AND x.alias = $2
-                    """,
-                    [id, alias]
-                ).first
-                guard let target else { throw RegistryError(.notFound, "\(model) has no alias \(alias)") }
-                return try target.decode(ModelVersion.self)
-            }
+            // Every scoring request resolves its alias: one round trip, and a second only to word a miss.
+            let target = try await pool.query(
+                """
+                SELECT \(Self.versionColumns)
+                FROM model_aliases x JOIN model_versions v ON v.id = x.version_id JOIN models m ON m.id = v.model_id
+                WHERE m.name = $1 AND x.alias = $2
+                """,
+                [model, alias]
+            ).first
+            if let target { return try target.decode(ModelVersion.self) }
+            _ = try await pool.withConnection { try await modelID(model, on: $0) }
+            throw RegistryError(.notFound, "\(model) has no alias \(alias)")
         }
     }
 

@@ -107,7 +107,7 @@ struct Serve: AsyncParsableCommand {
                 .withMetrics(
                     .standard(pool: database.pool, registry: models.registry, tokens: configuration.http.metricsRequireToken ? tokens : nil)
                 )
-                if !withoutAPI { services.append(app) }
+                if !withoutAPI { services += [TokenRevocationListener(tokens: tokens, logger: logger), app] }
                 // Shutdown runs in reverse order: the HTTP server drains first, then the scheduler lets running jobs
                 // finish, and the pool closes last.
                 let group = ServiceGroup(

@@ -81,6 +81,13 @@ func withTestAPI(
         )
         let router = AdminServer.router(version: "1", probes: [], api: api, settings: settings)
         extraRoutes(router)
+        // As in `nomaly serve`: revocations by other processes reach this server's token cache.
+        let (listening, signal) = AsyncStream<Void>.makeStream()
+        let revocations = Task {
+            try await TokenRevocationListener(tokens: store, logger: TestEnvironment.logger, onListening: { signal.yield() }).run()
+        }
+        defer { revocations.cancel() }
+        for await _ in listening { break }
         let app = Application(
             router: router,
             server: try AdminServer.server(settings)

@@ -1,4 +1,3 @@
-import AdminAPI
 import Datasets
 import Detectors
 import Foundation
@@ -12,6 +11,8 @@ import Registry
 import Scheduler
 import TestSupport
 import Testing
+
+@testable import AdminAPI
 
 @Suite("Scoring over HTTP: CSV and MLflow's JSON shapes give exactly the CLI's scores (real Postgres)")
 struct ScoringRoutesTests {
@@ -130,5 +131,44 @@ struct ScoringRoutesTests {
                 #expect($0.status == .notFound)
             }
         }
+    }
+}
+
+@Suite("The scoring endpoint's hand-written JSON")
+struct PredictionsJSONTests {
+    struct Prediction: Encodable {
+        let score: Double
+        let isAnomaly: Bool
+    }
+
+    struct Body: Encodable {
+        let model: String
+        let version: Int
+        let predictions: [Prediction]
+    }
+
+    @Test("is byte for byte what JSONEncoder writes with the API's conventions, for every kind of double")
+    func matchesEncoder() throws {
+        var generator = SystemRandomNumberGenerator()
+        var scores: [Double] = [0, 1, 0.5, 1e-5, 1.0e-300, 123456789.125, 1e20, 0.1 + 0.2, 5e-324, Double.greatestFiniteMagnitude]
+        scores += (0..<1000).map { _ in Double.random(in: 0...1, using: &generator) }
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let expected = try encoder.encode(
+            Body(model: "fraud-v2.1_x", version: 7, predictions: scores.map { Prediction(score: $0, isAnomaly: $0 > 0.5) })
+        )
+        let written = String(buffer: ScoringRoutes.predictionsJSON(model: "fraud-v2.1_x", version: 7, scores: scores, threshold: 0.5))
+        let encoded = String(decoding: expected, as: UTF8.self)
+        // Compared prediction by prediction, so that a difference reads as the two renderings of one score.
+        let split = { (text: String) in text.components(separatedBy: "},{") }
+        for (mine, theirs) in zip(split(written), split(encoded)) where mine != theirs {
+            Issue.record("written \(mine) but JSONEncoder writes \(theirs)")
+        }
+        #expect(written.utf8.elementsEqual(encoded.utf8))
+        #expect(
+            String(buffer: ScoringRoutes.predictionsJSON(model: "m", version: 1, scores: [], threshold: 0))
+                == #"{"model":"m","predictions":[],"version":1}"#
+        )
     }
 }

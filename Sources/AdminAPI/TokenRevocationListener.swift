@@ -1,0 +1,45 @@
+public import Logging
+import Postgres
+public import ServiceLifecycle
+
+/// Runs beside the HTTP server in `nomaly serve`: drops a token from this replica's ``TokenCache`` as soon as any
+/// replica (or `nomaly tokens revoke`) revokes it.
+public struct TokenRevocationListener: Service {
+    let tokens: TokenStore
+    let logger: Logger
+    let onListening: @Sendable () -> Void
+
+    /// - Parameter onListening: called each time listening starts (tests wait for it).
+    public init(tokens: TokenStore, logger: Logger, onListening: @escaping @Sendable () -> Void = {}) {
+        self.tokens = tokens
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        // Listening may fail while the database is away; the cache's lifetime then bounds how long a revoked token
+        // keeps working, and the next attempt starts clean.
+        while !Task.isCancelledOrShuttingDown {
+            do {
+                let listener = try await tokens.pool.listen(to: [TokenStore.revocationChannel])
+                tokens.forgetCachedTokens()
+                onListening()
+                await withTaskCancellationOrGracefulShutdownHandler {
+                    for await notification in listener.notifications {
+                        tokens.cache.invalidate(name: notification.payload)
+                    }
+                } onCancelOrGracefulShutdown: {
+                    listener.stop()
+                }
+            } catch {
+                logger.warning("cannot listen for token revocations; retrying", metadata: ["error": "\(error)"])
+            }
+            tokens.forgetCachedTokens()
+            try? await Task.sleep(for: .seconds(5))
+        }
+    }
+}
+
+extension Task where Success == Never, Failure == Never {
+    static var isCancelledOrShuttingDown: Bool { isCancelled || isShuttingDownGracefully }
+}

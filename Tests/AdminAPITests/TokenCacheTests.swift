@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import Postgres
+import ServiceLifecycle
+import TestSupport
+import Testing
+
+@testable import AdminAPI
+
+@Suite("Token authentication from memory: no write per request, revocations reach every replica (real Postgres)")
+struct TokenCacheTests {
+    func isCached(_ store: TokenStore, _ token: String) -> Bool {
+        if case .hit = store.cache.lookup(digest: TokenStore.digest(token)) { return true }
+        return false
+    }
+
+    @Test("a second request is answered from memory and does not write last_used_at again within the minute")
+    func noWritePerRequest() async throws {
+        try await ScratchDatabase.withSchema { pool, _ in
+            let store = TokenStore(pool: pool)
+            let (token, _) = try await store.create(name: "ci", role: .operator, expiresIn: nil)
+            #expect(try await store.authenticate(token)?.name == "ci")
+            try await pool.execute("UPDATE api_tokens SET last_used_at = '2000-01-01Z'")
+            #expect(try await store.authenticate(token)?.role == .operator)
+            let lastUsed = try await pool.query("SELECT last_used_at FROM api_tokens").first?.decode(Date.self)
+            #expect(lastUsed == ISO8601DateFormatter().date(from: "2000-01-01T00:00:00Z"))
+            #expect(try await store.authenticate("nmly_unknown") == nil)
+        }
+    }
+
+    @Test("an expired token is not answered from memory")
+    func expiry() async throws {
+        try await ScratchDatabase.withSchema { pool, _ in
+            let store = TokenStore(pool: pool)
+            let (token, _) = try await store.create(name: "short", role: .viewer, expiresIn: .seconds(3600))
+            #expect(try await store.authenticate(token) != nil)
+            let cache = TokenCache()
+            cache.store(digest: "d", identity: TokenIdentity(name: "short", role: .viewer), expiresAt: Date().addingTimeInterval(-1))
+            if case .hit = cache.lookup(digest: "d") { Issue.record("an expired token was answered from memory") }
+            let lifetimeOver = TokenCache(lifetime: .zero)
+            lifetimeOver.store(digest: "d", identity: TokenIdentity(name: "x", role: .viewer), expiresAt: nil)
+            if case .hit = lifetimeOver.lookup(digest: "d") { Issue.record("an entry past its lifetime was answered") }
+        }
+    }
+
+    @Test("a revocation by another process reaches this replica's cache through the nomaly_tokens notification")
+    func revocationAcrossReplicas() async throws {
+        try await ScratchDatabase.withSchema { pool, _ in
+            // A lifetime of an hour: only the notification can make the replica forget in time.
+            let replica = TokenStore(pool: pool, cacheLifetime: .seconds(3600))
+            let elsewhere = TokenStore(pool: pool)
+            let listener = TokenRevocationListener(tokens: replica, logger: TestEnvironment.logger)
+            let group = ServiceGroup(configuration: .init(services: [listener], logger: TestEnvironment.logger))
+            let running = Task { try await group.run() }
+            defer { running.cancel() }
+            // The first round proves the listener is listening (it forgets everything once it is); the second round
+            // can then only pass through a delivered notification.
+            for name in ["warm-up", "grafana"] {
+                let (token, _) = try await elsewhere.create(name: name, role: .viewer, expiresIn: nil)
+                #expect(try await replica.authenticate(token)?.name == name)
+                #expect(isCached(replica, token))
+                #expect(try await elsewhere.revoke(name: name))
+                try await waitFor { !isCached(replica, token) }
+                #expect(try await replica.authenticate(token) == nil)
+            }
+            await group.triggerGracefulShutdown()
+            _ = await running.result
+        }
+    }
+}
