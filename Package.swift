@@ -263,7 +263,7 @@ let package = Package(
         .testTarget(
             name: "AdminAPITests",
             dependencies: [
-                "AdminAPI", "TestSupport", "Registry", "Scheduler", "Jobs", "Config", "Processes", "ObjectStore", "Postgres", "Modeling",
+                "AdminAPI", "TestSupport", "Registry", "Scheduler", "Jobs", "Config", "ObjectStore", "Postgres", "Modeling",
                 "Datasets", "Detectors",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

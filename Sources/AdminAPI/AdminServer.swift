@@ -21,19 +21,19 @@ public struct APIDependencies: Sendable {
     public let cache: DetectorCache
     /// `NOMALY_INVOCATIONS_MODEL`: what `POST /invocations` scores with when the request names no model.
     public let invocationsModel: String?
-    /// The job kinds `POST /api/v1/scoring-jobs` validates its runs against (the daemon's own); nil answers 503.
-    public let kinds: JobKindRegistry?
+    /// The job kinds `POST /api/v1/scoring-jobs` validates its runs against: the daemon's own.
+    public let kinds: JobKindRegistry
 
     public init(
         tokens: TokenStore,
         runs: RunStore,
         registry: ModelRegistry,
         audit: AuditLog,
+        kinds: JobKindRegistry,
         lockout: FailedAttemptLimiter = FailedAttemptLimiter(),
         rateLimiter: RateLimiter? = nil,
         cache: DetectorCache? = nil,
-        invocationsModel: String? = nil,
-        kinds: JobKindRegistry? = nil
+        invocationsModel: String? = nil
     ) {
         self.tokens = tokens
         self.runs = runs
@@ -52,13 +52,6 @@ public struct APIDependencies: Sendable {
 public enum AdminServer {
     public typealias App = Application<RouterResponder<NomalyRequestContext>>
 
-    /// Paths answered without a token (`/metrics` too unless `NOMALY_METRICS_REQUIRE_TOKEN`).
-    static func publicPaths(_ settings: HTTPSettings) -> Set<String> {
-        var paths: Set<String> = ["/health", "/ready", "/openapi.json"]
-        if !settings.metricsRequireToken { paths.insert(MetricsEndpoint.path) }
-        return paths
-    }
-
     /// The router, separate from the server so tests can drive it with `app.test(.router)`.
     public static func router(
         version: String,
@@ -74,7 +67,7 @@ public enum AdminServer {
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: RequestLimitsMiddleware(settings: settings))
         if let api {
-            router.add(middleware: BearerAuthMiddleware(tokens: api.tokens, lockout: api.lockout, publicPaths: publicPaths(settings)))
+            router.add(middleware: BearerAuthMiddleware(tokens: api.tokens, lockout: api.lockout))
             if let limiter = api.rateLimiter { router.add(middleware: RateLimitMiddleware(limiter: limiter)) }
         }
         router.addHealthRoutes(version: version, probes: probes)
@@ -127,15 +120,30 @@ public enum AdminServer {
         let backstop = max(80 << 10, 2 * (settings.maxHeaderBytes + settings.maxURLBytes))
         let http1 = HTTPServerBuilder.http1(
             configuration: .init(
-                idleTimeout: .nanoseconds(Int64(settings.idleTimeout.components.seconds) * 1_000_000_000),
+                idleTimeout: TimeAmount(settings.idleTimeout),
                 httpDecoderConfiguration: .init(maxHeaderFieldSize: backstop, maxHeaderListSize: backstop)
             )
         )
         guard let certificatePath = settings.tlsCertificatePath, let keyPath = settings.tlsKeyPath else { return http1 }
-        let certificates = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
-        let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        let certificates: [NIOSSLCertificateSource]
+        let key: NIOSSLPrivateKey
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(certificatePath).map { .certificate($0) }
+        } catch {
+            throw TLSSetupError(description: "NOMALY_TLS_CERT: \(certificatePath) holds no PEM certificate (\(error))")
+        }
+        do {
+            key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        } catch {
+            throw TLSSetupError(description: "NOMALY_TLS_KEY: \(keyPath) holds no PEM private key (\(error))")
+        }
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key))
         tls.minimumTLSVersion = .tlsv12
         return try .tls(http1, tlsConfiguration: tls)
     }
+}
+
+/// A certificate or key that cannot be loaded: `nomaly serve` stops with this message instead of serving plain HTTP.
+public struct TLSSetupError: Error, CustomStringConvertible {
+    public let description: String
 }

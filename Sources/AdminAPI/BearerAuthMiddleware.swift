@@ -8,16 +8,18 @@ public struct BearerAuthMiddleware: RouterMiddleware {
     public typealias Context = NomalyRequestContext
     let tokens: TokenStore
     let lockout: FailedAttemptLimiter
-    let publicPaths: Set<String>
 
-    public init(tokens: TokenStore, lockout: FailedAttemptLimiter, publicPaths: Set<String> = ["/health", "/ready", "/metrics"]) {
+    /// `/metrics` is not among them because it never reaches the router: ``MeteredResponder`` answers it, checking a
+    /// token itself when `NOMALY_METRICS_REQUIRE_TOKEN` is on.
+    static let publicPaths: Set<String> = ["/health", "/ready", "/openapi.json"]
+
+    public init(tokens: TokenStore, lockout: FailedAttemptLimiter) {
         self.tokens = tokens
         self.lockout = lockout
-        self.publicPaths = publicPaths
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if publicPaths.contains(request.uri.path) { return try await next(request, context) }
+        if Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
         let address = context.remoteAddress ?? "unknown"
         if let wait = await lockout.lockedFor(address) {
             var error = APIError(.tooManyRequests, code: "locked_out", "too many failed authentication attempts from \(address); try again later")

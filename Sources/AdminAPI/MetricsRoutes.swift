@@ -5,7 +5,8 @@ public import Prometheus
 public import Registry
 
 /// `GET /metrics`: runs the collectors (pool sizes, process metrics), then answers the registry in the
-/// Prometheus text exposition format.
+/// Prometheus text exposition format. Served ahead of the router by ``Hummingbird/ApplicationProtocol/withMetrics(_:)``,
+/// so it checks its own token (``authorize(_:)``) when `NOMALY_METRICS_REQUIRE_TOKEN` is on.
 ///
 /// ```swift
 /// let registry = NomalyMetrics.bootstrap()
@@ -65,14 +66,6 @@ public struct MetricsEndpoint: Sendable {
             headers: [.contentType: Self.contentType],
             body: .init(byteBuffer: ByteBuffer(string: text))
         )
-    }
-}
-
-extension Router {
-    /// Adds `GET /metrics` answering `endpoint`. Add it before any authentication middleware: Prometheus scrapes
-    /// without credentials.
-    public func addMetricsRoutes(_ endpoint: MetricsEndpoint) {
-        get(RouterPath(MetricsEndpoint.path)) { _, _ in await endpoint.response() }
     }
 }
 

@@ -65,9 +65,8 @@ public struct RequestLimitsMiddleware: RouterMiddleware {
 /// deadline, which with a timer per request and a five-minute timeout grew the heap by every request of the last five
 /// minutes. A cancelled NIO timer is removed at once.
 func sleep(for duration: Duration, on eventLoop: any EventLoop) async throws {
-    let (seconds, attoseconds) = duration.components
     let promise = eventLoop.makePromise(of: Void.self)
-    let timer = eventLoop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) { promise.succeed() }
+    let timer = eventLoop.scheduleTask(in: TimeAmount(duration)) { promise.succeed() }
     try await withTaskCancellationHandler {
         try await promise.futureResult.get()
     } onCancel: {

@@ -11,11 +11,11 @@ public import Scheduler
 public struct ScoringJobsRoutes: Sendable {
     let runs: RunStore
     let registry: ModelRegistry
-    let kinds: JobKindRegistry?
+    let kinds: JobKindRegistry
     let audit: AuditLog
     let scoringDirectory: String
 
-    public init(runs: RunStore, registry: ModelRegistry, kinds: JobKindRegistry?, audit: AuditLog, scoringDirectory: String) {
+    public init(runs: RunStore, registry: ModelRegistry, kinds: JobKindRegistry, audit: AuditLog, scoringDirectory: String) {
         self.runs = runs
         self.registry = registry
         self.kinds = kinds
@@ -41,9 +41,6 @@ public struct ScoringJobsRoutes: Sendable {
     public func add(to router: RouterGroup<NomalyRequestContext>) {
         router.post("scoring-jobs") { request, context in
             let identity = try context.require(.operator)
-            guard let kinds else {
-                throw APIError(.serviceUnavailable, code: "unavailable", "this server does not run scoring jobs")
-            }
             let body = try await request.decodeJSON(CreateRequest.self, context: context)
             // Fail now, not in the run, for a model that does not exist (the alias is resolved again at start).
             _ = try await registry.resolve(try ModelReference.parse(body.model))

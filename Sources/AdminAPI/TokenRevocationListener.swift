@@ -22,7 +22,8 @@ public struct TokenRevocationListener: Service {
         while !Task.isCancelledOrShuttingDown {
             do {
                 let listener = try await tokens.pool.listen(to: [TokenStore.revocationChannel])
-                tokens.forgetCachedTokens()
+                // Revocations made before this point were not heard: trust nothing remembered from then.
+                tokens.cache.invalidateAll()
                 onListening()
                 await withTaskCancellationOrGracefulShutdownHandler {
                     for await notification in listener.notifications {
@@ -34,7 +35,7 @@ public struct TokenRevocationListener: Service {
             } catch {
                 logger.warning("cannot listen for token revocations; retrying", metadata: ["error": "\(error)"])
             }
-            tokens.forgetCachedTokens()
+            tokens.cache.invalidateAll()
             try? await Task.sleep(for: .seconds(5))
         }
     }

@@ -147,11 +147,6 @@ public struct TokenStore: Sendable {
         return identity
     }
 
-    /// Drops every cached identity (a revocation notification may have been missed while reconnecting).
-    func forgetCachedTokens() {
-        cache.invalidateAll()
-    }
-
     static func digest(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
     }

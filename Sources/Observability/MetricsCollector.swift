@@ -5,7 +5,7 @@ public import Prometheus
 /// sizes, process memory) and sets gauges in the registry.
 ///
 /// ```swift
-/// router.addMetricsRoutes(registry: registry, collectors: [.process(registry: registry), .databasePool(pool, registry: registry)])
+/// let endpoint = MetricsEndpoint(registry: registry, collectors: [.process(registry: registry), .databasePool(pool, registry: registry)])
 /// ```
 public struct MetricsCollector: Sendable {
     public let name: String

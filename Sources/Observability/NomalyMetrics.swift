@@ -10,7 +10,7 @@ import Synchronization
 ///
 /// ```swift
 /// let registry = NomalyMetrics.bootstrap()
-/// router.addMetricsRoutes(registry: registry, collectors: [.process(registry: registry)])
+/// let app = AdminServer.application(...).withMetrics(MetricsEndpoint(registry: registry, collectors: [.process(registry: registry)]))
 /// ```
 public enum NomalyMetrics {
     private static let installed = Mutex<PrometheusCollectorRegistry?>(nil)

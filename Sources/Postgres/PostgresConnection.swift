@@ -18,6 +18,8 @@ public final class PostgresConnection: @unchecked Sendable {
     var idleSince = ContinuousClock.now
     /// Statements prepared on this session, by SQL text (only the borrower touches it, see the invariant).
     private var preparedStatements: [String: String] = [:]
+    /// Names are never reused: a statement dropped from the cache may still be known to the server.
+    private var preparedCount = 0
     /// Enough for every statement Nomaly runs repeatedly; beyond it statements run unprepared.
     static let maxPreparedStatements = 200
 
@@ -173,8 +175,10 @@ public final class PostgresConnection: @unchecked Sendable {
             do {
                 return PostgresRows(result: try check(result, query: sql))
             } catch let error as PostgresError where error.sqlState == "0A000" && error.message.contains("cached plan") {
-                // A migration changed what the statement returns: plan it afresh, unprepared this once.
+                // A migration changed what the statement returns: forget the old plan; the next call prepares it
+                // afresh. Inside a transaction the failure has aborted it, so only the caller can try again.
                 preparedStatements[sql] = nil
+                guard PQtransactionStatus(handle) == PQTRANS_IDLE else { throw error }
                 _ = try? check(PQexec(handle, "DEALLOCATE \(name)"), query: nil)
             }
         }
@@ -190,7 +194,8 @@ public final class PostgresConnection: @unchecked Sendable {
         guard parameterCount > 0, preparedStatements.count < Self.maxPreparedStatements else { return nil }
         let verb = sql.drop { $0.isWhitespace }.prefix(6).uppercased()
         guard ["SELECT", "INSERT", "UPDATE", "DELETE"].contains(verb) || verb.hasPrefix("WITH") else { return nil }
-        let name = "nomaly_\(preparedStatements.count)"
+        let name = "nomaly_\(preparedCount)"
+        preparedCount += 1
         _ = try check(PQprepare(handle, name, sql, parameterCount, nil), query: sql)
         preparedStatements[sql] = name
         return name

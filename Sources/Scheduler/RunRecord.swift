@@ -49,6 +49,14 @@ public struct RunRecord: Sendable, Codable, Equatable {
         """
 }
 
+/// Where a job comes from (`jobs.origin`, migration 0003).
+public enum JobOrigin: String, Sendable, Codable {
+    /// Defined by `jobs/NAME.yaml`: planned by its schedule, retired when its file goes.
+    case file
+    /// Holds the runs the API creates (`api.scoring`), each with a spec of its own: never planned, never retired.
+    case api
+}
+
 /// One row of `jobs` with the state the scheduler keeps for it.
 public struct JobRow: Sendable, Decodable {
     public let name: String
@@ -62,8 +70,7 @@ public struct JobRow: Sendable, Decodable {
     public let lastScheduledAt: Date?
     public let removedAt: Date?
     public let updatedAt: Date
-    /// `file` for jobs defined in `jobs/`; `api` for the rows that hold runs the API creates (never planned).
-    public let origin: String
+    public let origin: JobOrigin
 
     static let columns = "name, kind, schedule, timezone, spec, spec_hash, paused, enabled, last_scheduled_at, removed_at, updated_at, origin"
 

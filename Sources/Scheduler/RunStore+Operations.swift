@@ -32,8 +32,7 @@ public struct JobSummary: Sendable, Codable {
     public let lastSuccessAt: Date?
     public let running: Int
     public let queued: Int
-    /// `file` (defined in `jobs/`) or `api` (holds the runs the API creates; has no schedule).
-    public let origin: String
+    public let origin: JobOrigin
 }
 
 extension RunStore {
@@ -94,25 +93,31 @@ extension RunStore {
     /// - Returns: the new run's id.
     public func trigger(job name: String) async throws -> Int64 {
         let row = try await job(named: name)
-        guard row.origin == "file" else {
+        guard row.origin == .file else {
             throw SchedulerError(
                 code: .notTriggerable,
                 message: "'\(name)' has no spec of its own: it holds the runs created by POST /api/v1/scoring-jobs"
             )
         }
-        let spec = try row.jobSpec()
-        let id = try await pool.withTransaction { connection in
+        return try await queueNow(job: name, trigger: "manual", exclusive: try row.jobSpec().concurrency != .allow, spec: nil)
+    }
+
+    /// Inserts a run due now and wakes the dispatchers.
+    /// - Parameter spec: what the run executes instead of its job's spec (runs created over the API).
+    private func queueNow(job name: String, trigger: String, exclusive: Bool, spec: JobSpec?) async throws -> Int64 {
+        try await pool.withTransaction { connection in
+            // clock_timestamp() to the microsecond keeps two requests in the same millisecond apart: the slot key
+            // (job, scheduled_at, attempt) is unique.
             let inserted = try await connection.query(
                 """
-                INSERT INTO job_runs (job_name, scheduled_at, attempt, trigger, not_before, exclusive)
-                VALUES ($1, date_trunc('milliseconds', clock_timestamp()), 1, 'manual', now(), $2) RETURNING id
+                INSERT INTO job_runs (job_name, scheduled_at, attempt, trigger, not_before, exclusive, spec)
+                VALUES ($1, clock_timestamp(), 1, $2, now(), $3, $4::jsonb) RETURNING id
                 """,
-                [name, spec.concurrency != .allow]
+                [name, trigger, exclusive, try spec.map { try PostgresJSON($0.document) }]
             )
             try await connection.execute("SELECT pg_notify($1, $2)", [Self.notificationChannel, "queued"])
             return try inserted.first!.decode(Int64.self)
         }
-        return id
     }
 
     /// Pauses or resumes a job. A paused job queues nothing; slots passed while paused count as missed when it
@@ -164,21 +169,9 @@ extension RunStore {
     /// - Returns: the new run's id.
     public func queueAdHoc(_ spec: JobSpec, job name: String) async throws -> Int64 {
         let row = try await job(named: name)
-        guard row.origin == "api", row.kind == spec.kind else {
+        guard row.origin == .api, row.kind == spec.kind else {
             throw SchedulerError(code: .notTriggerable, message: "'\(name)' does not take \(spec.kind) runs over the API")
         }
-        return try await pool.withTransaction { connection in
-            // clock_timestamp() to the microsecond keeps two requests in the same millisecond apart: the slot key
-            // (job, scheduled_at, attempt) is unique.
-            let inserted = try await connection.query(
-                """
-                INSERT INTO job_runs (job_name, scheduled_at, attempt, trigger, not_before, exclusive, spec)
-                VALUES ($1, clock_timestamp(), 1, 'api', now(), false, $2::jsonb) RETURNING id
-                """,
-                [name, try PostgresJSON(spec.document)]
-            )
-            try await connection.execute("SELECT pg_notify($1, $2)", [Self.notificationChannel, "queued"])
-            return try inserted.first!.decode(Int64.self)
-        }
+        return try await queueNow(job: name, trigger: "api", exclusive: false, spec: spec)
     }
 }

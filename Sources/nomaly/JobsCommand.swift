@@ -47,7 +47,7 @@ struct JobsCommand: AsyncParsableCommand {
                             let next =
                                 !job.enabled
                                 ? "disabled"
-                                : job.paused ? "paused" : job.origin == "api" ? "on demand" : row.nextFireAt.map(TimeText.absolute) ?? "never"
+                                : job.paused ? "paused" : job.origin == .api ? "on demand" : row.nextFireAt.map(TimeText.absolute) ?? "never"
                             let last = job.lastStatus.map { "\($0.rawValue) \(TimeText.ago(job.lastFinishedAt))" } ?? "-"
                             return [job.name, job.kind, job.schedule, job.timezone, next, last, String(job.running)]
                         }
@@ -88,9 +88,9 @@ struct JobsCommand: AsyncParsableCommand {
                     let store = RunStore(pool: pool)
                     let row = try await store.job(named: name)
                     // An api job (api.scoring) has no schedule: its runs carry their own specs.
-                    let spec = row.origin == "file" ? try row.jobSpec() : nil
+                    let spec = row.origin == .file ? try row.jobSpec() : nil
                     let fires =
-                        spec?.schedule.fireTimes(after: Date(), through: Date().addingTimeInterval(400 * 86_400), in: spec!.timeZone, limit: 5)
+                        spec.map { $0.schedule.fireTimes(after: Date(), through: Date().addingTimeInterval(400 * 86_400), in: $0.timeZone, limit: 5) }
                         ?? []
                     let details = Details(
                         name: row.name,

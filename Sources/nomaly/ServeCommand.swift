@@ -85,11 +85,11 @@ struct Serve: AsyncParsableCommand {
                         runs: RunStore(pool: database.pool),
                         registry: models.registry,
                         audit: AuditLog(pool: database.pool),
+                        kinds: kinds,
                         rateLimiter: configuration.rateLimitEnabled
                             ? RateLimiter(perMinute: configuration.rateLimitPerMinute, burst: configuration.rateLimitBurst) : nil,
                         cache: models.cache,
-                        invocationsModel: configuration.invocationsModel,
-                        kinds: kinds
+                        invocationsModel: configuration.invocationsModel
                     ),
                     settings: configuration.http,
                     logger: logger,

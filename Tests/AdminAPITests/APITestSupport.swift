@@ -75,9 +75,9 @@ func withTestAPI(
             runs: RunStore(pool: pool),
             registry: registry,
             audit: AuditLog(pool: pool),
+            kinds: BuiltInKinds.registry(pool: pool, models: services),
             rateLimiter: rateLimiter,
-            cache: services.cache,
-            kinds: BuiltInKinds.registry(pool: pool, models: services)
+            cache: services.cache
         )
         let router = AdminServer.router(version: "1", probes: [], api: api, settings: settings)
         extraRoutes(router)
@@ -162,4 +162,34 @@ func errorCode(_ response: TestResponse) -> String? {
         let error: Detail
     }
     return try? JSONDecoder().decode(Body.self, from: Data(String(buffer: response.body).utf8)).error.code
+}
+
+/// Runs a program (through `env`, so PATH finds it) without holding one of the few cooperative threads the server under
+/// test needs: it waits on a termination handler. Standard output and error go through one file, so a long report never
+/// fills a pipe; the program runs in a scratch folder, so tools that leave state behind keep it out of the checkout.
+enum ExternalProgram {
+    static func run(_ arguments: [String], input: String = "") async throws -> (exitCode: Int32, output: String) {
+        let folder = try TemporaryFolder("nomaly-program")
+        let inputPath = try folder.file("input", input)
+        let outputPath = try folder.file("output", "")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: inputPath))
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardOutput = output
+        process.standardError = output
+        let status = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        try output.close()
+        return (status, try folder.read("output"))
+    }
 }

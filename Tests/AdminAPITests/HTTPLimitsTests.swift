@@ -4,7 +4,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Processes
 import Synchronization
 import TestSupport
 import Testing
@@ -94,8 +93,8 @@ struct HTTPLimitsTests {
                 except socket.timeout:
                     print("still open")
                 """
-            let result = try await runOffPool(["python3", "-c", script])
-            #expect(result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "closed", "\(result.combinedOutput)")
+            let result = try await ExternalProgram.run(["python3", "-c", script])
+            #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == "closed", "\(result.output)")
         }
     }
 
@@ -139,23 +138,46 @@ struct HTTPLimitsTests {
         let folder = try TemporaryFolder()
         let certificate = folder.path + "/cert.pem"
         let key = folder.path + "/key.pem"
-        let made = try await runOffPool([
+        let made = try await ExternalProgram.run([
             "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate,
         ])
-        try #require(made.status == 0, "\(made.combinedOutput)")
+        try #require(made.exitCode == 0, "\(made.output)")
         let https: @Sendable (inout HTTPSettings) -> Void = { settings in
             settings.tlsCertificatePath = certificate
             settings.tlsKeyPath = key
         }
         try await withTestAPI(configure: https) { harness in
             let port = try #require(harness.client.port)
-            let secure = try await runOffPool(["curl", "-sS", "--cacert", certificate, "https://127.0.0.1:\(port)/health"])
-            #expect(secure.status == 0, "\(secure.combinedOutput)")
-            #expect(secure.standardOutput.contains("\"ok\""))
-            let plain = try await runOffPool(["curl", "-sS", "--max-time", "10", "http://127.0.0.1:\(port)/health"])
-            #expect(plain.status != 0 || !plain.standardOutput.contains("\"ok\""), "plain HTTP must not be answered: \(plain.combinedOutput)")
+            let secure = try await ExternalProgram.run(["curl", "-sS", "--cacert", certificate, "https://127.0.0.1:\(port)/health"])
+            #expect(secure.exitCode == 0 && secure.output.contains("\"ok\""), "\(secure.output)")
+            let plain = try await ExternalProgram.run(["curl", "-sS", "--max-time", "10", "http://127.0.0.1:\(port)/health"])
+            #expect(plain.exitCode != 0 || !plain.output.contains("\"ok\""), "plain HTTP must not be answered: \(plain.output)")
         }
+    }
+}
+
+extension HTTPLimitsTests {
+    @Test("a certificate or key that is not PEM stops the server from starting, naming the setting and the file")
+    func unreadableCertificate() async throws {
+        let folder = try TemporaryFolder()
+        let garbage = try folder.file("garbage.pem", "not a certificate\n")
+        let made = try await ExternalProgram.run([
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+            "-keyout", folder.path + "/key.pem", "-out", folder.path + "/cert.pem",
+        ])
+        try #require(made.exitCode == 0, "\(made.output)")
+        var settings = HTTPSettings(scoringDirectory: folder.path)
+        settings.tlsCertificatePath = folder.path + "/cert.pem"
+        settings.tlsKeyPath = folder.path + "/key.pem"
+        _ = try AdminServer.server(settings)
+        settings.tlsCertificatePath = garbage
+        let certificate = #expect(throws: TLSSetupError.self) { try AdminServer.server(settings) }
+        #expect(certificate?.description.hasPrefix("NOMALY_TLS_CERT: \(garbage) holds no PEM certificate") == true)
+        settings.tlsCertificatePath = folder.path + "/cert.pem"
+        settings.tlsKeyPath = garbage
+        let key = #expect(throws: TLSSetupError.self) { try AdminServer.server(settings) }
+        #expect(key?.description.hasPrefix("NOMALY_TLS_KEY: \(garbage) holds no PEM private key") == true, "\(String(describing: key))")
     }
 }
 
@@ -164,14 +186,4 @@ final class Flag: Sendable {
     private let value = Mutex(false)
     func set() { value.withLock { $0 = true } }
     var isSet: Bool { value.withLock { $0 } }
-}
-
-/// Runs a program on a thread of its own, so waiting for it never holds one of the few cooperative threads the
-/// server under test needs.
-func runOffPool(_ arguments: [String]) async throws -> ChildProcess.Result {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            continuation.resume(with: Result { try ChildProcess.run(arguments) })
-        }.start()
-    }
 }

@@ -55,7 +55,7 @@ struct MetricsTests {
                 #expect((Self.value("process_start_time_seconds", in: text) ?? 0) > 1_700_000_000)
                 #expect(Self.value("process_cpu_seconds_total", in: text) != nil)
                 #endif
-                let parsed = try PrometheusClientParser.parse(text)
+                let parsed = try await PrometheusClientParser.parse(text)
                 #expect(parsed.exitCode == 0, "prometheus_client rejected /metrics: \(parsed.output)")
                 #expect(parsed.output.contains("http_requests counter"))
                 #expect(parsed.output.contains("http_request_duration_seconds histogram"))
@@ -145,28 +145,11 @@ enum PrometheusClientParser {
                 print(sample.name, json.dumps(sample.labels, sort_keys=True), sample.value)
         """
 
-    static func parse(_ exposition: String) throws -> (exitCode: Int32, output: String) {
-        if try run(["-c", "import prometheus_client"], input: "").exitCode != 0 {
+    static func parse(_ exposition: String) async throws -> (exitCode: Int32, output: String) {
+        if try await ExternalProgram.run(["python3", "-c", "import prometheus_client"]).exitCode != 0 {
             // scripts/test installs it; this covers running `swift test` directly.
-            _ = try run(["-m", "pip", "install", "--quiet", "prometheus-client"], input: "")
+            _ = try await ExternalProgram.run(["python3", "-m", "pip", "install", "--quiet", "prometheus-client"])
         }
-        return try run(["-c", script], input: exposition)
-    }
-
-    static func run(_ arguments: [String], input: String) throws -> (exitCode: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stdout
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        return try await ExternalProgram.run(["python3", "-c", script], input: exposition)
     }
 }

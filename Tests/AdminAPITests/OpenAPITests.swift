@@ -4,6 +4,7 @@ import Datasets
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Jobs
 import Modeling
 import ObjectStore
 import Postgres
@@ -59,6 +60,7 @@ struct OpenAPITests {
             runs: RunStore(pool: pool),
             registry: registry,
             audit: AuditLog(pool: pool),
+            kinds: BuiltInKinds.registry(pool: nil),
             rateLimiter: RateLimiter(perMinute: 60, burst: 10)
         )
         do {
@@ -213,7 +215,7 @@ struct OpenAPITests {
     }
 }
 
-/// Runs `python3` for the reference tools (openapi-spec-validator, schemathesis) without blocking Swift's threads.
+/// Runs `python3` for the reference tools (openapi-spec-validator, schemathesis).
 enum PythonTool {
     /// schemathesis's command line, started through its entry point so that no script directory needs to be on PATH.
     static let schemathesisMain = "import sys; from schemathesis.cli import schemathesis; schemathesis(prog_name='schemathesis')"
@@ -226,31 +228,8 @@ enum PythonTool {
         }
     }
 
-    /// Runs `python3 ARGUMENTS` with `input` on its standard input; standard output and error go through a file, so a long
-    /// report never fills a pipe.
+    /// Runs `python3 ARGUMENTS` with `input` on its standard input.
     static func run(_ arguments: [String], input: String) async throws -> (exitCode: Int32, output: String) {
-        let folder = try TemporaryFolder("nomaly-python")
-        let inputPath = try folder.file("input", input)
-        let outputPath = try folder.file("output", "")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        // Tools such as schemathesis leave state in their working directory; keep it out of the checkout.
-        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: inputPath))
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.standardOutput = output
-        process.standardError = output
-        let status = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        try output.close()
-        return (status, try folder.read("output"))
+        try await ExternalProgram.run(["python3"] + arguments, input: input)
     }
 }

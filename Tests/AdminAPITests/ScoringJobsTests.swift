@@ -32,6 +32,9 @@ struct ScoringJobsTests {
     func endToEnd() async throws {
         try await withTestAPI { harness in
             let expected = try await harness.registerFraudModel()
+            let metrics = MetricsEndpoint.standard(pool: nil)
+            let jobRows = #"nomaly_rows_scored_total{model="fraud",source="job"}"#
+            let rowsBefore = MetricsTests.value(jobRows, in: metrics.exposition) ?? 0
             try FileManager.default.copyItem(atPath: DemoData.today, toPath: harness.settings.scoringDirectory + "/today.csv")
             let response = try await post(harness, #"{"model": "fraud@production", "input": "today.csv", "output": "out/scores.csv"}"#)
             #expect(response.status == .accepted)
@@ -69,6 +72,7 @@ struct ScoringJobsTests {
             let scoreColumn = lines.dropFirst().map { Double($0.split(separator: ",")[scoreIndex]) }
             #expect(scoreColumn.count == expected.count)
             #expect(scoreColumn == expected, "the batch run and the scoring endpoint use the same model and code")
+            #expect(MetricsTests.value(jobRows, in: metrics.exposition) == rowsBefore + Double(expected.count))
 
             try await harness.client.execute(uri: "/api/v1/runs/\(created.runId)", method: .get, headers: bearer(harness.tokens.viewer)) {
                 #expect($0.status == .ok)

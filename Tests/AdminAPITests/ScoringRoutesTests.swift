@@ -104,7 +104,9 @@ struct ScoringRoutesTests {
         }
     }
 
-    @Test("refusals: viewer 403, unknown content type 415, missing feature 400, bad CSV cell 400 with its line, oversized 413, unknown alias 404")
+    @Test(
+        "refusals: viewer 403, unknown content type 415, missing feature 400, JSON nested too deeply 400, bad CSV cell 400 with its line, oversized 413, unknown alias 404"
+    )
     func refusals() async throws {
         try await withScoring(bodyLimit: 4096) { client, scorer, viewer, _ in
             let csv = ByteBuffer(string: "amount,hour,velocity\n12,3,1\n")
@@ -117,6 +119,11 @@ struct ScoringRoutesTests {
             try await client.execute(uri: uri, method: .post, headers: headers(scorer, "application/json"), body: narrow) { response in
                 #expect(response.status == .badRequest)
                 #expect(String(buffer: response.body).contains("velocity"))
+            }
+            let deep = ByteBuffer(string: #"{"instances": "# + String(repeating: "[", count: 40) + String(repeating: "]", count: 40) + "}")
+            try await client.execute(uri: uri, method: .post, headers: headers(scorer, "application/json"), body: deep) { response in
+                #expect(response.status == .badRequest)
+                #expect(errorCode(response) == "json_too_deep")
             }
             let bad = ByteBuffer(string: "amount,hour,velocity\n12,3,1\n12,three,1\n")
             try await client.execute(uri: uri, method: .post, headers: headers(scorer, "text/csv"), body: bad) { response in

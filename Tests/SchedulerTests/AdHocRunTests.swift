@@ -32,11 +32,11 @@ struct AdHocRunTests {
             let retry = try #require(try await store.runs(job: "api.test", limit: 10).first { $0.trigger == "retry" })
             #expect(retry.spec == run.spec)
 
-            #expect(try await store.plannableJobs().allSatisfy { $0.origin == "file" })
+            #expect(try await store.plannableJobs().allSatisfy { $0.origin == .file })
             let local = try spec("kind: recording\nschedule: \"@daily\"\n", name: "job")
             try await store.syncCatalog([local], removeMissing: true)
             let summaries = try await store.jobSummaries()
-            #expect(summaries.contains { $0.name == "api.test" && $0.origin == "api" }, "the catalog sync does not retire api jobs")
+            #expect(summaries.contains { $0.name == "api.test" && $0.origin == .api }, "the catalog sync does not retire api jobs")
             #expect(summaries.contains { $0.name == "api.scoring" && $0.kind == "score" }, "migration 0003 creates api.scoring")
         }
     }

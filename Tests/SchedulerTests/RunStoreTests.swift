@@ -171,6 +171,6 @@ struct RunStoreTests {
 
     /// The jobs defined by files (migration 0003 adds `api.scoring`, which no file defines).
     func fileJobs(_ store: RunStore) async throws -> [String] {
-        try await store.jobSummaries().filter { $0.origin == "file" }.map(\.name)
+        try await store.jobSummaries().filter { $0.origin == .file }.map(\.name)
     }
 }

@@ -33,7 +33,7 @@ struct SchedulerServiceTests {
         let running = Task { try await group.run() }
         do {
             let store = RunStore(pool: pool)
-            try await waitFor { Set(try await store.jobSummaries().filter { $0.origin == "file" }.map(\.name)) == Set(jobs.map(\.name)) }
+            try await waitFor { Set(try await store.jobSummaries().filter { $0.origin == .file }.map(\.name)) == Set(jobs.map(\.name)) }
             try await during(RunStore(pool: pool))
         } catch {
             await group.triggerGracefulShutdown()

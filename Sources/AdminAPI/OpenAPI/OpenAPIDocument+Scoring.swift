@@ -85,7 +85,7 @@ extension OpenAPIDocument {
                 404: .error("There is no such model, alias or version (`not_found`)."),
                 409: .error("The `api.scoring` job does not take these runs (`not_triggerable`)."),
                 413: .error("The body is larger than 1 MiB (`too_large`)."),
-                503: .error("This server runs no scoring jobs (`unavailable`), or the request timed out (`request_timeout`)."),
+                503: .error("The request timed out (`request_timeout`)."),
             ]
         ),
     ]
