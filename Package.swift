@@ -10,7 +10,7 @@ let swiftSettings: [SwiftSetting] = [
 
 // Dependencies point one way (docs/architecture.md):
 //   C shims → infrastructure (Units, Processes, FileSystem, Postgres, Archive, ObjectStore, Config, Observability, Cron, Datasets, Detectors)
-//   → domain (Modeling, Registry, Scheduler; later Backup) → Jobs → interfaces (AdminAPI, nomaly).
+//   → domain (Modeling, Registry, Scheduler, Backup) → Jobs → interfaces (AdminAPI, nomaly).
 // Nothing below imports anything above it; each C library is imported by exactly one Swift module.
 let package = Package(
     name: "nomaly",
@@ -138,6 +138,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "Backup",
+            dependencies: [
+                "Postgres", "Processes", "Archive", "ObjectStore", "Registry", "Scheduler", "FileSystem",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Jobs
         .target(
             name: "Jobs",
@@ -150,6 +160,7 @@ let package = Package(
                 "Datasets",
                 "Detectors",
                 "ObjectStore",
+                "Backup",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -193,6 +204,7 @@ let package = Package(
                 "Registry",
                 "Archive",
                 "ObjectStore",
+                "Backup",
                 "Config",
                 "Observability",
                 "Postgres",
@@ -217,7 +229,7 @@ let package = Package(
         // MARK: Tests (integration tests read DATABASE_URL / S3_ENDPOINT set by scripts/test)
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", "Processes"],
+            dependencies: ["Postgres", "Processes", "ObjectStore", "Modeling", "Datasets"],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -282,6 +294,16 @@ let package = Package(
         .testTarget(
             name: "JobsTests",
             dependencies: ["Jobs", "Scheduler", "Postgres", "Processes", "Registry", "ObjectStore", "Modeling", "Datasets", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BackupTests",
+            dependencies: [
+                "Backup", "Registry", "Scheduler", "Jobs", "Modeling", "Postgres", "ObjectStore", "Archive", "Processes", "Config", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "nomalyTests", dependencies: ["Postgres", "Processes", "TestSupport"], swiftSettings: swiftSettings),

@@ -1,15 +1,23 @@
+public import Backup
 public import Postgres
 public import Scheduler
 
-/// The kinds this build of Nomaly can run. Later issues add backup, s3-upload and cleanup here.
+/// The kinds this build of Nomaly can run.
 public enum BuiltInKinds {
     /// - Parameters:
     ///   - pool: the database kinds such as `vacuum` work on; nil when only validating files offline.
     ///   - models: the registry for `train` and `score`; nil when only validating.
     ///   - specsDirectory: where `train` checks that its model's spec exists when validating offline.
-    public static func registry(pool: PostgresPool?, models: ModelServices? = nil, specsDirectory: String? = nil) -> JobKindRegistry {
+    ///   - backups: what `backup`, `s3-upload` and `cleanup` work with; nil when only validating.
+    public static func registry(
+        pool: PostgresPool?,
+        models: ModelServices? = nil,
+        specsDirectory: String? = nil,
+        backups: BackupEnvironment? = nil
+    ) -> JobKindRegistry {
         JobKindRegistry([
             CommandKind(), VacuumKind(pool: pool), TrainKind(services: models, specsDirectory: specsDirectory), ScoreKind(services: models),
+            BackupJobKind(environment: backups), S3UploadKind(environment: backups), CleanupKind(environment: backups),
         ])
     }
 }

@@ -8,6 +8,18 @@ extension ChildProcess {
     /// reading forever: after the exit, pipes are drained for at most `lingering` and then closed.
     /// - Returns: the exit status (128 + signal for a killed child).
     public func stream(lingering: Duration = .seconds(1), _ output: (UnsafeRawBufferPointer) -> Void) -> Int32 {
+        streamSeparately(lingering: lingering) { _, bytes in output(bytes) }
+    }
+
+    /// Which pipe a chunk came from.
+    public enum Stream: Sendable {
+        case standardOutput
+        case standardError
+    }
+
+    /// Like ``stream(lingering:_:)``, telling standard output from standard error: for programs whose output is data
+    /// (`pg_dump` to stdout) and whose diagnostics must be kept apart. Blocking.
+    public func streamSeparately(lingering: Duration = .seconds(1), _ output: (Stream, UnsafeRawBufferPointer) -> Void) -> Int32 {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var exitStatus: Int32?
         var drainDeadline: ContinuousClock.Instant?
@@ -24,7 +36,9 @@ extension ChildProcess {
             for index in 0..<2 where descriptors[index].fd >= 0 && descriptors[index].revents != 0 {
                 let count = buffer.withUnsafeMutableBytes { read(descriptors[index].fd, $0.baseAddress, $0.count) }
                 if count > 0 {
-                    buffer.withUnsafeBytes { output(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                    buffer.withUnsafeBytes {
+                        output(index == 0 ? .standardOutput : .standardError, UnsafeRawBufferPointer(rebasing: $0[0..<count]))
+                    }
                 } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
                     closeStreamingDescriptor(index)
                 }

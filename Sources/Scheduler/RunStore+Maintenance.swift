@@ -10,6 +10,7 @@ extension RunStore {
     @discardableResult
     public func applyStartPolicies() async throws -> Int {
         try await pool.withTransaction { connection in
+            guard try await !Self.claimsArePaused(on: connection) else { return 0 }
             let skippedBusy = try await connection.execute(
                 """
                 UPDATE job_runs r SET status = 'skipped', finished_at = now(),
@@ -63,6 +64,7 @@ extension RunStore {
     @discardableResult
     public func reapExpiredLeases(retryAt: (LostRun) -> Date?) async throws -> [LostRun] {
         try await pool.withTransaction { connection in
+            guard try await !Self.claimsArePaused(on: connection) else { return [] }
             let lost = try await connection.query(
                 """
                 UPDATE job_runs r SET status = 'lost', finished_at = now(), lease_expires_at = NULL,
@@ -91,21 +93,24 @@ extension RunStore {
     public func pruneHistory(batch: Int = 5000) async throws -> Int {
         var total = 0
         while true {
-            let deleted = try await pool.execute(
-                """
-                DELETE FROM job_runs WHERE id IN (
-                    SELECT k.id FROM (
-                        SELECT r.id, r.job_name, r.finished_at, r.status = 'succeeded' AS ok,
-                               row_number() OVER (PARTITION BY r.job_name, r.status = 'succeeded' ORDER BY r.finished_at DESC, r.id DESC) AS rank
-                        FROM job_runs r WHERE r.finished_at IS NOT NULL
-                    ) k JOIN jobs j ON j.name = k.job_name
-                    WHERE k.rank > CASE WHEN k.ok THEN j.keep_succeeded ELSE j.keep_failed END
-                       OR k.finished_at < now() - make_interval(secs => j.max_age_seconds)
-                    LIMIT $1
+            let deleted = try await pool.withTransaction { connection -> Int in
+                guard try await !Self.claimsArePaused(on: connection) else { return 0 }
+                return try await connection.execute(
+                    """
+                    DELETE FROM job_runs WHERE id IN (
+                        SELECT k.id FROM (
+                            SELECT r.id, r.job_name, r.finished_at, r.status = 'succeeded' AS ok,
+                                   row_number() OVER (PARTITION BY r.job_name, r.status = 'succeeded' ORDER BY r.finished_at DESC, r.id DESC) AS rank
+                            FROM job_runs r WHERE r.finished_at IS NOT NULL
+                        ) k JOIN jobs j ON j.name = k.job_name
+                        WHERE k.rank > CASE WHEN k.ok THEN j.keep_succeeded ELSE j.keep_failed END
+                           OR k.finished_at < now() - make_interval(secs => j.max_age_seconds)
+                        LIMIT $1
+                    )
+                    """,
+                    [batch]
                 )
-                """,
-                [batch]
-            )
+            }
             total += deleted
             if deleted < batch { return total }
         }

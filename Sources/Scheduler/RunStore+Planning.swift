@@ -75,6 +75,7 @@ extension RunStore {
     /// - Returns: how many runs were queued, or nil when another replica held the planning lock.
     public func queue(_ plans: [(job: JobSpec, plan: SlotPlanner.Plan)]) async throws -> Int? {
         try await pool.withTransaction { connection -> Int? in
+            guard try await !Self.claimsArePaused(on: connection) else { return nil }
             let locked = try await connection.query("SELECT pg_try_advisory_xact_lock($1)", [Self.planningLock.value]).first?.decode(Bool.self)
             guard locked == true else { return nil }
             var names: [String] = []

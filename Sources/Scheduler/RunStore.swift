@@ -24,6 +24,7 @@ public struct RunStore: Sendable {
         for _ in 0..<3 {
             do {
                 return try await pool.withTransaction { connection in
+                    guard try await !Self.claimsArePaused(on: connection) else { return [] }
                     let candidates = try await connection.query(
                         """
                         SELECT r.id, r.job_name, r.exclusive

@@ -58,7 +58,7 @@ struct Serve: AsyncParsableCommand {
                 let configuration = runtime.configuration
                 var services: [any Service] = [database.pool]
                 let models = try runtime.modelServices(pool: database.pool)
-                let kinds = BuiltInKinds.registry(pool: database.pool, models: models)
+                let kinds = BuiltInKinds.registry(pool: database.pool, models: models, backups: try runtime.backupEnvironment(pool: database.pool))
                 if !withoutScheduler {
                     var settings = SchedulerConfiguration()
                     settings.workers = configuration.workers

@@ -1,0 +1,78 @@
+import Archive
+import FileSystem
+import Foundation
+import Logging
+import ObjectStore
+import Postgres
+import Registry
+
+/// The models part of a set: every artifact a live version references, bundled as `models.tar.gz` when the artifacts
+/// are in a local folder, or only listed (key, sha256, size) when they already live in an object store off this
+/// machine, which a per-night copy would only duplicate.
+struct ArtifactBundle {
+    let environment: BackupEnvironment
+
+    static let fileName = "models.tar.gz"
+
+    /// Live artifacts, one entry per distinct sha256, with the versions using each.
+    func liveObjects() async throws -> [BackupManifest.ArtifactObject] {
+        struct Row: Decodable {
+            let sha256: String
+            let size: Int64
+            let versions: [String]
+        }
+        let rows = try await environment.pool.query(
+            """
+            SELECT v.artifact_sha256 AS sha256, max(v.artifact_size) AS size,
+                   jsonb_agg(m.name || ':' || v.version ORDER BY m.name, v.version) AS versions
+            FROM model_versions v JOIN models m ON m.id = v.model_id
+            WHERE v.deleted_at IS NULL
+            GROUP BY v.artifact_sha256 ORDER BY v.artifact_sha256
+            """
+        ).decode(Row.self)
+        return rows.map { .init(sha256: $0.sha256, key: environment.artifacts.key(sha256: $0.sha256), size: $0.size, versions: $0.versions) }
+    }
+
+    /// Writes `models.tar.gz` into the set folder (when the store is local) and describes the artifacts.
+    func write(into folder: String, key: EncryptionKey?) async throws -> (facts: BackupManifest.ArtifactFacts, file: BackupManifest.FileEntry?) {
+        let objects = try await liveObjects()
+        guard let root = environment.localArtifactRoot else {
+            return (.init(mode: "referenced", store: environment.artifacts.store.locationDescription, objects: objects), nil)
+        }
+        let facts = BackupManifest.ArtifactFacts(mode: "bundled", store: root, objects: objects)
+        let inputs = objects.map { ArchiveInput(name: $0.key, source: root + "/" + $0.key) }
+        for input in inputs where !FileManager.default.fileExists(atPath: input.source) {
+            throw BackupError(.storage, "artifact \(input.source) is referenced by a live version but missing from the store")
+        }
+        // Artifacts are gzip already: level 1 spends no time recompressing what will not shrink.
+        var options = ArchiveCreateOptions()
+        options.compressionLevel = 1
+        let destination = folder + "/" + Self.fileName
+        guard let key else {
+            let summary = try await TarGz.create(files: inputs, output: destination, options: options)
+            return (facts, .init(name: Self.fileName, size: summary.compressedBytes, sha256: summary.sha256))
+        }
+        let scratch = try PrivateScratch()
+        defer { scratch.remove() }
+        let plain = scratch.path + "/" + Self.fileName
+        try await TarGz.create(files: inputs, output: plain, options: options)
+        let file = try await BlockingWork.run { try SetFileWriter.copy(from: plain, name: Self.fileName, destination: destination, key: key) }
+        return (facts, file)
+    }
+}
+
+/// A folder only this user can read (0700) for decrypted or downloaded files; removed by the caller.
+struct PrivateScratch {
+    let path: String
+
+    init(near base: String? = nil) throws {
+        let parent = base ?? NSTemporaryDirectory()
+        var template = Array((parent.trimmingSuffix("/") + "/.nomaly-scratch-XXXXXX").utf8CString)
+        guard let created = mkdtemp(&template) else {
+            throw BackupError(.storage, "cannot create a private folder in \(parent): \(String(cString: strerror(errno)))")
+        }
+        path = String(cString: created)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}

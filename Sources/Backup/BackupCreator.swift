@@ -1,0 +1,115 @@
+import FileSystem
+public import Foundation
+import Logging
+
+/// `nomaly backup create` and the `backup` job: makes a set, records it, and verifies it.
+///
+/// The set is assembled in a hidden folder beside its final place (`.ID.partial-…`) and renamed into place only once
+/// every file and the manifest are written, so a failure (pg_dump's exit status, a full disk, a cancelled job) leaves
+/// no half-written set: only a `failed` row with the reason.
+public struct BackupCreator: Sendable {
+    public struct Options: Sendable {
+        public var scope: BackupScope
+        /// Verify right after creating (hashes and a full read of the dump); retention relies on verified sets.
+        public var verify: Bool
+
+        public init(scope: BackupScope = .full, verify: Bool = true) {
+            self.scope = scope
+            self.verify = verify
+        }
+    }
+
+    let environment: BackupEnvironment
+
+    public init(_ environment: BackupEnvironment) {
+        self.environment = environment
+    }
+
+    /// - Returns: the new set's manifest.
+    /// - Throws: ``BackupError`` (or the database's error) after recording the attempt as failed.
+    @discardableResult
+    public func create(_ options: Options, now: @Sendable () -> Date = Date.init) async throws -> BackupManifest {
+        let key = try environment.encryptionKey()
+        try FileManager.default.createDirectory(
+            atPath: environment.directory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        let id = try await freshID(now: now)
+        let records = BackupRecords(pool: environment.pool)
+        let finalPath = environment.setPath(id)
+        try await records.started(id, scope: options.scope, location: finalPath)
+        let started = Date()
+        let staging = environment.directory + "/." + id.value + ".partial-" + UUID().uuidString.prefix(8)
+        do {
+            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            let manifest = try await assemble(id: id, scope: options.scope, in: staging, key: key, started: started)
+            let manifestData = try manifest.encoded()
+            let manifestFile = try AtomicFile(destination: staging + "/" + BackupManifest.fileName)
+            try manifestData.withUnsafeBytes { try manifestFile.write($0) }
+            guard let manifestSHA256 = try manifestFile.commit() else { throw BackupError(.storage, "the manifest was written without its digest") }
+            guard rename(staging, finalPath) == 0 else {
+                throw BackupError(.storage, "cannot move \(staging) to \(finalPath): \(String(cString: strerror(errno)))")
+            }
+            try await records.succeeded(manifest, manifestSHA256: manifestSHA256)
+            environment.logger.info(
+                "backup created",
+                metadata: ["id": "\(id)", "kind": "\(options.scope.rawValue)", "bytes": "\(manifest.totalSize)", "path": "\(finalPath)"]
+            )
+            if options.verify {
+                try await BackupVerifier(environment).verify(id)
+            }
+            return manifest
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            let reason = error is CancellationError ? "cancelled" : "\(error)"
+            await records.failed(id, error: reason)
+            environment.logger.error("backup failed", metadata: ["id": "\(id)", "error": "\(reason)"])
+            throw error
+        }
+    }
+
+    private func assemble(id: BackupSetID, scope: BackupScope, in folder: String, key: EncryptionKey?, started: Date) async throws -> BackupManifest {
+        var files: [BackupManifest.FileEntry] = []
+        var postgres: BackupManifest.PostgresFacts?
+        var rowCounts: [BackupManifest.TableRows] = []
+        var artifacts: BackupManifest.ArtifactFacts?
+        if scope.includesDatabase {
+            let dump = DatabaseDump(source: environment.source, binDirectory: environment.binDirectory, logger: environment.logger)
+            let outcome = try await dump.write(to: folder + "/" + DatabaseDump.fileName, key: key)
+            files.append(outcome.file)
+            postgres = outcome.facts
+            rowCounts = outcome.rowCounts
+        }
+        if scope.includesModels {
+            let bundle = try await ArtifactBundle(environment: environment).write(into: folder, key: key)
+            artifacts = bundle.facts
+            if let file = bundle.file { files.append(file) }
+        }
+        return BackupManifest(
+            format: BackupManifest.currentFormat,
+            id: id,
+            kind: scope,
+            createdAt: started,
+            finishedAt: Date(),
+            nomalyVersion: environment.nomalyVersion,
+            postgres: postgres,
+            encryption: key.map { .init(algorithm: "AES-256-GCM", chunkSize: ChunkEncryptor.defaultChunkSize, keyId: $0.id) },
+            files: files,
+            rowCounts: rowCounts,
+            artifacts: artifacts
+        )
+    }
+
+    /// The id for now, waiting for the next second when a set (or a failed attempt) already has this one: ids are
+    /// the guide's second-precision timestamps, and two backups started in the same second must not collide.
+    private func freshID(now: @Sendable () -> Date) async throws -> BackupSetID {
+        let taken = Set(try await BackupRecords(pool: environment.pool).all().map(\.id))
+        while true {
+            let id = BackupSetID(date: now())
+            let exists = FileManager.default.fileExists(atPath: environment.setPath(id))
+            if !exists && !taken.contains(id.value) { return id }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+}

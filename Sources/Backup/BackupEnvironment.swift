@@ -1,0 +1,104 @@
+public import Archive
+public import Foundation
+public import Logging
+public import ObjectStore
+public import Postgres
+public import Registry
+
+/// Everything backup, restore, upload and clean-up work with, built once by the CLI or the daemon.
+///
+/// ```swift
+/// let backups = BackupEnvironment(pool: pool, directory: "/var/lib/nomaly/backups", artifacts: artifacts, logger: logger)
+/// let manifest = try await BackupCreator(backups).create(.init(scope: .full))
+/// ```
+public struct BackupEnvironment: Sendable {
+    /// Where records go (`backups` table) and, by default, the database that is dumped and restored.
+    public let pool: PostgresPool
+    /// The database to dump and restore; `pool`'s own unless a test points it elsewhere.
+    public var source: PostgresConfiguration
+    /// `NOMALY_BACKUP_DIR`: one folder per set.
+    public let directory: String
+    public let artifacts: ArtifactStore
+    /// Where sets go off-site (`s3://bucket/prefix/`); nil until S3 is configured.
+    public var remote: RemoteBackups?
+    /// `ENCRYPTION_KEY_FILE`: when set, every file of a new set is encrypted, and encrypted sets can be read.
+    public var encryptionKeyFile: String?
+    /// `NOMALY_PG_BINDIR`.
+    public var binDirectory: String?
+    public var archiveLimits: ArchiveLimits
+    public var nomalyVersion: String
+    public let logger: Logger
+
+    public init(
+        pool: PostgresPool,
+        directory: String,
+        artifacts: ArtifactStore,
+        remote: RemoteBackups? = nil,
+        encryptionKeyFile: String? = nil,
+        binDirectory: String? = nil,
+        archiveLimits: ArchiveLimits = .default,
+        nomalyVersion: String,
+        logger: Logger
+    ) {
+        self.pool = pool
+        source = pool.configuration
+        self.directory = directory
+        self.artifacts = artifacts
+        self.remote = remote
+        self.encryptionKeyFile = encryptionKeyFile
+        self.binDirectory = binDirectory
+        self.archiveLimits = archiveLimits
+        self.nomalyVersion = nomalyVersion
+        self.logger = logger
+    }
+
+    /// The key, read at each use so that a rotated key file takes effect without a restart.
+    func encryptionKey() throws -> EncryptionKey? {
+        try encryptionKeyFile.map { try EncryptionKey(fileAt: $0) }
+    }
+
+    /// The key an encrypted set needs, or a clear error when it is missing or another one.
+    func key(for manifest: BackupManifest) throws -> EncryptionKey? {
+        guard let facts = manifest.encryption else { return nil }
+        guard let key = try encryptionKey() else {
+            throw BackupError(
+                .incompatible,
+                "set \(manifest.id) is encrypted (key \(facts.keyId)); set ENCRYPTION_KEY_FILE to the file holding that key"
+            )
+        }
+        guard key.id == facts.keyId else {
+            throw BackupError(
+                .incompatible,
+                "set \(manifest.id) was encrypted with key \(facts.keyId); ENCRYPTION_KEY_FILE holds key \(key.id)"
+            )
+        }
+        return key
+    }
+
+    public func setPath(_ id: BackupSetID) -> String { directory + "/" + id.value }
+
+    /// Whether the artifacts live in a local folder, which a set can bundle and a restore can replace.
+    var localArtifactRoot: String? { (artifacts.store as? FileStore)?.root }
+}
+
+/// Off-site copies: a store (an S3 bucket) and the prefix sets go under, as `PREFIX/YYYY/MM/DD/ID/FILE`.
+public struct RemoteBackups: Sendable {
+    public let store: any ObjectStore
+    /// Empty or ending in `/`.
+    public let prefix: String
+
+    public init(store: any ObjectStore, prefix: String) {
+        self.store = store
+        self.prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
+    }
+
+    public func key(_ id: BackupSetID, file: String) -> String { prefix + id.datePath + id.value + "/" + file }
+
+    /// Where artifacts are mirrored: content-addressed keys never change, so they are kept once, not per day.
+    public var artifactPrefix: String { prefix + "artifacts/" }
+
+    public var description: String {
+        let location = store.locationDescription
+        return (location.hasSuffix("/") ? location : location + "/") + prefix
+    }
+}

@@ -1,0 +1,114 @@
+public import Foundation
+
+/// `manifest.json`: what a set holds and how to check it, written last so that a set with a manifest is complete.
+///
+/// It stays readable when the set is encrypted (it holds digests, sizes, versions and row counts, never data), so
+/// `backup list` and `backup verify` without the key still work.
+public struct BackupManifest: Sendable, Codable, Equatable {
+    public static let currentFormat = 1
+    public static let fileName = "manifest.json"
+
+    public var format: Int
+    public var id: BackupSetID
+    public var kind: BackupScope
+    public var createdAt: Date
+    public var finishedAt: Date
+    public var nomalyVersion: String
+    /// Absent for a models-only set.
+    public var postgres: PostgresFacts?
+    public var encryption: EncryptionFacts?
+    public var files: [FileEntry]
+    /// Rows of every table in the dump, counted in the dump's own snapshot; a restore test compares them.
+    public var rowCounts: [TableRows]
+    /// Absent for a database-only set.
+    public var artifacts: ArtifactFacts?
+
+    public struct PostgresFacts: Sendable, Codable, Equatable {
+        public var serverVersion: String
+        public var pgDumpVersion: String
+        /// The highest migration applied when the dump was taken.
+        public var migrationLevel: Int
+        public var database: String
+    }
+
+    /// A list rather than a dictionary: JSONDecoder's snake-case strategy would rewrite dictionary keys too.
+    public struct TableRows: Sendable, Codable, Equatable {
+        public var table: String
+        public var rows: Int64
+    }
+
+    public struct EncryptionFacts: Sendable, Codable, Equatable {
+        public var algorithm: String
+        public var chunkSize: Int
+        public var keyId: String
+    }
+
+    /// One file of the set. `sha256`/`size` describe the bytes as stored (what `sha256sum` in the folder or an S3
+    /// checksum sees); `contentSha256`/`contentSize` the decrypted content, present when the file is encrypted.
+    public struct FileEntry: Sendable, Codable, Equatable {
+        public var name: String
+        public var size: Int64
+        public var sha256: String
+        public var contentSize: Int64?
+        public var contentSha256: String?
+    }
+
+    public struct ArtifactFacts: Sendable, Codable, Equatable {
+        /// `bundled`: copies are in `models.tar.gz`; `referenced`: only their keys, the store already being off-site.
+        public var mode: String
+        /// The artifact store, as `NOMALY_ARTIFACTS` named it.
+        public var store: String
+        public var objects: [ArtifactObject]
+    }
+
+    public struct ArtifactObject: Sendable, Codable, Equatable {
+        public var sha256: String
+        public var key: String
+        public var size: Int64
+        /// `model:version` of every live version using it.
+        public var versions: [String]
+    }
+
+    public func file(named name: String) -> FileEntry? { files.first { $0.name == name } }
+
+    public var totalSize: Int64 { files.reduce(0) { $0 + $1.size } }
+
+    // Property names survive the snake-case round trip (`keyId` ↔ `key_id`); `keyID` would not.
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    public func encoded() throws -> Data { try Self.encoder.encode(self) }
+
+    /// Parses a manifest, refusing formats newer than this build understands.
+    public static func decode(_ data: Data, source: String) throws(BackupError) -> BackupManifest {
+        let manifest: BackupManifest
+        do {
+            manifest = try decoder.decode(BackupManifest.self, from: data)
+        } catch {
+            throw BackupError(.integrity, "\(source) is not a readable backup manifest: \(error)")
+        }
+        guard manifest.format <= currentFormat else {
+            throw BackupError(.incompatible, "\(source) has manifest format \(manifest.format); this Nomaly reads up to \(currentFormat): upgrade it")
+        }
+        return manifest
+    }
+
+    public static func read(from path: String) throws(BackupError) -> BackupManifest {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BackupError(.notFound, "cannot read \(path)")
+        }
+        return try decode(data, source: path)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Postgres
+
+/// The `backups` table: one row per attempt, failed ones included, so that alerts and `nomaly report` see failures
+/// that left no set behind.
+struct BackupRecords {
+    let pool: PostgresPool
+
+    struct Row: Decodable, Sendable {
+        let id: String
+        let kind: String
+        let status: String
+        let location: String
+        let remoteUri: String?
+        let sizeBytes: Int64?
+        let sha256: String?
+        let error: String?
+        let startedAt: Date
+        let finishedAt: Date?
+        let verifiedAt: Date?
+    }
+
+    func started(_ id: BackupSetID, scope: BackupScope, location: String) async throws {
+        try await pool.execute(
+            "INSERT INTO backups (id, kind, status, location, started_at) VALUES ($1, $2, 'running', $3, now())",
+            [id.value, scope.rawValue, location]
+        )
+    }
+
+    func succeeded(_ manifest: BackupManifest, manifestSHA256: String) async throws {
+        let json = String(decoding: try manifest.encoded(), as: UTF8.self)
+        try await pool.execute(
+            """
+            UPDATE backups SET status = 'succeeded', finished_at = now(), size_bytes = $2, sha256 = $3, manifest = $4::jsonb, error = NULL
+            WHERE id = $1
+            """,
+            [manifest.id.value, manifest.totalSize, manifestSHA256, json]
+        )
+    }
+
+    func failed(_ id: BackupSetID, error: String) async {
+        _ = try? await pool.execute(
+            "UPDATE backups SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1",
+            [id.value, String(error.prefix(4000))]
+        )
+    }
+
+    func verified(_ id: BackupSetID) async throws {
+        try await pool.execute("UPDATE backups SET verified_at = now() WHERE id = $1", [id.value])
+    }
+
+    func uploaded(_ id: BackupSetID, remoteURI: String) async throws {
+        try await pool.execute("UPDATE backups SET remote_uri = $2 WHERE id = $1", [id.value, remoteURI])
+    }
+
+    func all() async throws -> [Row] {
+        try await pool.query(
+            """
+            SELECT id, kind, status, location, remote_uri, size_bytes, sha256, error, started_at, finished_at, verified_at
+            FROM backups ORDER BY id
+            """
+        ).decode(Row.self)
+    }
+
+    func deleted(_ id: BackupSetID) async throws {
+        try await pool.execute("DELETE FROM backups WHERE id = $1", [id.value])
+    }
+
+    /// After a database restore the table is the backup's: rows of sets made since are written back from their
+    /// manifests on disk, and the row the backup itself was writing (`running` in its snapshot) is closed.
+    func reconcile(with sets: [LocalBackupSet], restored: BackupSetID) async throws {
+        try await pool.execute(
+            "UPDATE backups SET status = 'succeeded', finished_at = coalesce(finished_at, now()) WHERE id = $1 AND status = 'running'",
+            [restored.value]
+        )
+        try await pool.execute(
+            "UPDATE backups SET status = 'failed', finished_at = now(), error = 'interrupted (found running after a restore)' WHERE status = 'running'"
+        )
+        for set in sets {
+            let json = String(decoding: try set.manifest.encoded(), as: UTF8.self)
+            try await pool.execute(
+                """
+                INSERT INTO backups (id, kind, status, location, size_bytes, manifest, started_at, finished_at)
+                VALUES ($1, $2, 'succeeded', $3, $4, $5::jsonb, $6, $7)
+                ON CONFLICT (id) DO NOTHING
+                """,
+                [set.id.value, set.manifest.kind.rawValue, set.path, set.manifest.totalSize, json, set.manifest.createdAt, set.manifest.finishedAt]
+            )
+        }
+        try await pool.execute("UPDATE backups SET verified_at = now() WHERE id = $1", [restored.value])
+    }
+}

@@ -1,0 +1,170 @@
+import Archive
+import FileSystem
+public import Foundation
+import Logging
+public import Postgres
+import Registry
+import Scheduler
+
+/// What a restore did.
+public struct RestoreReport: Sendable, Codable {
+    public let id: String
+    public let kind: String
+    public let pausedAt: Date
+    public let resumedAt: Date
+    /// Runs waited for after pausing claims.
+    public let waitedForRuns: Int
+    public let tablesRestored: Int?
+    public let migrationsApplied: Int?
+    public let artifactsRestored: Int?
+    /// Where the replaced artifact folder was moved (`ARTIFACTS.backup.YYYYMMDD_HHMMSS`), as the guide's script does.
+    public let replacedArtifactsMovedTo: String?
+    public let downloaded: Bool
+}
+
+/// `nomaly backup restore ID --kind database|models|full --yes`.
+///
+/// The set is fetched (downloaded from the bucket if it is not local) and verified before anything is touched.
+/// Then claims pause on every replica (``RunStore/claimsPause``, an advisory lock this process holds) and the restore
+/// waits for running runs to finish. The database is restored **in place, in one transaction**:
+/// `pg_restore --clean --if-exists --single-transaction --exit-on-error`, so a failure leaves the database as it was;
+/// row counts are compared with the manifest and migrations newer than the set are applied. Runs that were running
+/// when the backup was taken are closed as cancelled rather than retried. Artifacts are extracted beside the store,
+/// checked against their sha256, and swapped in, the replaced folder being kept as `…backup.TIMESTAMP`. Claims resume
+/// when the lock is released, at the end or on any failure, or by the server if this process dies.
+public struct BackupRestorer: Sendable {
+    public struct Options: Sendable {
+        public var scope: BackupScope
+        /// The operator's `--yes`: a restore replaces live data.
+        public var confirmed: Bool
+        /// How long to wait for running runs after pausing claims.
+        public var runsTimeout: Duration
+        /// This build's migrations, applied after a database restore from an older level.
+        public var migrations: [Migration]
+
+        public init(scope: BackupScope, confirmed: Bool, runsTimeout: Duration = .seconds(600), migrations: [Migration]) {
+            self.scope = scope
+            self.confirmed = confirmed
+            self.runsTimeout = runsTimeout
+            self.migrations = migrations
+        }
+    }
+
+    let environment: BackupEnvironment
+
+    public init(_ environment: BackupEnvironment) {
+        self.environment = environment
+    }
+
+    public func restore(_ id: BackupSetID, _ options: Options) async throws -> RestoreReport {
+        guard options.confirmed else {
+            throw BackupError(
+                .refused,
+                "restoring \(options.scope.rawValue) from \(id) replaces live data on every replica; run again with --yes to go ahead"
+            )
+        }
+        let set = try await SetSource(environment).fetch(id)
+        defer { set.cleanUp() }
+        let manifest = set.manifest
+        guard manifest.kind.covers(options.scope) else {
+            throw BackupError(.refused, "set \(id) is a \(manifest.kind.rawValue) backup; it cannot restore \(options.scope.rawValue)")
+        }
+        let knownLevel = options.migrations.map(\.version).max() ?? 0
+        if options.scope.includesDatabase, let level = manifest.postgres?.migrationLevel, level > knownLevel {
+            throw BackupError(
+                .incompatible,
+                "set \(id) was taken at migration level \(level); this Nomaly knows migrations up to \(knownLevel): restore it with the version that made it (\(manifest.nomalyVersion))"
+            )
+        }
+        let scratch = try PrivateScratch(near: environment.directory)
+        defer { scratch.remove() }
+        let plainFiles = try await BackupVerifier(environment).verify(set, restoreTest: false, scratch: scratch).plainFiles
+        environment.logger.notice("restore: set verified; pausing claims on every replica", metadata: ["id": "\(id)"])
+
+        return try await environment.pool.withAdvisoryLock(RunStore.claimsPause) { _ in
+            let pausedAt = Date()
+            let waited = try await waitForRunningRuns(timeout: options.runsTimeout)
+            var tables: Int?
+            var migrated: Int?
+            if options.scope.includesDatabase, let dump = plainFiles[DatabaseDump.fileName] {
+                (tables, migrated) = try await restoreDatabase(dump: dump, manifest: manifest, migrations: options.migrations)
+            }
+            var artifacts: (count: Int, movedTo: String?)?
+            if options.scope.includesModels {
+                artifacts = try await ArtifactRestore(environment: environment).restore(
+                    manifest: manifest,
+                    bundle: plainFiles[ArtifactBundle.fileName]
+                )
+            }
+            let resumedAt = Date()
+            environment.logger.notice("restore finished; claims resume", metadata: ["id": "\(id)", "kind": "\(options.scope.rawValue)"])
+            return RestoreReport(
+                id: id.value,
+                kind: options.scope.rawValue,
+                pausedAt: pausedAt,
+                resumedAt: resumedAt,
+                waitedForRuns: waited,
+                tablesRestored: tables,
+                migrationsApplied: migrated,
+                artifactsRestored: artifacts?.count,
+                replacedArtifactsMovedTo: artifacts?.movedTo,
+                downloaded: set.fromRemote
+            )
+        }
+    }
+
+    /// Waits until no run holds a live lease. Claims are paused, so none can start meanwhile.
+    /// - Returns: how many runs were running when the wait began.
+    private func waitForRunningRuns(timeout: Duration) async throws -> Int {
+        let store = RunStore(pool: environment.pool)
+        let deadline = ContinuousClock.now + timeout
+        let initial: [(id: Int64, job: String)]
+        do {
+            initial = try await store.runningWithLiveLease()
+        } catch let error as PostgresError where error.sqlState == "42P01" {
+            // Restoring into an empty database (the disaster case): no scheduler tables, so nothing runs.
+            return 0
+        }
+        var running = initial
+        if !running.isEmpty {
+            environment.logger.notice("restore: waiting for running runs", metadata: ["runs": "\(running.map { "\($0.job)#\($0.id)" })"])
+        }
+        while !running.isEmpty {
+            guard ContinuousClock.now < deadline else {
+                throw BackupError(
+                    .timeout,
+                    "runs still running after \(timeout): \(running.map { "\($0.job) (run \($0.id))" }.joined(separator: ", ")); "
+                        + "cancel them (`nomaly jobs cancel`) or wait, then restore again. Nothing was changed."
+                )
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            running = try await store.runningWithLiveLease()
+        }
+        return initial.count
+    }
+
+    private func restoreDatabase(dump: String, manifest: BackupManifest, migrations: [Migration]) async throws -> (Int, Int) {
+        let server = try await environment.pool.serverMajorVersion()
+        let tools = try PostgresTools(serverMajor: server.major, override: environment.binDirectory)
+        let clientEnvironment = try environment.source.clientEnvironment(applicationName: "nomaly-restore")
+        // Without --dbname pg_restore would print a script instead of restoring: name the database explicitly.
+        let database = try await environment.pool.query("SELECT current_database()").first!.decode(String.self)
+        environment.logger.notice("restore: replacing the database in one transaction", metadata: ["id": "\(manifest.id)"])
+        _ = try await BlockingWork.run {
+            try PostgresTools.run(
+                [
+                    tools.path("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
+                    "--dbname=" + database, dump,
+                ],
+                environment: clientEnvironment,
+                what: "restoring the database (nothing was changed: the restore runs in one transaction)"
+            )
+        }
+        let counts = try await environment.pool.withConnection { try await DatabaseDump.rowCounts(on: $0) }
+        try ScratchRestore.compare(actual: counts, expected: manifest.rowCounts, what: "the restored database")
+        let applied = try await Migrator(pool: environment.pool, migrations: migrations, logger: environment.logger).apply()
+        try await RunStore(pool: environment.pool).closeRunsInterruptedByRestore(backupID: manifest.id.value)
+        try await BackupRecords(pool: environment.pool).reconcile(with: BackupCatalog(environment).localSets(), restored: manifest.id)
+        return (manifest.rowCounts.count, applied.count)
+    }
+}

@@ -1,0 +1,173 @@
+import Archive
+import Crypto
+import FileSystem
+public import Foundation
+import Logging
+import Postgres
+import Registry
+
+/// What `backup verify` checked.
+public struct VerificationReport: Sendable, Codable {
+    public let id: String
+    public let files: Int
+    public let bytes: Int64
+    /// Whether chunks were authenticated (the set is encrypted and the key was there).
+    public let decrypted: Bool
+    public let dumpRead: Bool
+    /// Tables compared after a restore into a scratch database; nil without `--restore-test`.
+    public let restoreTestTables: Int?
+}
+
+/// `nomaly backup verify`: proves a set can be restored, without touching the live database.
+///
+/// 1. every file is re-hashed and compared with the manifest (size and sha256 of the stored bytes);
+/// 2. encrypted files are decrypted, authenticating every chunk and comparing the content's sha256;
+/// 3. the dump is read whole with `pg_restore -f /dev/null` (`pg_restore --list` reads only the table of contents and
+///    exits 0 on a dump cut to half its size, so it proves nothing) and the models tarball is listed to its end;
+/// 4. with `restoreTest`, the dump is restored with `--exit-on-error` into a scratch database that is dropped
+///    whatever happens, and every table's row count is compared with the manifest.
+public struct BackupVerifier: Sendable {
+    let environment: BackupEnvironment
+
+    public init(_ environment: BackupEnvironment) {
+        self.environment = environment
+    }
+
+    @discardableResult
+    public func verify(_ id: BackupSetID, restoreTest: Bool = false) async throws -> VerificationReport {
+        let set = try await SetSource(environment).fetch(id)
+        defer { set.cleanUp() }
+        try await checkManifestAgainstRecord(set)
+        let scratch = try PrivateScratch(near: environment.directory)
+        defer { scratch.remove() }
+        let report = try await verify(set, restoreTest: restoreTest, scratch: scratch).report
+        try await BackupRecords(pool: environment.pool).verified(id)
+        environment.logger.info("backup verified", metadata: ["id": "\(id)", "restore_test": "\(restoreTest)"])
+        return report
+    }
+
+    /// - Parameter scratch: where decrypted copies go; the caller may use them (a restore does) and removes them.
+    /// - Returns: the report and, by file name, the path of each file's plain content.
+    func verify(
+        _ set: FetchedSet,
+        restoreTest: Bool,
+        scratch: PrivateScratch
+    ) async throws -> (report: VerificationReport, plainFiles: [String: String]) {
+        let manifest = set.manifest
+        let key = try environment.key(for: manifest)
+        var plainFiles: [String: String] = [:]
+        for entry in manifest.files {
+            plainFiles[entry.name] = try await Self.check(entry, at: set.path + "/" + entry.name, key: key, plainCopyIn: scratch.path)
+        }
+        var dumpRead = false
+        if let dump = plainFiles[DatabaseDump.fileName] {
+            try await readWholeDump(dump)
+            dumpRead = true
+        }
+        if let models = plainFiles[ArtifactBundle.fileName] {
+            try await checkBundle(models, manifest: manifest)
+        }
+        var tables: Int?
+        if restoreTest {
+            guard let dump = plainFiles[DatabaseDump.fileName] else {
+                throw BackupError(.refused, "set \(manifest.id) holds no database dump to test-restore (kind \(manifest.kind.rawValue))")
+            }
+            tables = try await ScratchRestore(environment: environment).restoreAndCount(dump: dump, expected: manifest.rowCounts)
+        }
+        let report = VerificationReport(
+            id: manifest.id.value,
+            files: manifest.files.count,
+            bytes: manifest.totalSize,
+            decrypted: key != nil,
+            dumpRead: dumpRead,
+            restoreTestTables: tables
+        )
+        return (report, plainFiles)
+    }
+
+    /// The manifest describes every other file; its own sha256 is in the set's row, written when the set was made.
+    private func checkManifestAgainstRecord(_ set: FetchedSet) async throws {
+        let recorded = try await BackupRecords(pool: environment.pool).all().first { $0.id == set.manifest.id.value }?.sha256
+        guard let recorded else { return }
+        let actual = try await BlockingWork.run { try SetFileDigest.of(set.path + "/" + BackupManifest.fileName) }.sha256
+        guard actual == recorded else {
+            throw BackupError(
+                .integrity,
+                "\(set.path)/\(BackupManifest.fileName) was changed since the set was made (sha256 \(actual), recorded \(recorded))"
+            )
+        }
+    }
+
+    /// Checks one file against its entry; returns the path of its plain content (the file itself, or a decrypted
+    /// copy in `folder` when encrypted).
+    static func check(_ entry: BackupManifest.FileEntry, at path: String, key: EncryptionKey?, plainCopyIn folder: String) async throws -> String {
+        let stored = try await BlockingWork.run { try SetFileDigest.of(path) }
+        guard stored.size == entry.size, stored.sha256 == entry.sha256 else {
+            throw BackupError(
+                .integrity,
+                "\(path) does not match the manifest: \(stored.size) bytes with sha256 \(stored.sha256), expected \(entry.size) bytes with \(entry.sha256)"
+            )
+        }
+        guard let key else { return path }
+        let plain = folder + "/" + entry.name
+        let digests: FileDigests
+        do {
+            digests = try await BlockingWork.run { try EncryptedFile.decrypt(from: path, to: plain, key: key) }
+        } catch {
+            throw BackupError(.integrity, "\(path): \(error)")
+        }
+        guard digests.plainSHA256 == entry.contentSha256, digests.plainSize == entry.contentSize else {
+            throw BackupError(.integrity, "\(path) decrypts to content that does not match the manifest (sha256 \(digests.plainSHA256))")
+        }
+        return plain
+    }
+
+    private func readWholeDump(_ path: String) async throws {
+        let server = try await environment.pool.serverMajorVersion()
+        let tools = try PostgresTools(serverMajor: server.major, override: environment.binDirectory)
+        _ = try await BlockingWork.run {
+            try PostgresTools.run(
+                [tools.path("pg_restore"), "--file=/dev/null", path],
+                environment: ProcessInfo.processInfo.environment,
+                what: "reading the dump \(path)"
+            )
+        }
+    }
+
+    private func checkBundle(_ path: String, manifest: BackupManifest) async throws {
+        let listing: [ArchiveEntry]
+        do {
+            listing = try await TarGz.list(path).entries
+        } catch {
+            throw BackupError(.integrity, "\(path) cannot be read to its end: \(error)")
+        }
+        let names = Set(listing.map(\.path))
+        let missing = (manifest.artifacts?.objects ?? []).filter { !names.contains($0.key) }
+        guard missing.isEmpty else {
+            throw BackupError(.integrity, "\(path) lacks \(missing.count) artifact(s) the manifest lists, such as \(missing[0].key)")
+        }
+    }
+}
+
+/// sha256 and size of a file as stored. Blocking.
+enum SetFileDigest {
+    static func of(_ path: String) throws -> (sha256: String, size: Int64) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw BackupError(.integrity, "\(path) is missing or unreadable: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var size: Int64 = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw BackupError(.storage, "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            size += Int64(count)
+        }
+        return (hasher.finalize().hexString, size)
+    }
+}

@@ -1,0 +1,219 @@
+import FileSystem
+public import Foundation
+import Logging
+import ObjectStore
+import Postgres
+import Registry
+
+/// What the clean-up deleted (or, in a dry run, would delete).
+public struct CleanupReport: Sendable, Codable, Equatable {
+    public var dryRun: Bool
+    public var localSets: [String] = []
+    public var remoteSets: [String] = []
+    public var failedRecords = 0
+    public var runs = 0
+    public var scores = 0
+    public var artifacts = 0
+    public var temporaryFiles: [String] = []
+    public var bytesReclaimed: Int64 = 0
+    /// Why a part was left out (`remote: no bucket configured`).
+    public var notes: [String] = []
+
+    public init(dryRun: Bool) { self.dryRun = dryRun }
+}
+
+/// The `cleanup` job and `nomaly cleanup [--dry-run]`: retention for backups (local and in the bucket), run history
+/// and stored scores past their age, artifacts no live version uses (the registry's garbage collection), and
+/// temporary files left by interrupted work.
+public struct Cleanup: Sendable {
+    public struct Options: Sendable {
+        public var dryRun: Bool
+        public var retention: RetentionPolicy
+        /// Finished runs older than this are deleted (their stored scores with them); nil keeps them (the scheduler
+        /// still prunes per job's `history`).
+        public var runsMaxAge: Duration?
+        /// Rows of `anomaly_scores` older than this are deleted; nil keeps them.
+        public var scoresMaxAge: Duration?
+        /// Collect artifacts no live version uses.
+        public var collectArtifacts: Bool
+        /// Leftovers (`.ID.partial-…`, scratch folders, `.nomaly-tmp-` files) older than this are removed; nil keeps them.
+        public var temporaryMaxAge: Duration?
+        /// Apply retention in the bucket too.
+        public var includeRemote = true
+
+        /// Only backup retention (the `backup` job's own `max_age`/`keep_last`).
+        public static var backupsOnly: Options {
+            Options(runsMaxAge: nil, scoresMaxAge: nil, collectArtifacts: false, temporaryMaxAge: nil)
+        }
+
+        public init(
+            dryRun: Bool = false,
+            retention: RetentionPolicy = .init(),
+            runsMaxAge: Duration? = .seconds(90 * 86_400),
+            scoresMaxAge: Duration? = .seconds(90 * 86_400),
+            collectArtifacts: Bool = true,
+            temporaryMaxAge: Duration? = .seconds(86_400)
+        ) {
+            self.dryRun = dryRun
+            self.retention = retention
+            self.runsMaxAge = runsMaxAge
+            self.scoresMaxAge = scoresMaxAge
+            self.collectArtifacts = collectArtifacts
+            self.temporaryMaxAge = temporaryMaxAge
+        }
+    }
+
+    let environment: BackupEnvironment
+
+    public init(_ environment: BackupEnvironment) {
+        self.environment = environment
+    }
+
+    public func run(_ options: Options, now: Date = Date()) async throws -> CleanupReport {
+        var report = CleanupReport(dryRun: options.dryRun)
+        try await backups(options, now: now, into: &report)
+        try await history(options, into: &report)
+        if options.collectArtifacts {
+            let registry = ModelRegistry(
+                pool: environment.pool,
+                artifacts: environment.artifacts,
+                limits: environment.archiveLimits,
+                logger: environment.logger
+            )
+            let garbage = try await registry.collectGarbage(dryRun: options.dryRun, actor: "nomaly-cleanup")
+            report.artifacts = garbage.deletedKeys.count
+            report.bytesReclaimed += garbage.bytesReclaimed
+        }
+        try temporaryFiles(options, now: now, into: &report)
+        environment.logger.info(
+            options.dryRun ? "clean-up planned (dry run)" : "clean-up done",
+            metadata: [
+                "local_sets": "\(report.localSets.count)", "remote_sets": "\(report.remoteSets.count)", "runs": "\(report.runs)",
+                "scores": "\(report.scores)", "artifacts": "\(report.artifacts)", "bytes": "\(report.bytesReclaimed)",
+            ]
+        )
+        return report
+    }
+
+    private func backups(_ options: Options, now: Date, into report: inout CleanupReport) async throws {
+        let records = BackupRecords(pool: environment.pool)
+        let rows = try await records.all()
+        let verified = Set(rows.filter { $0.verifiedAt != nil }.map(\.id))
+        let kinds = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0.kind) })
+        let catalog = BackupCatalog(environment)
+
+        let local = try catalog.localSets()
+        let localDoomed = options.retention.expired(
+            local.map { .init(id: $0.id, scope: $0.manifest.kind, verified: verified.contains($0.id.value)) },
+            now: now
+        )
+        for candidate in localDoomed {
+            let set = local.first { $0.id == candidate.id }!
+            report.localSets.append(set.id.value)
+            report.bytesReclaimed += set.manifest.totalSize
+            if !options.dryRun { try FileManager.default.removeItem(atPath: set.path) }
+        }
+
+        var remoteDoomed: [RetentionPolicy.Candidate] = []
+        if let remote = environment.remote, options.includeRemote {
+            let sets = try await catalog.remoteSets()
+            var candidates: [RetentionPolicy.Candidate] = []
+            for set in sets {
+                // A set whose kind is unknown here (no row, no local copy) is never deleted: retention cannot judge it.
+                guard let scope = kinds[set.id.value].flatMap(BackupScope.init(rawValue:)) ?? local.first(where: { $0.id == set.id })?.manifest.kind
+                else {
+                    report.notes.append("remote set \(set.id) kept: its kind is unknown here")
+                    continue
+                }
+                candidates.append(.init(id: set.id, scope: scope, verified: verified.contains(set.id.value) && set.isComplete))
+            }
+            remoteDoomed = options.retention.expired(candidates, now: now)
+            for candidate in remoteDoomed {
+                let set = sets.first { $0.id == candidate.id }!
+                report.remoteSets.append(set.id.value)
+                report.bytesReclaimed += set.size
+                guard !options.dryRun else { continue }
+                // The manifest goes first: a half-deleted set must not look complete.
+                for object in set.objects.sorted(by: { a, _ in a.key.hasSuffix(BackupManifest.fileName) }) {
+                    try await remote.store.delete(key: object.key)
+                }
+            }
+        } else if options.includeRemote {
+            report.notes.append("remote: no bucket configured")
+        }
+
+        // A row is dropped once no copy of its set remains anywhere; failed attempts once past the longest age rule.
+        let gone = Set(localDoomed.map(\.id.value)).union(remoteDoomed.map(\.id.value))
+        let stillLocal = Set(local.map(\.id.value)).subtracting(gone)
+        let stillRemote = Set(try await catalog.remoteSets().map(\.id.value)).subtracting(options.dryRun ? [] : gone)
+        let longest =
+            [options.retention.database, options.retention.models, options.retention.full].compactMap(\.maxAge).max() ?? .seconds(30 * 86_400)
+        for row in rows {
+            let noCopy = gone.contains(row.id) && !stillLocal.contains(row.id) && (options.dryRun || !stillRemote.contains(row.id))
+            let oldFailure = row.status == "failed" && now.timeIntervalSince(row.startedAt) > RetentionPolicy.seconds(longest)
+            guard noCopy || oldFailure, let id = BackupSetID(row.id) else { continue }
+            if oldFailure { report.failedRecords += 1 }
+            if !options.dryRun { try await records.deleted(id) }
+        }
+    }
+
+    private func history(_ options: Options, into report: inout CleanupReport) async throws {
+        if let age = options.runsMaxAge {
+            let seconds = RetentionPolicy.seconds(age)
+            let condition = "finished_at IS NOT NULL AND finished_at < now() - make_interval(secs => $1)"
+            report.runs =
+                options.dryRun
+                ? try await count("SELECT count(*) FROM job_runs WHERE \(condition)", seconds)
+                : try await environment.pool.execute("DELETE FROM job_runs WHERE \(condition)", [seconds])
+        }
+        if let age = options.scoresMaxAge {
+            let seconds = RetentionPolicy.seconds(age)
+            let condition = "scored_at < now() - make_interval(secs => $1)"
+            report.scores =
+                options.dryRun
+                ? try await count("SELECT count(*) FROM anomaly_scores WHERE \(condition)", seconds)
+                : try await environment.pool.execute("DELETE FROM anomaly_scores WHERE \(condition)", [seconds])
+        }
+    }
+
+    private func count(_ sql: String, _ seconds: Double) async throws -> Int {
+        Int(try await environment.pool.query(sql, [seconds]).first?.decode(Int64.self) ?? 0)
+    }
+
+    /// Leftovers of interrupted work, older than the threshold so that work in progress is never touched.
+    private func temporaryFiles(_ options: Options, now: Date, into report: inout CleanupReport) throws {
+        guard let maxAge = options.temporaryMaxAge else { return }
+        let cutoff = now.addingTimeInterval(-RetentionPolicy.seconds(maxAge))
+        var folders = [environment.directory]
+        if let root = environment.localArtifactRoot { folders.append(root) }
+        for folder in folders {
+            guard let enumerator = FileManager.default.enumerator(atPath: folder) else { continue }
+            while let relative = enumerator.nextObject() as? String {
+                let name = URL(fileURLWithPath: relative).lastPathComponent
+                let isLeftover =
+                    name.contains(AtomicFile.temporaryMarker) || name.hasPrefix(".nomaly-scratch-")
+                    || (name.hasPrefix(".") && (name.contains(".partial-") || name.contains(".restoring-")))
+                guard isLeftover else { continue }
+                let path = folder + "/" + relative
+                guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                    let modified = attributes[.modificationDate] as? Date, modified < cutoff
+                else { continue }
+                enumerator.skipDescendants()
+                report.temporaryFiles.append(path)
+                report.bytesReclaimed += Self.size(of: path)
+                if !options.dryRun { try FileManager.default.removeItem(atPath: path) }
+            }
+        }
+    }
+
+    private static func size(of path: String) -> Int64 {
+        guard let enumerator = FileManager.default.enumerator(atPath: path) else {
+            return (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+        }
+        var total: Int64 = 0
+        while let relative = enumerator.nextObject() as? String {
+            total += ((try? FileManager.default.attributesOfItem(atPath: path + "/" + relative)[.size]) as? Int64) ?? 0
+        }
+        return total
+    }
+}

@@ -1,0 +1,146 @@
+import Crypto
+import Foundation
+
+/// Digests of one file on both sides of encryption, lower-case hex as `sha256sum` prints them.
+public struct FileDigests: Sendable, Equatable {
+    /// The plaintext: the source of ``EncryptedFile/encrypt(from:to:key:)``, the output of a decrypt.
+    public let plainSHA256: String
+    public let plainSize: Int64
+    /// The encrypted file as stored (what `sha256sum` or an S3 checksum of it sees).
+    public let storedSHA256: String
+    public let storedSize: Int64
+
+    public init(plainSHA256: String, plainSize: Int64, storedSHA256: String, storedSize: Int64) {
+        self.plainSHA256 = plainSHA256
+        self.plainSize = plainSize
+        self.storedSHA256 = storedSHA256
+        self.storedSize = storedSize
+    }
+}
+
+/// Whole-file encryption, decryption and verification with ``ChunkEncryptor`` and ``ChunkDecryptor``.
+///
+/// Every function is blocking (plain POSIX reads of 1 MiB): run it on the blocking pool. A destination is written to
+/// `destination.partial-<random>` and renamed into place only when complete; on any failure the partial file is
+/// removed and the destination is untouched.
+///
+/// ```swift
+/// let digests = try EncryptedFile.encrypt(from: "set/database.dump", to: "set/database.dump.enc", key: key)
+/// let check = try EncryptedFile.verify(at: "set/database.dump.enc", key: key)
+/// assert(check == digests)
+/// ```
+public enum EncryptedFile {
+    /// Encrypts `source` into `destination`, replacing it if it exists. Blocking.
+    /// - Returns: digests of the source and of the encrypted file.
+    public static func encrypt(from source: String, to destination: String, key: EncryptionKey) throws(EncryptionError) -> FileDigests {
+        var plain = Hashing()
+        var stored = Hashing()
+        let output = try PartialFile(destination: destination)
+        do {
+            let encryptor = try ChunkEncryptor(key: key) { bytes in
+                stored.update(bytes)
+                try output.write(bytes)
+            }
+            try readBlocks(of: source) { block in
+                plain.update(block)
+                try encryptor.update(block)
+            }
+            try encryptor.finish()
+            try output.commit()
+        } catch {
+            output.discard()
+            throw EncryptionError.wrapping(error, path: destination)
+        }
+        return FileDigests(plain: plain, stored: stored)
+    }
+
+    /// Decrypts and authenticates `source` into `destination`, replacing it if it exists. Blocking.
+    ///
+    /// Nothing is left at `destination` unless every chunk verified and the stream was complete.
+    /// - Returns: digests of the decrypted content and of the encrypted file.
+    public static func decrypt(from source: String, to destination: String, key: EncryptionKey) throws(EncryptionError) -> FileDigests {
+        var plain = Hashing()
+        var stored = Hashing()
+        let output = try PartialFile(destination: destination)
+        do {
+            let decryptor = ChunkDecryptor(key: key) { bytes in
+                plain.update(bytes)
+                try output.write(bytes)
+            }
+            try readBlocks(of: source) { block in
+                stored.update(block)
+                try decryptor.update(block)
+            }
+            try decryptor.finish()
+            try output.commit()
+        } catch {
+            output.discard()
+            throw EncryptionError.wrapping(error, path: source)
+        }
+        return FileDigests(plain: plain, stored: stored)
+    }
+
+    /// Decrypts and authenticates the file at `path` without writing the plaintext anywhere. Blocking.
+    /// - Returns: digests of the content and of the encrypted file, to compare with a manifest.
+    public static func verify(at path: String, key: EncryptionKey) throws(EncryptionError) -> FileDigests {
+        var plain = Hashing()
+        var stored = Hashing()
+        do {
+            let decryptor = ChunkDecryptor(key: key) { bytes in plain.update(bytes) }
+            try readBlocks(of: path) { block in
+                stored.update(block)
+                try decryptor.update(block)
+            }
+            try decryptor.finish()
+        } catch {
+            throw EncryptionError.wrapping(error, path: path)
+        }
+        return FileDigests(plain: plain, stored: stored)
+    }
+
+    static let blockSize = 1 << 20
+
+    /// Calls `body` with each block read from `path`, in order.
+    private static func readBlocks(of path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw EncryptionError.system("read", path) }
+        defer { close(descriptor) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw EncryptionError.system("read", path)
+            }
+            if count == 0 { return }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        }
+    }
+}
+
+/// A running SHA-256 and byte count.
+private struct Hashing {
+    var hasher = SHA256()
+    var size: Int64 = 0
+
+    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        hasher.update(bufferPointer: bytes)
+        size += Int64(bytes.count)
+    }
+
+    var hex: String { ChunkedCipher.hex(hasher.finalize()) }
+}
+
+extension FileDigests {
+    fileprivate init(plain: Hashing, stored: Hashing) {
+        self.init(plainSHA256: plain.hex, plainSize: plain.size, storedSHA256: stored.hex, storedSize: stored.size)
+    }
+}
+
+extension EncryptionError {
+    /// Our own errors pass through; anything else (a crypto library error) becomes an I/O error on `path`.
+    fileprivate static func wrapping(_ error: any Error, path: String) -> EncryptionError {
+        (error as? EncryptionError) ?? EncryptionError(.io, "cannot process \(path): \(error)")
+    }
+}

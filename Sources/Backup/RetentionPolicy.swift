@@ -1,0 +1,73 @@
+public import Foundation
+
+/// How long sets are kept, per kind: older than `maxAge`, or beyond the newest `keepLast`, a set goes, except the
+/// newest verified set of each kind, which is never deleted (a run of failed verifications must not leave nothing).
+///
+/// The defaults are the guide's: database backups 30 days (`RETENTION_DAYS=30`), model backups the newest 7
+/// (`tail -n +8`); full sets hold a database, so they follow the database rule.
+public struct RetentionPolicy: Sendable, Equatable {
+    public struct Rule: Sendable, Equatable {
+        public var maxAge: Duration?
+        public var keepLast: Int?
+
+        public init(maxAge: Duration? = nil, keepLast: Int? = nil) {
+            self.maxAge = maxAge
+            self.keepLast = keepLast
+        }
+    }
+
+    public var database: Rule
+    public var models: Rule
+    public var full: Rule
+
+    public init(
+        database: Rule = .init(maxAge: .seconds(30 * 86_400)),
+        models: Rule = .init(keepLast: 7),
+        full: Rule = .init(maxAge: .seconds(30 * 86_400))
+    ) {
+        self.database = database
+        self.models = models
+        self.full = full
+    }
+
+    public func rule(for scope: BackupScope) -> Rule {
+        switch scope {
+        case .database: return database
+        case .models: return models
+        case .full: return full
+        }
+    }
+
+    /// A set as retention sees it.
+    public struct Candidate: Sendable, Equatable {
+        public let id: BackupSetID
+        public let scope: BackupScope
+        public let verified: Bool
+
+        public init(id: BackupSetID, scope: BackupScope, verified: Bool) {
+            self.id = id
+            self.scope = scope
+            self.verified = verified
+        }
+    }
+
+    /// The sets to delete, oldest first. Pure: the same sets and clock always give the same answer.
+    public func expired(_ sets: [Candidate], now: Date) -> [Candidate] {
+        var doomed: [Candidate] = []
+        for scope in BackupScope.allCases {
+            let rule = rule(for: scope)
+            let newestFirst = sets.filter { $0.scope == scope }.sorted { $0.id > $1.id }
+            let protected = newestFirst.first { $0.verified }?.id
+            for (rank, set) in newestFirst.enumerated() where set.id != protected {
+                let tooOld = rule.maxAge.map { now.timeIntervalSince(set.id.date) > Self.seconds($0) } ?? false
+                let tooMany = rule.keepLast.map { rank >= $0 } ?? false
+                if tooOld || tooMany { doomed.append(set) }
+            }
+        }
+        return doomed.sorted { $0.id < $1.id }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

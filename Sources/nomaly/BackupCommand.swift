@@ -1,0 +1,203 @@
+import ArgumentParser
+import Backup
+import Config
+import Foundation
+import Units
+
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Create, list, verify and restore backup sets (database dump, model artifacts, manifest).",
+        discussion: """
+            A set is a folder named by its UTC time (YYYYMMDD_HHMMSS) under NOMALY_BACKUP_DIR holding database.dump \
+            (pg_dump -Fc --no-owner), models.tar.gz and manifest.json (sha256 of every file, versions, row counts). With \
+            ENCRYPTION_KEY_FILE set, every file but the manifest is encrypted (AES-256-GCM). Sets are copied off-site to \
+            S3 with --upload or the s3-upload job. See docs/backups.md.
+            """,
+        subcommands: [Create.self, List.self, Verify.self, Restore.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a set, verify it, and optionally upload it.")
+
+        @Option(help: "database, models or full.")
+        var kind: String = "full"
+
+        @Flag(help: "Copy the set to the configured bucket afterwards.")
+        var upload = false
+
+        @Flag(help: "Skip the verification that follows creation (the set then does not count as verified).")
+        var noVerify = false
+
+        @Flag(help: "Print the manifest as JSON.")
+        var json = false
+
+        func run() async throws {
+            guard let scope = BackupScope(rawValue: kind) else { throw ValidationError("--kind must be database, models or full") }
+            try await reportingErrors {
+                let runtime = try Runtime.load()
+                try await runtime.withDatabase { pool in
+                    let environment = try runtime.backupEnvironment(pool: pool)
+                    let manifest = try await BackupCreator(environment).create(.init(scope: scope, verify: !noVerify))
+                    var uploaded: UploadReport?
+                    if upload { uploaded = try await BackupUploader(environment).upload([manifest.id]) }
+                    if json { return try JSONOutput.print(manifest) }
+                    print(
+                        "created \(manifest.id) (\(scope.rawValue), \(ProgressBar.bytes(manifest.totalSize))\(manifest.encryption == nil ? "" : ", encrypted"))"
+                            + (noVerify ? "" : ", verified") + " in \(environment.setPath(manifest.id))"
+                    )
+                    if let uploaded {
+                        print(
+                            "uploaded \(uploaded.uploaded.count) object(s) to \(environment.remote!.description) (\(uploaded.skipped) already there)"
+                        )
+                    }
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every set, local and in the bucket, with age, size and verified state.")
+
+        @Flag(help: "Print an array of {id, kind, status, created_at, age_seconds, size_bytes, local, remote, encrypted, verified_at, error}.")
+        var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let runtime = try Runtime.load()
+                try await runtime.withDatabase { pool in
+                    let listings = try await BackupCatalog(try runtime.backupEnvironment(pool: pool)).list()
+                    if json { return try JSONOutput.print(listings) }
+                    guard !listings.isEmpty else { return print("no backups in \(runtime.configuration.backups.directory)") }
+                    print(Self.row(["ID", "KIND", "STATUS", "AGE", "SIZE", "WHERE", "VERIFIED"]))
+                    for listing in listings {
+                        let places = [listing.local == nil ? nil : "local", listing.remote == nil ? nil : "s3"].compactMap { $0 }
+                        print(
+                            Self.row([
+                                listing.id, listing.kind ?? "?", listing.status, Self.age(listing.ageSeconds),
+                                listing.sizeBytes.map(ProgressBar.bytes) ?? "-", places.isEmpty ? "-" : places.joined(separator: "+"),
+                                listing.verifiedAt.map { Self.age(Int64(Date().timeIntervalSince($0))) + " ago" } ?? "no",
+                            ])
+                        )
+                        if let error = listing.error { print("    error: \(error.split(separator: "\n").first ?? "")") }
+                    }
+                }
+            }
+        }
+
+        static func row(_ cells: [String]) -> String {
+            let widths = [15, 8, 10, 8, 10, 8, 10]
+            return zip(cells, widths).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        }
+
+        static func age(_ seconds: Int64) -> String {
+            switch seconds {
+            case ..<120: return "\(seconds)s"
+            case ..<7200: return "\(seconds / 60)m"
+            case ..<172_800: return "\(seconds / 3600)h"
+            default: return "\(seconds / 86400)d"
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-hash every file, authenticate every encrypted chunk and read the whole dump.",
+            discussion: """
+                The dump is read with pg_restore -f /dev/null (pg_restore --list would pass a truncated dump). With \
+                --restore-test it is also restored into a scratch database (the role needs CREATEDB), row counts are \
+                compared with the manifest, and the scratch database is dropped. A set only in the bucket is downloaded.
+                """
+        )
+
+        @Argument(help: "The set's id (YYYYMMDD_HHMMSS); `latest` for the newest local set.")
+        var id: String
+
+        @Flag(help: "Also restore into a scratch database and compare row counts.")
+        var restoreTest = false
+
+        @Flag(help: "Print {id, files, bytes, decrypted, dump_read, restore_test_tables}.")
+        var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let runtime = try Runtime.load()
+                try await runtime.withDatabase { pool in
+                    let environment = try runtime.backupEnvironment(pool: pool)
+                    let setID = try BackupCommand.resolve(id, environment: environment)
+                    let report = try await BackupVerifier(environment).verify(setID, restoreTest: restoreTest)
+                    if json { return try JSONOutput.print(report) }
+                    var parts = ["\(report.files) file(s), \(ProgressBar.bytes(report.bytes)) match the manifest"]
+                    if report.decrypted { parts.append("every chunk authenticated") }
+                    if report.dumpRead { parts.append("dump read to its end") }
+                    if let tables = report.restoreTestTables { parts.append("test restore matched \(tables) table(s)") }
+                    print("verified \(report.id): " + parts.joined(separator: "; "))
+                }
+            }
+        }
+    }
+
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Restore the database, the artifacts or both from a set (needs --yes).",
+            discussion: """
+                The set is verified first. Claims then pause on every replica (a Postgres advisory lock; they resume when \
+                the restore ends, fails or dies) and running runs are waited for. The database is restored in place in one \
+                transaction (pg_restore --clean --if-exists --single-transaction): on failure it is left as it was. Newer \
+                migrations are applied afterwards. Replaced artifacts are kept as ARTIFACTS.backup.YYYYMMDD_HHMMSS.
+                """
+        )
+
+        @Argument(help: "The set's id (YYYYMMDD_HHMMSS), local or in the bucket; `latest` for the newest local set.")
+        var id: String
+
+        @Option(help: "database, models or full.")
+        var kind: String = "full"
+
+        @Flag(help: "Confirm: the restore replaces live data.")
+        var yes = false
+
+        @Option(help: "How long to wait for running runs after pausing claims, such as 10m.")
+        var waitForRuns: String = "10m"
+
+        @Flag(help: "Print the restore report as JSON.")
+        var json = false
+
+        func run() async throws {
+            guard let scope = BackupScope(rawValue: kind) else { throw ValidationError("--kind must be database, models or full") }
+            guard let timeout = parseDuration(waitForRuns) else { throw ValidationError("--wait-for-runs takes a duration such as 10m") }
+            try await reportingErrors {
+                let runtime = try Runtime.load(quiet: false)
+                try await runtime.withDatabase { pool in
+                    let environment = try runtime.backupEnvironment(pool: pool)
+                    let setID = try BackupCommand.resolve(id, environment: environment)
+                    let options = BackupRestorer.Options(scope: scope, confirmed: yes, runsTimeout: timeout, migrations: try runtime.loadMigrations())
+                    let report = try await BackupRestorer(environment).restore(setID, options)
+                    if json { return try JSONOutput.print(report) }
+                    var lines = ["restored \(scope.rawValue) from \(report.id)" + (report.downloaded ? " (downloaded from the bucket)" : "")]
+                    if let tables = report.tablesRestored {
+                        lines.append("  database: \(tables) table(s) match the manifest; \(report.migrationsApplied ?? 0) migration(s) applied")
+                    }
+                    if let count = report.artifactsRestored {
+                        lines.append("  artifacts: \(count)" + (report.replacedArtifactsMovedTo.map { "; previous folder kept as \($0)" } ?? ""))
+                    }
+                    lines.append(
+                        "  claims paused for \(String(format: "%.1f", report.resumedAt.timeIntervalSince(report.pausedAt))) s; waited for \(report.waitedForRuns) run(s)"
+                    )
+                    print(lines.joined(separator: "\n"))
+                }
+            }
+        }
+    }
+
+    static func resolve(_ text: String, environment: BackupEnvironment) throws -> BackupSetID {
+        if text == "latest" {
+            guard let newest = try BackupCatalog(environment).localSets().last else {
+                throw CommandFailure("no complete backup set in \(environment.directory)")
+            }
+            return newest.id
+        }
+        guard let id = BackupSetID(text) else { throw CommandFailure("'\(text)' is not a set id such as 20261203_020000") }
+        return id
+    }
+}

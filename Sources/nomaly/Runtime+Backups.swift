@@ -1,0 +1,37 @@
+import Backup
+import Config
+import Foundation
+import ObjectStore
+import Postgres
+
+extension Runtime {
+    /// What backups, restores, uploads and clean-ups work with, over an open pool.
+    func backupEnvironment(pool: PostgresPool) throws -> BackupEnvironment {
+        BackupEnvironment(
+            pool: pool,
+            directory: configuration.backups.directory,
+            artifacts: try artifactStore(),
+            remote: try remoteBackups(),
+            encryptionKeyFile: configuration.backups.encryptionKeyFile,
+            binDirectory: configuration.postgresBinDirectory,
+            archiveLimits: configuration.archiveLimits,
+            nomalyVersion: NomalyVersion.current,
+            logger: logger
+        )
+    }
+
+    /// `NOMALY_BACKUP_S3`, else `s3://BUCKET/S3_PREFIX` + `backups/` when a bucket is configured, else nil.
+    func remoteBackups() throws -> RemoteBackups? {
+        let settings = try S3Settings()
+        let text: String
+        if let remote = configuration.backups.remote {
+            text = remote
+        } else if let bucket = settings.configuration.bucket {
+            text = "s3://\(bucket)/\(settings.configuration.prefix)backups/"
+        } else {
+            return nil
+        }
+        let location = try ObjectLocation.parsePrefix(text, s3: settings.configuration, logger: logger)
+        return RemoteBackups(store: location.store, prefix: location.key)
+    }
+}

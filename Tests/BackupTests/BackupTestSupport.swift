@@ -1,0 +1,138 @@
+import Backup
+import Foundation
+import ObjectStore
+import Postgres
+import Processes
+import Registry
+import TestSupport
+import Testing
+
+/// A scratch database with the schema and two models, artifacts in a local folder, and a backup folder.
+struct BackupHarness {
+    let pool: PostgresPool
+    let scratch: ScratchDatabase
+    let folder: TemporaryFolder
+    let registry: ModelRegistry
+    var environment: BackupEnvironment
+
+    var artifactRoot: String { folder.path + "/artifacts" }
+
+    static func with<Result>(
+        remote: Bool = false,
+        keyFile: String? = nil,
+        _ body: (BackupHarness) async throws -> Result
+    ) async throws -> Result {
+        try await ScratchDatabase.withSchema { pool, scratch in
+            let folder = try TemporaryFolder("nomaly-backup")
+            let artifacts = ArtifactStore(store: FileStore(root: folder.path + "/artifacts"), prefix: "")
+            let registry = ModelRegistry(pool: pool, artifacts: artifacts, logger: TestEnvironment.logger)
+            var environment = BackupEnvironment(
+                pool: pool,
+                directory: folder.path + "/backups",
+                artifacts: artifacts,
+                encryptionKeyFile: keyFile,
+                nomalyVersion: "test",
+                logger: TestEnvironment.logger
+            )
+            if remote {
+                environment.remote = RemoteBackups(store: try await S3Buckets.makeStore(name: "backups"), prefix: "nomaly/")
+            }
+            return try await body(BackupHarness(pool: pool, scratch: scratch, folder: folder, registry: registry, environment: environment))
+        }
+    }
+
+    /// Two models with two versions each, one deleted, an alias, tokens and runs: every registry table has rows.
+    func populate() async throws {
+        for (index, model) in ["fraud", "churn"].enumerated() {
+            for seed in 1...2 {
+                let path = try await ModelFactory.artifact(in: folder, seed: UInt64(index * 10 + seed))
+                _ = try await registry.register(model: model, artifact: path, actor: "test")
+            }
+            try await registry.promote(model: model, version: 1, alias: "production", actor: "test")
+        }
+        try await registry.delete(model: "churn", version: 2, actor: "test")
+        try await pool.execute(
+            "INSERT INTO api_tokens (name, role, token_sha256) VALUES ('ci', 'admin', repeat('a', 64)), ('grafana', 'viewer', repeat('b', 64))"
+        )
+    }
+
+    /// An md5 of every row of every table, by table: equal maps mean equal contents.
+    func tableChecksums() async throws -> [String: String] {
+        let tables = try await pool.query(
+            "SELECT format('%I', tablename) FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+        ).decode(String.self)
+        var sums: [String: String] = [:]
+        for table in tables {
+            sums[table] = try await pool.query(
+                "SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), 'empty') FROM \(table) t"
+            ).first!.decode(String.self)
+        }
+        return sums
+    }
+
+    /// sha256 of every file under the artifact folder, by relative path.
+    func artifactDigests() throws -> [String: String] {
+        var digests: [String: String] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: artifactRoot)
+        while let relative = enumerator?.nextObject() as? String {
+            let path = artifactRoot + "/" + relative
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            digests[relative] = try sha256sum(path)
+        }
+        return digests
+    }
+
+    /// Drops every table (the database "lost"), and every artifact.
+    func destroyEverything() async throws {
+        try await pool.execute("DROP SCHEMA public CASCADE")
+        try await pool.execute("CREATE SCHEMA public")
+        try FileManager.default.removeItem(atPath: artifactRoot)
+    }
+
+    func migrations() throws -> [Migration] {
+        try Migration.load(from: TestEnvironment.repositoryRoot + "/migrations")
+    }
+
+    func backupRow(_ id: String) async throws -> (status: String, error: String?, verified: Bool)? {
+        struct Row: Decodable {
+            let status: String
+            let error: String?
+            let verified: Bool
+        }
+        return try await pool.query("SELECT status, error, verified_at IS NOT NULL AS verified FROM backups WHERE id = $1", [id])
+            .decode(Row.self).first.map { ($0.status, $0.error, $0.verified) }
+    }
+}
+
+/// `sha256sum`'s answer, as an independent check of our digests.
+func sha256sum(_ path: String) throws -> String {
+    let result = try ChildProcess.run(["sha256sum", path])
+    return String(result.standardOutput.prefix(64))
+}
+
+/// Flips one byte in the middle of a file.
+func flipByte(in path: String, at offset: Int? = nil) throws {
+    var data = try Data(contentsOf: URL(fileURLWithPath: path))
+    let index = offset ?? data.count / 2
+    data[index] ^= 0x01
+    try data.write(to: URL(fileURLWithPath: path))
+}
+
+/// Runs `body` and checks that it fails with a ``BackupError`` of `code` whose message contains `text`.
+func expectBackupError(
+    _ code: BackupError.Code,
+    _ text: String? = nil,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () async throws -> Void
+) async {
+    do {
+        try await body()
+        Issue.record("expected a \(code) error, but it succeeded", sourceLocation: sourceLocation)
+    } catch let error as BackupError {
+        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
+        if let text { #expect(error.message.contains(text), "\(error.message)", sourceLocation: sourceLocation) }
+    } catch {
+        Issue.record("expected a BackupError \(code), got \(error)", sourceLocation: sourceLocation)
+    }
+}
