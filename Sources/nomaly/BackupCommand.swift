@@ -14,7 +14,7 @@ struct BackupCommand: AsyncParsableCommand {
             ENCRYPTION_KEY_FILE set, every file but the manifest is encrypted (AES-256-GCM). Sets are copied off-site to \
             S3 with --upload or the s3-upload job. See docs/backups.md.
             """,
-        subcommands: [Create.self, List.self, Verify.self, Restore.self]
+        subcommands: [Create.self, List.self, Verify.self, Restore.self, Upload.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -185,6 +185,39 @@ struct BackupCommand: AsyncParsableCommand {
                         "  claims paused for \(String(format: "%.1f", report.resumedAt.timeIntervalSince(report.pausedAt))) s; waited for \(report.waitedForRuns) run(s)"
                     )
                     print(lines.joined(separator: "\n"))
+                }
+            }
+        }
+    }
+
+    struct Upload: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy sets (all complete local sets by default) to the bucket, as the s3-upload job does.",
+            discussion: "Objects already there with the same sha256 are skipped; each set's manifest goes last."
+        )
+
+        @Argument(help: "Set ids; every complete local set when none.")
+        var ids: [String] = []
+
+        @Flag(help: "Also mirror the local artifact store under PREFIX/artifacts/.")
+        var artifacts = false
+
+        @Flag(help: "Print {uploaded, skipped, bytes_uploaded, sets, artifacts_uploaded, artifacts_skipped}.")
+        var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let runtime = try Runtime.load()
+                try await runtime.withDatabase { pool in
+                    let environment = try runtime.backupEnvironment(pool: pool)
+                    let chosen = try ids.isEmpty ? nil : ids.map { try BackupCommand.resolve($0, environment: environment) }
+                    let report = try await BackupUploader(environment).upload(chosen, artifacts: artifacts)
+                    if json { return try JSONOutput.print(report) }
+                    print(
+                        "\(report.sets.count) set(s) to \(environment.remote!.description): uploaded \(report.uploaded.count) object(s) "
+                            + "(\(ProgressBar.bytes(report.bytesUploaded))), \(report.skipped) already there"
+                            + (artifacts ? "; artifacts uploaded \(report.artifactsUploaded), already there \(report.artifactsSkipped)" : "")
+                    )
                 }
             }
         }

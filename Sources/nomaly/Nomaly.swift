@@ -14,7 +14,7 @@ struct Nomaly: AsyncParsableCommand {
         version: "nomaly \(NomalyVersion.current)",
         subcommands: [
             Serve.self, Migrate.self, Check.self, JobsCommand.self, CronCommand.self, FitCommand.self, ScoreCommand.self, ModelsCommand.self,
-            TokensCommand.self, BackupCommand.self, CleanupCommand.self, ArchiveCommand.self, S3Command.self,
+            TokensCommand.self, BackupCommand.self, CleanupCommand.self, ReportCommand.self, ArchiveCommand.self, S3Command.self,
         ]
     )
 }
