@@ -275,7 +275,7 @@ let package = Package(
         .testTarget(
             name: "AdminAPITests",
             dependencies: [
-                "AdminAPI", "TestSupport", "Registry", "Scheduler", "Jobs", "Config", "ObjectStore", "Postgres", "Modeling",
+                "AdminAPI", "TestSupport", "Observability", "Registry", "Scheduler", "Jobs", "Config", "ObjectStore", "Postgres", "Modeling",
                 "Datasets", "Detectors",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -34,7 +34,7 @@ public struct MetricsEndpoint: Sendable {
     public static func standard(pool: PostgresPool?, registry modelRegistry: ModelRegistry? = nil, tokens: TokenStore? = nil) -> MetricsEndpoint {
         let registry = NomalyMetrics.bootstrap()
         var collectors: [MetricsCollector] = [.process(registry: registry)]
-        if let pool { collectors.append(.databasePool(pool, registry: registry)) }
+        if let pool { collectors += [.databasePool(pool, registry: registry), .backups(pool, registry: registry)] }
         if let modelRegistry { collectors.append(.modelRegistry(modelRegistry, metrics: registry)) }
         return MetricsEndpoint(registry: registry, collectors: collectors, tokens: tokens)
     }

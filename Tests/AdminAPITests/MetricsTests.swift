@@ -2,6 +2,7 @@ import AdminAPI
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Observability
 import Postgres
 import TestSupport
 import Testing
@@ -71,7 +72,9 @@ struct MetricsTests {
     @Test("the pool gauges show a lent-out connection as in use")
     func databasePoolGauges() async throws {
         try await ScratchDatabase.with { pool, _ in
-            let endpoint = MetricsEndpoint.standard(pool: pool)
+            // Only the pool collector: the others borrow a connection of their own while they read.
+            let registry = NomalyMetrics.bootstrap()
+            let endpoint = MetricsEndpoint(registry: registry, collectors: [.databasePool(pool, registry: registry)])
             let text = try await pool.withConnection { _ in
                 await endpoint.collect()
                 return endpoint.exposition
@@ -106,6 +109,26 @@ struct MetricsTests {
             #expect(Self.value(#"nomaly_anomalies_total{model="metered",source="api"}"#, in: text) != nil)
             #expect(Self.value(#"nomaly_model_versions{model="metered"}"#, in: text) == 1)
             #expect(Self.value(#"nomaly_model_alias_version{model="metered",alias="production"}"#, in: text) == 1)
+        }
+    }
+
+    @Test("backup freshness per kind comes from the backups table")
+    func backupMetrics() async throws {
+        try await withTestAPI { harness in
+            try await harness.pool.execute(
+                """
+                INSERT INTO backups (id, kind, status, location, size_bytes, started_at, finished_at, verified_at) VALUES
+                    ('20300101_000000', 'models', 'succeeded', '/b/1', 1234, '2030-01-01T00:00:00Z', '2030-01-01T00:00:10Z', '2030-01-01T00:00:20Z'),
+                    ('20300101_000100', 'models', 'failed', '/b/2', NULL, now(), now(), NULL)
+                """
+            )
+            let endpoint = MetricsEndpoint.standard(pool: harness.pool)
+            await endpoint.collect()
+            let text = endpoint.exposition
+            #expect(Self.value(#"nomaly_backup_last_success_timestamp_seconds{kind="models"}"#, in: text) == 1_893_456_010)
+            #expect(Self.value(#"nomaly_backup_last_verified_timestamp_seconds{kind="models"}"#, in: text) == 1_893_456_020)
+            #expect(Self.value(#"nomaly_backup_last_size_bytes{kind="models"}"#, in: text) == 1234)
+            #expect(Self.value(#"nomaly_backup_failures_24h{kind="models"}"#, in: text) == 1)
         }
     }
 
