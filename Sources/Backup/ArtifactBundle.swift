@@ -52,7 +52,8 @@ struct ArtifactBundle {
             let summary = try await TarGz.create(files: inputs, output: destination, options: options)
             return (facts, .init(name: Self.fileName, size: summary.compressedBytes, sha256: summary.sha256))
         }
-        let scratch = try PrivateScratch()
+        // Beside the backups (0700), not in a shared /tmp, and removed at once.
+        let scratch = try PrivateScratch(near: environment.directory)
         defer { scratch.remove() }
         let plain = scratch.path + "/" + Self.fileName
         try await TarGz.create(files: inputs, output: plain, options: options)

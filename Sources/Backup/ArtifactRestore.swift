@@ -17,8 +17,36 @@ import Registry
 struct ArtifactRestore {
     let environment: BackupEnvironment
 
-    func restore(manifest: BackupManifest, bundle: String?) async throws -> (count: Int, movedTo: String?) {
+    /// Artifacts extracted and checked beside the store, ready to be swapped in.
+    struct Staged {
+        let folder: String
+        let count: Int
+    }
+
+    /// Extracts and checks a bundled set beside a local store, before anything is replaced; nil when the set or the
+    /// store is not of that kind (``restore(manifest:bundle:staged:)`` then does all the work).
+    func stage(manifest: BackupManifest, bundle: String?) async throws -> Staged? {
+        guard let bundle, let root = environment.localArtifactRoot else { return nil }
         let objects = manifest.artifacts?.objects ?? []
+        let parent = URL(fileURLWithPath: root).deletingLastPathComponent().path
+        let staging = parent + "/." + URL(fileURLWithPath: root).lastPathComponent + ".restoring-" + UUID().uuidString.prefix(8)
+        do {
+            try await TarGz.extract(bundle, into: staging, limits: environment.archiveLimits)
+            try await BlockingWork.run { try Self.checkDigests(objects, in: staging) }
+            return Staged(folder: staging, count: objects.count)
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw error
+        }
+    }
+
+    func discard(_ staged: Staged?) {
+        if let staged { try? FileManager.default.removeItem(atPath: staged.folder) }
+    }
+
+    func restore(manifest: BackupManifest, bundle: String?, staged: Staged?) async throws -> (count: Int, movedTo: String?) {
+        let objects = manifest.artifacts?.objects ?? []
+        if let staged, let root = environment.localArtifactRoot { return try await swap(staged, into: root) }
         guard let bundle else {
             var missing: [String] = []
             for object in objects where try await !environment.artifacts.exists(sha256: object.sha256, size: object.size) {
@@ -33,14 +61,11 @@ struct ArtifactRestore {
             }
             return (objects.count, nil)
         }
-        guard let root = environment.localArtifactRoot else {
-            return (try await upload(bundle: bundle, objects: objects), nil)
-        }
-        let parent = URL(fileURLWithPath: root).deletingLastPathComponent().path
-        let staging = parent + "/." + URL(fileURLWithPath: root).lastPathComponent + ".restoring-" + UUID().uuidString.prefix(8)
+        return (try await upload(bundle: bundle, objects: objects), nil)
+    }
+
+    private func swap(_ staged: Staged, into root: String) async throws -> (count: Int, movedTo: String?) {
         do {
-            try await TarGz.extract(bundle, into: staging, limits: environment.archiveLimits)
-            try await BlockingWork.run { try Self.checkDigests(objects, in: staging) }
             var movedTo: String?
             if FileManager.default.fileExists(atPath: root) {
                 let aside = root + ".backup." + BackupSetID(date: Date()).value
@@ -49,7 +74,7 @@ struct ArtifactRestore {
                 }
                 movedTo = aside
             }
-            guard rename(staging, root) == 0 else {
+            guard rename(staged.folder, root) == 0 else {
                 let reason = String(cString: strerror(errno))
                 if let movedTo { _ = rename(movedTo, root) }
                 throw BackupError(.storage, "cannot move the restored artifacts into \(root): \(reason)")
@@ -57,11 +82,11 @@ struct ArtifactRestore {
             let carried = try await carryOver(from: movedTo, into: root)
             environment.logger.notice(
                 "restore: artifacts replaced",
-                metadata: ["count": "\(objects.count)", "carried_over": "\(carried)", "previous": "\(movedTo ?? "none")"]
+                metadata: ["count": "\(staged.count)", "carried_over": "\(carried)", "previous": "\(movedTo ?? "none")"]
             )
-            return (objects.count, movedTo)
+            return (staged.count, movedTo)
         } catch {
-            try? FileManager.default.removeItem(atPath: staging)
+            discard(staged)
             throw error
         }
     }

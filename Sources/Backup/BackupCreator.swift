@@ -48,17 +48,31 @@ public struct BackupCreator: Sendable {
             let manifestFile = try AtomicFile(destination: staging + "/" + BackupManifest.fileName)
             try manifestData.withUnsafeBytes { try manifestFile.write($0) }
             guard let manifestSHA256 = try manifestFile.commit() else { throw BackupError(.storage, "the manifest was written without its digest") }
+            // Verified while still hidden: a set that fails its check never appears as a complete set.
+            if options.verify {
+                let scratch = try PrivateScratch(near: environment.directory)
+                defer { scratch.remove() }
+                let staged = FetchedSet(manifest: manifest, path: staging, scratch: nil, fromRemote: false)
+                _ = try await BackupVerifier(environment).verify(staged, restoreTest: false, scratch: scratch)
+            }
             guard rename(staging, finalPath) == 0 else {
                 throw BackupError(.storage, "cannot move \(staging) to \(finalPath): \(String(cString: strerror(errno)))")
             }
-            try await records.succeeded(manifest, manifestSHA256: manifestSHA256)
+            do {
+                try await records.succeeded(manifest, manifestSHA256: manifestSHA256)
+                if options.verify { try await records.verified(id) }
+            } catch {
+                // Without its row the set must not look complete either: hide it again.
+                _ = rename(finalPath, environment.directory + "/." + id.value + ".failed-" + UUID().uuidString.prefix(8))
+                throw error
+            }
             environment.logger.info(
                 "backup created",
-                metadata: ["id": "\(id)", "kind": "\(options.scope.rawValue)", "bytes": "\(manifest.totalSize)", "path": "\(finalPath)"]
+                metadata: [
+                    "id": "\(id)", "kind": "\(options.scope.rawValue)", "bytes": "\(manifest.totalSize)", "path": "\(finalPath)",
+                    "verified": "\(options.verify)",
+                ]
             )
-            if options.verify {
-                try await BackupVerifier(environment).verify(id)
-            }
             return manifest
         } catch {
             try? FileManager.default.removeItem(atPath: staging)

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Postgres
 
 /// The `backups` table: one row per attempt, failed ones included, so that alerts and `nomaly report` see failures
@@ -38,11 +39,19 @@ struct BackupRecords {
         )
     }
 
+    /// Written in a task of its own: a cancelled backup (a job's timeout) must still record why it stopped, and a
+    /// statement in a cancelled task would be cancelled too.
     func failed(_ id: BackupSetID, error: String) async {
-        _ = try? await pool.execute(
-            "UPDATE backups SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1",
-            [id.value, String(error.prefix(4000))]
-        )
+        let pool = pool
+        let written = await Task.detached {
+            try await pool.execute(
+                "UPDATE backups SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1",
+                [id.value, String(error.prefix(4000))]
+            )
+        }.result
+        if case .failure(let failure) = written {
+            Logger(label: "nomaly.backup").error("could not record a failed backup", metadata: ["id": "\(id)", "error": "\(failure)"])
+        }
     }
 
     func verified(_ id: BackupSetID) async throws {
@@ -78,13 +87,17 @@ struct BackupRecords {
         )
         for set in sets {
             let json = String(decoding: try set.manifest.encoded(), as: UTF8.self)
+            let digest = try SetFileDigest.of(set.path + "/" + BackupManifest.fileName).sha256
             try await pool.execute(
                 """
-                INSERT INTO backups (id, kind, status, location, size_bytes, manifest, started_at, finished_at)
-                VALUES ($1, $2, 'succeeded', $3, $4, $5::jsonb, $6, $7)
+                INSERT INTO backups (id, kind, status, location, size_bytes, sha256, manifest, started_at, finished_at)
+                VALUES ($1, $2, 'succeeded', $3, $4, $5, $6::jsonb, $7, $8)
                 ON CONFLICT (id) DO NOTHING
                 """,
-                [set.id.value, set.manifest.kind.rawValue, set.path, set.manifest.totalSize, json, set.manifest.createdAt, set.manifest.finishedAt]
+                [
+                    set.id.value, set.manifest.kind.rawValue, set.path, set.manifest.totalSize, digest, json, set.manifest.createdAt,
+                    set.manifest.finishedAt,
+                ]
             )
         }
         try await pool.execute("UPDATE backups SET verified_at = now() WHERE id = $1", [restored.value])

@@ -11,6 +11,8 @@ public struct CleanupReport: Sendable, Codable, Equatable {
     public var localSets: [String] = []
     public var remoteSets: [String] = []
     public var failedRecords = 0
+    /// Rows of sets with no copy left anywhere (deleted before a restore brought their rows back).
+    public var staleRecords = 0
     public var runs = 0
     public var scores = 0
     public var artifacts = 0
@@ -142,17 +144,20 @@ public struct Cleanup: Sendable {
             report.notes.append("remote: no bucket configured")
         }
 
-        // A row is dropped once no copy of its set remains anywhere; failed attempts once past the longest age rule.
+        // A row is dropped once no copy of its set remains anywhere (deleted now, or earlier and brought back by a
+        // restore of an older database); failed attempts once past the longest age rule. A bucket that cannot be
+        // listed fails the clean-up before this point, so a row is never dropped for want of a listing.
         let gone = Set(localDoomed.map(\.id.value)).union(remoteDoomed.map(\.id.value))
-        let stillLocal = Set(local.map(\.id.value)).subtracting(gone)
-        let stillRemote = Set(try await catalog.remoteSets().map(\.id.value)).subtracting(options.dryRun ? [] : gone)
+        let localLeft = Set(local.map(\.id.value)).subtracting(localDoomed.map(\.id.value))
+        let remoteLeft = Set(try await catalog.remoteSets().map(\.id.value)).subtracting(options.dryRun ? [] : remoteDoomed.map(\.id.value))
         let longest =
             [options.retention.database, options.retention.models, options.retention.full].compactMap(\.maxAge).max() ?? .seconds(30 * 86_400)
         for row in rows {
-            let noCopy = gone.contains(row.id) && !stillLocal.contains(row.id) && (options.dryRun || !stillRemote.contains(row.id))
+            let stillRemote = remoteLeft.contains(row.id) && !(options.dryRun && remoteDoomed.contains { $0.id.value == row.id })
+            let noCopy = row.status == "succeeded" && !localLeft.contains(row.id) && !stillRemote
             let oldFailure = row.status == "failed" && now.timeIntervalSince(row.startedAt) > RetentionPolicy.seconds(longest)
             guard noCopy || oldFailure, let id = BackupSetID(row.id) else { continue }
-            if oldFailure { report.failedRecords += 1 }
+            if oldFailure { report.failedRecords += 1 } else if !gone.contains(row.id) { report.staleRecords += 1 }
             if !options.dryRun { try await records.deleted(id) }
         }
     }

@@ -32,8 +32,12 @@ struct CleanupCommand: AsyncParsableCommand {
     @Option(help: "Delete stored scores older than this; `never` keeps them.")
     var scoresMaxAge: String = "90d"
 
-    @Flag(help: "Print {dry_run, local_sets, remote_sets, failed_records, runs, scores, artifacts, temporary_files, bytes_reclaimed, notes}.")
+    @Flag(help: "Print the report as JSON (docs/cli.md lists the fields).")
     var json = false
+
+    func validate() throws {
+        guard modelsKeepLast >= 1 else { throw ValidationError("--models-keep-last must be at least 1") }
+    }
 
     func run() async throws {
         var options = Cleanup.Options(dryRun: dryRun)

@@ -1,6 +1,7 @@
 import Backup
 import Foundation
 import Postgres
+import Processes
 import Registry
 import TestSupport
 import Testing
@@ -157,6 +158,9 @@ struct BackupRestoreTests {
                 "#!/bin/sh\nexec /usr/lib/postgresql/\(server)/bin/pg_dump \"$@\" --table=no_such_table_anywhere\n"
             )
             chmod(wrapper, 0o755)
+            // A child forked by a parallel test while the script was open for writing holds it until it execs:
+            // running it fails with ETXTBSY for that moment.
+            try await waitFor { (try? ChildProcess.run([wrapper, "--version"]).status) == 0 }
             var environment = harness.environment
             environment.binDirectory = harness.folder.path + "/bin"
             await expectBackupError(.tool, "no matching tables") {
