@@ -107,7 +107,25 @@ struct DatabaseDump {
         } catch {
             throw BackupError(.tool, "cannot start \(program): \(error)")
         }
-        return try await withTaskCancellationHandler {
+        do {
+            return try await streamOnOwnThread(child, program: program, into: destination, name: name, key: key)
+        } catch is CancellationError {
+            // Only BlockingWork's check before the thread starts throws this (the thread itself turns a stopped
+            // pg_dump into a BackupError): the child was never reaped, so no pg_dump may outlive us or linger as a zombie.
+            child.signalGroup(SIGKILL)
+            _ = child.collect()
+            throw CancellationError()
+        }
+    }
+
+    private static func streamOnOwnThread(
+        _ child: ChildProcess,
+        program: String,
+        into destination: String,
+        name: String,
+        key: EncryptionKey?
+    ) async throws -> BackupManifest.FileEntry {
+        try await withTaskCancellationHandler {
             try await BlockingWork.run {
                 let writer: SetFileWriter
                 do {
