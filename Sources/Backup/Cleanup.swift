@@ -117,8 +117,9 @@ public struct Cleanup: Sendable {
         }
 
         var remoteDoomed: [RetentionPolicy.Candidate] = []
+        // Listed once: retention and the rows below both judge from this listing.
+        let sets = try await catalog.remoteSets()
         if let remote = environment.remote, options.includeRemote {
-            let sets = try await catalog.remoteSets()
             var candidates: [RetentionPolicy.Candidate] = []
             for set in sets {
                 // A set whose kind is unknown here (no row, no local copy) is never deleted: retention cannot judge it.
@@ -149,7 +150,7 @@ public struct Cleanup: Sendable {
         // listed fails the clean-up before this point, so a row is never dropped for want of a listing.
         let gone = Set(localDoomed.map(\.id.value)).union(remoteDoomed.map(\.id.value))
         let localLeft = Set(local.map(\.id.value)).subtracting(localDoomed.map(\.id.value))
-        let remoteLeft = Set(try await catalog.remoteSets().map(\.id.value)).subtracting(options.dryRun ? [] : remoteDoomed.map(\.id.value))
+        let remoteLeft = Set(sets.map(\.id.value)).subtracting(options.dryRun ? [] : remoteDoomed.map(\.id.value))
         let longest =
             [options.retention.database, options.retention.models, options.retention.full].compactMap(\.maxAge).max() ?? .seconds(30 * 86_400)
         for row in rows {
@@ -164,25 +165,19 @@ public struct Cleanup: Sendable {
 
     private func history(_ options: Options, into report: inout CleanupReport) async throws {
         if let age = options.runsMaxAge {
-            let seconds = RetentionPolicy.seconds(age)
-            let condition = "finished_at IS NOT NULL AND finished_at < now() - make_interval(secs => $1)"
-            report.runs =
-                options.dryRun
-                ? try await count("SELECT count(*) FROM job_runs WHERE \(condition)", seconds)
-                : try await environment.pool.execute("DELETE FROM job_runs WHERE \(condition)", [seconds])
+            report.runs = try await deleteOlder(than: age, from: "job_runs", where: "finished_at IS NOT NULL AND finished_at", dryRun: options.dryRun)
         }
         if let age = options.scoresMaxAge {
-            let seconds = RetentionPolicy.seconds(age)
-            let condition = "scored_at < now() - make_interval(secs => $1)"
-            report.scores =
-                options.dryRun
-                ? try await count("SELECT count(*) FROM anomaly_scores WHERE \(condition)", seconds)
-                : try await environment.pool.execute("DELETE FROM anomaly_scores WHERE \(condition)", [seconds])
+            report.scores = try await deleteOlder(than: age, from: "anomaly_scores", where: "scored_at", dryRun: options.dryRun)
         }
     }
 
-    private func count(_ sql: String, _ seconds: Double) async throws -> Int {
-        Int(try await environment.pool.query(sql, [seconds]).first?.decode(Int64.self) ?? 0)
+    /// Deletes (or, in a dry run, counts) the rows whose `column` expression is older than `age`.
+    private func deleteOlder(than age: Duration, from table: String, where column: String, dryRun: Bool) async throws -> Int {
+        let condition = "\(column) < now() - make_interval(secs => $1)"
+        let seconds = RetentionPolicy.seconds(age)
+        guard dryRun else { return try await environment.pool.execute("DELETE FROM \(table) WHERE \(condition)", [seconds]) }
+        return Int(try await environment.pool.query("SELECT count(*) FROM \(table) WHERE \(condition)", [seconds]).first?.decode(Int64.self) ?? 0)
     }
 
     /// Leftovers of interrupted work, older than the threshold so that work in progress is never touched.

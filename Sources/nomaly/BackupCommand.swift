@@ -35,9 +35,7 @@ struct BackupCommand: AsyncParsableCommand {
         func run() async throws {
             guard let scope = BackupScope(rawValue: kind) else { throw ValidationError("--kind must be database, models or full") }
             try await reportingErrors {
-                let runtime = try Runtime.load()
-                try await runtime.withDatabase { pool in
-                    let environment = try runtime.backupEnvironment(pool: pool)
+                try await Runtime.withBackups { runtime, environment in
                     let manifest = try await BackupCreator(environment).create(.init(scope: scope, verify: !noVerify))
                     var uploaded: UploadReport?
                     if upload { uploaded = try await BackupUploader(environment).upload([manifest.id]) }
@@ -64,9 +62,8 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let runtime = try Runtime.load()
-                try await runtime.withDatabase { pool in
-                    let listings = try await BackupCatalog(try runtime.backupEnvironment(pool: pool)).list()
+                try await Runtime.withBackups { runtime, environment in
+                    let listings = try await BackupCatalog(environment).list()
                     if json { return try JSONOutput.print(listings) }
                     guard !listings.isEmpty else { return print("no backups in \(runtime.configuration.backups.directory)") }
                     print(Self.row(["ID", "KIND", "STATUS", "AGE", "SIZE", "WHERE", "VERIFIED"]))
@@ -121,9 +118,7 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let runtime = try Runtime.load()
-                try await runtime.withDatabase { pool in
-                    let environment = try runtime.backupEnvironment(pool: pool)
+                try await Runtime.withBackups { runtime, environment in
                     let setID = try BackupCommand.resolve(id, environment: environment)
                     let report = try await BackupVerifier(environment).verify(setID, restoreTest: restoreTest)
                     if json { return try JSONOutput.print(report) }
@@ -167,9 +162,7 @@ struct BackupCommand: AsyncParsableCommand {
             guard let scope = BackupScope(rawValue: kind) else { throw ValidationError("--kind must be database, models or full") }
             guard let timeout = parseDuration(waitForRuns) else { throw ValidationError("--wait-for-runs takes a duration such as 10m") }
             try await reportingErrors {
-                let runtime = try Runtime.load(quiet: false)
-                try await runtime.withDatabase { pool in
-                    let environment = try runtime.backupEnvironment(pool: pool)
+                try await Runtime.withBackups(quiet: false) { runtime, environment in
                     let setID = try BackupCommand.resolve(id, environment: environment)
                     let options = BackupRestorer.Options(scope: scope, confirmed: yes, runsTimeout: timeout, migrations: try runtime.loadMigrations())
                     let report = try await BackupRestorer(environment).restore(setID, options)
@@ -207,9 +200,7 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let runtime = try Runtime.load()
-                try await runtime.withDatabase { pool in
-                    let environment = try runtime.backupEnvironment(pool: pool)
+                try await Runtime.withBackups { runtime, environment in
                     let chosen = try ids.isEmpty ? nil : ids.map { try BackupCommand.resolve($0, environment: environment) }
                     let report = try await BackupUploader(environment).upload(chosen, artifacts: artifacts)
                     if json { return try JSONOutput.print(report) }

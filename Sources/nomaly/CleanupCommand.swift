@@ -49,9 +49,8 @@ struct CleanupCommand: AsyncParsableCommand {
         options.runsMaxAge = runsMaxAge == "never" ? nil : try Self.duration(runsMaxAge, "--runs-max-age")
         options.scoresMaxAge = scoresMaxAge == "never" ? nil : try Self.duration(scoresMaxAge, "--scores-max-age")
         try await reportingErrors {
-            let runtime = try Runtime.load()
-            try await runtime.withDatabase { pool in
-                let report = try await Cleanup(try runtime.backupEnvironment(pool: pool)).run(options)
+            try await Runtime.withBackups { _, environment in
+                let report = try await Cleanup(environment).run(options)
                 if json { return try JSONOutput.print(report) }
                 let verb = dryRun ? "would delete" : "deleted"
                 print("\(verb):")

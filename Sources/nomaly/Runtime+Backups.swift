@@ -34,4 +34,11 @@ extension Runtime {
         let location = try ObjectLocation.parsePrefix(text, s3: settings.configuration, logger: logger)
         return RemoteBackups(store: location.store, prefix: location.key)
     }
+
+    /// Loads the configuration, opens the database and runs `body` with the backup environment over it: what every
+    /// `nomaly backup` and `nomaly cleanup` command starts with.
+    static func withBackups<Result>(quiet: Bool = true, _ body: (Runtime, BackupEnvironment) async throws -> Result) async throws -> Result {
+        let runtime = try Runtime.load(quiet: quiet)
+        return try await runtime.withDatabase { pool in try await body(runtime, try runtime.backupEnvironment(pool: pool)) }
+    }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Jobs
 import Postgres
 import Scheduler
+import TestSupport
 import Testing
 
 @Suite("Retention, set ids and job settings (no I/O)")
@@ -77,5 +78,46 @@ struct RetentionPolicyTests {
             try loader.load("kind: cleanup\nschedule: \"@daily\"\nwith: {database_max_ag: 30d}\n", file: "y.yaml", defaultName: "y")
         }
         #expect("\(typo!)".contains("database_max_age"))
+    }
+}
+
+@Suite("The backup, s3-upload and cleanup job kinds run (real Postgres)")
+struct BackupJobKindTests {
+    private func run(_ yaml: String, _ harness: BackupHarness) async throws -> (outcome: RunOutcome, log: String) {
+        let kinds = BuiltInKinds.registry(pool: harness.pool, backups: harness.environment)
+        let spec = try JobSpecLoader(kinds: kinds).load(yaml, file: "jobs/j.yaml", defaultName: "j")
+        var settings = JobSettings(spec.settings)
+        let runnable = try #require(kinds[spec.kind]).prepare(&settings)
+        let log = RunLog()
+        let context = RunContext(job: spec, runID: 1, attempt: 1, scheduledAt: Date(), trigger: "manual", logger: TestEnvironment.logger, log: log)
+        return (try await runnable.run(context), log.tail)
+    }
+
+    @Test("backup makes a verified set, says the upload is skipped without S3, and applies its own retention")
+    func backupJob() async throws {
+        try await BackupHarness.with { harness in
+            let old = Date().addingTimeInterval(-40 * 86_400)
+            let stale = try await BackupCreator(harness.environment).create(.init(scope: .database), now: { old })
+            let (outcome, log) = try await run("kind: backup\nschedule: \"@daily\"\nwith: {kind: database, upload: true, max_age: 30d}\n", harness)
+            #expect(log.contains("upload skipped: S3 is not configured"))
+            let result = try #require(outcome.result?.objectValue)
+            let id = try #require(result["id"]?.stringValue)
+            #expect(try await harness.backupRow(id)?.verified == true)
+            #expect(result["deleted"] == .array([.string(stale.id.value)]))
+            #expect(try BackupCatalog(harness.environment).localSets().map(\.id.value) == [id])
+        }
+    }
+
+    @Test("s3-upload is idle with a clear line until S3 is configured; cleanup reports what it deleted")
+    func uploadAndCleanupJobs() async throws {
+        try await BackupHarness.with { harness in
+            let idle = try await run("kind: s3-upload\nschedule: \"@daily\"\n", harness)
+            #expect(idle.outcome.result == .object(["idle": .bool(true)]))
+            #expect(idle.log.contains("S3 is not configured"))
+            let cleanup = try await run("kind: cleanup\nschedule: \"@daily\"\nwith: {dry_run: true}\n", harness)
+            #expect(cleanup.log.contains("bytes reclaimed"))
+            #expect(cleanup.log.contains("remote: no bucket configured"))
+            #expect(cleanup.outcome.result?.objectValue?["dry_run"] == .bool(true))
+        }
     }
 }
