@@ -7,12 +7,12 @@ import Units
 struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
-        abstract: "Create, list, verify and restore backup sets (database dump, model artifacts, manifest).",
+        abstract: "Create, list, verify, restore and upload backup sets (database dump, model artifacts, manifest).",
         discussion: """
             A set is a folder named by its UTC time (YYYYMMDD_HHMMSS) under NOMALY_BACKUP_DIR holding database.dump \
             (pg_dump -Fc --no-owner), models.tar.gz and manifest.json (sha256 of every file, versions, row counts). With \
             ENCRYPTION_KEY_FILE set, every file but the manifest is encrypted (AES-256-GCM). Sets are copied off-site to \
-            S3 with --upload or the s3-upload job. See docs/backups.md.
+            S3 with --upload, `nomaly backup upload` or the s3-upload job. See docs/backups.md.
             """,
         subcommands: [Create.self, List.self, Verify.self, Restore.self, Upload.self]
     )
