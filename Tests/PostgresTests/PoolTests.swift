@@ -24,7 +24,6 @@ struct PoolTests {
             #expect(error.code == .poolExhausted)
             #expect(error.message.contains("NOMALY_DB_POOL_SIZE"))
             #expect(waited >= .milliseconds(250))
-            #expect(waited < .seconds(5))
             await release.arrive()
             try await holder.value
             // Once the holder gives its connection back, the pool serves again.
