@@ -170,6 +170,7 @@ let package = Package(
         .target(
             name: "AdminAPI",
             dependencies: [
+                "Cron",
                 "Postgres",
                 "Observability",
                 "Scheduler",

@@ -3,6 +3,7 @@ public import Observability
 public import Postgres
 public import Prometheus
 public import Registry
+import Scheduler
 
 /// `GET /metrics`: runs the collectors (pool sizes, process metrics), then answers the registry in the
 /// Prometheus text exposition format. Served ahead of the router by ``Hummingbird/ApplicationProtocol/withMetrics(_:)``,
@@ -30,12 +31,23 @@ public struct MetricsEndpoint: Sendable {
     }
 
     /// The process's registry (bootstrapping swift-metrics on first use) with the process collector and, given a
-    /// pool and a registry, the database pool and model registry collectors: what `nomaly serve` exposes.
-    public static func standard(pool: PostgresPool?, registry modelRegistry: ModelRegistry? = nil, tokens: TokenStore? = nil) -> MetricsEndpoint {
+    /// pool, the database pool, backup, job and readiness collectors, and given a registry, the model collector: what
+    /// `nomaly serve` exposes. `probes` are the ones `/ready` runs, exported as `nomaly_ready_check{check}`.
+    public static func standard(
+        pool: PostgresPool?,
+        registry modelRegistry: ModelRegistry? = nil,
+        probes: [ReadinessProbe] = [],
+        tokens: TokenStore? = nil
+    ) -> MetricsEndpoint {
         let registry = NomalyMetrics.bootstrap()
         var collectors: [MetricsCollector] = [.process(registry: registry)]
-        if let pool { collectors += [.databasePool(pool, registry: registry), .backups(pool, registry: registry)] }
+        if let pool {
+            collectors += [
+                .databasePool(pool, registry: registry), .backups(pool, registry: registry), .jobs(RunStore(pool: pool), metrics: registry),
+            ]
+        }
         if let modelRegistry { collectors.append(.modelRegistry(modelRegistry, metrics: registry)) }
+        if !probes.isEmpty { collectors.append(.readiness(probes, metrics: registry)) }
         return MetricsEndpoint(registry: registry, collectors: collectors, tokens: tokens)
     }
 
@@ -66,27 +78,5 @@ public struct MetricsEndpoint: Sendable {
             headers: [.contentType: Self.contentType],
             body: .init(byteBuffer: ByteBuffer(string: text))
         )
-    }
-}
-
-extension MetricsCollector {
-    /// `nomaly_model_versions{model}` (live versions) and `nomaly_model_alias_version{model,alias}` (the version an
-    /// alias points at, so a dashboard shows promotions and rollbacks as steps), read from the registry at scrape.
-    /// A failed read leaves the previous values; `/ready` is where a database outage shows.
-    public static func modelRegistry(_ modelRegistry: ModelRegistry, metrics registry: PrometheusCollectorRegistry) -> MetricsCollector {
-        MetricsCollector(name: "model_registry") {
-            guard let models = try? await modelRegistry.models() else { return }
-            for model in models {
-                registry.makeGauge(name: "nomaly_model_versions", labels: [("model", model.name)], help: "Live (not deleted) versions of a model.")
-                    .set(Double(model.versionCount))
-                for (alias, version) in model.aliases {
-                    registry.makeGauge(
-                        name: "nomaly_model_alias_version",
-                        labels: [("model", model.name), ("alias", alias)],
-                        help: "The version a model's alias points at."
-                    ).set(Double(version))
-                }
-            }
-        }
     }
 }

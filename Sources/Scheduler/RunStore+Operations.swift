@@ -33,6 +33,8 @@ public struct JobSummary: Sendable, Codable {
     public let running: Int
     public let queued: Int
     public let origin: JobOrigin
+    /// When the job first appeared: the start of its "no success yet" window.
+    public let createdAt: Date
 }
 
 extension RunStore {
@@ -43,7 +45,7 @@ extension RunStore {
     public func jobSummaries() async throws -> [JobSummary] {
         try await pool.query(
             """
-            SELECT j.name, j.kind, j.schedule, j.timezone, j.paused, j.enabled, j.origin, last.status AS last_status,
+            SELECT j.name, j.kind, j.schedule, j.timezone, j.paused, j.enabled, j.origin, j.created_at, last.status AS last_status,
                    last.scheduled_at AS last_scheduled_at, last.finished_at AS last_finished_at,
                    (SELECT max(finished_at) FROM job_runs s WHERE s.job_name = j.name AND s.status = 'succeeded') AS last_success_at,
                    (SELECT count(*) FROM job_runs s WHERE s.job_name = j.name AND s.status = 'running') AS running,

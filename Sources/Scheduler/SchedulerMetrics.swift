@@ -2,7 +2,8 @@ import Foundation
 import Metrics
 
 /// The scheduler's metrics, through swift-metrics: whatever backend the process bootstraps (Prometheus in
-/// `nomaly serve`) exports them; without one they cost nothing.
+/// `nomaly serve`) exports them; without one they cost nothing. Per-job state that must agree across replicas (last
+/// success, last outcome) is read from the database at scrape time instead (AdminAPI's `MetricsCollector.jobs`).
 struct SchedulerMetrics: Sendable {
     func started(job: String, lag: TimeInterval) {
         Timer(label: "nomaly_job_firing_lag_seconds").recordNanoseconds(Int64(max(0, lag) * 1e9))
@@ -12,9 +13,6 @@ struct SchedulerMetrics: Sendable {
         Counter(label: "nomaly_job_runs_total", dimensions: [("job", job), ("status", status.rawValue)]).increment()
         if let duration {
             Timer(label: "nomaly_job_run_duration_seconds", dimensions: [("job", job)]).recordNanoseconds(Int64(max(0, duration) * 1e9))
-        }
-        if status == .succeeded {
-            Gauge(label: "nomaly_job_last_success_timestamp_seconds", dimensions: [("job", job)]).record(Date().timeIntervalSince1970)
         }
     }
 

@@ -75,11 +75,12 @@ struct Serve: AsyncParsableCommand {
                     )
                 }
                 let tokens = TokenStore(pool: database.pool)
+                let probes: [ReadinessProbe] = [.database(database.pool), .migrations(migrator), .artifactStore(models.registry.artifacts)]
                 let app = try AdminServer.application(
                     host: configuration.httpHost,
                     port: configuration.httpPort,
                     version: NomalyVersion.current,
-                    probes: [.database(database.pool), .migrations(migrator), .artifactStore(models.registry.artifacts)],
+                    probes: probes,
                     api: APIDependencies(
                         tokens: tokens,
                         runs: RunStore(pool: database.pool),
@@ -105,7 +106,12 @@ struct Serve: AsyncParsableCommand {
                 )
                 // Bootstraps swift-metrics (Prometheus) once, counts every request and serves GET /metrics.
                 .withMetrics(
-                    .standard(pool: database.pool, registry: models.registry, tokens: configuration.http.metricsRequireToken ? tokens : nil)
+                    .standard(
+                        pool: database.pool,
+                        registry: models.registry,
+                        probes: probes,
+                        tokens: configuration.http.metricsRequireToken ? tokens : nil
+                    )
                 )
                 if !withoutAPI { services += [TokenRevocationListener(tokens: tokens, logger: logger), app] }
                 // Shutdown runs in reverse order: the HTTP server drains first, then the scheduler lets running jobs

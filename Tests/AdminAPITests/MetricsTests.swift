@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Observability
 import Postgres
+import Registry
 import TestSupport
 import Testing
 
@@ -109,6 +110,9 @@ struct MetricsTests {
             #expect(Self.value(#"nomaly_anomalies_total{model="metered",source="api"}"#, in: text) != nil)
             #expect(Self.value(#"nomaly_model_versions{model="metered"}"#, in: text) == 1)
             #expect(Self.value(#"nomaly_model_alias_version{model="metered",alias="production"}"#, in: text) == 1)
+            let trainingRate = Self.anomalyRate(of: try await harness.registry.version(model: "metered", version: 1))
+            #expect(trainingRate != nil)
+            #expect(Self.value(#"nomaly_model_training_anomaly_rate{model="metered",alias="production"}"#, in: text) == trainingRate)
         }
     }
 
@@ -145,6 +149,12 @@ struct MetricsTests {
                 }
             }
         }
+    }
+
+    /// The share of training rows a version flagged, as training recorded it.
+    static func anomalyRate(of version: ModelVersion) -> Double? {
+        guard case .object(let metrics) = version.metrics, case .number(let rate)? = metrics["anomaly_rate"] else { return nil }
+        return rate
     }
 
     /// The value of the sample whose name and labels are exactly `series`.

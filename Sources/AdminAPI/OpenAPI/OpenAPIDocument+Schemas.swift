@@ -58,6 +58,7 @@ extension OpenAPIDocument {
                 "queued": .integer(minimum: 0),
                 "origin": Schema.enumeration(["file", "api"])
                     .described("`file`: defined in `jobs/`; `api`: holds the runs the API creates (`api.scoring`)."),
+                "created_at": .dateTime,
             ],
             optional: [
                 "last_status": .ref("RunStatus"),
