@@ -62,7 +62,8 @@ public enum AdminServer {
         let router = Router(context: NomalyRequestContext.self)
         // Order matters: CORS answers preflights before authentication (browsers send them without credentials)
         // and adds its headers to errors too; errors become JSON; limits refuse oversized requests before any
-        // token lookup.
+        // token lookup. The client's address is settled first, for every middleware after it.
+        if !settings.trustedProxies.isEmpty { router.add(middleware: ForwardedClientMiddleware(trustedProxies: settings.trustedProxies)) }
         if !settings.corsOrigins.isEmpty { router.add(middleware: CORSAllowListMiddleware(allowedOrigins: settings.corsOrigins)) }
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: RequestLimitsMiddleware(settings: settings))

@@ -6,8 +6,9 @@ public struct NomalyRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by ``BearerAuthMiddleware``; nil on the public endpoints.
     public var identity: TokenIdentity?
-    /// The peer's IP address, for lockouts, rate limits and the audit log.
-    public let remoteAddress: String?
+    /// The client's IP address, for lockouts, rate limits and the audit log: the peer's, or behind a trusted proxy the
+    /// one ``ForwardedClientMiddleware`` found in `X-Forwarded-For`.
+    public internal(set) var remoteAddress: String?
     /// Nesting allowed in JSON bodies; set from the settings by ``RequestLimitsMiddleware``.
     public var maxJSONDepth = 32
     /// The connection's event loop, whose timers are cheap to cancel (the request timeout uses one).

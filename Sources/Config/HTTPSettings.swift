@@ -23,6 +23,10 @@ public struct HTTPSettings: Sendable, Equatable {
     /// `NOMALY_TLS_CERT` and `NOMALY_TLS_KEY`: PEM files; with both set the server speaks HTTPS itself.
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
+    /// `NOMALY_TRUSTED_PROXIES`: address ranges of reverse proxies (nginx, an ingress controller) whose
+    /// `X-Forwarded-For` names the client. Lockouts, rate limits and the audit log then use the client's address
+    /// instead of the proxy's; from any other peer the header is ignored, so clients cannot forge it.
+    public var trustedProxies: [IPNetwork] = []
     /// `NOMALY_METRICS_REQUIRE_TOKEN`: `/metrics` needs a bearer token too (Prometheus's `authorization` setting).
     public var metricsRequireToken = false
     /// `NOMALY_SCORING_DIR` (default `$NOMALY_HOME/scoring`): the only folder `POST /api/v1/scoring-jobs` may read
@@ -52,6 +56,17 @@ public struct HTTPSettings: Sendable, Equatable {
                     message: "'\(origin)' is not an origin such as https://grafana.example.com (scheme, host, optional port; no path)"
                 )
             )
+        }
+        for entry in (reader.environment["NOMALY_TRUSTED_PROXIES"] ?? "").split(separator: ",") {
+            let text = entry.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { continue }
+            do {
+                trustedProxies.append(try IPNetwork(parsing: text))
+            } catch {
+                reader.report(
+                    ConfigurationProblem(variable: "NOMALY_TRUSTED_PROXIES", message: "\(error) (give addresses or ranges such as 10.0.0.0/8)")
+                )
+            }
         }
         tlsCertificatePath = reader.environment["NOMALY_TLS_CERT"].map(absolute)
         tlsKeyPath = reader.environment["NOMALY_TLS_KEY"].map(absolute)

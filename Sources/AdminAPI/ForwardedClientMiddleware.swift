@@ -1,0 +1,53 @@
+public import Config
+import Foundation
+import HTTPTypes
+public import Hummingbird
+
+/// Behind a reverse proxy every request comes from the proxy's address, so one client's failed tokens would lock
+/// out everyone. When the peer is a trusted proxy (`NOMALY_TRUSTED_PROXIES`), the client is the rightmost
+/// `X-Forwarded-For` entry that is not itself a trusted proxy — the entries left of it were written by the client and
+/// prove nothing. Without `X-Forwarded-For`, `X-Real-IP` is used. Requests from other peers keep the peer's address.
+public struct ForwardedClientMiddleware: RouterMiddleware {
+    public typealias Context = NomalyRequestContext
+    let trustedProxies: [IPNetwork]
+
+    public init(trustedProxies: [IPNetwork]) {
+        self.trustedProxies = trustedProxies
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let peer = context.remoteAddress, isTrusted(peer) else { return try await next(request, context) }
+        var context = context
+        context.remoteAddress = clientAddress(
+            peer: peer,
+            forwardedFor: request.headers[values: .xForwardedFor],
+            realIP: request.headers[.xRealIP]
+        )
+        return try await next(request, context)
+    }
+
+    func clientAddress(peer: String, forwardedFor: [String], realIP: String?) -> String {
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !hops.isEmpty else {
+            guard let realIP = realIP?.trimmingCharacters(in: .whitespaces), IPNetwork.isAddress(realIP) else { return peer }
+            return realIP
+        }
+        var client = peer
+        for hop in hops.reversed() {
+            // Garbage cannot be a client address; the last proxy that wrote a valid entry is as far as the chain is known.
+            guard IPNetwork.isAddress(hop) else { return client }
+            client = hop
+            if !isTrusted(hop) { return hop }
+        }
+        return client
+    }
+
+    func isTrusted(_ address: String) -> Bool {
+        trustedProxies.contains { $0.contains(address) }
+    }
+}
+
+extension HTTPField.Name {
+    static let xForwardedFor = Self("X-Forwarded-For")!
+    static let xRealIP = Self("X-Real-IP")!
+}

@@ -1,0 +1,48 @@
+import Config
+import Foundation
+import Testing
+
+@Suite("Address ranges for NOMALY_TRUSTED_PROXIES")
+struct IPNetworkTests {
+    @Test("IPv4 and IPv6 ranges and single addresses match what they should, and only that")
+    func matching() throws {
+        let private10 = try IPNetwork(parsing: "10.0.0.0/8")
+        #expect(private10.contains("10.255.1.2"))
+        #expect(!private10.contains("11.0.0.1"))
+        #expect(private10.contains("::ffff:10.1.2.3"), "dual-stack sockets report IPv4 peers as mapped IPv6")
+        #expect(!private10.contains("fd00::1"))
+        #expect(!private10.contains("not an address"))
+        let docker = try IPNetwork(parsing: "172.16.0.0/12")
+        #expect(docker.contains("172.31.255.255"))
+        #expect(!docker.contains("172.32.0.0"))
+        let single = try IPNetwork(parsing: "192.0.2.7")
+        #expect(single.contains("192.0.2.7"))
+        #expect(!single.contains("192.0.2.8"))
+        let ula = try IPNetwork(parsing: "fd00::/8")
+        #expect(ula.contains("fd12:3456::1"))
+        #expect(!ula.contains("fe80::1"))
+        #expect(try IPNetwork(parsing: "0.0.0.0/0").contains("8.8.8.8"))
+        #expect(try IPNetwork(parsing: "2001:db8::/33").contains("2001:db8:7fff::1"))
+        #expect(try !IPNetwork(parsing: "2001:db8::/33").contains("2001:db8:8000::1"))
+    }
+
+    @Test("malformed ranges are refused with the reason")
+    func malformed() {
+        for text in ["10.0.0.0/33", "10.0.0/8", "fd00::/129", "nginx", "10.0.0.0/x", ""] {
+            #expect(throws: IPNetworkError.self, "\(text)") { try IPNetwork(parsing: text) }
+        }
+    }
+
+    @Test("NOMALY_TRUSTED_PROXIES is read as a comma-separated list; a bad entry is a configuration problem naming it")
+    func setting() throws {
+        func load(_ value: String) throws(ConfigurationError) -> NomalyConfiguration {
+            try NomalyConfiguration(environment: Environment(["NOMALY_TRUSTED_PROXIES": value]), workingDirectory: "/srv/nomaly")
+        }
+        let configuration = try load("10.0.0.0/8, 127.0.0.1 ,fd00::/8")
+        #expect(configuration.http.trustedProxies.map(\.description) == ["10.0.0.0/8", "127.0.0.1", "fd00::/8"])
+        #expect(throws: ConfigurationError.self) { try load("10.0.0.0/8,nginx") }
+        let error = #expect(throws: ConfigurationError.self) { try load("10.0.0.0/99") }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("NOMALY_TRUSTED_PROXIES"))
+        #expect("\(error.map { "\($0)" } ?? "")".contains("prefix length"))
+    }
+}
