@@ -20,7 +20,9 @@ struct ForwardedClientTests {
 
     @Test("with the proxy trusted, a client locked out by its wrong tokens does not lock out other clients")
     func lockoutPerClient() async throws {
-        try await withTestAPI(configure: { $0.trustedProxies = [try! IPNetwork(parsing: "127.0.0.0/8")] }) { harness in
+        let loopback = try IPNetwork(parsing: "127.0.0.0/8")
+        let trustLoopback: @Sendable (inout HTTPSettings) -> Void = { $0.trustedProxies = [loopback] }
+        try await withTestAPI(configure: trustLoopback) { harness in
             let client = harness.client
             for _ in 0..<5 {
                 try await client.execute(uri: "/api/v1/jobs", method: .get, headers: headers("nmly_guess", forwardedFor: "203.0.113.9")) {
