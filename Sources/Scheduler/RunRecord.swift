@@ -85,6 +85,8 @@ public struct ClaimedRun: Sendable, Decodable {
     public let id: Int64
     public let jobName: String
     public let scheduledAt: Date
+    /// When the run became due: its slot plus jitter, or the end of a retry's backoff.
+    public let notBefore: Date
     public let attempt: Int
     public let trigger: String
     public let leaseToken: UUID

@@ -7,7 +7,8 @@ extension Scheduler {
         let control = RunControl()
         let log = RunLog()
         await active.add(.init(id: claimed.id, jobName: claimed.jobName, token: claimed.leaseToken, control: control, log: log, savedLogVersion: 0))
-        metrics.started(job: claimed.jobName, lag: claimed.startedAt.timeIntervalSince(claimed.scheduledAt))
+        // Lag from when the run became due, not from its slot: a retry's backoff is not the scheduler being late.
+        metrics.started(job: claimed.jobName, lag: claimed.startedAt.timeIntervalSince(claimed.notBefore))
         Task {
             await self.execute(claimed, control: control, log: log)
             await self.active.remove(claimed.id)
