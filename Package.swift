@@ -307,6 +307,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "nomalyTests", dependencies: ["Postgres", "Processes", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "nomalyTests",
+            dependencies: ["Postgres", "Processes", "TestSupport", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

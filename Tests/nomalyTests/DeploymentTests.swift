@@ -1,0 +1,129 @@
+import Foundation
+import Postgres
+import Processes
+import TestSupport
+import Testing
+import Yams
+
+/// The deploy/ files against a real `nomaly serve`: an alert or a panel that queries a metric Nomaly does not expose
+/// is silent forever, so every name they use must appear in a live server's /metrics.
+@Suite("Deployment files against a live server")
+struct DeploymentTests {
+    @Test(
+        "every metric the alert rules and the Grafana dashboard query is exposed by a live server, and verify-deployment passes",
+        .timeLimit(.minutes(5))
+    )
+    func liveServer() async throws {
+        let folder = try TemporaryFolder()
+        let jobs = folder.path + "/jobs"
+        try FileManager.default.createDirectory(atPath: jobs, withIntermediateDirectories: true)
+        // One job that succeeds and one that fails, so run counters and duration histograms exist for both outcomes.
+        _ = try folder.file("jobs/deploy-ok.yaml", "kind: command\nschedule: \"* * * * * *\"\nwith: {command: [\"true\"]}\n")
+        _ = try folder.file("jobs/deploy-broken.yaml", "kind: command\nschedule: \"* * * * * *\"\nwith: {command: [\"false\"]}\n")
+        let port = HTTPProbe.freePort()
+        let url = "http://127.0.0.1:\(port)"
+
+        try await ScratchDatabase.withSchema { _, scratch in
+            let environment = [
+                "DATABASE_URL": scratch.connectionString, "NOMALY_HOME": folder.path + "/home", "NOMALY_JOBS_DIR": jobs,
+                "NOMALY_REGISTRY_DIR": TestEnvironment.repositoryRoot + "/registry", "NOMALY_ARTIFACTS": folder.path + "/artifacts",
+                "NOMALY_BACKUP_DIR": folder.path + "/backups", "NOMALY_HTTP_PORT": "\(port)", "LOG_LEVEL": "warning",
+            ]
+            // A trained model with a production alias, and a verified backup: what the model and backup gauges report.
+            let trained = try await NomalyProcess.run(["models", "train", "demo"], environment: environment)
+            #expect(trained.status == 0, "\(trained.combinedOutput)")
+            let backup = try await NomalyProcess.run(["backup", "create", "--kind", "models"], environment: environment)
+            #expect(backup.status == 0, "\(backup.combinedOutput)")
+            let created = try await NomalyProcess.run(["tokens", "create", "--name", "deploy-check", "--role", "operator"], environment: environment)
+            let token = try #require(created.standardOutput.split(separator: "\n").last.map(String.init), "\(created.combinedOutput)")
+
+            let serve = try NomalyProcess.start(["serve"], environment: environment)
+            let collected = Task { await NomalyProcess.collect(serve) }
+            defer { serve.signal(SIGTERM) }
+            let ready = await HTTPProbe.waitUntilOK(url + "/ready")
+            try #require(ready?.status == 200, "serve did not become ready: \(ready?.body ?? "no answer")")
+
+            let verified = try await Self.verifyDeployment(url, token)
+            #expect(verified.status == 0, "\(verified.combinedOutput)")
+            #expect(verified.standardOutput.contains("ok    score one row"), "\(verified.combinedOutput)")
+            let refused = try await Self.verifyDeployment(url, "nmly_not_a_token")
+            #expect(refused.status == 1, "\(refused.combinedOutput)")
+            #expect(refused.standardOutput.contains("FAIL  GET /api/v1/jobs"), "\(refused.combinedOutput)")
+
+            var exposition = ""
+            try await waitFor(timeout: .seconds(60)) {
+                exposition = await HTTPProbe.get(url + "/metrics")?.body ?? ""
+                return exposition.contains(#"nomaly_job_runs_total{job="deploy-broken",status="failed"}"#)
+                    && exposition.contains(#"nomaly_job_runs_total{job="deploy-ok",status="succeeded"}"#)
+            }
+            let exposed = Self.sampleNames(exposition)
+            let queried = try Self.queriedMetrics()
+            // The extraction itself must find the metrics, or this test could not fail.
+            #expect(queried.count > 25, "only \(queried.keys.sorted()) found in the rules and the dashboard")
+            for file in ["rules", "dashboard"] { #expect(queried.values.contains { $0.contains(file) }) }
+            let missing = queried.keys.filter { !exposed.contains($0) }.sorted()
+            #expect(
+                missing.isEmpty,
+                "queried but not exposed by /metrics: \(missing.map { "\($0) (\(queried[$0]!.sorted().joined(separator: ", ")))" })"
+            )
+
+            serve.signal(SIGTERM)
+            let result = await collected.value
+            #expect(result.status == 0, "\(result.standardError.suffix(2000))")
+        }
+    }
+
+    static func verifyDeployment(_ url: String, _ token: String) async throws -> ChildProcess.Result {
+        let child = try ChildProcess.spawn(["bash", TestEnvironment.repositoryRoot + "/scripts/verify-deployment", url, token])
+        return await NomalyProcess.collect(child)
+    }
+
+    /// Sample names in a text exposition, histogram series (`_bucket`, `_sum`, `_count`) included.
+    static func sampleNames(_ exposition: String) -> Set<String> {
+        Set(
+            exposition.split(separator: "\n").filter { !$0.hasPrefix("#") }
+                .compactMap { $0.prefix { $0 != "{" && $0 != " " }.nilIfEmpty }.map(String.init)
+        )
+    }
+
+    /// Every Nomaly metric (`nomaly_*`, `http_*`, `process_*`) that deploy/'s alert rules and dashboard query, with the
+    /// files that query it. Recording-rule names (with colons) and Prometheus's own `up` are not Nomaly's.
+    static func queriedMetrics() throws -> [String: Set<String>] {
+        let deploy = TestEnvironment.repositoryRoot + "/deploy"
+        var queries: [(file: String, query: String)] = []
+        let rulesFile = deploy + "/prometheus/rules/nomaly.yml"
+        let rules = try Yams.load(yaml: try String(contentsOfFile: rulesFile, encoding: .utf8)) as? [String: Any]
+        for group in rules?["groups"] as? [[String: Any]] ?? [] {
+            for rule in group["rules"] as? [[String: Any]] ?? [] {
+                if let expression = rule["expr"] as? String { queries.append(("rules", expression)) }
+            }
+        }
+        let dashboard = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: deploy + "/grafana/nomaly.json")))
+        for query in strings(in: dashboard, keys: ["expr", "query", "definition"]) { queries.append(("dashboard", query)) }
+
+        var names: [String: Set<String>] = [:]
+        for (file, query) in queries {
+            let unquoted = query.replacing(/"(?:[^"\\]|\\.)*"/, with: "\"\"")
+            // A name starts after anything that cannot be part of an identifier or a `$variable`.
+            for match in unquoted.matches(of: /(?:^|[^A-Za-z0-9_:$])((?:nomaly|http|process)_[a-z0-9_]+)/) {
+                names[String(match.output.1), default: []].insert(file)
+            }
+        }
+        return names
+    }
+
+    /// String values of the given keys anywhere in a JSON document.
+    static func strings(in json: Any, keys: Set<String>) -> [String] {
+        if let object = json as? [String: Any] {
+            return object.flatMap { key, value in
+                (keys.contains(key) ? [value as? String].compactMap { $0 } : []) + strings(in: value, keys: keys)
+            }
+        }
+        if let array = json as? [Any] { return array.flatMap { strings(in: $0, keys: keys) } }
+        return []
+    }
+}
+
+extension Substring {
+    fileprivate var nilIfEmpty: Substring? { isEmpty ? nil : self }
+}
