@@ -63,18 +63,11 @@ func runProbes(_ probes: [ReadinessProbe], timeout: Duration) async -> [ProbeOut
     await withTaskGroup(of: (Int, ProbeOutcome).self) { group in
         for (index, probe) in probes.enumerated() {
             group.addTask {
-                let message = await withTaskGroup(of: String??.self) { race -> String? in
-                    race.addTask {
-                        do { return .some(try await probe.check()) } catch { return .some("\(error)") }
-                    }
-                    race.addTask {
-                        try? await Task.sleep(for: timeout)
-                        return .none
-                    }
-                    let first = await race.next()!
-                    race.cancelAll()
-                    return first ?? "no answer within \(timeout)"
+                let answer = await result(within: timeout) { () -> String? in
+                    do { return try await probe.check() } catch { return "\(error)" }
                 }
+                // nil: no answer in time; .some(nil): healthy.
+                let message: String? = answer ?? "no answer within \(timeout)"
                 return (index, ProbeOutcome(name: probe.name, ok: message == nil, message: message))
             }
         }

@@ -24,10 +24,20 @@ public struct MetricsEndpoint: Sendable {
     /// Set when `NOMALY_METRICS_REQUIRE_TOKEN` is on: scrapes need a live token of any role.
     public let tokens: TokenStore?
 
-    public init(registry: HTTPMetrics.Registry, collectors: [MetricsCollector] = [], tokens: TokenStore? = nil) {
+    /// How long a scrape waits for the collectors; below Prometheus's default 10 s scrape timeout.
+    public let collectionTimeout: Duration
+    private let flight = SingleFlight()
+
+    public init(
+        registry: HTTPMetrics.Registry,
+        collectors: [MetricsCollector] = [],
+        tokens: TokenStore? = nil,
+        collectionTimeout: Duration = .seconds(8)
+    ) {
         metrics = HTTPMetrics(registry: registry)
         self.collectors = collectors
         self.tokens = tokens
+        self.collectionTimeout = collectionTimeout
     }
 
     /// The process's registry (bootstrapping swift-metrics on first use) with the process collector and, given a
@@ -62,16 +72,21 @@ public struct MetricsEndpoint: Sendable {
     /// The registry's current text exposition, without running the collectors.
     public var exposition: String { NomalyMetrics.exposition(of: metrics.registry) }
 
-    /// Runs every collector concurrently, updating the gauges they own.
+    /// Runs every collector concurrently, updating the gauges they own. A call arriving while a collection runs
+    /// waits for that one instead of piling another on a struggling database.
     public func collect() async {
-        await withTaskGroup(of: Void.self) { group in
-            for collector in collectors { group.addTask { await collector.collect() } }
-        }
+        let collectors = collectors
+        await flight.join {
+            await withTaskGroup(of: Void.self) { group in
+                for collector in collectors { group.addTask { await collector.collect() } }
+            }
+        }.value
     }
 
-    /// Samples every collector, then renders the registry.
+    /// Samples every collector for at most `collectionTimeout`, then renders the registry: a scrape answers in time,
+    /// with the values it has, even when the database hangs.
     public func response() async -> Response {
-        await collect()
+        _ = await result(within: collectionTimeout) { await collect() }
         let text = NomalyMetrics.exposition(of: metrics.registry)
         return Response(
             status: .ok,
@@ -79,4 +94,21 @@ public struct MetricsEndpoint: Sendable {
             body: .init(byteBuffer: ByteBuffer(string: text))
         )
     }
+}
+
+/// At most one collection at a time: callers arriving while it runs share it.
+actor SingleFlight {
+    private var running: Task<Void, Never>?
+
+    func join(_ work: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        if let running { return running }
+        let task = Task {
+            await work()
+            self.finish()
+        }
+        running = task
+        return task
+    }
+
+    private func finish() { running = nil }
 }

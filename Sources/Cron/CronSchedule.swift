@@ -130,6 +130,19 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
         return zip(fires, fires.dropFirst()).map { $1.timeIntervalSince($0) }.min()
     }
 
+    /// The longest gap between consecutive fires over the next five weeks, for alerting ("no success for twice its
+    /// interval"): a weekday job reports the weekend's 72 hours, `0 9,17 * * *` the night's 16.
+    ///
+    /// Five weeks hold every weekly pattern and a month boundary. At most 1,000 fires are walked (a job firing every
+    /// second repeats long before). A schedule that fires fewer than three times in the window is measured over its
+    /// next three fires, so yearly jobs report a year. Nil when the schedule fires fewer than twice.
+    public func longestInterval(in timeZone: TimeZone, from date: Date) -> TimeInterval? {
+        if case .every(let interval) = kind { return TimeInterval(interval) }
+        var fires = fireTimes(after: date, through: date.addingTimeInterval(35 * 86_400), in: timeZone, limit: 1_000)
+        if fires.count < 3 { fires = fireTimes(after: date, through: Self.latest, in: timeZone, limit: 3) }
+        return zip(fires, fires.dropFirst()).map { $1.timeIntervalSince($0) }.max()
+    }
+
     /// Dates from year 1 to 9999 are searched; beyond, there are no fire times.
     static let earliest = Date(timeIntervalSince1970: -62_135_596_800)
     static let latest = Date(timeIntervalSince1970: 253_402_300_799)

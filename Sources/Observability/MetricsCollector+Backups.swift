@@ -5,7 +5,8 @@ public import Prometheus
 extension MetricsCollector {
     /// Backup freshness from the `backups` table, per kind (`database`, `models`, `full`), for alerts such as
     /// "no verified backup in 26 h": `nomaly_backup_last_success_timestamp_seconds`,
-    /// `nomaly_backup_last_verified_timestamp_seconds`, `nomaly_backup_last_size_bytes`, and
+    /// `nomaly_backup_last_verified_timestamp_seconds` (when the newest verified set was made: re-verifying an old
+    /// set does not make backups fresh), `nomaly_backup_last_size_bytes`, and
     /// `nomaly_backup_failures_24h` (failed attempts in the last day). Kinds without a row are not exported.
     /// A failed read leaves the previous values.
     public static func backups(_ pool: PostgresPool, registry: PrometheusCollectorRegistry) -> MetricsCollector {
@@ -21,7 +22,8 @@ extension MetricsCollector {
                 """
                 SELECT kind,
                     extract(epoch FROM max(finished_at) FILTER (WHERE status = 'succeeded'))::float8 AS last_success,
-                    extract(epoch FROM max(verified_at))::float8 AS last_verified,
+                    extract(epoch FROM max(finished_at) FILTER (WHERE status = 'succeeded' AND verified_at IS NOT NULL))::float8
+                        AS last_verified,
                     (array_agg(size_bytes ORDER BY id DESC) FILTER (WHERE status = 'succeeded'))[1]::float8 AS last_size,
                     count(*) FILTER (WHERE status = 'failed' AND started_at > now() - interval '1 day')::float8 AS failures
                 FROM backups GROUP BY kind
@@ -40,7 +42,7 @@ extension MetricsCollector {
                     registry.makeGauge(
                         name: "nomaly_backup_last_verified_timestamp_seconds",
                         labels: labels,
-                        help: "When a backup of this kind was last verified (Unix time)."
+                        help: "When the newest verified backup set of this kind was made (Unix time)."
                     ).set(value)
                 }
                 if let value = row.lastSize {

@@ -133,3 +133,27 @@ extension ModelRegistry {
         ).decode(AuditEntry.self)
     }
 }
+
+/// An alias and what its version flagged in training, for comparing scoring against it.
+public struct AliasBaseline: Decodable, Sendable, Equatable {
+    public let model: String
+    public let alias: String
+    public let version: Int
+    /// The share of training rows the version flagged (`metrics.anomaly_rate`); nil when training did not record it.
+    public let trainingAnomalyRate: Double?
+}
+
+extension ModelRegistry {
+    /// Every alias of every model with its version's training anomaly rate, in one query (scraped every few seconds).
+    public func aliasBaselines() async throws -> [AliasBaseline] {
+        try await pool.query(
+            """
+            SELECT m.name AS model, a.alias, v.version,
+                   CASE WHEN jsonb_typeof(v.metrics -> 'anomaly_rate') = 'number' THEN (v.metrics ->> 'anomaly_rate')::float8 END
+                       AS training_anomaly_rate
+            FROM model_aliases a JOIN models m ON m.id = a.model_id JOIN model_versions v ON v.id = a.version_id
+            ORDER BY m.name, a.alias
+            """
+        ).decode(AliasBaseline.self)
+    }
+}

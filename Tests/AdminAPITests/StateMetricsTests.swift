@@ -1,8 +1,10 @@
 import AdminAPI
+import Dispatch
 import Foundation
 import Observability
 import Postgres
 import Registry
+import Synchronization
 import TestSupport
 import Testing
 
@@ -50,13 +52,84 @@ struct StateMetricsTests {
             #expect(value("nomaly_job_paused", "metrics-ok") == 0)
             #expect(value("nomaly_job_created_timestamp_seconds", "metrics-never") == 1_890_864_000)
             #expect(value("nomaly_job_queued_runs", "metrics-never") == 2)
-            // The API's own job holds ad-hoc runs and fires on no schedule.
+            // The API's own job holds callers' ad-hoc runs: their failures are the callers', and it has no schedule.
             #expect(value("nomaly_job_interval_seconds", "api.scoring") == nil)
-            #expect(value("nomaly_job_last_run_failed", "api.scoring") == 0)
+            #expect(value("nomaly_job_last_run_failed", "api.scoring") == nil)
+            #expect(value("nomaly_job_queued_runs", "api.scoring") == 0)
 
             let parsed = try await PrometheusClientParser.parse(text)
             #expect(parsed.exitCode == 0, "prometheus_client rejected /metrics: \(parsed.output)")
+
+            // A job whose file is gone stops reporting instead of repeating its last values.
+            try await harness.pool.execute("UPDATE jobs SET removed_at = now() WHERE name = 'metrics-broken'")
+            await endpoint.collect()
+            let after = endpoint.exposition
+            #expect(MetricsTests.value(#"nomaly_job_last_run_failed{job="metrics-broken"}"#, in: after) == nil)
+            #expect(MetricsTests.value(#"nomaly_job_interval_seconds{job="metrics-broken"}"#, in: after) == nil)
+            #expect(MetricsTests.value(#"nomaly_job_last_run_failed{job="metrics-ok"}"#, in: after) == 0)
         }
+    }
+
+    @Test("a removed alias stops reporting its version and training rate")
+    func removedAlias() async throws {
+        try await withTestAPI { harness in
+            _ = try await harness.registerFraudModel(name: "metrics-alias")
+            let endpoint = MetricsEndpoint.standard(pool: harness.pool, registry: harness.registry)
+            await endpoint.collect()
+            let series = #"nomaly_model_training_anomaly_rate{model="metrics-alias",alias="production"}"#
+            #expect(MetricsTests.value(series, in: endpoint.exposition) != nil)
+            _ = try await harness.registry.removeAlias(model: "metrics-alias", alias: "production", actor: "test")
+            await endpoint.collect()
+            #expect(MetricsTests.value(series, in: endpoint.exposition) == nil)
+            #expect(MetricsTests.value(#"nomaly_model_alias_version{model="metrics-alias",alias="production"}"#, in: endpoint.exposition) == nil)
+            #expect(MetricsTests.value(#"nomaly_model_versions{model="metrics-alias"}"#, in: endpoint.exposition) == 1)
+        }
+    }
+
+    @Test("a probe stuck in work that ignores cancellation is reported failing without waiting for it")
+    func stuckProbeIsNotAwaited() async throws {
+        let finished = Flag()
+        let probes = [
+            ReadinessProbe(name: "metrics-uncancellable") {
+                // Like a libpq call on a dead network: cancellation does not reach it.
+                await withCheckedContinuation { continuation in
+                    DispatchQueue.global().asyncAfter(deadline: .now() + 60) { continuation.resume() }
+                }
+                finished.set()
+                return nil
+            }
+        ]
+        let registry = NomalyMetrics.bootstrap()
+        let endpoint = MetricsEndpoint(registry: registry, collectors: [.readiness(probes, metrics: registry, timeout: .milliseconds(100))])
+        await endpoint.collect()
+        #expect(MetricsTests.value(#"nomaly_ready_check{check="metrics-uncancellable"}"#, in: endpoint.exposition) == 0)
+        #expect(!finished.isSet, "the collection waited for the stuck probe to finish")
+    }
+
+    @Test("a scrape answers after the collection timeout, and scrapes during a collection share it")
+    func collectionDeadlineAndSingleFlight() async throws {
+        let finished = Flag()
+        let runs = Counter()
+        let slow = MetricsCollector(name: "metrics-slow") {
+            runs.increment()
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().asyncAfter(deadline: .now() + 60) { continuation.resume() }
+            }
+            finished.set()
+        }
+        let endpoint = MetricsEndpoint(registry: NomalyMetrics.bootstrap(), collectors: [slow], collectionTimeout: .milliseconds(100))
+        let answered = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    _ = await endpoint.response()
+                    return 1
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(answered == 3)
+        #expect(!finished.isSet, "the scrape waited for the slow collector")
+        #expect(runs.value == 1, "\(runs.value) collections ran at once")
     }
 
     @Test("each readiness probe is a 1/0 gauge; a probe that does not answer in time counts as failing")
@@ -98,4 +171,11 @@ struct StateMetricsTests {
         #expect(MetricsTests.value(#"nomaly_ready_check{check="database"}"#, in: endpoint.exposition) == 0)
         await unreachable.close()
     }
+}
+
+/// Counts from any task.
+final class Counter: Sendable {
+    private let state = Mutex(0)
+    func increment() { state.withLock { $0 += 1 } }
+    var value: Int { state.withLock { $0 } }
 }

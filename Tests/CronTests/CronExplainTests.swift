@@ -71,9 +71,30 @@ struct CronExplainTests {
         #expect(schedule.typicalInterval(in: Time.zone(zone), from: Time.date(start)) == seconds)
     }
 
+    @Test(
+        "longestInterval is the longest gap over the next five weeks: weekends, nights, month ends",
+        arguments: [
+            ("*/15 * * * *", "UTC", "2026-01-20T00:00:00Z", 900.0),
+            ("0 9 * * 1-5", "UTC", "2026-01-20T00:00:00Z", 3 * 86_400),
+            ("0 9,17 * * *", "UTC", "2026-01-20T00:00:00Z", 16 * 3600),
+            ("*/15 9-17 * * 1-5", "UTC", "2026-01-20T00:00:00Z", 2 * 86_400 + 15 * 3600 + 15 * 60),
+            ("0 0 1 * *", "UTC", "2026-01-20T00:00:00Z", 31 * 86_400),
+            ("0 0 1 1 *", "UTC", "2026-01-20T00:00:00Z", 366 * 86_400),
+            ("@every 90s", "UTC", "2026-01-20T00:00:00Z", 90),
+            // The daily job's gap across the autumn-back night is 25 hours.
+            ("0 2 * * *", "Europe/Berlin", "2026-10-20T00:00:00Z", 25 * 3600),
+        ] as [(String, String, String, Double)]
+    )
+    func longestInterval(expression: String, zone: String, from start: String, seconds: Double) throws {
+        let schedule = try CronSchedule(parsing: expression)
+        #expect(schedule.longestInterval(in: Time.zone(zone), from: Time.date(start)) == seconds)
+    }
+
     @Test("a schedule that fires at most once has no typical interval")
     func noInterval() throws {
         #expect(try CronSchedule(parsing: "0 0 30 2 *").typicalInterval(in: .gmt, from: .now) == nil)
         #expect(try CronSchedule(parsing: "0 0 1 1 *").typicalInterval(in: .gmt, from: Time.date("9998-06-01T00:00:00Z")) == nil)
+        #expect(try CronSchedule(parsing: "0 0 30 2 *").longestInterval(in: .gmt, from: .now) == nil)
+        #expect(try CronSchedule(parsing: "0 0 1 1 *").longestInterval(in: .gmt, from: Time.date("9998-06-01T00:00:00Z")) == nil)
     }
 }

@@ -66,6 +66,12 @@ struct DeploymentTests {
                 missing.isEmpty,
                 "queried but not exposed by /metrics: \(missing.map { "\($0) (\(queried[$0]!.sorted().joined(separator: ", ")))" })"
             )
+            // A renamed label or value silences an alert as surely as a renamed metric.
+            let selectors = try Self.equalitySelectors()
+            #expect(selectors.contains { $0.name == "nomaly_ready_check" })
+            for selector in selectors where !Self.exposition(exposition, has: selector) {
+                Issue.record("no sample in /metrics matches \(selector.name){\(selector.labels.map { "\($0)=\"\($1)\"" }.joined(separator: ","))}")
+            }
 
             serve.signal(SIGTERM)
             let result = await collected.value
@@ -89,6 +95,19 @@ struct DeploymentTests {
     /// Every Nomaly metric (`nomaly_*`, `http_*`, `process_*`) that deploy/'s alert rules and dashboard query, with the
     /// files that query it. Recording-rule names (with colons) and Prometheus's own `up` are not Nomaly's.
     static func queriedMetrics() throws -> [String: Set<String>] {
+        var names: [String: Set<String>] = [:]
+        for (file, query) in try queries() {
+            let unquoted = query.replacing(/"(?:[^"\\]|\\.)*"/, with: "\"\"")
+            // A name starts after anything that cannot be part of an identifier or a `$variable`.
+            for match in unquoted.matches(of: /(?:^|[^A-Za-z0-9_:$])((?:nomaly|http|process)_[a-z0-9_]+)/) {
+                names[String(match.output.1), default: []].insert(file)
+            }
+        }
+        return names
+    }
+
+    /// Every PromQL expression of the alert rules and the dashboard (panels and template variables), by file.
+    static func queries() throws -> [(file: String, query: String)] {
         let deploy = TestEnvironment.repositoryRoot + "/deploy"
         var queries: [(file: String, query: String)] = []
         let rulesFile = deploy + "/prometheus/rules/nomaly.yml"
@@ -101,15 +120,28 @@ struct DeploymentTests {
         let dashboard = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: deploy + "/grafana/nomaly.json")))
         for query in strings(in: dashboard, keys: ["expr", "query", "definition"]) { queries.append(("dashboard", query)) }
 
-        var names: [String: Set<String>] = [:]
-        for (file, query) in queries {
-            let unquoted = query.replacing(/"(?:[^"\\]|\\.)*"/, with: "\"\"")
-            // A name starts after anything that cannot be part of an identifier or a `$variable`.
-            for match in unquoted.matches(of: /(?:^|[^A-Za-z0-9_:$])((?:nomaly|http|process)_[a-z0-9_]+)/) {
-                names[String(match.output.1), default: []].insert(file)
+        return queries
+    }
+
+    /// `name{label="value", …}` selectors of the rules and the dashboard, keeping only exact matchers on labels Nomaly
+    /// sets: `job` and `instance` are Prometheus's target labels, and `$variables` are Grafana's.
+    static func equalitySelectors() throws -> [(name: String, labels: [(String, String)])] {
+        var selectors: [(name: String, labels: [(String, String)])] = []
+        for (_, query) in try queries() {
+            for match in query.matches(of: /((?:nomaly|http|process)_[a-z0-9_]+)\{([^}]*)\}/) {
+                let labels = String(match.output.2).matches(of: /([a-z_]+)\s*=\s*"([^"$]*)"/)
+                    .map { (String($0.output.1), String($0.output.2)) }
+                    .filter { $0.0 != "job" && $0.0 != "instance" }
+                if !labels.isEmpty { selectors.append((String(match.output.1), labels)) }
             }
         }
-        return names
+        return selectors
+    }
+
+    static func exposition(_ exposition: String, has selector: (name: String, labels: [(String, String)])) -> Bool {
+        exposition.split(separator: "\n").contains { line in
+            line.hasPrefix(selector.name + "{") && selector.labels.allSatisfy { line.contains("\($0.0)=\"\($0.1)\"") }
+        }
     }
 
     /// String values of the given keys anywhere in a JSON document.

@@ -16,11 +16,22 @@ ensure_debian_packages() {
   fi
   echo "installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
+  # Nomaly runs its own PostgreSQL, and nginx, Prometheus and Alertmanager are only here to check deploy/:
+  # policy-rc.d (exit 101) keeps Debian from starting their system services on :5432, :80, :9090 and :9093.
+  local policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+  fi
   # A fresh machine has no package lists yet; update only when an install needs it.
+  local status=0
   apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
     apt-get update -qq >/dev/null
     apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
-  }
+  } || status=$?
+  [ -n "$policy" ] && rm -f "$policy"
+  return $status
 }
 
 # The Postgres server programs live outside PATH on Debian.

@@ -1,0 +1,49 @@
+public import Prometheus
+import Synchronization
+
+/// The gauges a collector sets from one fresh read per scrape. Series it did not set this time are unregistered, so
+/// a deleted model, a moved alias or a removed job stops reporting instead of repeating its last value forever.
+///
+/// ```swift
+/// let snapshot = GaugeSnapshot(registry: registry)
+/// snapshot.publish([.init(name: "nomaly_model_versions", labels: [("model", "fraud")], help: "…", value: 3)])
+/// ```
+public final class GaugeSnapshot: Sendable {
+    public struct Sample: Sendable {
+        public let name: String
+        public let labels: [(String, String)]
+        public let help: String
+        public let value: Double
+
+        public init(name: String, labels: [(String, String)], help: String, value: Double) {
+            self.name = name
+            self.labels = labels
+            self.help = help
+            self.value = value
+        }
+
+        var key: String { ([name] + labels.map { "\($0.0)=\($0.1)" }).joined(separator: "\u{1F}") }
+    }
+
+    private let registry: PrometheusCollectorRegistry
+    private let published = Mutex<[String: Gauge]>([:])
+
+    public init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
+
+    /// Sets every sample's gauge, and unregisters the gauges of the previous call that are not among them.
+    public func publish(_ samples: [Sample]) {
+        var current: [String: Gauge] = [:]
+        for sample in samples {
+            let gauge = registry.makeGauge(name: sample.name, labels: sample.labels, help: sample.help)
+            gauge.set(sample.value)
+            current[sample.key] = gauge
+        }
+        let gone = published.withLock { published in
+            defer { published = current }
+            return published.filter { current[$0.key] == nil }.map(\.value)
+        }
+        for gauge in gone { registry.unregisterGauge(gauge) }
+    }
+}
