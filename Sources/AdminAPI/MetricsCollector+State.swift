@@ -104,7 +104,7 @@ extension MetricsCollector {
     {
         MetricsCollector(name: "readiness") {
             for outcome in await runProbes(probes, timeout: timeout) {
-                registry.makeGauge(name: "nomaly_ready_check", labels: [("check", outcome.name)], help: "1 when the readiness check passes.")
+                registry.gauge("nomaly_ready_check", labels: [("check", outcome.name)], help: "1 when the readiness check passes.")
                     .set(outcome.ok ? 1.0 : 0.0)
             }
         }

@@ -36,7 +36,7 @@ public final class GaugeSnapshot: Sendable {
     public func publish(_ samples: [Sample]) {
         var current: [String: Gauge] = [:]
         for sample in samples {
-            let gauge = registry.makeGauge(name: sample.name, labels: sample.labels, help: sample.help)
+            let gauge = registry.gauge(sample.name, labels: sample.labels, help: sample.help)
             gauge.set(sample.value)
             current[sample.key] = gauge
         }

@@ -34,14 +34,14 @@ public struct HTTPMetrics: Sendable {
     ///   - status: the response status code, e.g. 404.
     ///   - duration: from the request's arrival to its response.
     public func record(method: String, route: String, status: Int, duration: Duration) {
-        registry.makeCounter(
-            name: Self.requestsName,
+        registry.counter(
+            Self.requestsName,
             labels: [("method", method), ("route", route), ("status", String(status))],
             help: Self.requestsHelp
         )
         .increment()
-        registry.makeDurationHistogram(
-            name: Self.durationName,
+        registry.durationHistogram(
+            Self.durationName,
             labels: [("method", method), ("route", route)],
             buckets: NomalyMetrics.httpDurationBuckets,
             help: Self.durationHelp

@@ -32,24 +32,24 @@ extension MetricsCollector {
             for row in rows ?? [] {
                 let labels = [("kind", row.kind)]
                 if let value = row.lastSuccess {
-                    registry.makeGauge(
-                        name: "nomaly_backup_last_success_timestamp_seconds",
+                    registry.gauge(
+                        "nomaly_backup_last_success_timestamp_seconds",
                         labels: labels,
                         help: "When the newest successful backup of this kind finished (Unix time)."
                     ).set(value)
                 }
                 if let value = row.lastVerified {
-                    registry.makeGauge(
-                        name: "nomaly_backup_last_verified_timestamp_seconds",
+                    registry.gauge(
+                        "nomaly_backup_last_verified_timestamp_seconds",
                         labels: labels,
                         help: "When the newest verified backup set of this kind was made (Unix time)."
                     ).set(value)
                 }
                 if let value = row.lastSize {
-                    registry.makeGauge(name: "nomaly_backup_last_size_bytes", labels: labels, help: "Size of the newest successful backup set.")
+                    registry.gauge("nomaly_backup_last_size_bytes", labels: labels, help: "Size of the newest successful backup set.")
                         .set(value)
                 }
-                registry.makeGauge(name: "nomaly_backup_failures_24h", labels: labels, help: "Failed backup attempts in the last 24 hours.")
+                registry.gauge("nomaly_backup_failures_24h", labels: labels, help: "Failed backup attempts in the last 24 hours.")
                     .set(row.failures)
             }
         }

@@ -22,10 +22,10 @@ extension MetricsCollector {
     /// `nomaly_db_pool_max_connections`, from ``PostgresPool/statistics()``.
     public static func databasePool(_ pool: PostgresPool, registry: PrometheusCollectorRegistry) -> MetricsCollector {
         let connectionsHelp = "Database connections open in the pool, by state."
-        let inUse = registry.makeGauge(name: "nomaly_db_pool_connections", labels: [("state", "in_use")], help: connectionsHelp)
-        let idle = registry.makeGauge(name: "nomaly_db_pool_connections", labels: [("state", "idle")], help: connectionsHelp)
-        let waiting = registry.makeGauge(name: "nomaly_db_pool_waiting", help: "Callers waiting for a database connection.")
-        let maximum = registry.makeGauge(name: "nomaly_db_pool_max_connections", help: "The pool's connection limit.")
+        let inUse = registry.gauge("nomaly_db_pool_connections", labels: [("state", "in_use")], help: connectionsHelp)
+        let idle = registry.gauge("nomaly_db_pool_connections", labels: [("state", "idle")], help: connectionsHelp)
+        let waiting = registry.gauge("nomaly_db_pool_waiting", help: "Callers waiting for a database connection.")
+        let maximum = registry.gauge("nomaly_db_pool_max_connections", help: "The pool's connection limit.")
         return MetricsCollector(name: "database_pool") {
             let statistics = await pool.statistics()
             inUse.set(Double(statistics.open - statistics.idle))
@@ -38,13 +38,13 @@ extension MetricsCollector {
     /// The standard `process_*` metrics (resident memory, CPU seconds, open descriptors, start time), read from
     /// `/proc/self` on Linux. Elsewhere the collector does nothing.
     public static func process(registry: PrometheusCollectorRegistry) -> MetricsCollector {
-        let memory = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
-        let virtualMemory = registry.makeGauge(name: "process_virtual_memory_bytes", help: "Virtual memory size in bytes.")
-        let cpu = registry.makeCounter(name: "process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds.")
-        let descriptors = registry.makeGauge(name: "process_open_fds", help: "Number of open file descriptors.")
-        let maxDescriptors = registry.makeGauge(name: "process_max_fds", help: "Maximum number of open file descriptors.")
-        let start = registry.makeGauge(
-            name: "process_start_time_seconds",
+        let memory = registry.gauge("process_resident_memory_bytes", help: "Resident memory size in bytes.")
+        let virtualMemory = registry.gauge("process_virtual_memory_bytes", help: "Virtual memory size in bytes.")
+        let cpu = registry.counter("process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds.")
+        let descriptors = registry.gauge("process_open_fds", help: "Number of open file descriptors.")
+        let maxDescriptors = registry.gauge("process_max_fds", help: "Maximum number of open file descriptors.")
+        let start = registry.gauge(
+            "process_start_time_seconds",
             help: "Start time of the process since unix epoch in seconds."
         )
         let registryID = ObjectIdentifier(registry)

@@ -19,7 +19,8 @@ struct SchedulerServiceTests {
         let kinds = JobKindRegistry([RecordingKind(recorder: recorder)])
         let specs = try jobs.map { try spec($0.yaml, name: $0.name, kinds: kinds) }
         var configuration = SchedulerConfiguration(replicaID: "test")
-        configuration.leaseDuration = .seconds(3)
+        // Long enough that a heartbeat delayed by a loaded machine never loses a run: no test here is about leases.
+        configuration.leaseDuration = .seconds(15)
         configuration.shutdownGrace = .seconds(5)
         configure(&configuration)
         let scheduler = Scheduler(
@@ -74,8 +75,8 @@ struct SchedulerServiceTests {
             try await runScheduler(pool, jobs: jobs) { store in
                 _ = try await store.trigger(job: "slow")
                 _ = try await store.trigger(job: "flaky")
-                try await waitFor { try await store.runs(job: "flaky", limit: 10).filter { $0.status.isFinal }.count == 3 }
-                try await waitFor { try await store.runs(job: "slow", limit: 10).first?.status == .timedOut }
+                try await waitFor(timeout: .seconds(60)) { try await store.runs(job: "flaky", limit: 10).filter { $0.status.isFinal }.count == 3 }
+                try await waitFor(timeout: .seconds(60)) { try await store.runs(job: "slow", limit: 10).first?.status == .timedOut }
             }
             let store = RunStore(pool: pool)
             let slow = try #require(try await store.runs(job: "slow", limit: 1).first)
@@ -95,7 +96,7 @@ struct SchedulerServiceTests {
                 let id = try await store.trigger(job: "long")
                 try await waitFor { try await store.run(id: id).record.status == .running }
                 _ = try await store.cancel(runID: id, reason: "operator said so")
-                try await waitFor { try await store.run(id: id).record.status == .cancelled }
+                try await waitFor(timeout: .seconds(60)) { try await store.run(id: id).record.status == .cancelled }
                 #expect(try await store.run(id: id).record.error == "operator said so")
             }
         }
