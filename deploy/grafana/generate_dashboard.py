@@ -167,9 +167,10 @@ JOBS = [
          "none", decimals=0, steps=((1, "red"),), desc="Runs that failed, timed out, or were lost with their replica."),
     stat("Last run failed", targets((f"count({RUN_FAILED} == 1) or vector(0)", "")), "none", steps=((1, "red"),),
          desc="Jobs whose most recent run did not succeed. The table below names them."),
-    stat("Overdue", targets((f"count(({SINCE_SUCCESS}) / {INTERVAL} > 2 unless on (job) ({PAUSED} == 1)) or vector(0)", "")),
+    # The same condition as the JobNotSucceededFor alert, 10-minute floor included, so the two never disagree.
+    stat("Overdue", targets((f"count(({SINCE_SUCCESS}) > clamp_min(2 * {INTERVAL}, 600) unless on (job) ({PAUSED} == 1)) or vector(0)", "")),
          "none", steps=((1, "red"),),
-         desc="Unpaused jobs without a success for more than twice their usual interval (since creation if never)."),
+         desc="Unpaused jobs without a success for more than twice their longest interval, and at least 10 minutes (since creation if never): what JobNotSucceededFor alerts on."),
     stat("Paused", targets((f"count({PAUSED} == 1) or vector(0)", "")), "none", steps=((1, "orange"),),
          desc="Paused jobs do not fire; they also show as overdue in the table."),
     stat("Queued runs", targets((f"sum(max by (job) (nomaly_job_queued_runs{{{J}}})) or vector(0)", "")), "none",
