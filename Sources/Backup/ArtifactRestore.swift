@@ -126,7 +126,7 @@ struct ArtifactRestore {
     /// Blocking.
     static func checkDigests(_ objects: [BackupManifest.ArtifactObject], in folder: String) throws {
         for object in objects {
-            let digest = try SetFileDigest.of(folder + "/" + object.key)
+            let digest = try FileDigest.ofSetFile(folder + "/" + object.key)
             guard digest.sha256 == object.sha256, digest.size == object.size else {
                 throw BackupError(.integrity, "artifact \(object.key) in the set has sha256 \(digest.sha256), expected \(object.sha256)")
             }

@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 import Logging
 import Postgres
@@ -87,7 +88,7 @@ struct BackupRecords {
         )
         for set in sets {
             let json = String(decoding: try set.manifest.encoded(), as: UTF8.self)
-            let digest = try SetFileDigest.of(set.path + "/" + BackupManifest.fileName).sha256
+            let digest = try FileDigest.ofSetFile(set.path + "/" + BackupManifest.fileName).sha256
             try await pool.execute(
                 """
                 INSERT INTO backups (id, kind, status, location, size_bytes, sha256, manifest, started_at, finished_at)

@@ -1,3 +1,4 @@
+import FileSystem
 public import Foundation
 import Logging
 public import ObjectStore
@@ -43,7 +44,7 @@ public struct BackupUploader: Sendable {
         for set in sets {
             try Task.checkCancellation()
             var names = set.manifest.files.map { ($0.name, $0.size, Optional($0.sha256)) }
-            let manifestDigest = try SetFileDigest.of(set.path + "/" + BackupManifest.fileName)
+            let manifestDigest = try FileDigest.ofSetFile(set.path + "/" + BackupManifest.fileName)
             names.append((BackupManifest.fileName, manifestDigest.size, manifestDigest.sha256))
             for (name, size, sha256) in names {
                 let key = remote.key(set.id, file: name)

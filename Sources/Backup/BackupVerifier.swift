@@ -95,7 +95,7 @@ public struct BackupVerifier: Sendable {
         }
         let recorded = rows.first { $0.id == set.manifest.id.value }?.sha256
         guard let recorded else { return }
-        let actual = try await BlockingWork.run { try SetFileDigest.of(set.path + "/" + BackupManifest.fileName) }.sha256
+        let actual = try await BlockingWork.run { try FileDigest.ofSetFile(set.path + "/" + BackupManifest.fileName) }.sha256
         guard actual == recorded else {
             throw BackupError(
                 .integrity,
@@ -107,7 +107,7 @@ public struct BackupVerifier: Sendable {
     /// Checks one file against its entry; returns the path of its plain content (the file itself, or a decrypted
     /// copy in `folder` when encrypted).
     static func check(_ entry: BackupManifest.FileEntry, at path: String, key: EncryptionKey?, plainCopyIn folder: String) async throws -> String {
-        let stored = try await BlockingWork.run { try SetFileDigest.of(path) }
+        let stored = try await BlockingWork.run { try FileDigest.ofSetFile(path) }
         guard stored.size == entry.size, stored.sha256 == entry.sha256 else {
             throw BackupError(
                 .integrity,
@@ -155,25 +155,16 @@ public struct BackupVerifier: Sendable {
     }
 }
 
-/// sha256 and size of a file as stored. Blocking.
-enum SetFileDigest {
-    static func of(_ path: String) throws -> (sha256: String, size: Int64) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw BackupError(.integrity, "\(path) is missing or unreadable: \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        var hasher = SHA256()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var size: Int64 = 0
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw BackupError(.storage, "cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-            size += Int64(count)
+extension FileDigest {
+    /// A set file's digest as stored, with backup errors: a file that cannot be opened is an integrity problem of
+    /// the set, a failing read one of the storage. Blocking.
+    static func ofSetFile(_ path: String) throws(BackupError) -> FileDigest {
+        do {
+            return try FileDigest.of(path: path)
+        } catch  where error.code == ENOENT || error.code == EACCES {
+            throw BackupError(.integrity, "\(path) is missing or unreadable: \(String(cString: strerror(error.code)))")
+        } catch {
+            throw BackupError(.storage, "\(error)")
         }
-        return (hasher.finalize().hexString, size)
     }
 }

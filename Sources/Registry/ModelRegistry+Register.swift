@@ -1,4 +1,5 @@
 import Archive
+import FileSystem
 import Foundation
 import Logging
 import Modeling
