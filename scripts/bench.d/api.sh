@@ -25,6 +25,7 @@ set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/../.."
 source scripts/lib/packages.sh
+source scripts/lib/postgres.sh
 
 ensure_debian_packages wrk curl
 if ! python3 -c 'import mlflow, psycopg2, sklearn, pandas' 2>/dev/null; then
@@ -47,14 +48,6 @@ here="$PWD/scripts/bench.d/api"
 mkdir -p "${BENCH_WORK:-/tmp}"
 work=$(mktemp -d "${BENCH_WORK:-/tmp}/nomaly-bench-api.XXXXXX")
 chmod 755 "$work"
-mkdir -p "$work/pg"
-bindir=$(postgres_bindir)
-run_as=()
-if [ "$(id -u)" -eq 0 ]; then
-  # initdb refuses to run as root.
-  chown postgres: "$work/pg"
-  run_as=(runuser -u postgres --)
-fi
 
 nomaly_pid=""
 process_groups=() # process groups (setsid) of the MLflow servers, which fork workers of their own
@@ -73,7 +66,7 @@ cleanup() {
   [ -n "$nomaly_pid" ] && kill -KILL "$nomaly_pid" 2>/dev/null || true
   for group in "${process_groups[@]}"; do kill -KILL -- "-$group" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  "${run_as[@]}" "$bindir/pg_ctl" stop -D "$work/pg/data" -m fast -w -s >/dev/null 2>&1 || true
+  stop_scratch_postgres "$work/pg"
   rm -rf "$work"
   exit $status
 }
@@ -100,11 +93,7 @@ wait_for() {
 }
 
 # --- PostgreSQL: one server, a database for each side ------------------------------------------------
-pg_port=$(free_port)
-"${run_as[@]}" "$bindir/initdb" -D "$work/pg/data" -U nomaly --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
-"${run_as[@]}" "$bindir/pg_ctl" start -D "$work/pg/data" -l "$work/pg/server.log" -w -s \
-  -o "-c listen_addresses=127.0.0.1 -p $pg_port -c unix_socket_directories='$work/pg' -c max_connections=200" \
-  || fail "PostgreSQL did not start"
+start_scratch_postgres "$work/pg" max_connections=200 || fail "PostgreSQL did not start"
 psql -qX -h 127.0.0.1 -p "$pg_port" -U nomaly -d postgres -v ON_ERROR_STOP=1 \
   -c "CREATE ROLE mlflow LOGIN" -c "CREATE DATABASE nomaly" -c "CREATE DATABASE mlflow OWNER mlflow" >/dev/null
 pg_version=$(psql -qAtX -h 127.0.0.1 -p "$pg_port" -U nomaly -d postgres -c "SHOW server_version" | cut -d' ' -f1)

@@ -12,6 +12,7 @@ shopt -s inherit_errexit
 cd "$(dirname "$0")/../.."
 source scripts/lib/packages.sh
 source scripts/lib/moto.sh
+source scripts/lib/postgres.sh
 
 nomaly="${NOMALY_BIN:-$(swift build -c release --show-bin-path)/nomaly}"
 [ -x "$nomaly" ] || { echo "no release build at $nomaly" >&2; exit 1; }
@@ -22,28 +23,19 @@ runs=${BACKUP_BENCH_RUNS:-3}
 mkdir -p "${BENCH_WORK:-/tmp}"
 work=$(mktemp -d "${BENCH_WORK:-/tmp}/nomaly-bench-backup.XXXXXX")
 chmod 755 "$work"
-mkdir -p "$work/pg"
-bindir=$(postgres_bindir)
-run_as=()
-if [ "$(id -u)" -eq 0 ]; then
-  chown postgres: "$work/pg"
-  run_as=(runuser -u postgres --)
-fi
 moto_pid=""
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
   [ -n "$moto_pid" ] && kill "$moto_pid" 2>/dev/null || true
-  "${run_as[@]}" "$bindir/pg_ctl" stop -D "$work/pg/data" -m fast -w -s >/dev/null 2>&1 || true
+  stop_scratch_postgres "$work/pg"
   rm -rf "$work"
   exit $status
 }
 trap cleanup EXIT INT TERM
 
-pg_port=$(free_port)
-"${run_as[@]}" "$bindir/initdb" -D "$work/pg/data" -U nomaly --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
-"${run_as[@]}" "$bindir/pg_ctl" start -D "$work/pg/data" -l "$work/pg/server.log" -w -s \
-  -o "-c listen_addresses=127.0.0.1 -p $pg_port -c unix_socket_directories='$work/pg'" >/dev/null
+start_scratch_postgres "$work/pg"
+bindir=$pg_bindir
 psql -qX -h 127.0.0.1 -p "$pg_port" -U nomaly -d postgres -c "CREATE DATABASE nomaly" >/dev/null
 
 unset DATABASE_URL_FILE POSTGRES_HOST POSTGRES_PORT POSTGRES_DB POSTGRES_USER POSTGRES_PASSWORD PGHOST PGPORT PGDATABASE \
