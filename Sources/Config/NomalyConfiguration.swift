@@ -58,6 +58,8 @@ public struct NomalyConfiguration: Sendable {
     public var http: HTTPSettings
     /// The backup folder, the encryption key file and the off-site location.
     public var backups: BackupSettings
+    /// The S3 prefixes scoring may use and the limits on scoring inputs and requests.
+    public var scoring: ScoringSettings
     /// `RATE_LIMIT_ENABLED`, `RATE_LIMIT_PER_MINUTE`, `RATE_LIMIT_BURST` (the deployment guide's names): a token
     /// bucket per API token (per address for unauthenticated requests).
     /// `NOMALY_INVOCATIONS_MODEL`: the model (`NAME@ALIAS`, `NAME:VERSION`) MLflow clients reach at `POST /invocations`.
@@ -127,6 +129,7 @@ public struct NomalyConfiguration: Sendable {
         httpPort = reader.integer("NOMALY_HTTP_PORT", default: 8080, range: 0...65535)
         http = HTTPSettings(&reader, home: home, absolute: absolute)
         backups = BackupSettings(&reader, home: home, absolute: absolute)
+        scoring = ScoringSettings(&reader)
         invocationsModel = environment["NOMALY_INVOCATIONS_MODEL"].flatMap { $0.isEmpty ? nil : $0 }
         rateLimitEnabled = reader.boolean("RATE_LIMIT_ENABLED", default: true)
         rateLimitPerMinute = reader.integer("RATE_LIMIT_PER_MINUTE", default: 60, range: 1...1_000_000)

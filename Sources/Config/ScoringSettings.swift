@@ -1,0 +1,55 @@
+import Foundation
+import ObjectStore
+
+/// What scoring may read, write and hold in memory (docs/configuration.md, "Scoring"): the S3 prefixes scoring runs
+/// may use, and the limits on their inputs and on synchronous requests.
+public struct ScoringSettings: Sendable, Equatable {
+    /// `NOMALY_SCORING_S3_PREFIXES`: comma-separated `s3://bucket/prefix/` locations that scoring runs (API and
+    /// `kind: score` job files) may read inputs from and write scores to. Empty, the default, allows no S3 at all:
+    /// the daemon's credentials usually reach the artifact store and the backups too.
+    public var s3Prefixes: [String] = []
+    /// `NOMALY_SCORING_MAX_INPUT`: the largest input a scoring run downloads.
+    public var maxInputBytes: Int64 = 10 << 30
+    /// `NOMALY_SCORING_MAX_ROWS`: the most rows one synchronous scoring request may carry (413 beyond).
+    public var maxRows = 1_000_000
+
+    public init(s3Prefixes: [String] = [], maxInputBytes: Int64 = 10 << 30, maxRows: Int = 1_000_000) {
+        self.s3Prefixes = s3Prefixes
+        self.maxInputBytes = maxInputBytes
+        self.maxRows = maxRows
+    }
+
+    init(_ reader: inout SettingsReader) {
+        for entry in (reader.environment["NOMALY_SCORING_S3_PREFIXES"] ?? "").split(separator: ",") {
+            let text = entry.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { continue }
+            guard let prefix = Self.normalisedPrefix(text) else {
+                reader.report(
+                    ConfigurationProblem(
+                        variable: "NOMALY_SCORING_S3_PREFIXES",
+                        message: "'\(text)' is not an s3://bucket/prefix/ location (a bucket alone would open all of it: name a prefix)"
+                    )
+                )
+                continue
+            }
+            s3Prefixes.append(prefix)
+        }
+        maxInputBytes = reader.byteSize("NOMALY_SCORING_MAX_INPUT", default: maxInputBytes, range: 1024...(1 << 50))
+        maxRows = reader.integer("NOMALY_SCORING_MAX_ROWS", default: maxRows, range: 1...1_000_000_000)
+    }
+
+    /// `s3://bucket/prefix/` with exactly one trailing slash, so that `s3://b/in` never covers `s3://b/inbox`; nil for
+    /// anything else, a bare bucket included.
+    static func normalisedPrefix(_ text: String) -> String? {
+        guard text.hasPrefix("s3://") else { return nil }
+        let rest = text.dropFirst("s3://".count)
+        guard let slash = rest.firstIndex(of: "/") else { return nil }
+        let bucket = rest[..<slash]
+        var key = String(rest[rest.index(after: slash)...])
+        while key.hasSuffix("/") { key.removeLast() }
+        let segments = key.split(separator: "/", omittingEmptySubsequences: false)
+        guard ObjectLocation.isValidBucketName(String(bucket)), !key.isEmpty, !segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+        else { return nil }
+        return "s3://\(bucket)/\(key)/"
+    }
+}

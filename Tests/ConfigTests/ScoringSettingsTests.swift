@@ -1,0 +1,45 @@
+import Config
+import Testing
+
+@Suite("Scoring settings")
+struct ScoringSettingsTests {
+    func configuration(_ variables: [String: String]) throws(ConfigurationError) -> NomalyConfiguration {
+        try NomalyConfiguration(environment: Environment(variables), workingDirectory: "/srv/nomaly")
+    }
+
+    @Test("defaults: no S3 prefix at all, 10 GiB inputs, a million rows per request")
+    func defaults() throws {
+        let scoring = try configuration([:]).scoring
+        #expect(scoring.s3Prefixes.isEmpty)
+        #expect(scoring.maxInputBytes == 10 << 30)
+        #expect(scoring.maxRows == 1_000_000)
+    }
+
+    @Test("prefixes are normalised to one trailing slash, so s3://b/in never covers s3://b/inbox")
+    func prefixes() throws {
+        let scoring = try configuration([
+            "NOMALY_SCORING_S3_PREFIXES": "s3://data/scoring/in, s3://data/scoring/out//",
+            "NOMALY_SCORING_MAX_INPUT": "2GiB", "NOMALY_SCORING_MAX_ROWS": "5000",
+        ]).scoring
+        #expect(scoring.s3Prefixes == ["s3://data/scoring/in/", "s3://data/scoring/out/"])
+        #expect(scoring.maxInputBytes == 2 << 30)
+        #expect(scoring.maxRows == 5000)
+    }
+
+    @Test(
+        "a bare bucket, another scheme, dot segments and bad limits are each reported by name",
+        arguments: [
+            ("NOMALY_SCORING_S3_PREFIXES", "s3://data"),
+            ("NOMALY_SCORING_S3_PREFIXES", "s3://data/"),
+            ("NOMALY_SCORING_S3_PREFIXES", "https://data/in/"),
+            ("NOMALY_SCORING_S3_PREFIXES", "s3://data/in/../artifacts/"),
+            ("NOMALY_SCORING_S3_PREFIXES", "s3:///in/"),
+            ("NOMALY_SCORING_MAX_INPUT", "lots"),
+            ("NOMALY_SCORING_MAX_ROWS", "0"),
+        ]
+    )
+    func refused(variable: String, value: String) {
+        let error = #expect(throws: ConfigurationError.self) { try configuration([variable: value]) }
+        #expect(error?.problems.map(\.variable) == [variable])
+    }
+}
