@@ -68,8 +68,11 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, output[1], 1)
         posix_spawn_file_actions_adddup2(&actions, error[1], 2)
+        // Whatever else is open here without close-on-exec (a library's socket, a descriptor opened by a thread
+        // that did not ask for O_CLOEXEC) must not reach a job's command: it gets 0, 1 and 2 and nothing more.
+        GlibcExtensions.closeDescriptorsFromThree(&actions)
         if let workingDirectory {
-            guard let addChdir = Self.addChdir else {
+            guard let addChdir = GlibcExtensions.addChdir else {
                 throw ChildProcessError(program: arguments[0], message: "this C library cannot set a child's working directory")
             }
             _ = addChdir(&actions, workingDirectory)
@@ -207,22 +210,13 @@ public final class ChildProcess: @unchecked Sendable {
         reaped ? 0 : waitForExit()
     }
 
-    /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29+) is hidden behind _GNU_SOURCE in the headers
-    /// Swift imports, so it is looked up at run time.
-    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-    private static let addChdir: AddChdir? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np") else { return nil }
-        return unsafeBitCast(symbol, to: AddChdir.self)
-    }()
-
     private static func makePipe() throws -> [Int32] {
         var descriptors: [Int32] = [-1, -1]
-        guard pipe(&descriptors) == 0 else {
+        // Close-on-exec from birth keeps our ends out of every other child, even one spawned by another thread
+        // between pipe(2) and fcntl(2); dup2 in the file actions gives this child its own copy.
+        guard GlibcExtensions.pipe2(&descriptors, O_CLOEXEC) == 0 else {
             throw ChildProcessError(program: "pipe", message: String(cString: strerror(errno)))
         }
-        // Close-on-exec keeps our ends out of every child; dup2 in the file actions gives this child its own copy.
-        _ = fcntl(descriptors[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(descriptors[1], F_SETFD, FD_CLOEXEC)
         return descriptors
     }
 }

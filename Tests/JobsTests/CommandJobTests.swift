@@ -47,6 +47,16 @@ struct CommandJobTests {
         #expect(lines.contains("no-secrets"))
     }
 
+    @Test("a command's shell sees descriptors 0, 1 and 2 only: nothing of the daemon's sockets, pipes or files")
+    func onlyStandardDescriptors() async throws {
+        let leaked = open("/dev/null", O_RDONLY)
+        defer { close(leaked) }
+        let log = RunLog()
+        let (context, runnable) = try context("with:\n  command: [sh, -c, 'ls /proc/$$/fd']\n", log: log)
+        _ = try await runnable.run(context)
+        #expect(log.tail.split(separator: "\n") == ["0", "1", "2"])
+    }
+
     @Test("a non-zero exit fails the run with the status; a missing program fails with a clear reason")
     func failures() async throws {
         let (failing, runnable) = try context("with:\n  command: [sh, -c, 'echo partial; exit 7']\n")
