@@ -50,37 +50,8 @@ public struct PostgresConfiguration: Sendable {
         return parameters
     }
 
-    /// The connection string with any password replaced, safe for logs and `nomaly check`.
-    public var redactedConnectionString: String {
-        guard let connectionString else { return "(libpq environment)" }
-        return Self.redact(connectionString)
-    }
-
     /// Quotes a conninfo value (`host='/path with spaces'`), as libpq's parser expects.
     public static func quoteConninfoValue(_ value: String) -> String {
         "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
-    }
-
-    public static func redact(_ text: String) -> String {
-        if let schemeEnd = text.range(of: "://") {
-            // postgresql://user:secret@host → postgresql://user:***@host
-            let rest = text[schemeEnd.upperBound...]
-            guard let at = rest.firstIndex(of: "@") else { return redactQuery(text) }
-            let credentials = rest[..<at]
-            guard let colon = credentials.firstIndex(of: ":") else { return redactQuery(text) }
-            return redactQuery(String(text[..<schemeEnd.upperBound] + credentials[..<colon] + ":***" + rest[at...]))
-        }
-        let pairs = text.split(separator: " ").map { pair -> String in
-            pair.lowercased().hasPrefix("password=") ? "password=***" : String(pair)
-        }
-        return pairs.joined(separator: " ")
-    }
-
-    private static func redactQuery(_ text: String) -> String {
-        guard let question = text.firstIndex(of: "?") else { return text }
-        let query = text[text.index(after: question)...].split(separator: "&").map { item -> String in
-            item.lowercased().hasPrefix("password=") ? "password=***" : String(item)
-        }
-        return String(text[...question]) + query.joined(separator: "&")
     }
 }
