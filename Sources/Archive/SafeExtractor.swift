@@ -10,7 +10,8 @@ import Foundation
 /// - hardlinks may only point at a regular file extracted earlier; symlinks must stay inside, which is
 ///   verified at the end by resolving every link through the finished tree;
 /// - devices, FIFOs and sockets are refused; modes are reduced to 0644/0755;
-/// - entry count, entry size, total size and compression ratio are bounded by ``ArchiveLimits``.
+/// - entry count, entry size, total size and compression ratio are bounded by ``ArchiveLimits``, on the bytes each
+///   entry makes: the holes of a sparse entry count like written bytes.
 /// The staging folder is renamed into place only when everything passed, and removed on every failure.
 ///
 /// Invariant: one user at a time. Blocking.
@@ -126,11 +127,14 @@ final class SafeExtractor {
             throw TarGzCreator.posixError("cannot create \(path)", entry: path)
         }
         defer { close(descriptor) }
-        var entryBytes: Int64 = 0
+        // Limits count the bytes an entry makes, holes included: a sparse entry declares gigabytes but carries
+        // only its data blocks, and a hole is as large on disk (to whoever reads it) as written zeros.
+        let totalBefore = totalBytes
+        var produced: Int64 = 0
         try reader.readData { bytes, offset in
-            entryBytes += Int64(bytes.count)
-            totalBytes += Int64(bytes.count)
-            try checkLimits(path, entryBytes: entryBytes)
+            produced = max(produced, Int64(offset) + Int64(bytes.count))
+            totalBytes = totalBefore + produced
+            try checkLimits(path, entryBytes: produced)
             var written = 0
             while written < bytes.count {
                 let count = pwrite(descriptor, bytes.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written))
@@ -141,8 +145,13 @@ final class SafeExtractor {
                 written += count
             }
         }
-        // Sparse entries end with a hole: the declared size is the file's size.
-        if header.size > 0 { ftruncate(descriptor, off_t(header.size)) }
+        // A sparse entry may end with a hole (or be all hole): its declared size is the file's size. Checked before
+        // the file is given that size, and after all its compressed bytes were read, so the ratio is the real one.
+        if header.size > produced {
+            totalBytes = totalBefore + header.size
+            try checkLimits(path, entryBytes: header.size)
+            ftruncate(descriptor, off_t(header.size))
+        }
         files.insert(path)
     }
 

@@ -24,6 +24,10 @@ public struct ModelArtifact: Sendable {
 
     /// The biggest manifest or metrics file we read: they are small JSON documents.
     static let maxJSONBytes = 4 << 20
+    /// The biggest model file written or loaded. Loading reads it whole into memory, so its size is checked before
+    /// a byte is read; 2 GiB holds an ECOD model of about 25 million training values, far beyond the models
+    /// Nomaly trains today.
+    public static let maxModelBytes: Int64 = 2 << 30
     public static let metricsFileName = "metrics.json"
     public static let modelFileName = "model.bin"
 
@@ -39,6 +43,13 @@ public struct ModelArtifact: Sendable {
         let staging = try makeTemporaryDirectory(near: output)
         defer { try? FileManager.default.removeItem(atPath: staging) }
         let model = DetectorCodec.encode(detector)
+        guard model.count <= maxModelBytes else {
+            throw ModelingError(
+                .invalidArtifact,
+                "the fitted model takes \(model.count) bytes, more than the \(maxModelBytes >> 30) GiB a model file may hold: "
+                    + "train on fewer rows (ECOD keeps every training value)"
+            )
+        }
         var manifest = manifest
         manifest.modelFile = modelFileName
         manifest.modelSha256 = SHA256.hash(data: model).hexString
@@ -68,6 +79,7 @@ public struct ModelArtifact: Sendable {
         }
         let manifest = try readManifest(in: contents, artifact: path)
         let modelPath = contents + "/" + manifest.modelFile
+        try checkModelFile(modelPath, manifest: manifest, artifact: path)
         guard let model = FileManager.default.contents(atPath: modelPath) else {
             throw ModelingError(.invalidArtifact, "\(path) has no \(manifest.modelFile), which its manifest names")
         }
@@ -99,6 +111,24 @@ public struct ModelArtifact: Sendable {
             sha256: summary.sha256,
             metricsJSON: try readMetrics(in: contents, artifact: path)
         )
+    }
+
+    /// Refuses a model file that is not a regular file or is larger than ``maxModelBytes``, before reading it: a
+    /// sparse entry can make a file of gigabytes out of a tarball of a few kilobytes.
+    static func checkModelFile(_ modelPath: String, manifest: ModelManifest, artifact: String) throws {
+        var status = stat()
+        guard lstat(modelPath, &status) == 0 else {
+            throw ModelingError(.invalidArtifact, "\(artifact) has no \(manifest.modelFile), which its manifest names")
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw ModelingError(.invalidArtifact, "\(artifact): \(manifest.modelFile) is not a regular file")
+        }
+        guard Int64(status.st_size) <= maxModelBytes else {
+            throw ModelingError(
+                .invalidArtifact,
+                "\(artifact): \(manifest.modelFile) has \(status.st_size) bytes, more than the \(maxModelBytes >> 30) GiB a model file may hold"
+            )
+        }
     }
 
     /// `metrics.json` when present; a file that is too large or not JSON makes the artifact invalid.

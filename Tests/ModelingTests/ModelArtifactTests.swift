@@ -106,4 +106,27 @@ struct ModelArtifactTests {
         await expectRefusal(folder.path + "/text.tar.gz", code: .invalidArtifact, mentioning: "not a readable model tarball")
         #expect(try folder.names() == ["hostile.tar.gz", "model.tar.gz", "text.tar.gz", "train.csv", "unpacked"])
     }
+
+    @Test("a 4 GiB sparse model.bin is refused by its size before it is read, even past relaxed extraction limits")
+    func sparseModelFile() async throws {
+        let folder = try TemporaryFolder()
+        let unpacked = try await unpackedModel(folder)
+        #expect(try ChildProcess.run(["truncate", "-s", "4G", unpacked + "/model.bin"]).status == 0)
+        let tar = try ChildProcess.run(["tar", "--sparse", "-czf", folder.path + "/sparse.tar.gz", "-C", unpacked, "."])
+        #expect(tar.status == 0, "\(tar.combinedOutput)")
+
+        // The default limits stop it at extraction: its holes expand far beyond the compression ratio allowed.
+        await expectRefusal(folder.path + "/sparse.tar.gz", code: .invalidArtifact, mentioning: "decompression bomb")
+        // With limits an operator relaxed, loading still refuses to read 4 GiB into memory.
+        var relaxed = ArchiveLimits()
+        relaxed.maxCompressionRatio = 1e12
+        relaxed.maxEntryBytes = 8 << 30
+        do {
+            _ = try await ModelArtifact.load(folder.path + "/sparse.tar.gz", limits: relaxed)
+            Issue.record("the sparse model was loaded")
+        } catch let error as ModelingError {
+            #expect(error.code == .invalidArtifact)
+            #expect(error.message.hasSuffix("model.bin has 4294967296 bytes, more than the 2 GiB a model file may hold"), "\(error.message)")
+        }
+    }
 }
