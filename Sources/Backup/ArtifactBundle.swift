@@ -34,7 +34,11 @@ struct ArtifactBundle {
     }
 
     /// Writes `models.tar.gz` into the set folder (when the store is local) and describes the artifacts.
-    func write(into folder: String, key: EncryptionKey?) async throws -> (facts: BackupManifest.ArtifactFacts, file: BackupManifest.FileEntry?) {
+    func write(
+        into folder: String,
+        setID: BackupSetID,
+        key: EncryptionKey?
+    ) async throws -> (facts: BackupManifest.ArtifactFacts, file: BackupManifest.FileEntry?) {
         let objects = try await liveObjects()
         guard let root = environment.localArtifactRoot else {
             return (.init(mode: "referenced", store: environment.artifacts.store.locationDescription, objects: objects), nil)
@@ -57,7 +61,9 @@ struct ArtifactBundle {
         defer { scratch.remove() }
         let plain = scratch.path + "/" + Self.fileName
         try await TarGz.create(files: inputs, output: plain, options: options)
-        let file = try await BlockingWork.run { try SetFileWriter.copy(from: plain, name: Self.fileName, destination: destination, key: key) }
+        let file = try await BlockingWork.run {
+            try SetFileWriter.copy(from: plain, name: Self.fileName, setID: setID, destination: destination, key: key)
+        }
         return (facts, file)
     }
 }

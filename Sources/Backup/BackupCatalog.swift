@@ -7,6 +7,9 @@ public struct LocalBackupSet: Sendable {
     public let id: BackupSetID
     public let path: String
     public let manifest: BackupManifest
+
+    /// Whether its manifest has a signature beside it (checked only when the set is verified or restored).
+    public var isSigned: Bool { FileManager.default.fileExists(atPath: path + "/" + ManifestSignature.fileName) }
 }
 
 /// A set in the bucket: every object under `PREFIX/YYYY/MM/DD/ID/`. It is complete when its manifest is there,
@@ -34,6 +37,8 @@ public struct BackupListing: Sendable, Codable {
     public let local: String?
     public let remote: String?
     public let encrypted: Bool?
+    /// Whether the local copy's manifest is signed; nil when there is no local copy.
+    public let signed: Bool?
     public let verifiedAt: Date?
     public let error: String?
 }
@@ -105,6 +110,7 @@ public struct BackupCatalog: Sendable {
                 local: set?.path,
                 remote: remoteSet.map { environment.remote!.store.locationDescription.trimmingSuffix("/") + "/" + $0.keyPrefix },
                 encrypted: set.map { $0.manifest.encryption != nil },
+                signed: set?.isSigned,
                 verifiedAt: row?.verifiedAt,
                 error: row?.error
             )

@@ -29,7 +29,7 @@ public struct BackupCreator: Sendable {
     /// - Throws: ``BackupError`` (or the database's error) after recording the attempt as failed.
     @discardableResult
     public func create(_ options: Options, now: @Sendable () -> Date = Date.init) async throws -> BackupManifest {
-        let key = try environment.encryptionKey()
+        let keys = try environment.keys()
         try FileManager.default.createDirectory(
             atPath: environment.directory,
             withIntermediateDirectories: true,
@@ -43,17 +43,29 @@ public struct BackupCreator: Sendable {
         let staging = environment.directory + "/." + id.value + ".partial-" + UUID().uuidString.prefix(8)
         do {
             try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-            let manifest = try await assemble(id: id, scope: options.scope, in: staging, key: key, started: started)
+            let manifest = try await assemble(id: id, scope: options.scope, in: staging, key: keys.encryption, started: started)
             let manifestData = try manifest.encoded()
-            let manifestFile = try AtomicFile(destination: staging + "/" + BackupManifest.fileName)
-            try manifestData.withUnsafeBytes { try manifestFile.write($0) }
-            guard let manifestSHA256 = try manifestFile.commit() else { throw BackupError(.storage, "the manifest was written without its digest") }
-            // Verified while still hidden: a set that fails its check never appears as a complete set.
+            if let signer = keys.signer {
+                let signature = try ManifestSignature(signing: manifestData, with: signer.key, setting: signer.setting).encoded()
+                try Self.write(signature, to: staging + "/" + ManifestSignature.fileName)
+            }
+            let manifestSHA256 = try Self.write(manifestData, to: staging + "/" + BackupManifest.fileName)
+            // Verified while still hidden, the way verify and restore will read it: a set that fails its check never
+            // appears as a complete set.
             if options.verify {
                 let scratch = try PrivateScratch(near: environment.directory)
                 defer { scratch.remove() }
-                let staged = FetchedSet(manifest: manifest, path: staging, scratch: nil, fromRemote: false)
-                _ = try await BackupVerifier(environment).verify(staged, restoreTest: false, scratch: scratch)
+                let accepted = try await BlockingWork.run {
+                    try SetAuthenticator.authenticate(folder: staging, expected: id, keys: keys, waivers: .none)
+                }
+                let staged = FetchedSet(
+                    manifest: accepted.manifest,
+                    path: staging,
+                    scratch: nil,
+                    fromRemote: false,
+                    authentication: accepted.authentication
+                )
+                _ = try await BackupVerifier(environment).verify(staged, keys: keys, restoreTest: false, scratch: scratch)
             }
             guard rename(staging, finalPath) == 0 else {
                 throw BackupError(.storage, "cannot move \(staging) to \(finalPath): \(String(cString: strerror(errno)))")
@@ -90,13 +102,13 @@ public struct BackupCreator: Sendable {
         var artifacts: BackupManifest.ArtifactFacts?
         if scope.includesDatabase {
             let dump = DatabaseDump(source: environment.source, binDirectory: environment.binDirectory, logger: environment.logger)
-            let outcome = try await dump.write(to: folder + "/" + DatabaseDump.fileName, key: key)
+            let outcome = try await dump.write(to: folder + "/" + DatabaseDump.fileName, setID: id, key: key)
             files.append(outcome.file)
             postgres = outcome.facts
             rowCounts = outcome.rowCounts
         }
         if scope.includesModels {
-            let bundle = try await ArtifactBundle(environment: environment).write(into: folder, key: key)
+            let bundle = try await ArtifactBundle(environment: environment).write(into: folder, setID: id, key: key)
             artifacts = bundle.facts
             if let file = bundle.file { files.append(file) }
         }
@@ -113,6 +125,15 @@ public struct BackupCreator: Sendable {
             rowCounts: rowCounts,
             artifacts: artifacts
         )
+    }
+
+    /// Writes a small file of the set durably. - Returns: its sha256.
+    @discardableResult
+    private static func write(_ data: Data, to path: String) throws -> String {
+        let file = try AtomicFile(destination: path)
+        try data.withUnsafeBytes { try file.write($0) }
+        guard let sha256 = try file.commit() else { throw BackupError(.storage, "\(path) was written without its digest") }
+        return sha256
     }
 
     /// The id for now, waiting for the next second when a set (or a failed attempt) already has this one: ids are

@@ -21,8 +21,12 @@ public struct BackupEnvironment: Sendable {
     public let artifacts: ArtifactStore
     /// Where sets go off-site (`s3://bucket/prefix/`); nil until S3 is configured.
     public var remote: RemoteBackups?
-    /// `ENCRYPTION_KEY_FILE`: when set, every file of a new set is encrypted, and encrypted sets can be read.
+    /// `ENCRYPTION_KEY_FILE`: when set, every file of a new set is encrypted and its manifest signed, encrypted sets
+    /// can be read, and sets without encryption or signature are refused unless the operator waives it.
     public var encryptionKeyFile: String?
+    /// `NOMALY_BACKUP_SIGNING_KEY_FILE`: signs the manifests of unencrypted sets (when `ENCRYPTION_KEY_FILE` is unset)
+    /// and checks sets it signed; while set, unsigned sets are refused unless the operator waives it.
+    public var signingKeyFile: String?
     /// `NOMALY_PG_BINDIR`.
     public var binDirectory: String?
     public var archiveLimits: ArchiveLimits
@@ -35,6 +39,7 @@ public struct BackupEnvironment: Sendable {
         artifacts: ArtifactStore,
         remote: RemoteBackups? = nil,
         encryptionKeyFile: String? = nil,
+        signingKeyFile: String? = nil,
         binDirectory: String? = nil,
         archiveLimits: ArchiveLimits = .default,
         nomalyVersion: String,
@@ -46,33 +51,19 @@ public struct BackupEnvironment: Sendable {
         self.artifacts = artifacts
         self.remote = remote
         self.encryptionKeyFile = encryptionKeyFile
+        self.signingKeyFile = signingKeyFile
         self.binDirectory = binDirectory
         self.archiveLimits = archiveLimits
         self.nomalyVersion = nomalyVersion
         self.logger = logger
     }
 
-    /// The key, read at each use so that a rotated key file takes effect without a restart.
-    func encryptionKey() throws -> EncryptionKey? {
-        try encryptionKeyFile.map { try EncryptionKey(fileAt: $0) }
-    }
-
-    /// The key an encrypted set needs, or a clear error when it is missing or another one.
-    func key(for manifest: BackupManifest) throws -> EncryptionKey? {
-        guard let facts = manifest.encryption else { return nil }
-        guard let key = try encryptionKey() else {
-            throw BackupError(
-                .incompatible,
-                "set \(manifest.id) is encrypted (key \(facts.keyId)); set ENCRYPTION_KEY_FILE to the file holding that key"
-            )
-        }
-        guard key.id == facts.keyId else {
-            throw BackupError(
-                .incompatible,
-                "set \(manifest.id) was encrypted with key \(facts.keyId); ENCRYPTION_KEY_FILE holds key \(key.id)"
-            )
-        }
-        return key
+    /// Both keys, read at each command so that a rotated key file takes effect without a restart.
+    func keys() throws -> BackupKeys {
+        BackupKeys(
+            encryption: try encryptionKeyFile.map { try EncryptionKey(fileAt: $0) },
+            signing: try signingKeyFile.map { try EncryptionKey(fileAt: $0) }
+        )
     }
 
     public func setPath(_ id: BackupSetID) -> String { directory + "/" + id.value }

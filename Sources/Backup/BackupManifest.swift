@@ -3,9 +3,12 @@ public import Foundation
 /// `manifest.json`: what a set holds and how to check it, written last so that a set with a manifest is complete.
 ///
 /// It stays readable when the set is encrypted (it holds digests, sizes, versions and row counts, never data), so
-/// `backup list` and `backup verify` without the key still work.
+/// `backup list` works without the key. With a key configured it is signed (``ManifestSignature``, beside it).
+///
+/// Formats: 1, sets made before issue 16 (never signed; encrypted files not bound to their set); 2, encrypted files
+/// bound to the set id and their name (``SetFileBinding``), signed whenever a key was configured.
 public struct BackupManifest: Sendable, Codable, Equatable {
-    public static let currentFormat = 1
+    public static let currentFormat = 2
     public static let fileName = "manifest.json"
 
     public var format: Int

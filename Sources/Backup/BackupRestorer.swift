@@ -20,11 +20,16 @@ public struct RestoreReport: Sendable, Codable {
     /// Where the replaced artifact folder was moved (`ARTIFACTS.backup.YYYYMMDD_HHMMSS`), as the guide's script does.
     public let replacedArtifactsMovedTo: String?
     public let downloaded: Bool
+    /// The id of the key whose signature of the manifest matched; nil for a set read unsigned.
+    public let signedWith: String?
+    /// Protections the set lacks that the operator waived (`unencrypted`, `unsigned`).
+    public let waived: [String]
 }
 
 /// `nomaly backup restore ID --kind database|models|full --yes`.
 ///
-/// The set is fetched (downloaded from the bucket if it is not local) and verified before anything is touched.
+/// The set is fetched (downloaded from the bucket if it is not local), authenticated (``SetAuthenticator``) and verified
+/// before anything is touched.
 /// Then claims pause on every replica (``RunStore/claimsPause``, an advisory lock this process holds) and the restore
 /// waits for running runs to finish. The database is restored **in place, in one transaction**:
 /// `pg_restore --clean --if-exists --single-transaction --exit-on-error`, so a failure leaves the database as it was;
@@ -41,12 +46,21 @@ public struct BackupRestorer: Sendable {
         public var runsTimeout: Duration
         /// This build's migrations, applied after a database restore from an older level.
         public var migrations: [Migration]
+        /// Missing protections the operator accepts (`--allow-unencrypted`, `--allow-unsigned`); logged and audited.
+        public var waivers: BackupWaivers
 
-        public init(scope: BackupScope, confirmed: Bool, runsTimeout: Duration = .seconds(600), migrations: [Migration]) {
+        public init(
+            scope: BackupScope,
+            confirmed: Bool,
+            runsTimeout: Duration = .seconds(600),
+            migrations: [Migration],
+            waivers: BackupWaivers = .none
+        ) {
             self.scope = scope
             self.confirmed = confirmed
             self.runsTimeout = runsTimeout
             self.migrations = migrations
+            self.waivers = waivers
         }
     }
 
@@ -63,7 +77,8 @@ public struct BackupRestorer: Sendable {
                 "restoring \(options.scope.rawValue) from \(id) replaces live data on every replica; run again with --yes to go ahead"
             )
         }
-        let set = try await SetSource(environment).fetch(id)
+        let keys = try environment.keys()
+        let set = try await SetSource(environment).fetch(id, keys: keys, waivers: options.waivers)
         defer { set.cleanUp() }
         let manifest = set.manifest
         guard manifest.kind.covers(options.scope) else {
@@ -80,12 +95,19 @@ public struct BackupRestorer: Sendable {
         defer { scratch.remove() }
         let verifier = BackupVerifier(environment)
         try await verifier.checkManifestAgainstRecord(set)
-        let plainFiles = try await verifier.verify(set, restoreTest: false, scratch: scratch).plainFiles
+        let plainFiles = try await verifier.verify(set, keys: keys, restoreTest: false, scratch: scratch).plainFiles
         // Artifacts are extracted and checked before the database changes, so a full restore cannot stop between
         // a replaced database and unreplaced artifacts for want of disk space or a damaged tarball.
         let artifactRestore = ArtifactRestore(environment: environment)
         let staged =
             options.scope.includesModels ? try await artifactRestore.stage(manifest: manifest, bundle: plainFiles[ArtifactBundle.fileName]) : nil
+        let audit = WaiverAudit(environment: environment)
+        do {
+            try await audit.record(set, operation: "restore", actor: options.waivers.actor, tolerateMissingTable: true)
+        } catch {
+            artifactRestore.discard(staged)
+            throw error
+        }
         environment.logger.notice("restore: set verified; pausing claims on every replica", metadata: ["id": "\(id)"])
 
         return try await environment.pool.withAdvisoryLock(RunStore.claimsPause) { _ in
@@ -106,6 +128,7 @@ public struct BackupRestorer: Sendable {
                     artifactRestore.discard(staged)
                     throw error
                 }
+                await audit.recordAgainAfterRestore(set, operation: "restore", actor: options.waivers.actor)
             }
             var artifacts: (count: Int, movedTo: String?)?
             if options.scope.includesModels {
@@ -123,7 +146,9 @@ public struct BackupRestorer: Sendable {
                 migrationsApplied: migrated,
                 artifactsRestored: artifacts?.count,
                 replacedArtifactsMovedTo: artifacts?.movedTo,
-                downloaded: set.fromRemote
+                downloaded: set.fromRemote,
+                signedWith: set.authentication.signedWith,
+                waived: set.authentication.waived.map(\.kind)
             )
         }
     }

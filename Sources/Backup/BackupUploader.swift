@@ -19,7 +19,7 @@ public struct UploadReport: Sendable, Codable, Equatable {
 /// The `s3-upload` job and `backup create --upload`: copies sets (and optionally the artifact store) to the bucket.
 ///
 /// Idempotent: an object already there with the same size and sha256 is skipped, so a job that failed halfway is
-/// simply run again. Each set's files go first and its manifest last, so a set in the bucket with a manifest is
+/// simply run again. Each set's files go first, then its signature, and its manifest last, so a set in the bucket with a manifest is
 /// complete. Every upload is checked afterwards with a HEAD (size, and sha256 where the store records it); large files
 /// go up in concurrent multipart chunks (``S3Store``).
 public struct BackupUploader: Sendable {
@@ -44,8 +44,11 @@ public struct BackupUploader: Sendable {
         for set in sets {
             try Task.checkCancellation()
             var names = set.manifest.files.map { ($0.name, $0.size, Optional($0.sha256)) }
-            let manifestDigest = try FileDigest.ofSetFile(set.path + "/" + BackupManifest.fileName)
-            names.append((BackupManifest.fileName, manifestDigest.size, manifestDigest.sha256))
+            // The signature before the manifest: a remote set with a manifest is complete, signature included.
+            for name in [ManifestSignature.fileName, BackupManifest.fileName] where name == BackupManifest.fileName || set.isSigned {
+                let digest = try FileDigest.ofSetFile(set.path + "/" + name)
+                names.append((name, digest.size, digest.sha256))
+            }
             for (name, size, sha256) in names {
                 let key = remote.key(set.id, file: name)
                 if try await put(set.path + "/" + name, key: key, size: size, sha256: sha256, remote: remote) {

@@ -13,6 +13,10 @@ public struct VerificationReport: Sendable, Codable {
     public let bytes: Int64
     /// Whether chunks were authenticated (the set is encrypted and the key was there).
     public let decrypted: Bool
+    /// The id of the key whose signature of the manifest matched; nil for a set read unsigned.
+    public let signedWith: String?
+    /// Protections the set lacks that the operator waived (`unencrypted`, `unsigned`).
+    public let waived: [String]
     public let dumpRead: Bool
     /// Tables compared after a restore into a scratch database; nil without `--restore-test`.
     public let restoreTestTables: Int?
@@ -20,8 +24,11 @@ public struct VerificationReport: Sendable, Codable {
 
 /// `nomaly backup verify`: proves a set can be restored, without touching the live database.
 ///
+/// 0. the manifest is authenticated before anything else is read (``SetAuthenticator``): its signature, the set id it
+///    names, and the encryption and signature a configured key demands;
 /// 1. every file is re-hashed and compared with the manifest (size and sha256 of the stored bytes);
-/// 2. encrypted files are decrypted, authenticating every chunk and comparing the content's sha256;
+/// 2. encrypted files are decrypted, authenticating every chunk (bound to the set id and the file's name) and
+///    comparing the content's sha256;
 /// 3. the dump is read whole with `pg_restore -f /dev/null` (`pg_restore --list` reads only the table of contents and
 ///    exits 0 on a dump cut to half its size, so it proves nothing) and the models tarball is listed to its end;
 /// 4. with `restoreTest`, the dump is restored with `--exit-on-error` into a scratch database that is dropped
@@ -33,14 +40,18 @@ public struct BackupVerifier: Sendable {
         self.environment = environment
     }
 
+    /// - Parameter waivers: missing protections the operator accepts (`--allow-unencrypted`, `--allow-unsigned`);
+    ///   each one used is logged and audited.
     @discardableResult
-    public func verify(_ id: BackupSetID, restoreTest: Bool = false) async throws -> VerificationReport {
-        let set = try await SetSource(environment).fetch(id)
+    public func verify(_ id: BackupSetID, restoreTest: Bool = false, waivers: BackupWaivers = .none) async throws -> VerificationReport {
+        let keys = try environment.keys()
+        let set = try await SetSource(environment).fetch(id, keys: keys, waivers: waivers)
         defer { set.cleanUp() }
         try await checkManifestAgainstRecord(set)
         let scratch = try PrivateScratch(near: environment.directory)
         defer { scratch.remove() }
-        let report = try await verify(set, restoreTest: restoreTest, scratch: scratch).report
+        let report = try await verify(set, keys: keys, restoreTest: restoreTest, scratch: scratch).report
+        try await WaiverAudit(environment: environment).record(set, operation: "verify", actor: waivers.actor)
         try await BackupRecords(pool: environment.pool).verified(id)
         environment.logger.info("backup verified", metadata: ["id": "\(id)", "restore_test": "\(restoreTest)"])
         return report
@@ -50,14 +61,21 @@ public struct BackupVerifier: Sendable {
     /// - Returns: the report and, by file name, the path of each file's plain content.
     func verify(
         _ set: FetchedSet,
+        keys: BackupKeys,
         restoreTest: Bool,
         scratch: PrivateScratch
     ) async throws -> (report: VerificationReport, plainFiles: [String: String]) {
         let manifest = set.manifest
-        let key = try environment.key(for: manifest)
+        let key = try keys.decryptionKey(for: manifest)
         var plainFiles: [String: String] = [:]
         for entry in manifest.files {
-            plainFiles[entry.name] = try await Self.check(entry, at: set.path + "/" + entry.name, key: key, plainCopyIn: scratch.path)
+            plainFiles[entry.name] = try await Self.check(
+                entry,
+                at: set.path + "/" + entry.name,
+                key: key,
+                binding: set.binding(of: entry),
+                plainCopyIn: scratch.path
+            )
         }
         var dumpRead = false
         if let dump = plainFiles[DatabaseDump.fileName] {
@@ -79,6 +97,8 @@ public struct BackupVerifier: Sendable {
             files: manifest.files.count,
             bytes: manifest.totalSize,
             decrypted: key != nil,
+            signedWith: set.authentication.signedWith,
+            waived: set.authentication.waived.map(\.kind),
             dumpRead: dumpRead,
             restoreTestTables: tables
         )
@@ -106,7 +126,13 @@ public struct BackupVerifier: Sendable {
 
     /// Checks one file against its entry; returns the path of its plain content (the file itself, or a decrypted
     /// copy in `folder` when encrypted).
-    static func check(_ entry: BackupManifest.FileEntry, at path: String, key: EncryptionKey?, plainCopyIn folder: String) async throws -> String {
+    static func check(
+        _ entry: BackupManifest.FileEntry,
+        at path: String,
+        key: EncryptionKey?,
+        binding: SetFileBinding?,
+        plainCopyIn folder: String
+    ) async throws -> String {
         let stored = try await BlockingWork.run { try FileDigest.ofSetFile(path) }
         guard stored.size == entry.size, stored.sha256 == entry.sha256 else {
             throw BackupError(
@@ -118,7 +144,7 @@ public struct BackupVerifier: Sendable {
         let plain = folder + "/" + entry.name
         let digests: FileDigests
         do {
-            digests = try await BlockingWork.run { try EncryptedFile.decrypt(from: path, to: plain, key: key) }
+            digests = try await BlockingWork.run { try EncryptedFile.decrypt(from: path, to: plain, key: key, binding: binding) }
         } catch {
             throw BackupError(.integrity, "\(path): \(error)")
         }

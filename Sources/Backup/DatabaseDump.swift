@@ -23,13 +23,13 @@ struct DatabaseDump {
     let binDirectory: String?
     let logger: Logger
 
-    func write(to destination: String, key: EncryptionKey?) async throws -> Outcome {
+    func write(to destination: String, setID: BackupSetID, key: EncryptionKey?) async throws -> Outcome {
         var single = source
         single.maximumConnections = 1
         single.applicationName = "nomaly-backup"
         let pool = PostgresPool(configuration: single, logger: logger)
         do {
-            let outcome = try await write(to: destination, key: key, pool: pool)
+            let outcome = try await write(to: destination, setID: setID, key: key, pool: pool)
             await pool.close()
             return outcome
         } catch let error as PostgresError {
@@ -41,7 +41,7 @@ struct DatabaseDump {
         }
     }
 
-    private func write(to destination: String, key: EncryptionKey?, pool: PostgresPool) async throws -> Outcome {
+    private func write(to destination: String, setID: BackupSetID, key: EncryptionKey?, pool: PostgresPool) async throws -> Outcome {
         let server = try await pool.serverMajorVersion()
         let tools = try PostgresTools(serverMajor: server.major, override: binDirectory)
         let environment = try source.clientEnvironment(applicationName: "nomaly-backup")
@@ -53,7 +53,14 @@ struct DatabaseDump {
                 let level = try await migrationLevel(on: connection)
                 let counts = try await rowCounts(on: connection)
                 let arguments = [tools.path("pg_dump"), "--format=custom", "--no-owner", "--snapshot=\(snapshot)"]
-                let file = try await Self.stream(arguments, environment: environment, into: destination, name: "database.dump", key: key)
+                let file = try await Self.stream(
+                    arguments,
+                    environment: environment,
+                    into: destination,
+                    name: Self.fileName,
+                    setID: setID,
+                    key: key
+                )
                 return Outcome(
                     file: file,
                     facts: .init(serverVersion: server.text, pgDumpVersion: tools.version, migrationLevel: level, database: database),
@@ -98,6 +105,7 @@ struct DatabaseDump {
         environment: [String: String],
         into destination: String,
         name: String,
+        setID: BackupSetID,
         key: EncryptionKey?
     ) async throws -> BackupManifest.FileEntry {
         let program = URL(fileURLWithPath: arguments[0]).lastPathComponent
@@ -108,7 +116,7 @@ struct DatabaseDump {
             throw BackupError(.tool, "cannot start \(program): \(error)")
         }
         do {
-            return try await streamOnOwnThread(child, program: program, into: destination, name: name, key: key)
+            return try await streamOnOwnThread(child, program: program, into: destination, name: name, setID: setID, key: key)
         } catch is CancellationError {
             // Only BlockingWork's check before the thread starts throws this (the thread itself turns a stopped
             // pg_dump into a BackupError): the child was never reaped, so no pg_dump may outlive us or linger as a zombie.
@@ -123,13 +131,14 @@ struct DatabaseDump {
         program: String,
         into destination: String,
         name: String,
+        setID: BackupSetID,
         key: EncryptionKey?
     ) async throws -> BackupManifest.FileEntry {
         try await withTaskCancellationHandler {
             try await BlockingWork.run {
                 let writer: SetFileWriter
                 do {
-                    writer = try SetFileWriter(name: name, destination: destination, key: key)
+                    writer = try SetFileWriter(name: name, setID: setID, destination: destination, key: key)
                 } catch {
                     child.signalGroup(SIGKILL)
                     _ = child.collect()

@@ -2,8 +2,9 @@ import Crypto
 import FileSystem
 import Foundation
 
-/// Writes one file of a set as its content streams in: hashes the content, encrypts it when a key is given, and
-/// writes (and hashes) the stored bytes to a file renamed into place only by ``commit()``.
+/// Writes one file of a set as its content streams in: hashes the content, encrypts it when a key is given (bound to
+/// the set and the file's name), and writes (and hashes) the stored bytes to a file renamed into place only by
+/// ``commit()``.
 ///
 /// Invariant: one user at a time; every method is blocking.
 final class SetFileWriter {
@@ -13,12 +14,12 @@ final class SetFileWriter {
     private var contentSize: Int64 = 0
     private var encryptor: ChunkEncryptor?
 
-    init(name: String, destination: String, key: EncryptionKey?) throws {
+    init(name: String, setID: BackupSetID, destination: String, key: EncryptionKey?) throws {
         self.name = name
         file = try AtomicFile(destination: destination)
         if let key {
             let file = file
-            encryptor = try ChunkEncryptor(key: key) { bytes in try file.write(bytes) }
+            encryptor = try ChunkEncryptor(key: key, binding: SetFileBinding(setID: setID.value, fileName: name)) { bytes in try file.write(bytes) }
         }
     }
 
@@ -47,11 +48,17 @@ final class SetFileWriter {
     func discard() { file.discard() }
 
     /// Copies a local file into the set through this writer. Blocking.
-    static func copy(from source: String, name: String, destination: String, key: EncryptionKey?) throws -> BackupManifest.FileEntry {
+    static func copy(
+        from source: String,
+        name: String,
+        setID: BackupSetID,
+        destination: String,
+        key: EncryptionKey?
+    ) throws -> BackupManifest.FileEntry {
         let descriptor = open(source, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw BackupError(.storage, "cannot read \(source): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
-        let writer = try SetFileWriter(name: name, destination: destination, key: key)
+        let writer = try SetFileWriter(name: name, setID: setID, destination: destination, key: key)
         do {
             var buffer = [UInt8](repeating: 0, count: 1 << 20)
             while true {

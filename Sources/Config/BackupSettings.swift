@@ -5,24 +5,33 @@ public struct BackupSettings: Sendable, Equatable {
     /// `NOMALY_BACKUP_DIR` (default `$NOMALY_HOME/backups`), absolute: one folder per set.
     public var directory: String
     /// `ENCRYPTION_KEY_FILE` (the guide's name): a file holding a 256-bit key; when set, every file of a new set is
-    /// encrypted with AES-256-GCM.
+    /// encrypted with AES-256-GCM and its manifest signed, and sets without encryption or signature are refused.
     public var encryptionKeyFile: String?
+    /// `NOMALY_BACKUP_SIGNING_KEY_FILE`: a file holding a 256-bit key (the same forms) that signs the manifests of
+    /// unencrypted sets and checks sets it signed; when set, unsigned sets are refused.
+    public var signingKeyFile: String?
     /// `NOMALY_BACKUP_S3`: where sets go off-site, `s3://bucket/prefix/`. When unset and a bucket is configured
     /// (`S3_BUCKET`, `S3_BUCKET_NAME`, `AWS_S3_BACKUP_BUCKET`), sets go to `s3://BUCKET/S3_PREFIX` + `backups/`.
     public var remote: String?
 
-    public init(directory: String, encryptionKeyFile: String? = nil, remote: String? = nil) {
+    public init(directory: String, encryptionKeyFile: String? = nil, signingKeyFile: String? = nil, remote: String? = nil) {
         self.directory = directory
         self.encryptionKeyFile = encryptionKeyFile
+        self.signingKeyFile = signingKeyFile
         self.remote = remote
     }
 
     init(_ reader: inout SettingsReader, home: String, absolute: (String) -> String) {
         directory = absolute(reader.environment["NOMALY_BACKUP_DIR"] ?? home + "/backups")
-        encryptionKeyFile = reader.environment["ENCRYPTION_KEY_FILE"].flatMap { $0.isEmpty ? nil : absolute($0) }
-        if let path = encryptionKeyFile, !FileManager.default.isReadableFile(atPath: path) {
-            reader.report(ConfigurationProblem(variable: "ENCRYPTION_KEY_FILE", message: "\(path) is missing or unreadable"))
+        func keyFile(_ variable: String) -> String? {
+            let path = reader.environment[variable].flatMap { $0.isEmpty ? nil : absolute($0) }
+            if let path, !FileManager.default.isReadableFile(atPath: path) {
+                reader.report(ConfigurationProblem(variable: variable, message: "\(path) is missing or unreadable"))
+            }
+            return path
         }
+        encryptionKeyFile = keyFile("ENCRYPTION_KEY_FILE")
+        signingKeyFile = keyFile("NOMALY_BACKUP_SIGNING_KEY_FILE")
         remote = reader.environment["NOMALY_BACKUP_S3"].flatMap { $0.isEmpty ? nil : $0 }
         if let remote, !remote.hasPrefix("s3://") {
             reader.report(ConfigurationProblem(variable: "NOMALY_BACKUP_S3", message: "'\(remote)' is not an s3://bucket/prefix URL"))

@@ -11,8 +11,11 @@ struct BackupCommand: AsyncParsableCommand {
         discussion: """
             A set is a folder named by its UTC time (YYYYMMDD_HHMMSS) under NOMALY_BACKUP_DIR holding database.dump \
             (pg_dump -Fc --no-owner), models.tar.gz and manifest.json (sha256 of every file, versions, row counts). With \
-            ENCRYPTION_KEY_FILE set, every file but the manifest is encrypted (AES-256-GCM). Sets are copied off-site to \
-            S3 with --upload, `nomaly backup upload` or the s3-upload job. See docs/backups.md.
+            ENCRYPTION_KEY_FILE set, every file but the manifest is encrypted (AES-256-GCM, each file bound to its set \
+            and name) and the manifest is signed (manifest.json.sig, HMAC-SHA256); NOMALY_BACKUP_SIGNING_KEY_FILE signs \
+            unencrypted sets. While a key is configured, verify and restore refuse sets that are unsigned, or \
+            unencrypted under ENCRYPTION_KEY_FILE, unless --allow-unsigned / --allow-unencrypted is given. Sets are \
+            copied off-site to S3 with --upload, `nomaly backup upload` or the s3-upload job. See docs/backups.md.
             """,
         subcommands: [Create.self, List.self, Verify.self, Restore.self, Upload.self]
     )
@@ -99,11 +102,13 @@ struct BackupCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Re-hash every file, authenticate every encrypted chunk and read the whole dump.",
+            abstract: "Check the manifest's signature, re-hash every file, authenticate every encrypted chunk and read the whole dump.",
             discussion: """
-                The dump is read with pg_restore -f /dev/null (pg_restore --list would pass a truncated dump). With \
-                --restore-test it is also restored into a scratch database (the role needs CREATEDB), row counts are \
-                compared with the manifest, and the scratch database is dropped. A set only in the bucket is downloaded.
+                The manifest's signature is checked before anything else, and the set must be the one its manifest names \
+                (a renamed set is refused). The dump is read with pg_restore -f /dev/null (pg_restore --list would pass a \
+                truncated dump). With --restore-test it is also restored into a scratch database (the role needs \
+                CREATEDB), row counts are compared with the manifest, and the scratch database is dropped. A set only in \
+                the bucket is downloaded.
                 """
         )
 
@@ -113,16 +118,20 @@ struct BackupCommand: AsyncParsableCommand {
         @Flag(help: "Also restore into a scratch database and compare row counts.")
         var restoreTest = false
 
-        @Flag(help: "Print {id, files, bytes, decrypted, dump_read, restore_test_tables}.")
+        @OptionGroup var waivers: WaiverFlags
+
+        @Flag(help: "Print {id, files, bytes, decrypted, signed_with, waived, dump_read, restore_test_tables}.")
         var json = false
 
         func run() async throws {
             try await reportingErrors {
                 try await Runtime.withBackups { runtime, environment in
                     let setID = try BackupCommand.resolve(id, environment: environment)
-                    let report = try await BackupVerifier(environment).verify(setID, restoreTest: restoreTest)
+                    let report = try await BackupVerifier(environment).verify(setID, restoreTest: restoreTest, waivers: waivers.waivers)
                     if json { return try JSONOutput.print(report) }
-                    var parts = ["\(report.files) file(s), \(ProgressBar.bytes(report.bytes)) match the manifest"]
+                    var parts = [report.signedWith.map { "manifest signed with key \($0)" } ?? "manifest not signed"]
+                    if !report.waived.isEmpty { parts.append("accepted \(report.waived.joined(separator: " and ")) as asked") }
+                    parts.append("\(report.files) file(s), \(ProgressBar.bytes(report.bytes)) match the manifest")
                     if report.decrypted { parts.append("every chunk authenticated") }
                     if report.dumpRead { parts.append("dump read to its end") }
                     if let tables = report.restoreTestTables { parts.append("test restore matched \(tables) table(s)") }
@@ -136,7 +145,7 @@ struct BackupCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Restore the database, the artifacts or both from a set (needs --yes).",
             discussion: """
-                The set is verified first. Claims then pause on every replica (a Postgres advisory lock; they resume when \
+                The set is verified first (signature, set id, every file, the whole dump). Claims then pause on every replica (a Postgres advisory lock; they resume when \
                 the restore ends, fails or dies) and running runs are waited for. The database is restored in place in one \
                 transaction (pg_restore --clean --if-exists --single-transaction): on failure it is left as it was. Newer \
                 migrations are applied afterwards. Replaced artifacts are kept as ARTIFACTS.backup.YYYYMMDD_HHMMSS.
@@ -155,6 +164,8 @@ struct BackupCommand: AsyncParsableCommand {
         @Option(help: "How long to wait for running runs after pausing claims, such as 10m.")
         var waitForRuns: String = "10m"
 
+        @OptionGroup var waivers: WaiverFlags
+
         @Flag(help: "Print the restore report as JSON.")
         var json = false
 
@@ -164,10 +175,18 @@ struct BackupCommand: AsyncParsableCommand {
             try await reportingErrors {
                 try await Runtime.withBackups(quiet: false) { runtime, environment in
                     let setID = try BackupCommand.resolve(id, environment: environment)
-                    let options = BackupRestorer.Options(scope: scope, confirmed: yes, runsTimeout: timeout, migrations: try runtime.loadMigrations())
+                    let options = BackupRestorer.Options(
+                        scope: scope,
+                        confirmed: yes,
+                        runsTimeout: timeout,
+                        migrations: try runtime.loadMigrations(),
+                        waivers: waivers.waivers
+                    )
                     let report = try await BackupRestorer(environment).restore(setID, options)
                     if json { return try JSONOutput.print(report) }
                     var lines = ["restored \(scope.rawValue) from \(report.id)" + (report.downloaded ? " (downloaded from the bucket)" : "")]
+                    lines.append("  manifest: " + (report.signedWith.map { "signed with key \($0)" } ?? "not signed"))
+                    if !report.waived.isEmpty { lines.append("  accepted \(report.waived.joined(separator: " and ")) as asked (audited)") }
                     if let tables = report.tablesRestored {
                         lines.append("  database: \(tables) table(s) match the manifest; \(report.migrationsApplied ?? 0) migration(s) applied")
                     }
@@ -211,6 +230,30 @@ struct BackupCommand: AsyncParsableCommand {
                     )
                 }
             }
+        }
+    }
+
+    /// `--allow-unencrypted` and `--allow-unsigned`, shared by verify and restore.
+    struct WaiverFlags: ParsableArguments {
+        @Flag(
+            help: """
+                Accept a set that is not encrypted although ENCRYPTION_KEY_FILE is set (one made before encryption was \
+                turned on). Logged as a warning and written to the audit log.
+                """
+        )
+        var allowUnencrypted = false
+
+        @Flag(
+            help: """
+                Accept a set whose manifest is not signed (made before a key was configured, or by a Nomaly before \
+                format 2), or was signed with a NOMALY_BACKUP_SIGNING_KEY_FILE key not configured here. A signature that \
+                does not match is never accepted. Logged as a warning and written to the audit log.
+                """
+        )
+        var allowUnsigned = false
+
+        var waivers: BackupWaivers {
+            BackupWaivers(allowUnencrypted: allowUnencrypted, allowUnsigned: allowUnsigned, actor: Runtime.cliActor)
         }
     }
 

@@ -13,6 +13,7 @@ extension Runtime {
             artifacts: try artifactStore(),
             remote: try remoteBackups(),
             encryptionKeyFile: configuration.backups.encryptionKeyFile,
+            signingKeyFile: configuration.backups.signingKeyFile,
             binDirectory: configuration.postgresBinDirectory,
             archiveLimits: configuration.archiveLimits,
             nomalyVersion: NomalyVersion.current,

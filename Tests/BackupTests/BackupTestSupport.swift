@@ -20,6 +20,7 @@ struct BackupHarness {
     static func with<Result>(
         remote: Bool = false,
         keyFile: String? = nil,
+        signingKeyFile: String? = nil,
         _ body: (BackupHarness) async throws -> Result
     ) async throws -> Result {
         try await ScratchDatabase.withSchema { pool, scratch in
@@ -31,6 +32,7 @@ struct BackupHarness {
                 directory: folder.path + "/backups",
                 artifacts: artifacts,
                 encryptionKeyFile: keyFile,
+                signingKeyFile: signingKeyFile,
                 nomalyVersion: "test",
                 logger: TestEnvironment.logger
             )
@@ -94,6 +96,17 @@ struct BackupHarness {
         try Migration.load(from: TestEnvironment.repositoryRoot + "/migrations")
     }
 
+    /// The `backup.waiver` entries of the audit log, oldest first.
+    func waiverAudits() async throws -> [(actor: String, target: String, details: String)] {
+        struct Row: Decodable {
+            let actor: String
+            let target: String
+            let details: String
+        }
+        return try await pool.query("SELECT actor, target, details::text AS details FROM audit_log WHERE action = 'backup.waiver' ORDER BY id")
+            .decode(Row.self).map { ($0.actor, $0.target, $0.details) }
+    }
+
     func backupRow(_ id: String) async throws -> (status: String, error: String?, verified: Bool)? {
         struct Row: Decodable {
             let status: String
@@ -119,10 +132,19 @@ func flipByte(in path: String, at offset: Int? = nil) throws {
     try data.write(to: URL(fileURLWithPath: path))
 }
 
-/// Runs `body` and checks that it fails with a ``BackupError`` of `code` whose message contains `text`.
+/// Runs `body` and checks that it fails with a ``BackupError`` of `code` whose message contains every text.
 func expectBackupError(
     _ code: BackupError.Code,
-    _ text: String? = nil,
+    _ texts: String...,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () async throws -> Void
+) async {
+    await expectBackupError(code, containing: texts, sourceLocation: sourceLocation, body)
+}
+
+func expectBackupError(
+    _ code: BackupError.Code,
+    containing texts: [String],
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: () async throws -> Void
 ) async {
@@ -131,7 +153,7 @@ func expectBackupError(
         Issue.record("expected a \(code) error, but it succeeded", sourceLocation: sourceLocation)
     } catch let error as BackupError {
         #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
-        if let text { #expect(error.message.contains(text), "\(error.message)", sourceLocation: sourceLocation) }
+        for text in texts { #expect(error.message.contains(text), "\(error.message)", sourceLocation: sourceLocation) }
     } catch {
         Issue.record("expected a BackupError \(code), got \(error)", sourceLocation: sourceLocation)
     }

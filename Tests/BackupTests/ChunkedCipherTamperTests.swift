@@ -7,7 +7,7 @@ import Testing
 struct ChunkedCipherTamperTests {
     typealias Fixture = EncryptionFixture
 
-    /// Three full records and a final one of 17 bytes: records at 31, 116, 201 and 286; 324 bytes in all.
+    /// Three full records and a final one of 17 bytes: records at 62, 147, 232 and 317; 355 bytes in all.
     let plaintext = Fixture.bytes(3 * 64 + 17, seed: 11)
     let ciphertext: [UInt8]
     let records: [Range<Int>]
@@ -38,28 +38,37 @@ struct ChunkedCipherTamperTests {
 
     @Test("flipping any single byte fails at the record holding it", arguments: [1, Int.max])
     func everyByteFlip(slice: Int) {
-        #expect(records.map(\.lowerBound) == [31, 116, 201, 286])
+        #expect(records.map(\.lowerBound) == [62, 147, 232, 317])
         for position in ciphertext.indices {
             var damaged = ciphertext
             damaged[position] ^= 0x01
-            // A changed key id is indistinguishable from a wrong key.
-            let codes: Set<EncryptionError.Code> = (11..<19).contains(position) ? [.wrongKey] : [.corrupt, .format]
+            // A changed key id is indistinguishable from a wrong key, a changed binding from a file of another set.
+            let codes: Set<EncryptionError.Code> =
+                switch position {
+                case 11..<19: [.wrongKey]
+                case 31..<Fixture.headerSize: [.misplaced, .corrupt]
+                default: [.corrupt, .format]
+                }
             expectRejected(damaged, codes: codes, goodChunks: record(at: position), slice: slice)
         }
     }
 
-    @Test("header damage: magic, version, chunk size, nonce prefix")
+    @Test("header damage: magic, version, chunk size, nonce prefix, binding length and binding")
     func header() {
-        for (position, code) in [
-            (0, EncryptionError.Code.format), (9, .format), (10, .format), (19, .format), (22, .corrupt), (23, .corrupt), (30, .corrupt),
+        for (position, mask, code) in [
+            (0, UInt8(0x80), EncryptionError.Code.format), (9, 0x80, .format), (10, 0x80, .format), (19, 0x80, .format), (22, 0x80, .corrupt),
+            (23, 0x80, .corrupt), (30, 0x80, .corrupt),
+            // The binding's length beyond any binding; one byte shorter; the set id, the NUL, the file name.
+            (31, 0x80, .corrupt), (32, 0x01, .misplaced), (33, 0x01, .misplaced), (48, 0x01, .corrupt), (49, 0x01, .misplaced),
+            (Fixture.headerSize - 1, 0x01, .misplaced),
         ] {
             var damaged = ciphertext
-            damaged[position] ^= 0x80
+            damaged[position] ^= mask
             expectRejected(damaged, codes: [code], goodChunks: 0)
         }
-        var version2 = ciphertext
-        version2[10] = 2
-        #expect(Fixture.attemptDecrypt(version2).error?.message.contains("version 2") == true)
+        var version3 = ciphertext
+        version3[10] = 3
+        #expect(Fixture.attemptDecrypt(version3).error?.message.contains("version 3") == true)
     }
 
     @Test("ciphertext, tag, length and flag damage in each record")
@@ -99,7 +108,7 @@ struct ChunkedCipherTamperTests {
     @Test("reordered, repeated and dropped records")
     func reordering() {
         let parts = records.map { Array(ciphertext[$0]) }
-        let header = Array(ciphertext[..<31])
+        let header = Array(ciphertext[..<Fixture.headerSize])
         expectRejected(header + parts[1] + parts[0] + parts[2] + parts[3], goodChunks: 0)
         expectRejected(header + parts[0] + parts[2] + parts[1] + parts[3], goodChunks: 1)
         expectRejected(header + parts[0] + parts[0] + parts[1] + parts[2] + parts[3], goodChunks: 1)
@@ -113,7 +122,7 @@ struct ChunkedCipherTamperTests {
         var spliced = ciphertext
         spliced.replaceSubrange(records[1], with: other[records[1]])
         expectRejected(spliced, goodChunks: 1)
-        expectRejected(Array(other[..<31]) + Array(ciphertext[31...]), goodChunks: 0)
+        expectRejected(Array(other[..<Fixture.headerSize]) + Array(ciphertext[Fixture.headerSize...]), goodChunks: 0)
     }
 
     @Test("a wrong key is reported from the header, naming both ids")
@@ -124,7 +133,7 @@ struct ChunkedCipherTamperTests {
         #expect(error.message == "this file was encrypted with key \(Fixture.key.id); ENCRYPTION_KEY_FILE holds key \(Fixture.otherKey.id)")
         #expect(attempt.output.isEmpty)
         // The header alone is enough to tell.
-        let decryptor = ChunkDecryptor(key: Fixture.otherKey) { _ in }
+        let decryptor = ChunkDecryptor(key: Fixture.otherKey, expecting: Fixture.binding) { _ in }
         #expect { try Fixture.feed(Array(ciphertext[..<31]), slice: .max) { try decryptor.update($0) } } throws: {
             ($0 as? EncryptionError)?.code == .wrongKey
         }

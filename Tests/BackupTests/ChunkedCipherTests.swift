@@ -20,28 +20,31 @@ struct ChunkedCipherTests {
     @Test("empty plaintext is one final record of length 0")
     func emptyPlaintext() throws {
         let ciphertext = try Fixture.encrypt([])
-        #expect(Fixture.records(of: ciphertext) == [31..<52])
-        #expect(Array(ciphertext[31..<36]) == [1, 0, 0, 0, 0])
+        let header = Fixture.headerSize
+        #expect(Fixture.records(of: ciphertext) == [header..<(header + 21)])
+        #expect(Array(ciphertext[header..<(header + 5)]) == [1, 0, 0, 0, 0])
     }
 
-    @Test("the header carries magic, version, key id and chunk size")
+    @Test("the header carries magic, version 2, key id, chunk size, and the set and file it belongs to")
     func header() throws {
         var emitted: [[UInt8]] = []
-        let encryptor = try ChunkEncryptor(key: Fixture.key, chunkSize: 1000) { emitted.append(Array($0)) }
+        let encryptor = try ChunkEncryptor(key: Fixture.key, binding: Fixture.binding, chunkSize: 1000) { emitted.append(Array($0)) }
         #expect(emitted.count == 1, "the header is emitted on init")
         let header = try #require(emitted.first)
-        #expect(header.count == 31)
+        #expect(header.count == Fixture.headerSize)
         #expect(Array(header[0..<10]) == Array("NOMALYENC1".utf8))
-        #expect(header[10] == 1)
+        #expect(header[10] == 2)
         #expect(header[11..<19].map { String(format: "%02x", $0) }.joined() == Fixture.key.id)
         #expect(Array(header[19..<23]) == [0, 0, 0x03, 0xE8])
+        #expect(Array(header[31..<33]) == [0, 29])
+        #expect(Array(header[33...]) == Array("20261203_010000\u{0}database.dump".utf8))
         #expect(ChunkEncryptor.isEncrypted(header: header))
         #expect(!ChunkEncryptor.isEncrypted(header: Array("NOMALYENC".utf8)))
         #expect(!ChunkEncryptor.isEncrypted(header: Array("PGDMP\u{1}\u{e}\u{0}".utf8)))
         try encryptor.finish()
 
         var defaultHeader: [UInt8] = []
-        _ = try ChunkEncryptor(key: Fixture.key) { defaultHeader += $0 }
+        _ = try ChunkEncryptor(key: Fixture.key, binding: Fixture.binding) { defaultHeader += $0 }
         #expect(ChunkEncryptor.defaultChunkSize == 1 << 20)
         #expect(Array(defaultHeader[19..<23]) == [0, 0x10, 0, 0])
     }
@@ -59,7 +62,7 @@ struct ChunkedCipherTests {
     func slicing(slice: Int) throws {
         let plaintext = Fixture.bytes(3 * 64 + 17, seed: 3)
         let ciphertext = try Fixture.encrypt(plaintext, slice: slice)
-        #expect(ciphertext.count == 31 + 3 * 85 + 38)
+        #expect(ciphertext.count == Fixture.headerSize + 3 * 85 + 38)
         #expect(try Fixture.decrypt(ciphertext, slice: slice) == plaintext)
         #expect(try Fixture.decrypt(ciphertext, slice: 1) == plaintext)
     }
@@ -76,10 +79,10 @@ struct ChunkedCipherTests {
     @Test("a sink's error is rethrown unchanged")
     func sinkError() throws {
         struct Full: Error {}
-        let encryptor = try ChunkEncryptor(key: Fixture.key, chunkSize: 64) { if $0.count == 64 { throw Full() } }
+        let encryptor = try ChunkEncryptor(key: Fixture.key, binding: Fixture.binding, chunkSize: 64) { if $0.count == 64 { throw Full() } }
         #expect(throws: Full.self) { try Fixture.feed(Fixture.bytes(100), slice: .max) { try encryptor.update($0) } }
         let ciphertext = try Fixture.encrypt(Fixture.bytes(100))
-        let decryptor = ChunkDecryptor(key: Fixture.key) { _ in throw Full() }
+        let decryptor = ChunkDecryptor(key: Fixture.key, expecting: Fixture.binding) { _ in throw Full() }
         #expect(throws: Full.self) { try Fixture.feed(ciphertext, slice: .max) { try decryptor.update($0) } }
     }
 
@@ -88,7 +91,7 @@ struct ChunkedCipherTests {
         await #expect(processExitsWith: .failure) {
             let encryptor: ChunkEncryptor
             do {
-                encryptor = try ChunkEncryptor(key: EncryptionKey(bytes: Array(0..<32))) { _ in }
+                encryptor = try ChunkEncryptor(key: EncryptionKey(bytes: Array(0..<32)), binding: EncryptionFixture.binding) { _ in }
                 try encryptor.finish()
             } catch {
                 // A failing setup must not pass for the expected crash.

@@ -17,16 +17,16 @@ struct EncryptionTests {
         let plaintext = Fixture.bytes(size, seed: 5)
         try Data(plaintext).write(to: URL(fileURLWithPath: folder + "/dump"))
 
-        let encrypted = try EncryptedFile.encrypt(from: folder + "/dump", to: folder + "/dump.enc", key: Fixture.key)
+        let encrypted = try EncryptedFile.encrypt(from: folder + "/dump", to: folder + "/dump.enc", key: Fixture.key, binding: Fixture.binding)
         #expect(encrypted.plainSHA256 == (try Fixture.sha256sum(folder + "/dump")))
         #expect(encrypted.storedSHA256 == (try Fixture.sha256sum(folder + "/dump.enc")))
         #expect(encrypted.plainSize == Int64(size))
         let storedSize = try FileManager.default.attributesOfItem(atPath: folder + "/dump.enc")[.size] as? Int
         #expect(encrypted.storedSize == Int64(storedSize ?? -1))
-        #expect(encrypted.storedSize == Int64(31 + (size >> 20) * (21 + (1 << 20)) + 21 + size % (1 << 20)))
+        #expect(encrypted.storedSize == Int64(Fixture.headerSize + (size >> 20) * (21 + (1 << 20)) + 21 + size % (1 << 20)))
 
-        #expect(try EncryptedFile.verify(at: folder + "/dump.enc", key: Fixture.key) == encrypted)
-        let decrypted = try EncryptedFile.decrypt(from: folder + "/dump.enc", to: folder + "/restored", key: Fixture.key)
+        #expect(try EncryptedFile.verify(at: folder + "/dump.enc", key: Fixture.key, binding: Fixture.binding) == encrypted)
+        let decrypted = try EncryptedFile.decrypt(from: folder + "/dump.enc", to: folder + "/restored", key: Fixture.key, binding: Fixture.binding)
         #expect(decrypted == encrypted)
         #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/restored")) == Data(plaintext))
         #expect(try contents(of: folder) == ["dump", "dump.enc", "restored"])
@@ -38,7 +38,7 @@ struct EncryptionTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try Data("PGDMP and more".utf8).write(to: URL(fileURLWithPath: folder + "/plain"))
         try Data().write(to: URL(fileURLWithPath: folder + "/empty"))
-        _ = try EncryptedFile.encrypt(from: folder + "/plain", to: folder + "/sealed", key: Fixture.otherKey)
+        _ = try EncryptedFile.encrypt(from: folder + "/plain", to: folder + "/sealed", key: Fixture.otherKey, binding: Fixture.binding)
         #expect(try ChunkEncryptor.keyID(ofFileAt: folder + "/sealed") == Fixture.otherKey.id)
         #expect(try ChunkEncryptor.keyID(ofFileAt: folder + "/plain") == nil)
         #expect(try ChunkEncryptor.keyID(ofFileAt: folder + "/empty") == nil)
@@ -53,33 +53,33 @@ struct EncryptionTests {
         let folder = try Fixture.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try Data(Fixture.bytes(3 << 20)).write(to: URL(fileURLWithPath: folder + "/dump"))
-        _ = try EncryptedFile.encrypt(from: folder + "/dump", to: folder + "/dump.enc", key: Fixture.key)
+        _ = try EncryptedFile.encrypt(from: folder + "/dump", to: folder + "/dump.enc", key: Fixture.key, binding: Fixture.binding)
         var damaged = try Data(contentsOf: URL(fileURLWithPath: folder + "/dump.enc"))
         // In the third chunk: the first two were already written to the partial file when this one fails.
-        damaged[31 + 2 * (21 + (1 << 20)) + 100] ^= 0x40
+        damaged[Fixture.headerSize + 2 * (21 + (1 << 20)) + 100] ^= 0x40
         try damaged.write(to: URL(fileURLWithPath: folder + "/damaged.enc"))
 
         let corrupt = #expect(throws: EncryptionError.self) {
-            try EncryptedFile.decrypt(from: folder + "/damaged.enc", to: folder + "/restored", key: Fixture.key)
+            try EncryptedFile.decrypt(from: folder + "/damaged.enc", to: folder + "/restored", key: Fixture.key, binding: Fixture.binding)
         }
         #expect(corrupt?.code == .corrupt)
         #expect(corrupt?.message.contains("chunk 2") == true)
-        #expect(throws: EncryptionError.self) { try EncryptedFile.verify(at: folder + "/damaged.enc", key: Fixture.key) }
+        #expect(throws: EncryptionError.self) { try EncryptedFile.verify(at: folder + "/damaged.enc", key: Fixture.key, binding: Fixture.binding) }
 
         let wrongKey = #expect(throws: EncryptionError.self) {
-            try EncryptedFile.decrypt(from: folder + "/dump.enc", to: folder + "/restored", key: Fixture.otherKey)
+            try EncryptedFile.decrypt(from: folder + "/dump.enc", to: folder + "/restored", key: Fixture.otherKey, binding: Fixture.binding)
         }
         #expect(wrongKey?.code == .wrongKey)
 
-        let truncated = Data(damaged.prefix(31 + 21 + (1 << 20)))
+        let truncated = Data(damaged.prefix(Fixture.headerSize + 21 + (1 << 20)))
         try truncated.write(to: URL(fileURLWithPath: folder + "/truncated.enc"))
         let truncation = #expect(throws: EncryptionError.self) {
-            try EncryptedFile.decrypt(from: folder + "/truncated.enc", to: folder + "/restored", key: Fixture.key)
+            try EncryptedFile.decrypt(from: folder + "/truncated.enc", to: folder + "/restored", key: Fixture.key, binding: Fixture.binding)
         }
         #expect(truncation?.code == .corrupt)
 
         let missing = #expect(throws: EncryptionError.self) {
-            try EncryptedFile.decrypt(from: folder + "/absent.enc", to: folder + "/restored", key: Fixture.key)
+            try EncryptedFile.decrypt(from: folder + "/absent.enc", to: folder + "/restored", key: Fixture.key, binding: Fixture.binding)
         }
         #expect(missing?.code == .io)
         #expect(missing?.message.contains("absent.enc") == true)
@@ -93,7 +93,7 @@ struct EncryptionTests {
         try Data("old".utf8).write(to: URL(fileURLWithPath: folder + "/restored"))
         try Data("not encrypted".utf8).write(to: URL(fileURLWithPath: folder + "/plain"))
         let error = #expect(throws: EncryptionError.self) {
-            try EncryptedFile.decrypt(from: folder + "/plain", to: folder + "/restored", key: Fixture.key)
+            try EncryptedFile.decrypt(from: folder + "/plain", to: folder + "/restored", key: Fixture.key, binding: Fixture.binding)
         }
         #expect(error?.code == .format)
         #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/restored")) == Data("old".utf8))
@@ -105,13 +105,13 @@ struct EncryptionTests {
         let folder = try Fixture.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let source = #expect(throws: EncryptionError.self) {
-            try EncryptedFile.encrypt(from: folder + "/absent", to: folder + "/out.enc", key: Fixture.key)
+            try EncryptedFile.encrypt(from: folder + "/absent", to: folder + "/out.enc", key: Fixture.key, binding: Fixture.binding)
         }
         #expect(source?.code == .io)
         #expect(source?.message == "cannot read \(folder)/absent: No such file or directory")
         try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/dump"))
         let destination = #expect(throws: EncryptionError.self) {
-            try EncryptedFile.encrypt(from: folder + "/dump", to: folder + "/missing/out.enc", key: Fixture.key)
+            try EncryptedFile.encrypt(from: folder + "/dump", to: folder + "/missing/out.enc", key: Fixture.key, binding: Fixture.binding)
         }
         #expect(destination?.code == .io)
         #expect(try contents(of: folder) == ["dump"])

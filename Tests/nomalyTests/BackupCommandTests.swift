@@ -62,4 +62,93 @@ struct BackupCommandTests {
             #expect(text.status == 0 && text.standardOutput.contains("newest verified: \(id)"), "\(text.combinedOutput)")
         }
     }
+
+    @Test("with ENCRYPTION_KEY_FILE set, a plaintext set is refused until --allow-unencrypted --allow-unsigned, which are audited")
+    func waivers() async throws {
+        let home = try TemporaryFolder("nomaly-cli-waivers")
+        let keyFile = try home.file("key", String(repeating: "7d", count: 32))
+        try await ScratchDatabase.withSchema { pool, scratch in
+            var environment = Self.environment(home: home, scratch: scratch, ["USER": "alice"])
+            // Made before encryption was turned on.
+            let id = try await Self.createDatabaseSet(environment)
+            try await pool.execute("INSERT INTO api_tokens (name, role, token_sha256) VALUES ('after', 'viewer', repeat('c', 64))")
+            environment["ENCRYPTION_KEY_FILE"] = keyFile
+
+            for command in [["backup", "verify", id], ["backup", "restore", id, "--kind", "database", "--yes"]] {
+                let refused = try await NomalyProcess.run(command, environment: environment)
+                #expect(refused.status == 1, "\(refused.combinedOutput)")
+                #expect(refused.standardError.contains("it is not encrypted, but ENCRYPTION_KEY_FILE is set"), "\(refused.standardError)")
+                #expect(refused.standardError.contains("--allow-unsigned --allow-unencrypted"), "\(refused.standardError)")
+            }
+            #expect(try await pool.query("SELECT count(*) FROM api_tokens").first!.decode(Int.self) == 1, "nothing was restored")
+            #expect(try await pool.query("SELECT count(*) FROM audit_log").first!.decode(Int.self) == 0)
+
+            let help = try await NomalyProcess.run(["backup", "verify", "--help"], environment: environment)
+            #expect(help.standardOutput.contains("--allow-unencrypted") && help.standardOutput.contains("--allow-unsigned"))
+
+            let verified = try await NomalyProcess.run(["backup", "verify", id, "--allow-unencrypted", "--allow-unsigned"], environment: environment)
+            #expect(verified.status == 0, "\(verified.combinedOutput)")
+            #expect(verified.standardOutput.contains("manifest not signed; accepted unsigned and unencrypted as asked"), "\(verified.standardOutput)")
+            #expect(
+                verified.standardError.contains("backup set accepted without the protection a configured key demands"),
+                "\(verified.standardError)"
+            )
+
+            let restored = try await NomalyProcess.run(
+                ["backup", "restore", id, "--kind", "database", "--yes", "--allow-unencrypted", "--allow-unsigned", "--json"],
+                environment: environment
+            )
+            #expect(restored.status == 0, "\(restored.combinedOutput)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(restored.standardOutput.utf8)) as? [String: Any])
+            #expect(report["waived"] as? [String] == ["unsigned", "unencrypted"])
+            #expect(try await pool.query("SELECT count(*) FROM api_tokens").first!.decode(Int.self) == 0, "the set was restored")
+            struct Entry: Decodable {
+                let actor: String
+                let target: String
+                let operation: String
+            }
+            let entries = try await pool.query(
+                "SELECT actor, target, details->>'operation' AS operation FROM audit_log WHERE action = 'backup.waiver' ORDER BY id"
+            ).decode(Entry.self)
+            #expect(entries.map(\.actor) == ["cli:alice"])
+            #expect(entries.map(\.target) == [id])
+            #expect(entries.map(\.operation) == ["restore"], "the restore replaced audit_log, then recorded itself again")
+        }
+    }
+
+    @Test("NOMALY_BACKUP_SIGNING_KEY_FILE signs a set made without encryption, and a missing file is a configuration error")
+    func signingKey() async throws {
+        let home = try TemporaryFolder("nomaly-cli-signing")
+        let keyFile = try home.file("signing-key", String(repeating: "4b", count: 32))
+        try await ScratchDatabase.withSchema { _, scratch in
+            var environment = Self.environment(home: home, scratch: scratch, ["NOMALY_BACKUP_SIGNING_KEY_FILE": keyFile])
+            let id = try await Self.createDatabaseSet(environment)
+            #expect(FileManager.default.fileExists(atPath: home.path + "/backups/" + id + "/manifest.json.sig"))
+            let verified = try await NomalyProcess.run(["backup", "verify", id, "--json"], environment: environment)
+            #expect(verified.status == 0, "\(verified.combinedOutput)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(verified.standardOutput.utf8)) as? [String: Any])
+            #expect((report["signed_with"] as? String)?.count == 16, "\(report)")
+            #expect(report["decrypted"] as? Bool == false)
+
+            environment["NOMALY_BACKUP_SIGNING_KEY_FILE"] = home.path + "/no-such-key"
+            let missing = try await NomalyProcess.run(["backup", "list"], environment: environment)
+            #expect(missing.status != 0)
+            #expect(missing.standardError.contains("NOMALY_BACKUP_SIGNING_KEY_FILE"), "\(missing.standardError)")
+        }
+    }
+
+    static func environment(home: TemporaryFolder, scratch: ScratchDatabase, _ extra: [String: String]) -> [String: String] {
+        [
+            "DATABASE_URL": scratch.connectionString, "NOMALY_HOME": home.path, "NOMALY_BACKUP_DIR": home.path + "/backups",
+            "LOG_LEVEL": "warning",
+        ].merging(extra) { $1 }
+    }
+
+    /// `nomaly backup create --kind database`; returns the set's id.
+    static func createDatabaseSet(_ environment: [String: String]) async throws -> String {
+        let created = try await NomalyProcess.run(["backup", "create", "--kind", "database", "--json"], environment: environment)
+        #expect(created.status == 0, "\(created.combinedOutput)")
+        let manifest = try JSONSerialization.jsonObject(with: Data(created.standardOutput.utf8)) as? [String: Any]
+        return try #require(manifest?["id"] as? String)
+    }
 }

@@ -5,11 +5,13 @@ import Foundation
 ///
 /// Ciphertext may arrive in any slicing, down to one byte at a time. A chunk's plaintext reaches the sink only after
 /// its tag verified, so a damaged or forged chunk never produces output; but the chunks before it already did, so a
-/// caller writing a file must discard it when any call throws. The key id in the header is compared first: a file
-/// encrypted with another key fails with ``EncryptionError/Code/wrongKey`` before any decryption.
+/// caller writing a file must discard it when any call throws. The header is checked before any decryption: a file
+/// encrypted with another key fails with ``EncryptionError/Code/wrongKey``, one written as another file or for another
+/// set with ``EncryptionError/Code/misplaced``.
 ///
 /// ```swift
-/// let decryptor = ChunkDecryptor(key: key) { plaintext in try output.write(plaintext) }
+/// let binding = SetFileBinding(setID: "20261203_010000", fileName: "database.dump")
+/// let decryptor = ChunkDecryptor(key: key, expecting: binding) { plaintext in try output.write(plaintext) }
 /// try block.withUnsafeBytes { try decryptor.update($0) }
 /// try decryptor.finish()  // throws when the stream was truncated
 /// ```
@@ -19,17 +21,23 @@ public final class ChunkDecryptor {
     /// What the next bytes of the stream are.
     private enum State {
         case header
+        case bindingLength
+        case binding(length: Int)
         case recordHeader
         case recordBody(flag: UInt8, length: Int)
         case done
     }
 
     private let key: EncryptionKey
+    private let expected: SetFileBinding?
+    private var header: ChunkedCipher.Header?
     private let sink: (UnsafeRawBufferPointer) throws -> Void
     private var state = State.header
     /// The start of a unit (header, record header or record body) split across calls; its capacity is reused.
     private var pending: [UInt8] = []
     private var parameters: ChunkedCipher.ChunkParameters?
+    /// Chosen by the header's version.
+    private var chunkKey: SymmetricKey?
     private var chunkSize = 0
     private var index: UInt64 = 0
     /// Stream offset of the first byte not yet consumed as part of a whole unit, for error messages.
@@ -42,17 +50,20 @@ public final class ChunkDecryptor {
 
     /// - Parameters:
     ///   - key: the key the stream must have been encrypted with.
+    ///   - binding: the set and file name the stream must have been written as (encryption format 2); nil to read
+    ///     only format 1, the unbound files of sets of manifest format 1.
     ///   - sink: receives the verified plaintext in order; the buffer is valid only during the call. Its errors are
     ///     rethrown unchanged from ``update(_:)``.
-    public init(key: EncryptionKey, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+    public init(key: EncryptionKey, expecting binding: SetFileBinding?, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
         self.key = key
+        expected = binding
         self.sink = sink
     }
 
     /// Consumes the next ciphertext bytes, emitting the plaintext of every chunk they complete.
     ///
-    /// - Throws: ``EncryptionError`` with `.format`, `.wrongKey` or `.corrupt` as soon as the bytes show the problem,
-    ///   or the sink's error.
+    /// - Throws: ``EncryptionError`` with `.format`, `.wrongKey`, `.misplaced` or `.corrupt` as soon as the bytes show
+    ///   the problem, or the sink's error.
     public func update(_ bytes: UnsafeRawBufferPointer) throws {
         precondition(!finished, "ChunkDecryptor.update(_:) called after finish()")
         var input = bytes
@@ -90,6 +101,8 @@ public final class ChunkDecryptor {
                 throw EncryptionError(.format, "not a Nomaly encrypted file: it does not start with NOMALYENC1")
             }
             throw EncryptionError(.corrupt, "the encrypted file is truncated: it ends at byte \(end), inside its header")
+        case .bindingLength, .binding:
+            throw EncryptionError(.corrupt, "the encrypted file is truncated: it ends at byte \(end), inside its header")
         case .recordHeader, .recordBody:
             throw EncryptionError(
                 .corrupt,
@@ -100,7 +113,9 @@ public final class ChunkDecryptor {
 
     private func bytesNeeded() throws(EncryptionError) -> Int {
         switch state {
-        case .header: ChunkedCipher.headerSize
+        case .header: ChunkedCipher.prefixSize
+        case .bindingLength: ChunkedCipher.bindingLengthSize
+        case .binding(let length): length
         case .recordHeader: ChunkedCipher.recordHeaderSize
         case .recordBody(_, let length): length + ChunkedCipher.tagSize
         case .done:
@@ -116,6 +131,11 @@ public final class ChunkDecryptor {
         switch state {
         case .header:
             try readHeader(unit)
+        case .bindingLength:
+            state = .binding(length: try header!.appendBindingLength(unit))
+        case .binding:
+            header!.appendBinding(unit)
+            try checkBinding()
         case .recordHeader:
             try readRecordHeader(unit)
         case .recordBody(let flag, let length):
@@ -127,13 +147,49 @@ public final class ChunkDecryptor {
     }
 
     private func readHeader(_ unit: UnsafeRawBufferPointer) throws(EncryptionError) {
-        let header = try ChunkedCipher.Header(parsing: unit)
+        let header = try ChunkedCipher.Header(parsingPrefix: unit)
         guard header.keyID == key.idBytes else {
             throw EncryptionError(
                 .wrongKey,
                 "this file was encrypted with key \(ChunkedCipher.hex(header.keyID)); ENCRYPTION_KEY_FILE holds key \(key.id)"
             )
         }
+        self.header = header
+        switch (header.version, expected) {
+        case (ChunkedCipher.legacyVersion, nil):
+            start(header, key: key.legacyChunkKey)
+        case (ChunkedCipher.legacyVersion, let expected?):
+            throw EncryptionError(
+                .misplaced,
+                "this file has encryption format 1, which binds no file to its set, but \(expected) has format 2: it comes from a set made by an earlier Nomaly"
+            )
+        default:
+            state = .bindingLength
+        }
+    }
+
+    /// A version 2 header is complete: it must name the file the caller expects.
+    private func checkBinding() throws(EncryptionError) {
+        guard let found = header!.binding else {
+            throw EncryptionError(.corrupt, "the encryption header is damaged: its set binding is not a set id and a file name")
+        }
+        guard let expected else {
+            throw EncryptionError(
+                .misplaced,
+                "this file was written as \(found) (encryption format 2), but it is read as part of a format-1 set, whose files are not bound: the file or the manifest was replaced"
+            )
+        }
+        guard found == expected else {
+            throw EncryptionError(
+                .misplaced,
+                "this file was written as \(found), not as \(expected): it was copied from another set or renamed"
+            )
+        }
+        start(header!, key: key.chunkKey)
+    }
+
+    private func start(_ header: ChunkedCipher.Header, key: SymmetricKey) {
+        chunkKey = key
         parameters = ChunkedCipher.ChunkParameters(header: header)
         chunkSize = header.chunkSize
         state = .recordHeader
@@ -165,7 +221,7 @@ public final class ChunkDecryptor {
                 ciphertext: UnsafeRawBufferPointer(rebasing: unit[..<length]),
                 tag: UnsafeRawBufferPointer(rebasing: unit[length...])
             )
-            plaintext = try AES.GCM.open(box, using: key.symmetricKey, authenticating: parameters!.associatedData)
+            plaintext = try AES.GCM.open(box, using: chunkKey!, authenticating: parameters!.associatedData)
         } catch {
             throw EncryptionError(
                 .corrupt,

@@ -16,7 +16,7 @@ extension ChunkEncryptor {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw EncryptionError.system("read", path) }
         defer { close(descriptor) }
-        var header = [UInt8](repeating: 0, count: ChunkedCipher.headerSize)
+        var header = [UInt8](repeating: 0, count: ChunkedCipher.prefixSize)
         var count = 0
         while count < header.count {
             let got = header.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + count, $0.count - count) }
@@ -29,10 +29,10 @@ extension ChunkEncryptor {
         }
         header.removeLast(header.count - count)
         guard isEncrypted(header: header) else { return nil }
-        guard count == ChunkedCipher.headerSize else {
+        guard count == ChunkedCipher.prefixSize else {
             throw EncryptionError(.format, "\(path) is truncated inside its encryption header (\(count) bytes)")
         }
-        return ChunkedCipher.hex(try ChunkedCipher.Header(parsing: header).keyID)
+        return ChunkedCipher.hex(try ChunkedCipher.Header(parsingPrefix: header).keyID)
     }
 
     /// Whether bytes from the start of a file begin with the encrypted format's magic `NOMALYENC1`.

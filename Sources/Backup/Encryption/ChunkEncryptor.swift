@@ -8,7 +8,8 @@ import Foundation
 /// record with the remainder, which is empty when the plaintext fills its chunks exactly (or is empty).
 ///
 /// ```swift
-/// let encryptor = try ChunkEncryptor(key: key) { bytes in try upload.write(bytes) }
+/// let binding = SetFileBinding(setID: "20261203_010000", fileName: "database.dump")
+/// let encryptor = try ChunkEncryptor(key: key, binding: binding) { bytes in try upload.write(bytes) }
 /// try block.withUnsafeBytes { try encryptor.update($0) }
 /// try encryptor.finish()
 /// ```
@@ -34,17 +35,27 @@ public final class ChunkEncryptor {
 
     /// Emits the header to `sink` right away.
     /// - Parameters:
-    ///   - key: the backup key; its id goes into the header.
+    ///   - key: the backup key; its id goes into the header, and the chunks are sealed with its ``EncryptionKey/chunkKey``.
+    ///   - binding: the set and file name this stream becomes; a decryptor expecting another one refuses it.
     ///   - chunkSize: plaintext bytes per record, 1 byte to 64 MiB. The decryptor reads it from the header.
     ///   - sink: receives the encrypted bytes in order; the buffer is valid only during the call. Its errors are
     ///     rethrown unchanged from this initializer, ``update(_:)`` and ``finish()``.
-    public init(key: EncryptionKey, chunkSize: Int = ChunkEncryptor.defaultChunkSize, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws
-    {
+    public init(
+        key: EncryptionKey,
+        binding: SetFileBinding,
+        chunkSize: Int = ChunkEncryptor.defaultChunkSize,
+        sink: @escaping (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         precondition((1...ChunkedCipher.maximumChunkSize).contains(chunkSize), "chunk size \(chunkSize) is outside 1...64 MiB")
-        self.key = key.symmetricKey
+        self.key = key.chunkKey
         self.chunkSize = chunkSize
         self.sink = sink
-        let header = ChunkedCipher.Header(keyID: key.idBytes, chunkSize: chunkSize, noncePrefix: UInt64.random(in: .min ... .max))
+        let header = ChunkedCipher.Header(
+            keyID: key.idBytes,
+            chunkSize: chunkSize,
+            noncePrefix: UInt64.random(in: .min ... .max),
+            binding: binding
+        )
         parameters = ChunkedCipher.ChunkParameters(header: header)
         buffer = .allocate(byteCount: chunkSize, alignment: 16)
         try header.bytes.withUnsafeBytes { try sink($0) }

@@ -3,7 +3,7 @@ import Foundation
 
 /// Digests of one file on both sides of encryption, lower-case hex as `sha256sum` prints them.
 public struct FileDigests: Sendable, Equatable {
-    /// The plaintext: the source of ``EncryptedFile/encrypt(from:to:key:)``, the output of a decrypt.
+    /// The plaintext: the source of ``EncryptedFile/encrypt(from:to:key:binding:)``, the output of a decrypt.
     public let plainSHA256: String
     public let plainSize: Int64
     /// The encrypted file as stored (what `sha256sum` or an S3 checksum of it sees).
@@ -25,19 +25,25 @@ public struct FileDigests: Sendable, Equatable {
 /// removed and the destination is untouched.
 ///
 /// ```swift
-/// let digests = try EncryptedFile.encrypt(from: "set/database.dump", to: "set/database.dump.enc", key: key)
-/// let check = try EncryptedFile.verify(at: "set/database.dump.enc", key: key)
+/// let binding = SetFileBinding(setID: "20261203_010000", fileName: "database.dump")
+/// let digests = try EncryptedFile.encrypt(from: "plain/database.dump", to: "set/database.dump", key: key, binding: binding)
+/// let check = try EncryptedFile.verify(at: "set/database.dump", key: key, binding: binding)
 /// assert(check == digests)
 /// ```
 public enum EncryptedFile {
-    /// Encrypts `source` into `destination`, replacing it if it exists. Blocking.
+    /// Encrypts `source` into `destination` as the file `binding` names, replacing it if it exists. Blocking.
     /// - Returns: digests of the source and of the encrypted file.
-    public static func encrypt(from source: String, to destination: String, key: EncryptionKey) throws(EncryptionError) -> FileDigests {
+    public static func encrypt(
+        from source: String,
+        to destination: String,
+        key: EncryptionKey,
+        binding: SetFileBinding
+    ) throws(EncryptionError) -> FileDigests {
         var plain = Hashing()
         var stored = Hashing()
         let output = try PartialFile(destination: destination)
         do {
-            let encryptor = try ChunkEncryptor(key: key) { bytes in
+            let encryptor = try ChunkEncryptor(key: key, binding: binding) { bytes in
                 stored.update(bytes)
                 try output.write(bytes)
             }
@@ -57,13 +63,19 @@ public enum EncryptedFile {
     /// Decrypts and authenticates `source` into `destination`, replacing it if it exists. Blocking.
     ///
     /// Nothing is left at `destination` unless every chunk verified and the stream was complete.
+    /// - Parameter binding: the set and file name `source` must have been written as; nil for a file of a format-1 set.
     /// - Returns: digests of the decrypted content and of the encrypted file.
-    public static func decrypt(from source: String, to destination: String, key: EncryptionKey) throws(EncryptionError) -> FileDigests {
+    public static func decrypt(
+        from source: String,
+        to destination: String,
+        key: EncryptionKey,
+        binding: SetFileBinding?
+    ) throws(EncryptionError) -> FileDigests {
         var plain = Hashing()
         var stored = Hashing()
         let output = try PartialFile(destination: destination)
         do {
-            let decryptor = ChunkDecryptor(key: key) { bytes in
+            let decryptor = ChunkDecryptor(key: key, expecting: binding) { bytes in
                 plain.update(bytes)
                 try output.write(bytes)
             }
@@ -81,12 +93,13 @@ public enum EncryptedFile {
     }
 
     /// Decrypts and authenticates the file at `path` without writing the plaintext anywhere. Blocking.
+    /// - Parameter binding: the set and file name it must have been written as; nil for a file of a format-1 set.
     /// - Returns: digests of the content and of the encrypted file, to compare with a manifest.
-    public static func verify(at path: String, key: EncryptionKey) throws(EncryptionError) -> FileDigests {
+    public static func verify(at path: String, key: EncryptionKey, binding: SetFileBinding?) throws(EncryptionError) -> FileDigests {
         var plain = Hashing()
         var stored = Hashing()
         do {
-            let decryptor = ChunkDecryptor(key: key) { bytes in plain.update(bytes) }
+            let decryptor = ChunkDecryptor(key: key, expecting: binding) { bytes in plain.update(bytes) }
             try readBlocks(of: path) { block in
                 stored.update(block)
                 try decryptor.update(block)

@@ -19,6 +19,9 @@ public struct EncryptionError: Error, Sendable, CustomStringConvertible {
         public static let keyFile = Code(name: "key_file")
         /// The file was encrypted with another key than the one given; both key ids are in the message.
         public static let wrongKey = Code(name: "wrong_key")
+        /// The file was written as another file or for another set (its header names both), or its encryption format
+        /// does not match its set's manifest format: it was copied from elsewhere.
+        public static let misplaced = Code(name: "misplaced")
         /// A chunk failed authentication, the stream is truncated, or data follows the final record.
         public static let corrupt = Code(name: "corrupt")
         /// Not a Nomaly encrypted file, an unsupported format version, or a stream the format cannot represent.

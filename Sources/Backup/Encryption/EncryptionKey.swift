@@ -1,10 +1,14 @@
 import Crypto
 import Foundation
 
-/// A 256-bit key for backup encryption, read from ENCRYPTION_KEY_FILE.
+/// A 256-bit backup key, read from ENCRYPTION_KEY_FILE or NOMALY_BACKUP_SIGNING_KEY_FILE.
 ///
 /// The file may hold 64 hex digits, base64 or base64url of 32 bytes (with or without padding, so Fernet-style keys
 /// work), or exactly 32 raw bytes; trailing whitespace is ignored. Make one with `openssl rand -hex 32 > key`.
+///
+/// The key itself is never used directly (except to read files of format-1 sets): chunks are sealed with
+/// ``chunkKey`` and manifests signed with ``signingKey``, both derived with HKDF-SHA256 under their own label, so one
+/// key never serves two purposes.
 ///
 /// ```swift
 /// let key = try EncryptionKey(fileAt: "/run/secrets/nomaly-backup-key")
@@ -16,7 +20,15 @@ public struct EncryptionKey: Sendable, CustomStringConvertible {
     public let id: String
     /// The raw 8 bytes behind ``id``, as the encrypted header stores them.
     let idBytes: [UInt8]
-    let symmetricKey: SymmetricKey
+    /// The key as read: the chunk key of encryption format 1 (sets of manifest format 1), and nothing else.
+    let legacyChunkKey: SymmetricKey
+    /// Seals the chunks of encryption format 2: HKDF-SHA256(key, info ``chunkKeyLabel``).
+    let chunkKey: SymmetricKey
+    /// Signs manifests (HMAC-SHA256): HKDF-SHA256(key, info ``signingKeyLabel``).
+    let signingKey: SymmetricKey
+
+    static let chunkKeyLabel = "nomaly backup chunk key v2"
+    static let signingKeyLabel = "nomaly backup manifest signing key v2"
 
     static let byteCount = 32
     /// Far above any accepted form; a larger file is surely not a key, and is not read whole.
@@ -55,10 +67,18 @@ public struct EncryptionKey: Sendable, CustomStringConvertible {
         guard bytes.count == Self.byteCount else {
             throw EncryptionError(.keyFile, "a backup key has 32 bytes, not \(bytes.count): \(Self.acceptedForms)")
         }
-        symmetricKey = SymmetricKey(data: bytes)
-        let code = HMAC<SHA256>.authenticationCode(for: Array("nomaly backup key id".utf8), using: symmetricKey)
+        let key = SymmetricKey(data: bytes)
+        let code = HMAC<SHA256>.authenticationCode(for: Array("nomaly backup key id".utf8), using: key)
         idBytes = Array(Array(code).prefix(8))
         id = ChunkedCipher.hex(idBytes)
+        legacyChunkKey = key
+        chunkKey = Self.derive(from: key, label: Self.chunkKeyLabel)
+        signingKey = Self.derive(from: key, label: Self.signingKeyLabel)
+    }
+
+    /// HKDF-SHA256 without salt (the key is uniformly random already), 32 bytes.
+    private static func derive(from key: SymmetricKey, label: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Array(label.utf8), outputByteCount: byteCount)
     }
 
     /// Parses a key's textual form: 64 hex digits, or base64 / base64url of 32 bytes. Surrounding whitespace is ignored.
