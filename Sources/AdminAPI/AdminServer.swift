@@ -45,6 +45,9 @@ public struct APIDependencies: Sendable {
         self.invocationsModel = invocationsModel
         self.kinds = kinds
     }
+
+    /// The lockout and rate limits every token lookup passes: the router's and `/metrics`' alike.
+    public var gate: TokenGate { TokenGate(tokens: tokens, lockout: lockout, rateLimiter: rateLimiter) }
 }
 
 /// Builds the HTTP side of `nomaly serve`: health and readiness, and with ``APIDependencies`` the token-protected
@@ -62,15 +65,13 @@ public enum AdminServer {
         let router = Router(context: NomalyRequestContext.self)
         // Order matters: CORS answers preflights before authentication (browsers send them without credentials)
         // and adds its headers to errors too; errors become JSON; limits refuse oversized requests before any
-        // token lookup. The client's address is settled first, for every middleware after it.
+        // token lookup; the gate limits each address before its token is looked up. The client's address is settled
+        // first, for every middleware after it.
         if !settings.trustedProxies.isEmpty { router.add(middleware: ForwardedClientMiddleware(trustedProxies: settings.trustedProxies)) }
         if !settings.corsOrigins.isEmpty { router.add(middleware: CORSAllowListMiddleware(allowedOrigins: settings.corsOrigins)) }
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: RequestLimitsMiddleware(settings: settings))
-        if let api {
-            router.add(middleware: BearerAuthMiddleware(tokens: api.tokens, lockout: api.lockout))
-            if let limiter = api.rateLimiter { router.add(middleware: RateLimitMiddleware(limiter: limiter)) }
-        }
+        if let api { router.add(middleware: BearerAuthMiddleware(gate: api.gate)) }
         router.addHealthRoutes(version: version, probes: probes)
         router.get("openapi.json") { _, _ in
             Response(

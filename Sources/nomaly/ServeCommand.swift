@@ -76,22 +76,32 @@ struct Serve: AsyncParsableCommand {
                 }
                 let tokens = TokenStore(pool: database.pool)
                 let probes: [ReadinessProbe] = [.database(database.pool), .migrations(migrator), .artifactStore(models.registry.artifacts)]
+                let api = APIDependencies(
+                    tokens: tokens,
+                    runs: RunStore(pool: database.pool),
+                    registry: models.registry,
+                    audit: AuditLog(pool: database.pool),
+                    kinds: kinds,
+                    rateLimiter: configuration.rateLimitEnabled
+                        ? RateLimiter(perMinute: configuration.rateLimitPerMinute, burst: configuration.rateLimitBurst) : nil,
+                    cache: models.cache,
+                    invocationsModel: configuration.invocationsModel
+                )
+                // Bootstraps swift-metrics (Prometheus) once. A token required for /metrics passes the API's own gate,
+                // so scrapes share its lockout and rate limits.
+                let metrics = MetricsEndpoint.standard(
+                    pool: database.pool,
+                    registry: models.registry,
+                    probes: probes,
+                    gate: configuration.http.metricsRequireToken ? api.gate : nil,
+                    trustedProxies: configuration.http.trustedProxies
+                )
                 let app = try AdminServer.application(
                     host: configuration.httpHost,
                     port: configuration.httpPort,
                     version: NomalyVersion.current,
                     probes: probes,
-                    api: APIDependencies(
-                        tokens: tokens,
-                        runs: RunStore(pool: database.pool),
-                        registry: models.registry,
-                        audit: AuditLog(pool: database.pool),
-                        kinds: kinds,
-                        rateLimiter: configuration.rateLimitEnabled
-                            ? RateLimiter(perMinute: configuration.rateLimitPerMinute, burst: configuration.rateLimitBurst) : nil,
-                        cache: models.cache,
-                        invocationsModel: configuration.invocationsModel
-                    ),
+                    api: api,
                     settings: configuration.http,
                     logger: logger,
                     onListening: { port in
@@ -104,15 +114,7 @@ struct Serve: AsyncParsableCommand {
                         )
                     }
                 )
-                // Bootstraps swift-metrics (Prometheus) once, counts every request and serves GET /metrics.
-                .withMetrics(
-                    .standard(
-                        pool: database.pool,
-                        registry: models.registry,
-                        probes: probes,
-                        tokens: configuration.http.metricsRequireToken ? tokens : nil
-                    )
-                )
+                .withMetrics(metrics)
                 if !withoutAPI { services += [TokenRevocationListener(tokens: tokens, logger: logger), app] }
                 // Shutdown runs in reverse order: the HTTP server drains first, then the scheduler lets running jobs
                 // finish, and the pool closes last.
