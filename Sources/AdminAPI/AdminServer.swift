@@ -72,7 +72,8 @@ public enum AdminServer {
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: RequestLimitsMiddleware(settings: settings))
         if let api { router.add(middleware: BearerAuthMiddleware(gate: api.gate)) }
-        router.addHealthRoutes(version: version, probes: probes)
+        // Only a caller the gate let through sees why a check failed.
+        router.addHealthRoutes(version: version, probes: probes, showsDetails: { $0.identity != nil })
         router.get("openapi.json") { _, _ in
             Response(
                 status: .ok,

@@ -4,7 +4,9 @@ import Registry
 /// Requires `Authorization: Bearer nmly_…` everywhere except the public routes, through the ``TokenGate`` (lockout,
 /// per-address and per-token rate limits). What each public route gets:
 ///
-/// - `/health` and `/ready`: never limited and never refused, so probes are not turned into restarts.
+/// - `/health` and `/ready`: never limited and never refused, so probes are not turned into restarts. A token sent to
+///   `/ready` asks for the checks' details; it is checked like any other (a wrong one counts as a failed attempt, so
+///   `/ready` is no free oracle for guessing tokens), but a refusal only means the public answer.
 /// - `/openapi.json`: no token, but limited per address like every request that is not a probe.
 ///
 /// `/metrics` is not among them because it never reaches the router: ``MeteredResponder`` answers it, passing the same
@@ -15,6 +17,7 @@ public struct BearerAuthMiddleware: RouterMiddleware {
 
     static let probePaths: Set<String> = ["/health", "/ready"]
     static let openPaths: Set<String> = ["/openapi.json"]
+    static let detailedProbePath = "/ready"
 
     public init(gate: TokenGate) {
         self.gate = gate
@@ -24,12 +27,17 @@ public struct BearerAuthMiddleware: RouterMiddleware {
         let address = context.remoteAddress ?? "unknown"
         // The router has matched the route before middleware runs: its pattern, not the raw path, says which it is.
         let route = context.endpointPath
-        if let route, Self.probePaths.contains(route) { return try await next(request, context) }
+        var context = context
+        if let route, Self.probePaths.contains(route) {
+            if route == Self.detailedProbePath, request.headers[.authorization] != nil {
+                context.identity = try? await gate.authenticate(request, address: address)
+            }
+            return try await next(request, context)
+        }
         if let route, Self.openPaths.contains(route) {
             try await gate.admit(address)
             return try await next(request, context)
         }
-        var context = context
         context.identity = try await gate.authenticate(request, address: address, missingTokenCounts: route != nil)
         // Registry changes made while answering are audited with the caller's address.
         return try await AuditOrigin.$remoteAddress.withValue(context.remoteAddress) { try await next(request, context) }

@@ -31,7 +31,7 @@ public struct MetricsEndpoint: Sendable {
 
     /// How long a scrape waits for the collectors; below Prometheus's default 10 s scrape timeout.
     public let collectionTimeout: Duration
-    private let flight = SingleFlight()
+    private let flight = SingleFlight<Void>()
 
     public init(
         registry: HTTPMetrics.Registry,
@@ -115,15 +115,17 @@ public struct MetricsEndpoint: Sendable {
     }
 }
 
-/// At most one collection at a time: callers arriving while it runs share it.
-actor SingleFlight {
-    private var running: Task<Void, Never>?
+/// At most one run of some work at a time: callers arriving while it runs share it and its result (one metrics
+/// collection, one round of readiness probes), so a burst of callers costs the database one round.
+actor SingleFlight<Value: Sendable> {
+    private var running: Task<Value, Never>?
 
-    func join(_ work: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+    func join(_ work: @escaping @Sendable () async -> Value) -> Task<Value, Never> {
         if let running { return running }
         let task = Task {
-            await work()
+            let value = await work()
             self.finish()
+            return value
         }
         running = task
         return task

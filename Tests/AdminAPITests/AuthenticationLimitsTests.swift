@@ -11,7 +11,7 @@ import Testing
 @testable import AdminAPI
 
 /// Limits an attacker must not walk around: the per-address limit before any token lookup, missing tokens counted as
-/// failures, `/metrics` behind the same gate.
+/// failures, `/metrics` behind the same gate, and `/ready` details for token holders only.
 @Suite("Rate limits and lockout before authentication, for the API and /metrics alike")
 struct AuthenticationLimitsTests {
     /// Six requests a minute, two at once, on a clock that never moves: no token comes back during a test.
@@ -162,6 +162,43 @@ struct AuthenticationLimitsTests {
                 try await client.execute(uri: "/metrics", method: .get, headers: scrape(harness.tokens.viewer, from: "203.0.113.10")) {
                     #expect($0.status == .ok)
                 }
+            }
+        }
+    }
+
+    @Test("/ready tells the public which check failed, and a token holder why; a wrong token only gets the public answer")
+    func readyDetailsNeedAToken() async throws {
+        let probes = [
+            ReadinessProbe(name: "database") { nil },
+            ReadinessProbe(name: "artifact_store") { "s3://models-bucket/prefix at s3.internal:9000: connection refused" },
+        ]
+        try await withTestAPI(probes: probes) { harness in
+            let client = harness.client
+            try await client.execute(uri: "/ready", method: .get, headers: bearer(harness.tokens.viewer)) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body).contains(#""message":"s3:\/\/models-bucket\/prefix at s3.internal:9000: connection refused""#))
+            }
+            for headers in [bearer(nil), bearer("nmly_guess")] {
+                try await client.execute(uri: "/ready", method: .get, headers: headers) { response in
+                    #expect(response.status == .serviceUnavailable)
+                    let text = String(buffer: response.body)
+                    let checks = (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["checks"] as? [[String: Any]]
+                    #expect(checks?.map { $0.keys.sorted() } == [["name", "ok"], ["name", "ok"]], "\(text)")
+                    #expect(checks?.map { $0["ok"] as? Bool } == [true, false], "\(text)")
+                    #expect(!text.contains("models-bucket") && !text.contains("s3.internal"), "\(text)")
+                }
+            }
+            // The wrong token above was a failed attempt: four more lock the address out, so /ready is no oracle.
+            for _ in 0..<4 {
+                try await client.execute(uri: "/api/v1/jobs", method: .get, headers: bearer("nmly_guess")) { #expect($0.status == .unauthorized) }
+            }
+            try await client.execute(uri: "/api/v1/jobs", method: .get, headers: bearer(harness.tokens.viewer)) {
+                #expect(errorCode($0) == "locked_out")
+            }
+            // A locked-out probe still learns readiness.
+            try await client.execute(uri: "/ready", method: .get, headers: bearer(harness.tokens.viewer)) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(!String(buffer: response.body).contains("message"))
             }
         }
     }

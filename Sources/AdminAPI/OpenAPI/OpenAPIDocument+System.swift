@@ -19,7 +19,12 @@ extension OpenAPIDocument {
             tag: "system",
             access: .probe,
             summary: "Readiness: every dependency answers.",
-            description: "Runs every probe concurrently, each bounded by a few seconds.",
+            description: """
+                Runs every probe concurrently, each bounded by a few seconds; requests arriving meanwhile share the \
+                round. Never rate limited. Each check's `message` (why it failed) is given only with \
+                `Authorization: Bearer <token>` of any role; a missing or wrong token gets the same status without \
+                messages (a wrong one counts toward the address's lockout).
+                """,
             responses: [
                 200: .json(.ref("Readiness"), "Every check passed (`ready`)."),
                 503: .json(
