@@ -7,16 +7,17 @@ import Registry
 /// - `/health` and `/ready`: never limited and never refused, so probes are not turned into restarts. A token sent to
 ///   `/ready` asks for the checks' details; it is checked like any other (a wrong one counts as a failed attempt, so
 ///   `/ready` is no free oracle for guessing tokens), but a refusal only means the public answer.
-/// - `/openapi.json`: no token, but limited per address like every request that is not a probe.
+/// - `/openapi.json`: no token, but limited per address like every request that is not a probe. So is `/metrics` when
+///   it reaches the router, which only happens when it has a port of its own (the route then says where).
 ///
-/// `/metrics` is not among them because it never reaches the router: ``MeteredResponder`` answers it, passing the same
-/// gate itself when `NOMALY_METRICS_REQUIRE_TOKEN` is on.
+/// `/metrics` itself never reaches the router: ``MeteredResponder`` answers it, passing the same gate itself when
+/// `NOMALY_METRICS_REQUIRE_TOKEN` is on.
 public struct BearerAuthMiddleware: RouterMiddleware {
     public typealias Context = NomalyRequestContext
     let gate: TokenGate
 
     static let probePaths: Set<String> = ["/health", "/ready"]
-    static let openPaths: Set<String> = ["/openapi.json"]
+    static let openPaths: Set<String> = ["/openapi.json", MetricsEndpoint.path]
     static let detailedProbePath = "/ready"
 
     public init(gate: TokenGate) {

@@ -17,7 +17,7 @@ struct Serve: AsyncParsableCommand {
             scheduler (WORKERS runs at once; any number of replicas share the work, each slot runs once), and serves \
             /health, /ready, /metrics, /openapi.json and the token-protected /api/v1 (docs/api.md; tokens from \
             `nomaly tokens create`) on NOMALY_HTTP_HOST:NOMALY_HTTP_PORT (default 127.0.0.1:8080), in HTTPS when \
-            NOMALY_TLS_CERT and NOMALY_TLS_KEY are set. With no \
+            NOMALY_TLS_CERT and NOMALY_TLS_KEY are set; /metrics on NOMALY_METRICS_PORT instead when that is set. With no \
             DATABASE_URL it starts the embedded cluster under $NOMALY_HOME/postgres and stops it on exit. SIGTERM or \
             SIGINT shut down gracefully: the HTTP server stops accepting and drains, running jobs get \
             NOMALY_SHUTDOWN_GRACE to finish (then they are handed back to other replicas), then the pool closes.
@@ -96,12 +96,13 @@ struct Serve: AsyncParsableCommand {
                     gate: configuration.http.metricsRequireToken ? api.gate : nil,
                     trustedProxies: configuration.http.trustedProxies
                 )
-                let app = try AdminServer.application(
+                let servers = try AdminServer.services(
                     host: configuration.httpHost,
                     port: configuration.httpPort,
                     version: NomalyVersion.current,
                     probes: probes,
                     api: api,
+                    metrics: metrics,
                     settings: configuration.http,
                     logger: logger,
                     onListening: { port in
@@ -114,8 +115,7 @@ struct Serve: AsyncParsableCommand {
                         )
                     }
                 )
-                .withMetrics(metrics)
-                if !withoutAPI { services += [TokenRevocationListener(tokens: tokens, logger: logger), app] }
+                if !withoutAPI { services += [TokenRevocationListener(tokens: tokens, logger: logger)] + servers }
                 // Shutdown runs in reverse order: the HTTP server drains first, then the scheduler lets running jobs
                 // finish, and the pool closes last.
                 let group = ServiceGroup(

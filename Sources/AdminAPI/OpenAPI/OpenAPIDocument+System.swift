@@ -49,7 +49,10 @@ extension OpenAPIDocument {
             tag: "system",
             access: .scrape,
             summary: "Prometheus metrics in the text exposition format 0.0.4.",
-            responses: [200: Response(description: "The metrics.", content: ["text/plain": .string()])]
+            responses: [
+                200: Response(description: "The metrics.", content: ["text/plain": .string()]),
+                404: .error("`NOMALY_METRICS_PORT` is set: the metrics are served on that port, not this one (`not_found`)."),
+            ]
         ),
         Operation(
             method: .get,
