@@ -5,7 +5,7 @@
 # the compose mounts, and deploy/secrets/ keeps secrets out of git. Run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for secret in postgres_password tls/privkey.pem; do
+for secret in postgres_password postgres_superuser_password tls/privkey.pem; do
   git check-ignore -q "deploy/secrets/$secret" || { echo "deploy/secrets/$secret is not ignored by git"; exit 1; }
 done
 if git check-ignore -q deploy/secrets/README.md; then

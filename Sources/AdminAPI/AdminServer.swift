@@ -5,6 +5,7 @@ import HummingbirdTLS
 public import Logging
 import NIOCore
 import NIOSSL
+public import Observability
 public import Registry
 public import Scheduler
 
@@ -45,6 +46,9 @@ public struct APIDependencies: Sendable {
         self.invocationsModel = invocationsModel
         self.kinds = kinds
     }
+
+    /// The lockout and rate limits every token lookup passes: the router's and `/metrics`' alike.
+    public var gate: TokenGate { TokenGate(tokens: tokens, lockout: lockout, rateLimiter: rateLimiter) }
 }
 
 /// Builds the HTTP side of `nomaly serve`: health and readiness, and with ``APIDependencies`` the token-protected
@@ -53,25 +57,34 @@ public enum AdminServer {
     public typealias App = Application<RouterResponder<NomalyRequestContext>>
 
     /// The router, separate from the server so tests can drive it with `app.test(.router)`.
+    /// - Parameter metrics: counts every request the router answers, when the application is not wrapped
+    ///   ``Hummingbird/ApplicationProtocol/withMetrics(_:)`` (because `/metrics` has a port of its own).
     public static func router(
         version: String,
         probes: [ReadinessProbe],
         api: APIDependencies? = nil,
-        settings: HTTPSettings = HTTPSettings(scoringDirectory: "scoring")
+        settings: HTTPSettings = HTTPSettings(scoringDirectory: "scoring"),
+        metrics: HTTPMetrics? = nil
     ) -> Router<NomalyRequestContext> {
         let router = Router(context: NomalyRequestContext.self)
         // Order matters: CORS answers preflights before authentication (browsers send them without credentials)
         // and adds its headers to errors too; errors become JSON; limits refuse oversized requests before any
-        // token lookup. The client's address is settled first, for every middleware after it.
+        // token lookup; the gate limits each address before its token is looked up. The client's address is settled
+        // first, for every middleware after it.
+        if let metrics { router.add(middleware: HTTPMetricsMiddleware(metrics: metrics)) }
         if !settings.trustedProxies.isEmpty { router.add(middleware: ForwardedClientMiddleware(trustedProxies: settings.trustedProxies)) }
         if !settings.corsOrigins.isEmpty { router.add(middleware: CORSAllowListMiddleware(allowedOrigins: settings.corsOrigins)) }
         router.add(middleware: JSONErrorMiddleware())
         router.add(middleware: RequestLimitsMiddleware(settings: settings))
-        if let api {
-            router.add(middleware: BearerAuthMiddleware(tokens: api.tokens, lockout: api.lockout))
-            if let limiter = api.rateLimiter { router.add(middleware: RateLimitMiddleware(limiter: limiter)) }
+        if let api { router.add(middleware: BearerAuthMiddleware(gate: api.gate)) }
+        // Only a caller the gate let through sees why a check failed.
+        router.addHealthRoutes(version: version, probes: probes, showsDetails: { $0.identity != nil })
+        if let port = settings.metricsPort {
+            // Said plainly rather than with a 401 that would suggest NOMALY_METRICS_REQUIRE_TOKEN.
+            router.get(RouterPath(MetricsEndpoint.path)) { _, _ -> Response in
+                throw APIError(.notFound, code: "not_found", "/metrics is served on port \(port) (NOMALY_METRICS_PORT), not on this one")
+            }
         }
-        router.addHealthRoutes(version: version, probes: probes)
         router.get("openapi.json") { _, _ in
             Response(
                 status: .ok,
@@ -93,7 +106,9 @@ public enum AdminServer {
         return router
     }
 
-    /// - Parameter onListening: called with the bound port once the server accepts connections.
+    /// - Parameters:
+    ///   - metrics: as in ``router(version:probes:api:settings:metrics:)``.
+    ///   - onListening: called with the bound port once the server accepts connections.
     /// - Throws: when `NOMALY_TLS_CERT` or `NOMALY_TLS_KEY` cannot be loaded.
     public static func application(
         host: String,
@@ -102,11 +117,12 @@ public enum AdminServer {
         probes: [ReadinessProbe],
         api: APIDependencies? = nil,
         settings: HTTPSettings = HTTPSettings(scoringDirectory: "scoring"),
+        metrics: HTTPMetrics? = nil,
         logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> App {
         Application(
-            router: router(version: version, probes: probes, api: api, settings: settings),
+            router: router(version: version, probes: probes, api: api, settings: settings, metrics: metrics),
             server: try server(settings),
             configuration: .init(address: .hostname(host, port: port), serverName: "nomaly/\(version)"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },

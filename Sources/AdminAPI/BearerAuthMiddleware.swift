@@ -1,88 +1,46 @@
-public import Foundation
 public import Hummingbird
 import Registry
 
-/// Requires `Authorization: Bearer nmly_…` everywhere except the public paths, and locks an address out after
-/// repeated failures (the deployment guide's defaults: 5 attempts within 15 minutes lock it for 15 minutes).
+/// Requires `Authorization: Bearer nmly_…` everywhere except the public routes, through the ``TokenGate`` (lockout,
+/// per-address and per-token rate limits). What each public route gets:
+///
+/// - `/health` and `/ready`: never limited and never refused, so probes are not turned into restarts. A token sent to
+///   `/ready` asks for the checks' details; it is checked like any other (a wrong one counts as a failed attempt, so
+///   `/ready` is no free oracle for guessing tokens), but a refusal only means the public answer.
+/// - `/openapi.json`: no token, but limited per address like every request that is not a probe. So is `/metrics` when
+///   it reaches the router, which only happens when it has a port of its own (the route then says where).
+///
+/// `/metrics` itself never reaches the router: ``MeteredResponder`` answers it, passing the same gate itself when
+/// `NOMALY_METRICS_REQUIRE_TOKEN` is on.
 public struct BearerAuthMiddleware: RouterMiddleware {
     public typealias Context = NomalyRequestContext
-    let tokens: TokenStore
-    let lockout: FailedAttemptLimiter
+    let gate: TokenGate
 
-    /// `/metrics` is not among them because it never reaches the router: ``MeteredResponder`` answers it, checking a
-    /// token itself when `NOMALY_METRICS_REQUIRE_TOKEN` is on.
-    static let publicPaths: Set<String> = ["/health", "/ready", "/openapi.json"]
+    static let probePaths: Set<String> = ["/health", "/ready"]
+    static let openPaths: Set<String> = ["/openapi.json", MetricsEndpoint.path]
+    static let detailedProbePath = "/ready"
 
-    public init(tokens: TokenStore, lockout: FailedAttemptLimiter) {
-        self.tokens = tokens
-        self.lockout = lockout
+    public init(gate: TokenGate) {
+        self.gate = gate
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
         let address = context.remoteAddress ?? "unknown"
-        if let wait = await lockout.lockedFor(address) {
-            var error = APIError(.tooManyRequests, code: "locked_out", "too many failed authentication attempts from \(address); try again later")
-            error.headers[.retryAfter] = String(Int(wait.rounded(.up)))
-            throw error
-        }
-        guard let token = Self.bearerToken(request) else {
-            throw APIError(.unauthorized, code: "unauthorized", "missing bearer token: send Authorization: Bearer <token>")
-        }
-        guard let identity = try await tokens.authenticate(token) else {
-            await lockout.recordFailure(address)
-            throw APIError(.unauthorized, code: "unauthorized", "the token is unknown, revoked or expired")
-        }
+        // The router has matched the route before middleware runs: its pattern, not the raw path, says which it is.
+        let route = context.endpointPath
         var context = context
-        context.identity = identity
+        if let route, Self.probePaths.contains(route) {
+            if route == Self.detailedProbePath, request.headers[.authorization] != nil {
+                context.identity = try? await gate.authenticate(request, address: address)
+            }
+            return try await next(request, context)
+        }
+        if let route, Self.openPaths.contains(route) {
+            try await gate.admit(address)
+            return try await next(request, context)
+        }
+        context.identity = try await gate.authenticate(request, address: address, missingTokenCounts: route != nil)
         // Registry changes made while answering are audited with the caller's address.
         return try await AuditOrigin.$remoteAddress.withValue(context.remoteAddress) { try await next(request, context) }
-    }
-
-    /// The token of an `Authorization: Bearer …` header, if there is one.
-    static func bearerToken(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
-        return String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
-    }
-}
-
-/// Failed authentication attempts per address: `maxAttempts` within `window` lock the address for `lockout`.
-public actor FailedAttemptLimiter {
-    let maxAttempts: Int
-    let window: TimeInterval
-    let lockout: TimeInterval
-    private var failures: [String: [Date]] = [:]
-    private var lockedUntil: [String: Date] = [:]
-    private let now: @Sendable () -> Date
-
-    public init(maxAttempts: Int = 5, window: TimeInterval = 900, lockout: TimeInterval = 900, now: @escaping @Sendable () -> Date = Date.init) {
-        self.maxAttempts = maxAttempts
-        self.window = window
-        self.lockout = lockout
-        self.now = now
-    }
-
-    /// Seconds left in a lockout, or nil when the address may try.
-    public func lockedFor(_ address: String) -> TimeInterval? {
-        guard let until = lockedUntil[address] else { return nil }
-        let left = until.timeIntervalSince(now())
-        if left <= 0 {
-            lockedUntil[address] = nil
-            return nil
-        }
-        return left
-    }
-
-    public func recordFailure(_ address: String) {
-        let current = now()
-        var recent = (failures[address] ?? []).filter { current.timeIntervalSince($0) < window }
-        recent.append(current)
-        if recent.count >= maxAttempts {
-            lockedUntil[address] = current.addingTimeInterval(lockout)
-            recent.removeAll()
-        }
-        failures[address] = recent.isEmpty ? nil : recent
-        // Bound memory under a spray of addresses: forget the oldest when the table grows large.
-        if failures.count > 100_000 { failures.removeAll() }
     }
 }

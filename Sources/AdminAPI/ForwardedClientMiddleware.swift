@@ -18,12 +18,14 @@ public struct ForwardedClientMiddleware: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let peer = context.remoteAddress, isTrusted(peer) else { return try await next(request, context) }
         var context = context
-        context.remoteAddress = clientAddress(
-            peer: peer,
-            forwardedFor: request.headers[values: .xForwardedFor],
-            realIP: request.headers[.xRealIP]
-        )
+        context.remoteAddress = clientAddress(of: request, peer: peer)
         return try await next(request, context)
+    }
+
+    /// The client a request from `peer` comes from: the peer itself unless it is a trusted proxy.
+    func clientAddress(of request: Request, peer: String) -> String {
+        guard isTrusted(peer) else { return peer }
+        return clientAddress(peer: peer, forwardedFor: request.headers[values: .xForwardedFor], realIP: request.headers[.xRealIP])
     }
 
     func clientAddress(peer: String, forwardedFor: [String], realIP: String?) -> String {

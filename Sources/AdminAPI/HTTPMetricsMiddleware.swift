@@ -71,7 +71,7 @@ public struct MeteredResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrap
             if request.method == .get && request.uri.path == MetricsEndpoint.path {
                 context.coreContext.endpointPath.value = MetricsEndpoint.path
                 do {
-                    try await endpoint.authorize(request)
+                    try await endpoint.authorize(request, context: context)
                 } catch let error as APIError {
                     // Outside the router no error middleware renders it.
                     return try error.response(from: request, context: context)

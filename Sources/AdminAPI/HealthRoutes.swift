@@ -17,7 +17,10 @@ public struct ReadinessProbe: Sendable {
 struct ProbeOutcome: Codable, Sendable {
     let name: String
     let ok: Bool
+    /// Why the check failed. Left out of public answers: it names hosts, ports, buckets and error texts.
     let message: String?
+
+    var withoutDetails: ProbeOutcome { ProbeOutcome(name: name, ok: ok, message: nil) }
 }
 
 struct ReadinessResponse: ResponseCodable {
@@ -38,22 +41,37 @@ extension Router {
     /// `GET /health` (the process is alive), `GET /ready` (every probe passes, else 503), `GET /version`.
     ///
     /// Probes run concurrently, each bounded by `probeTimeout`, so one stuck dependency cannot hang the endpoint
-    /// past a load balancer's own timeout.
-    public func addHealthRoutes(version: String, probes: [ReadinessProbe], probeTimeout: Duration = .seconds(3)) {
+    /// past a load balancer's own timeout. Requests arriving while a round of probes runs share it: `/ready` is never
+    /// rate limited, so a flood of it must not become a flood of database queries and S3 requests.
+    ///
+    /// `/ready` answers each check's name and `ok` to everyone, and why a check failed only when `showsDetails` says
+    /// the caller may see it (the API: a valid token of any role); failures are logged with their details either way.
+    public func addHealthRoutes(
+        version: String,
+        probes: [ReadinessProbe],
+        probeTimeout: Duration = .seconds(3),
+        showsDetails: @escaping @Sendable (Context) -> Bool = { _ in false }
+    ) {
         get("/health") { _, _ in HealthResponse(status: "ok") }
         get("/version") { _, _ in VersionResponse(name: "nomaly", version: version) }
+        let flight = SingleFlight<[ProbeOutcome]>()
         get("/ready") { _, context -> EditedResponse<ReadinessResponse> in
-            let outcomes = await runProbes(probes, timeout: probeTimeout)
+            let logger = context.logger
+            let outcomes = await flight.join {
+                let outcomes = await runProbes(probes, timeout: probeTimeout)
+                let failing = outcomes.filter { !$0.ok }
+                if !failing.isEmpty {
+                    logger.warning("not ready", metadata: ["failing": "\(failing.map { "\($0.name): \($0.message ?? "")" }.joined(separator: "; "))"])
+                }
+                return outcomes
+            }.value
             let ready = outcomes.allSatisfy(\.ok)
-            if !ready {
-                context.logger.warning(
-                    "not ready",
-                    metadata: ["failing": "\(outcomes.filter { !$0.ok }.map { "\($0.name): \($0.message ?? "")" }.joined(separator: "; "))"]
-                )
-            }
             return EditedResponse(
                 status: ready ? .ok : .serviceUnavailable,
-                response: ReadinessResponse(status: ready ? "ready" : "not_ready", checks: outcomes)
+                response: ReadinessResponse(
+                    status: ready ? "ready" : "not_ready",
+                    checks: showsDetails(context) ? outcomes : outcomes.map(\.withoutDetails)
+                )
             )
         }
     }

@@ -1,3 +1,4 @@
+public import Config
 public import Hummingbird
 public import Observability
 public import Postgres
@@ -7,7 +8,8 @@ import Scheduler
 
 /// `GET /metrics`: runs the collectors (pool sizes, process metrics), then answers the registry in the
 /// Prometheus text exposition format. Served ahead of the router by ``Hummingbird/ApplicationProtocol/withMetrics(_:)``,
-/// so it checks its own token (``authorize(_:)``) when `NOMALY_METRICS_REQUIRE_TOKEN` is on.
+/// so when `NOMALY_METRICS_REQUIRE_TOKEN` is on it passes the API's ``TokenGate`` itself (``authorize(_:context:)``):
+/// the same lockout and rate limits, by the same client address.
 ///
 /// ```swift
 /// let registry = NomalyMetrics.bootstrap()
@@ -21,22 +23,27 @@ public struct MetricsEndpoint: Sendable {
 
     public let metrics: HTTPMetrics
     public let collectors: [MetricsCollector]
-    /// Set when `NOMALY_METRICS_REQUIRE_TOKEN` is on: scrapes need a live token of any role.
-    public let tokens: TokenStore?
+    /// Set when `NOMALY_METRICS_REQUIRE_TOKEN` is on: scrapes need a live token of any role, through the API's gate.
+    public let gate: TokenGate?
+    /// `NOMALY_TRUSTED_PROXIES`: the router's ``ForwardedClientMiddleware`` does not see `/metrics`, so the endpoint
+    /// finds the client behind a proxy itself.
+    let clients: ForwardedClientMiddleware?
 
     /// How long a scrape waits for the collectors; below Prometheus's default 10 s scrape timeout.
     public let collectionTimeout: Duration
-    private let flight = SingleFlight()
+    private let flight = SingleFlight<Void>()
 
     public init(
         registry: HTTPMetrics.Registry,
         collectors: [MetricsCollector] = [],
-        tokens: TokenStore? = nil,
+        gate: TokenGate? = nil,
+        trustedProxies: [IPNetwork] = [],
         collectionTimeout: Duration = .seconds(8)
     ) {
         metrics = HTTPMetrics(registry: registry)
         self.collectors = collectors
-        self.tokens = tokens
+        self.gate = gate
+        clients = trustedProxies.isEmpty ? nil : ForwardedClientMiddleware(trustedProxies: trustedProxies)
         self.collectionTimeout = collectionTimeout
     }
 
@@ -47,7 +54,8 @@ public struct MetricsEndpoint: Sendable {
         pool: PostgresPool?,
         registry modelRegistry: ModelRegistry? = nil,
         probes: [ReadinessProbe] = [],
-        tokens: TokenStore? = nil
+        gate: TokenGate? = nil,
+        trustedProxies: [IPNetwork] = []
     ) -> MetricsEndpoint {
         let registry = NomalyMetrics.bootstrap()
         var collectors: [MetricsCollector] = [.process(registry: registry)]
@@ -58,14 +66,25 @@ public struct MetricsEndpoint: Sendable {
         }
         if let modelRegistry { collectors.append(.modelRegistry(modelRegistry, metrics: registry)) }
         if !probes.isEmpty { collectors.append(.readiness(probes, metrics: registry)) }
-        return MetricsEndpoint(registry: registry, collectors: collectors, tokens: tokens)
+        return MetricsEndpoint(registry: registry, collectors: collectors, gate: gate, trustedProxies: trustedProxies)
     }
 
-    /// 401 unless the request carries a live token, when scrapes need one.
-    func authorize(_ request: Request) async throws {
-        guard let tokens else { return }
-        guard let token = BearerAuthMiddleware.bearerToken(request), try await tokens.authenticate(token) != nil else {
-            throw APIError(.unauthorized, code: "unauthorized", "/metrics needs a bearer token (NOMALY_METRICS_REQUIRE_TOKEN is on)")
+    /// When scrapes need a token: 401 without a live one, 429 for a locked-out or rate-limited client, as on the API.
+    /// - Throws: ``APIError`` only (outside the router no error middleware maps other errors).
+    func authorize<Context: RequestContext>(_ request: Request, context: Context) async throws {
+        guard let gate else { return }
+        let peer = (context as? NomalyRequestContext)?.remoteAddress
+        let address = peer.map { clients?.clientAddress(of: request, peer: $0) ?? $0 } ?? "unknown"
+        do {
+            _ = try await gate.authenticate(request, address: address)
+        } catch let error as APIError where error.status == .unauthorized {
+            throw APIError(
+                .unauthorized,
+                code: error.code,
+                "/metrics needs a live bearer token (NOMALY_METRICS_REQUIRE_TOKEN is on): \(error.message)"
+            )
+        } catch {
+            throw APIError.from(error)
         }
     }
 
@@ -96,15 +115,17 @@ public struct MetricsEndpoint: Sendable {
     }
 }
 
-/// At most one collection at a time: callers arriving while it runs share it.
-actor SingleFlight {
-    private var running: Task<Void, Never>?
+/// At most one run of some work at a time: callers arriving while it runs share it and its result (one metrics
+/// collection, one round of readiness probes), so a burst of callers costs the database one round.
+actor SingleFlight<Value: Sendable> {
+    private var running: Task<Value, Never>?
 
-    func join(_ work: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+    func join(_ work: @escaping @Sendable () async -> Value) -> Task<Value, Never> {
         if let running { return running }
         let task = Task {
-            await work()
+            let value = await work()
             self.finish()
+            return value
         }
         running = task
         return task

@@ -1,56 +1,68 @@
 public import Foundation
-public import Hummingbird
 
-/// Token buckets by key: `burst` requests at once, refilled at `perMinute` per minute.
+/// Token buckets by key (`address:…` before authentication, `token:…` after): `burst` requests at once, refilled at
+/// `perMinute` per minute. At most `capacity` keys are tracked: past it, buckets that have refilled are forgotten
+/// (they carry no information), then the least recently used, so a spray of addresses costs bounded memory.
 public actor RateLimiter {
+    /// How many keys are tracked at most.
+    public static let defaultCapacity = 100_000
+
     let capacity: Double
     let refillPerSecond: Double
-    private var buckets: [String: (tokens: Double, updated: Date)] = [:]
+    let maxKeys: Int
+    private struct Bucket {
+        var tokens: Double
+        var updated: Date
+    }
+
+    private var buckets: [String: Bucket] = [:]
     private let now: @Sendable () -> Date
 
-    public init(perMinute: Int, burst: Int, now: @escaping @Sendable () -> Date = Date.init) {
-        capacity = Double(burst)
+    public init(perMinute: Int, burst: Int, capacity: Int = RateLimiter.defaultCapacity, now: @escaping @Sendable () -> Date = Date.init) {
+        self.capacity = Double(burst)
         refillPerSecond = Double(perMinute) / 60
+        maxKeys = max(1, capacity)
         self.now = now
     }
 
     /// Takes one request's token; nil when allowed, else the seconds until one is available.
     public func take(_ key: String) -> TimeInterval? {
         let current = now()
-        var bucket = buckets[key] ?? (capacity, current)
-        bucket.tokens = min(capacity, bucket.tokens + current.timeIntervalSince(bucket.updated) * refillPerSecond)
-        bucket.updated = current
-        defer {
-            buckets[key] = bucket
-            // Full buckets carry no information: drop them when the table grows, so memory stays bounded.
-            if buckets.count > 100_000 { buckets = buckets.filter { $0.value.tokens < capacity } }
-        }
+        var bucket = buckets[key].map { refilled($0, at: current) } ?? Bucket(tokens: capacity, updated: current)
+        defer { store(key, bucket) }
         guard bucket.tokens >= 1 else { return (1 - bucket.tokens) / refillPerSecond }
         bucket.tokens -= 1
         return nil
     }
-}
 
-/// Answers 429 with Retry-After once a token (or, unauthenticated, an address) exceeds its rate. Health,
-/// readiness and metrics are never limited: probes and scrapers must always get through.
-public struct RateLimitMiddleware: RouterMiddleware {
-    public typealias Context = NomalyRequestContext
-    let limiter: RateLimiter
-    let exempt: Set<String>
-
-    public init(limiter: RateLimiter, exempt: Set<String> = ["/health", "/ready", "/metrics"]) {
-        self.limiter = limiter
-        self.exempt = exempt
+    /// Gives back a token ``take(_:)`` took, for a request that turned out not to count against this key (an address's
+    /// request whose token was valid is counted against the token instead).
+    public func refund(_ key: String) {
+        guard var bucket = buckets[key] else { return }
+        bucket.tokens = min(capacity, bucket.tokens + 1)
+        buckets[key] = bucket
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard !exempt.contains(request.uri.path) else { return try await next(request, context) }
-        let key = context.identity.map { "token:" + $0.name } ?? "address:" + (context.remoteAddress ?? "unknown")
-        if let wait = await limiter.take(key) {
-            var error = APIError(.tooManyRequests, code: "rate_limited", "more than the allowed requests per minute; slow down")
-            error.headers[.retryAfter] = String(max(1, Int(wait.rounded(.up))))
-            throw error
-        }
-        return try await next(request, context)
+    /// How many keys are remembered now.
+    var trackedKeys: Int { buckets.count }
+
+    private func refilled(_ bucket: Bucket, at current: Date) -> Bucket {
+        Bucket(tokens: min(capacity, bucket.tokens + current.timeIntervalSince(bucket.updated) * refillPerSecond), updated: current)
+    }
+
+    private func store(_ key: String, _ bucket: Bucket) {
+        if buckets[key] == nil && buckets.count >= maxKeys { prune(at: bucket.updated) }
+        buckets[key] = bucket
+    }
+
+    /// Forgets buckets that are full again by now; if the table is still full, the least recently used ones, down to
+    /// nine tenths of `maxKeys`, so that pruning runs once per many new keys. A forgotten key starts again with a
+    /// full bucket: the cost of bounded memory is some leniency towards the oldest keys.
+    private func prune(at current: Date) {
+        buckets = buckets.filter { refilled($0.value, at: current).tokens < capacity }
+        guard buckets.count >= maxKeys else { return }
+        let keep = maxKeys - max(1, maxKeys / 10)
+        let recent = buckets.sorted { $0.value.updated > $1.value.updated }.prefix(keep)
+        buckets = Dictionary(uniqueKeysWithValues: recent.map { ($0.key, $0.value) })
     }
 }

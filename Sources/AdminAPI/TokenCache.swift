@@ -8,6 +8,10 @@ import Synchronization
 /// revocations remove entries at once — on this replica directly, on the others through the `nomaly_tokens`
 /// notification (``TokenRevocationListener``) — so the lifetime only bounds a notification lost during a reconnect.
 /// `last_used_at` is written at most once per `useInterval` per token, outside the request.
+///
+/// A lookup that was answered by the database before a revocation may finish after it. Every invalidation therefore
+/// advances a generation, and ``store(digest:identity:expiresAt:unlessInvalidatedSince:now:)`` drops an answer read
+/// before the latest invalidation: a revoked token is never remembered as valid.
 final class TokenCache: Sendable {
     struct Entry: Sendable {
         let identity: TokenIdentity
@@ -16,9 +20,14 @@ final class TokenCache: Sendable {
         var useRecordedAt: ContinuousClock.Instant
     }
 
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var generation: UInt64 = 0
+    }
+
     let lifetime: Duration
     let useInterval: Duration
-    private let entries = Mutex<[String: Entry]>([:])
+    private let state = Mutex(State())
 
     init(lifetime: Duration = .seconds(30), useInterval: Duration = .seconds(60)) {
         self.lifetime = lifetime
@@ -31,35 +40,56 @@ final class TokenCache: Sendable {
         case hit(TokenIdentity, recordUse: Bool)
     }
 
+    /// Advances with every invalidation; read it before asking the database, and pass it to ``store``.
+    var generation: UInt64 { state.withLock { $0.generation } }
+
     func lookup(digest: String, now: ContinuousClock.Instant = .now, date: Date = Date()) -> Lookup {
-        entries.withLock { entries in
-            guard var entry = entries[digest] else { return .miss }
+        state.withLock { state in
+            guard var entry = state.entries[digest] else { return .miss }
             guard now - entry.cachedAt < lifetime, entry.expiresAt.map({ $0 > date }) ?? true else {
-                entries[digest] = nil
+                state.entries[digest] = nil
                 return .miss
             }
             let recordUse = now - entry.useRecordedAt >= useInterval
             if recordUse {
                 entry.useRecordedAt = now
-                entries[digest] = entry
+                state.entries[digest] = entry
             }
             return .hit(entry.identity, recordUse: recordUse)
         }
     }
 
-    func store(digest: String, identity: TokenIdentity, expiresAt: Date?, now: ContinuousClock.Instant = .now) {
-        entries.withLock { entries in
+    /// Remembers an identity the database answered, unless a token was invalidated since `generation` was read (the
+    /// answer may predate a revocation): then the next request asks the database again.
+    /// - Returns: whether the identity was stored.
+    @discardableResult
+    func store(
+        digest: String,
+        identity: TokenIdentity,
+        expiresAt: Date?,
+        unlessInvalidatedSince generation: UInt64,
+        now: ContinuousClock.Instant = .now
+    ) -> Bool {
+        state.withLock { state in
+            guard state.generation == generation else { return false }
             // Bound memory: tokens are few, so a full table means churn; start over rather than track ages.
-            if entries.count >= 10_000 { entries.removeAll() }
-            entries[digest] = Entry(identity: identity, expiresAt: expiresAt, cachedAt: now, useRecordedAt: now)
+            if state.entries.count >= 10_000 { state.entries.removeAll() }
+            state.entries[digest] = Entry(identity: identity, expiresAt: expiresAt, cachedAt: now, useRecordedAt: now)
+            return true
         }
     }
 
     func invalidate(name: String) {
-        entries.withLock { entries in entries = entries.filter { $0.value.identity.name != name } }
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries = state.entries.filter { $0.value.identity.name != name }
+        }
     }
 
     func invalidateAll() {
-        entries.withLock { $0.removeAll() }
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries.removeAll()
+        }
     }
 }

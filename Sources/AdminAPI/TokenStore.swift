@@ -52,6 +52,9 @@ public struct TokenIdentity: Sendable, Equatable {
 public struct TokenStore: Sendable {
     public let pool: PostgresPool
     let cache: TokenCache
+    /// Tests only: runs between a token's database lookup and storing the answer in the cache, where a revocation
+    /// can slip in.
+    var afterLookup: (@Sendable () async -> Void)?
 
     /// Revocations are announced on this channel so every replica drops the token from its cache at once.
     public static let revocationChannel = "nomaly_tokens"
@@ -131,6 +134,7 @@ public struct TokenStore: Sendable {
             let role: String
             let expiresAt: Date?
         }
+        let generation = cache.generation
         guard
             let row = try await pool.query(
                 """
@@ -143,7 +147,8 @@ public struct TokenStore: Sendable {
             let role = Role(rawValue: row.role)
         else { return nil }
         let identity = TokenIdentity(name: row.name, role: role)
-        cache.store(digest: digest, identity: identity, expiresAt: row.expiresAt)
+        await afterLookup?()
+        cache.store(digest: digest, identity: identity, expiresAt: row.expiresAt, unlessInvalidatedSince: generation)
         return identity
     }
 

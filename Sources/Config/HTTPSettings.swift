@@ -29,6 +29,9 @@ public struct HTTPSettings: Sendable, Equatable {
     public var trustedProxies: [IPNetwork] = []
     /// `NOMALY_METRICS_REQUIRE_TOKEN`: `/metrics` needs a bearer token too (Prometheus's `authorization` setting).
     public var metricsRequireToken = false
+    /// `NOMALY_METRICS_PORT`: when set, `/metrics` is served on this port (same host, same TLS) and no longer on the
+    /// API's, so a firewall or NetworkPolicy can let only Prometheus reach it.
+    public var metricsPort: Int?
     /// `NOMALY_SCORING_DIR` (default `$NOMALY_HOME/scoring`): the only folder `POST /api/v1/scoring-jobs` may read
     /// input files from and write output files to.
     public var scoringDirectory: String
@@ -47,6 +50,20 @@ public struct HTTPSettings: Sendable, Equatable {
         idleTimeout = reader.duration("NOMALY_HTTP_IDLE_TIMEOUT", default: idleTimeout)
         requestTimeout = reader.duration("NOMALY_HTTP_REQUEST_TIMEOUT", default: requestTimeout)
         metricsRequireToken = reader.boolean("NOMALY_METRICS_REQUIRE_TOKEN", default: false)
+        if let text = reader.environment["NOMALY_METRICS_PORT"], !text.isEmpty {
+            // 0 stands for "invalid" here: the reader has reported it already.
+            let port = reader.integer("NOMALY_METRICS_PORT", default: 0, range: 1...65535)
+            if port != 0 { metricsPort = port }
+            let apiPort = Int(reader.environment["NOMALY_HTTP_PORT"]?.trimmingCharacters(in: .whitespaces) ?? "8080")
+            if port != 0 && port == apiPort {
+                reader.report(
+                    ConfigurationProblem(
+                        variable: "NOMALY_METRICS_PORT",
+                        message: "\(port) is NOMALY_HTTP_PORT too: give /metrics a port of its own, or unset it"
+                    )
+                )
+            }
+        }
         corsOrigins = (reader.environment["NOMALY_CORS_ORIGINS"] ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         for origin in corsOrigins where origin != "*" && !Self.isOrigin(origin) {

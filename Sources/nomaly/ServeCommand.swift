@@ -17,7 +17,7 @@ struct Serve: AsyncParsableCommand {
             scheduler (WORKERS runs at once; any number of replicas share the work, each slot runs once), and serves \
             /health, /ready, /metrics, /openapi.json and the token-protected /api/v1 (docs/api.md; tokens from \
             `nomaly tokens create`) on NOMALY_HTTP_HOST:NOMALY_HTTP_PORT (default 127.0.0.1:8080), in HTTPS when \
-            NOMALY_TLS_CERT and NOMALY_TLS_KEY are set. With no \
+            NOMALY_TLS_CERT and NOMALY_TLS_KEY are set; /metrics on NOMALY_METRICS_PORT instead when that is set. With no \
             DATABASE_URL it starts the embedded cluster under $NOMALY_HOME/postgres and stops it on exit. SIGTERM or \
             SIGINT shut down gracefully: the HTTP server stops accepting and drains, running jobs get \
             NOMALY_SHUTDOWN_GRACE to finish (then they are handed back to other replicas), then the pool closes.
@@ -76,22 +76,33 @@ struct Serve: AsyncParsableCommand {
                 }
                 let tokens = TokenStore(pool: database.pool)
                 let probes: [ReadinessProbe] = [.database(database.pool), .migrations(migrator), .artifactStore(models.registry.artifacts)]
-                let app = try AdminServer.application(
+                let api = APIDependencies(
+                    tokens: tokens,
+                    runs: RunStore(pool: database.pool),
+                    registry: models.registry,
+                    audit: AuditLog(pool: database.pool),
+                    kinds: kinds,
+                    rateLimiter: configuration.rateLimitEnabled
+                        ? RateLimiter(perMinute: configuration.rateLimitPerMinute, burst: configuration.rateLimitBurst) : nil,
+                    cache: models.cache,
+                    invocationsModel: configuration.invocationsModel
+                )
+                // Bootstraps swift-metrics (Prometheus) once. A token required for /metrics passes the API's own gate,
+                // so scrapes share its lockout and rate limits.
+                let metrics = MetricsEndpoint.standard(
+                    pool: database.pool,
+                    registry: models.registry,
+                    probes: probes,
+                    gate: configuration.http.metricsRequireToken ? api.gate : nil,
+                    trustedProxies: configuration.http.trustedProxies
+                )
+                let servers = try AdminServer.services(
                     host: configuration.httpHost,
                     port: configuration.httpPort,
                     version: NomalyVersion.current,
                     probes: probes,
-                    api: APIDependencies(
-                        tokens: tokens,
-                        runs: RunStore(pool: database.pool),
-                        registry: models.registry,
-                        audit: AuditLog(pool: database.pool),
-                        kinds: kinds,
-                        rateLimiter: configuration.rateLimitEnabled
-                            ? RateLimiter(perMinute: configuration.rateLimitPerMinute, burst: configuration.rateLimitBurst) : nil,
-                        cache: models.cache,
-                        invocationsModel: configuration.invocationsModel
-                    ),
+                    api: api,
+                    metrics: metrics,
                     settings: configuration.http,
                     logger: logger,
                     onListening: { port in
@@ -104,16 +115,7 @@ struct Serve: AsyncParsableCommand {
                         )
                     }
                 )
-                // Bootstraps swift-metrics (Prometheus) once, counts every request and serves GET /metrics.
-                .withMetrics(
-                    .standard(
-                        pool: database.pool,
-                        registry: models.registry,
-                        probes: probes,
-                        tokens: configuration.http.metricsRequireToken ? tokens : nil
-                    )
-                )
-                if !withoutAPI { services += [TokenRevocationListener(tokens: tokens, logger: logger), app] }
+                if !withoutAPI { services += [TokenRevocationListener(tokens: tokens, logger: logger)] + servers }
                 // Shutdown runs in reverse order: the HTTP server drains first, then the scheduler lets running jobs
                 // finish, and the pool closes last.
                 let group = ServiceGroup(

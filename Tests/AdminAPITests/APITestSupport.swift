@@ -36,6 +36,7 @@ struct APIHarness: Sendable {
 /// port of 127.0.0.1 (`.live`: requests go through the real HTTP server, its limits and its TLS).
 func withTestAPI(
     rateLimiter: RateLimiter? = nil,
+    probes: [ReadinessProbe] = [],
     uploadLimit: Int64 = 100 << 20,
     bodyLimit: Int = 50 << 20,
     configure: @Sendable (inout HTTPSettings) -> Void = { _ in },
@@ -79,7 +80,7 @@ func withTestAPI(
             rateLimiter: rateLimiter,
             cache: services.cache
         )
-        let router = AdminServer.router(version: "1", probes: [], api: api, settings: settings)
+        let router = AdminServer.router(version: "1", probes: probes, api: api, settings: settings)
         extraRoutes(router)
         // As in `nomaly serve`: revocations by other processes reach this server's token cache.
         let (listening, signal) = AsyncStream<Void>.makeStream()

@@ -1,10 +1,12 @@
-import AdminAPI
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Postgres
+import Synchronization
 import TestSupport
 import Testing
+
+@testable import AdminAPI
 
 @Suite("Health, readiness and version endpoints")
 struct HealthRoutesTests {
@@ -35,19 +37,22 @@ struct HealthRoutesTests {
         }
     }
 
-    @Test("/ready is 200 with every probe passing and 503 naming the failing one")
+    @Test("/ready is 200 with every probe passing and 503 naming the failing one, without its details in public")
     func readiness() async throws {
         let probes = [
             ReadinessProbe(name: "database") { nil },
-            ReadinessProbe(name: "migrations") { "pending migrations: 0002_more; run nomaly migrate" },
+            ReadinessProbe(name: "artifact_store") { "s3://secret-bucket/models at minio.internal:9000: connection refused" },
         ]
         try await app(probes).test(.router) { client in
             try await client.execute(uri: "/ready", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
-                let body = try JSONDecoder().decode(Readiness.self, from: Data(String(buffer: response.body).utf8))
+                let text = String(buffer: response.body)
+                let body = try JSONDecoder().decode(Readiness.self, from: Data(text.utf8))
                 #expect(body.status == "not_ready")
+                #expect(body.checks.map(\.name) == ["database", "artifact_store"])
                 #expect(body.checks.map(\.ok) == [true, false])
-                #expect(body.checks[1].message == "pending migrations: 0002_more; run nomaly migrate")
+                #expect(body.checks.allSatisfy { $0.message == nil })
+                #expect(!text.contains("secret-bucket") && !text.contains("minio.internal"), "\(text)")
             }
         }
         try await app([ReadinessProbe(name: "database") { nil }]).test(.router) { client in
@@ -68,7 +73,8 @@ struct HealthRoutesTests {
                     return nil
                 }
             ],
-            probeTimeout: .milliseconds(200)
+            probeTimeout: .milliseconds(200),
+            showsDetails: { _ in true }
         )
         let started = ContinuousClock.now
         try await Application(router: router).test(.router) { client in
@@ -80,6 +86,30 @@ struct HealthRoutesTests {
         // The probe sleeps an hour: answering at all proves the timeout cut it short. The bound is loose
         // because the suite runs beside CPU-heavy tests.
         #expect(ContinuousClock.now - started < .seconds(120))
+    }
+
+    @Test("callers arriving while a round of probes runs share it: a flood of /ready is one round of queries")
+    func probesShared() async throws {
+        let rounds = Mutex(0)
+        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+        let flight = SingleFlight<Int>()
+        let work: @Sendable () async -> Int = {
+            let round = rounds.withLock { count in
+                count += 1
+                return count
+            }
+            for await _ in release { break }
+            return round
+        }
+        let first = await flight.join(work)
+        let second = await flight.join(work)
+        releaseSignal.yield()
+        #expect(await first.value == 1)
+        #expect(await second.value == 1)
+        #expect(rounds.withLock { $0 } == 1)
+        // Once a round is over, the next caller starts a new one.
+        releaseSignal.yield()
+        #expect(await flight.join(work).value == 2)
     }
 
     @Test("the database and migrations probes against a real database")

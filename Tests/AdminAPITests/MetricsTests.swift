@@ -140,7 +140,7 @@ struct MetricsTests {
     @Test("with NOMALY_METRICS_REQUIRE_TOKEN, /metrics answers 401 without a live token and the exposition with one")
     func protectedMetrics() async throws {
         try await withTestAPI { harness in
-            let app = Application(router: Router()).withMetrics(.standard(pool: nil, tokens: TokenStore(pool: harness.pool)))
+            let app = Application(router: Router()).withMetrics(.standard(pool: nil, gate: TokenGate(tokens: TokenStore(pool: harness.pool))))
             try await app.test(.router) { client in
                 try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .unauthorized) }
                 try await client.execute(uri: "/metrics", method: .get, headers: bearer("nmly_wrong")) { #expect($0.status == .unauthorized) }

@@ -43,8 +43,11 @@ struct OpenAPITests {
         return "/" + components.joined(separator: "/")
     }
 
-    /// Dependencies for building the router alone: the pool is never used, so it never connects.
-    static func withRouterDependencies<Result>(_ body: (APIDependencies) async throws -> Result) async throws -> Result {
+    /// Dependencies for building the router alone: the pool points at a port nothing listens on, so any query fails.
+    static func withRouterDependencies<Result>(
+        rateLimiter: RateLimiter = RateLimiter(perMinute: 60, burst: 10),
+        _ body: (APIDependencies) async throws -> Result
+    ) async throws -> Result {
         let pool = PostgresPool(
             configuration: .init(connectionString: "postgresql://nobody@127.0.0.1:9/none", maximumConnections: 1),
             logger: TestEnvironment.logger
@@ -61,7 +64,7 @@ struct OpenAPITests {
             registry: registry,
             audit: AuditLog(pool: pool),
             kinds: BuiltInKinds.registry(pool: nil),
-            rateLimiter: RateLimiter(perMinute: 60, burst: 10)
+            rateLimiter: rateLimiter
         )
         do {
             let result = try await body(api)

@@ -35,10 +35,15 @@ struct TokenCacheTests {
             let (token, _) = try await store.create(name: "short", role: .viewer, expiresIn: .seconds(3600))
             #expect(try await store.authenticate(token) != nil)
             let cache = TokenCache()
-            cache.store(digest: "d", identity: TokenIdentity(name: "short", role: .viewer), expiresAt: Date().addingTimeInterval(-1))
+            cache.store(
+                digest: "d",
+                identity: TokenIdentity(name: "short", role: .viewer),
+                expiresAt: Date().addingTimeInterval(-1),
+                unlessInvalidatedSince: cache.generation
+            )
             if case .hit = cache.lookup(digest: "d") { Issue.record("an expired token was answered from memory") }
             let lifetimeOver = TokenCache(lifetime: .zero)
-            lifetimeOver.store(digest: "d", identity: TokenIdentity(name: "x", role: .viewer), expiresAt: nil)
+            lifetimeOver.store(digest: "d", identity: TokenIdentity(name: "x", role: .viewer), expiresAt: nil, unlessInvalidatedSince: 0)
             if case .hit = lifetimeOver.lookup(digest: "d") { Issue.record("an entry past its lifetime was answered") }
         }
     }
@@ -63,6 +68,45 @@ struct TokenCacheTests {
                 try await waitFor { !isCached(replica, token) }
                 #expect(try await replica.authenticate(token) == nil)
             }
+            await group.triggerGracefulShutdown()
+            _ = await running.result
+        }
+    }
+
+    @Test("a token revoked by another replica while its lookup is in flight is never cached as valid")
+    func revocationDuringLookup() async throws {
+        try await ScratchDatabase.withSchema { pool, _ in
+            // A lifetime of an hour: a wrongly cached answer would outlive the test.
+            let replica = TokenStore(pool: pool, cacheLifetime: .seconds(3600))
+            let elsewhere = TokenStore(pool: pool)
+            let (listening, signal) = AsyncStream<Void>.makeStream()
+            let listener = TokenRevocationListener(tokens: replica, logger: TestEnvironment.logger) { signal.yield() }
+            let group = ServiceGroup(configuration: .init(services: [listener], logger: TestEnvironment.logger))
+            let running = Task { try await group.run() }
+            defer { running.cancel() }
+            for await _ in listening { break }
+
+            let (token, _) = try await elsewhere.create(name: "racing", role: .viewer, expiresIn: nil)
+            var paused = replica
+            paused.afterLookup = {
+                // The database has answered "valid"; the token is revoked before the answer is cached, and this replica
+                // hears of it through the notification (a marker entry of the same name disappears when it does).
+                replica.cache.store(
+                    digest: "marker",
+                    identity: TokenIdentity(name: "racing", role: .viewer),
+                    expiresAt: nil,
+                    unlessInvalidatedSince: replica.cache.generation
+                )
+                _ = try? await elsewhere.revoke(name: "racing")
+                try? await waitFor {
+                    if case .hit = replica.cache.lookup(digest: "marker") { return false }
+                    return true
+                }
+            }
+            // Valid when the database was asked, so this request passes; the next must not.
+            #expect(try await paused.authenticate(token)?.name == "racing")
+            #expect(!isCached(replica, token), "the revoked token was cached as valid")
+            #expect(try await replica.authenticate(token) == nil)
             await group.triggerGracefulShutdown()
             _ = await running.result
         }

@@ -79,6 +79,90 @@ struct DeploymentTests {
         }
     }
 
+    @Test(
+        "compose's init script makes a role that is no superuser, and Nomaly migrates, backs up, restores and vacuums as it",
+        .timeLimit(.minutes(5))
+    )
+    func databaseRoleWithoutSuperuser() async throws {
+        let server = try #require(URLComponents(string: try TestEnvironment.databaseURL()))
+        let superuserURL = try TestEnvironment.databaseURL()
+        let role = TestEnvironment.uniqueName("app")
+        let database = TestEnvironment.uniqueName("appdb")
+        let folder = try TemporaryFolder()
+        let passwordFile = try folder.file("postgres_password", "an app password\n")
+        let admin = PostgresPool(configuration: .init(connectionString: superuserURL, maximumConnections: 1), logger: TestEnvironment.logger)
+        func cleanUp() async {
+            _ = try? await admin.execute("DROP DATABASE IF EXISTS \(quotePostgresIdentifier(database)) WITH (FORCE)")
+            _ = try? await admin.execute("DROP ROLE IF EXISTS \(quotePostgresIdentifier(role))")
+            await admin.close()
+        }
+        do {
+            // The script exactly as the postgres image runs it, pointed at the test server instead of the image's.
+            var scriptEnvironment = ProcessInfo.processInfo.environment
+            scriptEnvironment.merge([
+                "POSTGRES_USER": server.user ?? "postgres", "PGHOST": server.host ?? "127.0.0.1", "PGPORT": "\(server.port ?? 5432)",
+                "NOMALY_DB_ROLE": role, "NOMALY_DB_NAME": database, "NOMALY_DB_PASSWORD_FILE": passwordFile,
+            ]) { _, new in new }
+            let script = try ChildProcess.spawn(
+                ["bash", TestEnvironment.repositoryRoot + "/deploy/postgres/init-app-role.sh"],
+                environment: scriptEnvironment
+            )
+            let created = await NomalyProcess.collect(script)
+            try #require(created.status == 0, "\(created.combinedOutput)")
+            struct Rights: Decodable {
+                let rolsuper: Bool
+                let rolcreaterole: Bool
+                let owner: String
+            }
+            let rights = try await admin.query(
+                "SELECT r.rolsuper, r.rolcreaterole, pg_get_userbyid(d.datdba) AS owner FROM pg_roles r, pg_database d WHERE r.rolname = $1 AND d.datname = $2",
+                [role, database]
+            ).first?.decode(Rights.self)
+            #expect(rights?.rolsuper == false && rights?.rolcreaterole == false)
+            #expect(rights?.owner == role)
+
+            var appURL = server
+            appURL.user = role
+            appURL.path = "/" + database
+            let environment = [
+                "DATABASE_URL": try #require(appURL.string), "POSTGRES_PASSWORD_FILE": passwordFile, "NOMALY_HOME": folder.path + "/home",
+                "NOMALY_ARTIFACTS": folder.path + "/artifacts", "NOMALY_BACKUP_DIR": folder.path + "/backups",
+                "ENCRYPTION_KEY_FILE": try folder.file("encryption_key", String(repeating: "5a", count: 32)), "LOG_LEVEL": "warning",
+            ]
+            // A token made after the backup must be gone after the restore: proof that the restore replaced the data.
+            for step in [
+                ["migrate"], ["tokens", "create", "--name", "role-check", "--role", "viewer"], ["backup", "create", "--kind", "database"],
+                ["backup", "verify", "latest", "--restore-test"], ["tokens", "create", "--name", "after-backup", "--role", "viewer"],
+                ["backup", "restore", "latest", "--kind", "database", "--yes"],
+            ] {
+                let result = try await NomalyProcess.run(step, environment: environment)
+                #expect(result.status == 0, "nomaly \(step.joined(separator: " ")): \(result.combinedOutput)")
+            }
+            let app = PostgresPool(
+                configuration: .init(connectionString: try #require(appURL.string), password: "an app password", maximumConnections: 1),
+                logger: TestEnvironment.logger
+            )
+            do {
+                // What kind: vacuum runs: every table of its own; and the restored data is there.
+                for table in try await app.query("SELECT relid::regclass::text FROM pg_stat_user_tables").decode(String.self) {
+                    try await app.execute("VACUUM (ANALYZE) \(table)")
+                }
+                #expect(try await app.query("SELECT name FROM api_tokens").decode(String.self) == ["role-check"])
+                // And what only a superuser may do is refused.
+                await #expect(throws: PostgresError.self) { try await app.execute("ALTER SYSTEM SET work_mem = '8MB'") }
+                await #expect(throws: PostgresError.self) { try await app.execute("COPY (SELECT 1) TO PROGRAM 'true'") }
+                await app.close()
+            } catch {
+                await app.close()
+                throw error
+            }
+            await cleanUp()
+        } catch {
+            await cleanUp()
+            throw error
+        }
+    }
+
     static func verifyDeployment(_ url: String, _ token: String) async throws -> ChildProcess.Result {
         let child = try ChildProcess.spawn(["bash", TestEnvironment.repositoryRoot + "/scripts/verify-deployment", url, token])
         return await NomalyProcess.collect(child)

@@ -207,7 +207,8 @@ extension OpenAPIDocument {
     enum Access: Sendable {
         /// No token and never rate limited: health and readiness, for probes.
         case probe
-        /// `/metrics`, answered ahead of the router: no token unless `NOMALY_METRICS_REQUIRE_TOKEN` asks for one.
+        /// `/metrics`, answered ahead of the router: no token unless `NOMALY_METRICS_REQUIRE_TOKEN` asks for one, and
+        /// then the API's lockout and rate limits.
         case scrape
         /// No token, but limited per address like every unauthenticated request.
         case open
@@ -265,6 +266,7 @@ extension OpenAPIDocument {
             switch access {
             case .scrape:
                 add(401, .error("`NOMALY_METRICS_REQUIRE_TOKEN` is on and the request has no live token (`unauthorized`)."))
+                add(429, Self.tooManyRequests)
                 return all
             case .probe:
                 break

@@ -35,7 +35,11 @@ extension OpenAPIDocument {
                 "checks": .array(
                     .object(
                         required: ["name": .string(), "ok": .boolean],
-                        optional: ["message": Schema.string().described("Why the check failed; absent when it passed.")]
+                        optional: [
+                            "message": Schema.string().described(
+                                "Why the check failed; absent when it passed, and for callers without a valid token."
+                            )
+                        ]
                     )
                 ),
             ]

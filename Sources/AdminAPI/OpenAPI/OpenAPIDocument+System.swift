@@ -19,7 +19,12 @@ extension OpenAPIDocument {
             tag: "system",
             access: .probe,
             summary: "Readiness: every dependency answers.",
-            description: "Runs every probe concurrently, each bounded by a few seconds.",
+            description: """
+                Runs every probe concurrently, each bounded by a few seconds; requests arriving meanwhile share the \
+                round. Never rate limited. Each check's `message` (why it failed) is given only with \
+                `Authorization: Bearer <token>` of any role; a missing or wrong token gets the same status without \
+                messages (a wrong one counts toward the address's lockout).
+                """,
             responses: [
                 200: .json(.ref("Readiness"), "Every check passed (`ready`)."),
                 503: .json(
@@ -44,7 +49,10 @@ extension OpenAPIDocument {
             tag: "system",
             access: .scrape,
             summary: "Prometheus metrics in the text exposition format 0.0.4.",
-            responses: [200: Response(description: "The metrics.", content: ["text/plain": .string()])]
+            responses: [
+                200: Response(description: "The metrics.", content: ["text/plain": .string()]),
+                404: .error("`NOMALY_METRICS_PORT` is set: the metrics are served on that port, not this one (`not_found`)."),
+            ]
         ),
         Operation(
             method: .get,
