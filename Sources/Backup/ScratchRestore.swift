@@ -47,7 +47,7 @@ struct ScratchRestore {
                 what: "the test restore into \(database)"
             )
         }
-        configuration.connectionString = Self.conninfo(clientEnvironment)
+        configuration.connectionString = PostgresConfiguration.conninfo(fromClientEnvironment: clientEnvironment)
         configuration.maximumConnections = 1
         let pool = PostgresPool(configuration: configuration, logger: environment.logger)
         let actual: [BackupManifest.TableRows]
@@ -71,15 +71,6 @@ struct ScratchRestore {
         guard differences.isEmpty else {
             throw BackupError(.integrity, "\(what) does not match the manifest: " + differences.prefix(5).joined(separator: "; "))
         }
-    }
-
-    /// A conninfo for the scratch database from the client environment (host, port, user, password stay those of the
-    /// live connection).
-    static func conninfo(_ environment: [String: String]) -> String {
-        let keys = ["PGHOST": "host", "PGPORT": "port", "PGUSER": "user", "PGPASSWORD": "password", "PGDATABASE": "dbname", "PGSSLMODE": "sslmode"]
-        return keys.keys.sorted().compactMap { variable in
-            environment[variable].map { "\(keys[variable]!)=\(PostgresConfiguration.quoteConninfoValue($0))" }
-        }.joined(separator: " ")
     }
 
     private func drop(_ quoted: String) async {

@@ -47,6 +47,15 @@ extension PostgresConfiguration {
         return environment
     }
 
+    /// The conninfo that reaches the same server as a client environment made by ``clientEnvironment(applicationName:database:base:)``:
+    /// every libpq variable in it (TLS settings such as `PGSSLROOTCERT` included) becomes its keyword, for a
+    /// connection of our own to where a child program went (a scratch database).
+    public static func conninfo(fromClientEnvironment environment: [String: String]) -> String {
+        clientVariables.sorted { $0.key < $1.key }.compactMap { keyword, variable in
+            environment[variable].map { "\(keyword)=\(quoteConninfoValue($0))" }
+        }.joined(separator: " ")
+    }
+
     /// libpq's connection parameters and the environment variables that set them (libpq docs, "Environment
     /// Variables"); parameters without a variable cannot be passed this way and are rare in connection strings.
     static let clientVariables: [String: String] = [

@@ -56,6 +56,19 @@ struct RetentionPolicyTests {
         }
     }
 
+    @Test("a restore test reaches the scratch database with the live connection's TLS settings (verify-full and its CA)")
+    func scratchConninfo() throws {
+        let configuration = PostgresConfiguration(
+            connectionString: "postgresql://ana:s3cret@db.example:6543/prod?sslmode=verify-full&sslrootcert=/etc/nomaly/postgres-ca/ca.crt"
+        )
+        let environment = try configuration.clientEnvironment(applicationName: "nomaly-restore-test", database: "scratch", base: [:])
+        let conninfo = PostgresConfiguration.conninfo(fromClientEnvironment: environment)
+        let reparsed = try PostgresConfiguration(connectionString: conninfo).clientEnvironment(applicationName: "nomaly-restore-test", base: [:])
+        #expect(reparsed == environment)
+        #expect(conninfo.contains("sslrootcert='/etc/nomaly/postgres-ca/ca.crt'"))
+        #expect(conninfo.contains("dbname='scratch'"))
+    }
+
     @Test("job files: the backup kinds validate their settings by key")
     func jobSettings() throws {
         let loader = JobSpecLoader(kinds: BuiltInKinds.registry(pool: nil))
