@@ -131,6 +131,42 @@ struct ScoringJobsLocationTests {
         }
     }
 
+    @Test("a run resolves its files again when it starts: a folder turned into a link out of the scoring folder fails it")
+    func pathsCheckedAgainAtStart() async throws {
+        try await withTestAPI { harness in
+            _ = try await harness.registerFraudModel()
+            let scoring = harness.settings.scoringDirectory
+            let manager = FileManager.default
+            for folder in ["in", "out"] { try manager.createDirectory(atPath: scoring + "/" + folder, withIntermediateDirectories: true) }
+            try manager.copyItem(atPath: DemoData.today, toPath: scoring + "/in/today.csv")
+            try manager.copyItem(atPath: DemoData.today, toPath: scoring + "/today.csv")
+            let reading = try await harness.postScoringJob(#"{"model": "fraud", "input": "in/today.csv", "output": "a.csv"}"#)
+            let writing = try await harness.postScoringJob(#"{"model": "fraud", "input": "today.csv", "output": "out/b.csv"}"#)
+            #expect(reading.status == .accepted && writing.status == .accepted)
+            // Between the request and the run, someone with access to the folder swaps both folders for links.
+            let elsewhere = harness.folder.path + "/elsewhere"
+            try manager.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+            try manager.moveItem(atPath: scoring + "/in/today.csv", toPath: elsewhere + "/today.csv")
+            for folder in ["in", "out"] {
+                try manager.removeItem(atPath: scoring + "/" + folder)
+                try manager.createSymbolicLink(
+                    atPath: scoring + "/" + folder,
+                    withDestinationPath: folder == "in" ? elsewhere : harness.folder.path + "/artifacts"
+                )
+            }
+            for (response, role) in [(reading, "input"), (writing, "output")] {
+                let (run, _) = try await harness.runQueued(try CreatedScoringJob(response).runId)
+                #expect(run.status == .failed)
+                #expect(
+                    run.error?.hasPrefix("\(role) '") == true && run.error?.contains("is outside the scoring folder") == true,
+                    "\(run.error ?? "")"
+                )
+            }
+            #expect(!manager.fileExists(atPath: scoring + "/a.csv"))
+            #expect(!manager.fileExists(atPath: harness.folder.path + "/artifacts/b.csv"))
+        }
+    }
+
     @Test("existing outputs: a file is 409 unless overwrite is true; an object fails the run unless overwrite is true")
     func overwrite() async throws {
         let bucket = try await Bucket.make()

@@ -59,9 +59,17 @@ struct ObjectReadStreamTests {
         let store = try S3Fixture.store(bucket)
         try await store.put(file: try await folder.file("large", size: 40 << 20), key: "large.bin", progress: nil)
         let stream = try await store.openStream(key: "large.bin", maxBytes: 1 << 30)
-        // Nothing read yet: give the transfer time to run ahead as far as it would.
-        try await Task.sleep(for: .seconds(2))
-        #expect(stream.bytesReceived <= Int64(ObjectReadStream.capacity + (1 << 20)), "\(stream.bytesReceived) bytes held")
+        // Nothing is read yet: the transfer runs ahead until the buffer is full, then waits (the count stays put).
+        let bound = Int64(ObjectReadStream.capacity + (1 << 20))
+        var held: Int64 = -1
+        var steadySince = ContinuousClock.now
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, stream.bytesReceived <= bound, held < 1 || ContinuousClock.now - steadySince < .seconds(2) {
+            if stream.bytesReceived != held { (held, steadySince) = (stream.bytesReceived, .now) }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(stream.bytesReceived <= bound, "\(stream.bytesReceived) bytes held")
+        #expect(stream.bytesReceived >= Int64(ObjectReadStream.capacity), "the transfer filled the buffer before it waited")
         let (total, _) = try await Self.readAll(stream)
         #expect(total == 40 << 20)
     }
