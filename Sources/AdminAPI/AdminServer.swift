@@ -5,6 +5,7 @@ import HummingbirdTLS
 public import Logging
 import NIOCore
 import NIOSSL
+public import ObjectStore
 public import Observability
 public import Registry
 public import Scheduler
@@ -24,6 +25,9 @@ public struct APIDependencies: Sendable {
     public let invocationsModel: String?
     /// The job kinds `POST /api/v1/scoring-jobs` validates its runs against: the daemon's own.
     public let kinds: JobKindRegistry
+    /// The S3 prefixes and protected locations `POST /api/v1/scoring-jobs` allows, as the score kind applies them; the
+    /// scoring folder comes from ``HTTPSettings``. By default no S3 at all.
+    public let scoringLocations: ScoringLocations?
 
     public init(
         tokens: TokenStore,
@@ -34,7 +38,8 @@ public struct APIDependencies: Sendable {
         lockout: FailedAttemptLimiter = FailedAttemptLimiter(),
         rateLimiter: RateLimiter? = nil,
         cache: DetectorCache? = nil,
-        invocationsModel: String? = nil
+        invocationsModel: String? = nil,
+        scoringLocations: ScoringLocations? = nil
     ) {
         self.tokens = tokens
         self.runs = runs
@@ -45,6 +50,13 @@ public struct APIDependencies: Sendable {
         self.cache = cache ?? DetectorCache(artifacts: registry.artifacts, limits: registry.limits)
         self.invocationsModel = invocationsModel
         self.kinds = kinds
+        self.scoringLocations = scoringLocations
+    }
+
+    func scoringLocations(_ settings: HTTPSettings) -> ScoringLocations {
+        var locations = scoringLocations ?? ScoringLocations(scoringDirectory: settings.scoringDirectory)
+        locations.scoringDirectory = settings.scoringDirectory
+        return locations
     }
 
     /// The lockout and rate limits every token lookup passes: the router's and `/metrics`' alike.
@@ -95,7 +107,7 @@ public enum AdminServer {
         if let api {
             let group = router.group("api/v1")
             JobsRoutes(store: api.runs, audit: api.audit).add(to: group)
-            ScoringJobsRoutes(runs: api.runs, registry: api.registry, kinds: api.kinds, audit: api.audit, scoringDirectory: settings.scoringDirectory)
+            ScoringJobsRoutes(runs: api.runs, registry: api.registry, kinds: api.kinds, audit: api.audit, locations: api.scoringLocations(settings))
                 .add(to: group)
             ModelsRoutes(registry: api.registry).add(to: group)
             ArtifactRoutes(registry: api.registry, uploadLimit: settings.uploadLimit).add(to: group)

@@ -1,26 +1,32 @@
 import Foundation
 public import Hummingbird
+public import ObjectStore
 public import Registry
 public import Scheduler
 
 /// `POST /api/v1/scoring-jobs`: batch scoring of a file too large for a request. It queues a run of the `api.scoring`
 /// job carrying its own `kind: score` spec; any replica's scheduler runs it, and `GET /api/v1/runs/{id}` follows it.
 ///
-/// Files are confined to the scoring folder (`NOMALY_SCORING_DIR`): an API token must not read or overwrite
-/// whatever the daemon's user can. Scores go to that folder, to `s3://`, or to the `anomaly_scores` table.
+/// An operator token must not reach what the daemon's user and credentials can: files stay in the scoring folder
+/// (`NOMALY_SCORING_DIR`), `s3://` stays below `NOMALY_SCORING_S3_PREFIXES` (none by default), and the artifact store
+/// and the backups are never used (``ScoringLocations``); the run checks all of it again when it starts. An existing
+/// output is kept unless the request says `"overwrite": true`.
 public struct ScoringJobsRoutes: Sendable {
     let runs: RunStore
     let registry: ModelRegistry
     let kinds: JobKindRegistry
     let audit: AuditLog
-    let scoringDirectory: String
+    let locations: ScoringLocations
 
-    public init(runs: RunStore, registry: ModelRegistry, kinds: JobKindRegistry, audit: AuditLog, scoringDirectory: String) {
+    /// - Parameter locations: the registry's artifact store is added to its protected locations.
+    public init(runs: RunStore, registry: ModelRegistry, kinds: JobKindRegistry, audit: AuditLog, locations: ScoringLocations) {
         self.runs = runs
         self.registry = registry
         self.kinds = kinds
         self.audit = audit
-        self.scoringDirectory = scoringDirectory
+        var locations = locations
+        locations.protect("the artifact store (NOMALY_ARTIFACTS)", store: registry.artifacts.store, prefix: registry.artifacts.prefix)
+        self.locations = locations
     }
 
     struct CreateRequest: Decodable {
@@ -30,6 +36,8 @@ public struct ScoringJobsRoutes: Sendable {
         let output: String
         /// The input's id column, kept as `row_key`; needed for table output.
         let id: String?
+        /// Replace an existing output file or object; without it the request (or the run) fails instead.
+        let overwrite: Bool?
     }
 
     struct Created: Encodable {
@@ -44,12 +52,14 @@ public struct ScoringJobsRoutes: Sendable {
             let body = try await request.decodeJSON(CreateRequest.self, context: context)
             // Fail now, not in the run, for a model that does not exist (the alias is resolved again at start).
             _ = try await registry.resolve(try ModelReference.parse(body.model))
+            let overwrite = body.overwrite ?? false
             var settings: [String: SpecValue] = [
                 "model": .string(body.model),
-                "input": .string(try location(body.input, key: "input", mustExist: true)),
-                "output": .string(try output(body.output)),
+                "input": .string(try await input(body.input)),
+                "output": .string(try await output(body.output, overwrite: overwrite)),
             ]
             if let id = body.id { settings["id"] = .string(id) }
+            if overwrite { settings["overwrite"] = .bool(true) }
             let spec: JobSpec
             do {
                 // The schedule is required by the spec format but unused: these runs are queued, never planned.
@@ -65,13 +75,9 @@ public struct ScoringJobsRoutes: Sendable {
                 throw APIError(.badRequest, code: "invalid_settings", "\(error)")
             }
             let runID = try await runs.queueAdHoc(spec, job: RunStore.apiScoringJob)
-            try await audit.record(
-                identity,
-                action: "scoring_job.create",
-                target: String(runID),
-                details: ["model": body.model, "input": body.input, "output": body.output],
-                context: context
-            )
+            var details = ["model": body.model, "input": body.input, "output": body.output]
+            if overwrite { details["overwrite"] = "true" }
+            try await audit.record(identity, action: "scoring_job.create", target: String(runID), details: details, context: context)
             var response = try JSONResponse(Created(runId: runID, job: RunStore.apiScoringJob, status: .queued), status: .accepted)
                 .response(from: request, context: context)
             response.headers[.location] = "/api/v1/runs/\(runID)"
@@ -79,7 +85,17 @@ public struct ScoringJobsRoutes: Sendable {
         }
     }
 
-    func output(_ text: String) throws -> String {
+    func input(_ text: String) async throws -> String {
+        let found = try await location(text, role: "input")
+        if !ScoringLocations.isS3(found.location), !found.readable {
+            throw APIError(.badRequest, code: "invalid_settings", "input '\(text)' does not exist in the scoring folder")
+        }
+        return found.location
+    }
+
+    /// 409 for a local file that is already there without `overwrite`; an S3 object is looked for when the run starts,
+    /// where the daemon's S3 client is.
+    func output(_ text: String, overwrite: Bool) async throws -> String {
         if text == "table" { return text }
         if text.hasPrefix("table:") {
             throw APIError(
@@ -88,43 +104,23 @@ public struct ScoringJobsRoutes: Sendable {
                 "over the API, scores go to the anomaly_scores table (output: table), a file under the scoring folder, or s3://"
             )
         }
-        return try location(text, key: "output", mustExist: false)
-    }
-
-    /// An `s3://` URL as given, or a path resolved (symbolic links included) and required to lie in the scoring folder.
-    func location(_ text: String, key: String, mustExist: Bool) throws -> String {
-        if text.hasPrefix("s3://") { return text }
-        guard !text.isEmpty, !text.contains("\0") else {
-            throw APIError(.badRequest, code: "invalid_settings", "\(key) must be a path under the scoring folder or an s3:// URL")
-        }
-        let root = Self.resolved(scoringDirectory)
-        let resolved = Self.resolved(text.hasPrefix("/") ? text : scoringDirectory + "/" + text)
-        guard resolved.hasPrefix(root + "/") else {
+        let found = try await location(text, role: "output")
+        if found.exists && !overwrite {
             throw APIError(
-                .badRequest,
-                code: "outside_scoring_dir",
-                "\(key) '\(text)' is outside the scoring folder \(scoringDirectory) (NOMALY_SCORING_DIR); put the file there or use s3://"
+                .conflict,
+                code: "output_exists",
+                "output '\(text)' already exists in the scoring folder; send \"overwrite\": true to replace it"
             )
         }
-        if mustExist, !FileManager.default.isReadableFile(atPath: resolved) {
-            throw APIError(.badRequest, code: "invalid_settings", "\(key) '\(text)' does not exist in the scoring folder")
-        }
-        return resolved
+        return found.location
     }
 
-    /// The path with every symbolic link resolved, also when its last components do not exist yet (an output file):
-    /// the deepest existing ancestor goes through realpath(3), the rest is appended after `..` has been folded.
-    static func resolved(_ path: String) -> String {
-        var existing = URL(fileURLWithPath: path).standardizedFileURL.path
-        var rest: [String] = []
-        while existing != "/" {
-            if let real = realpath(existing, nil) {
-                defer { free(real) }
-                return ([String(cString: real)] + rest.reversed()).joined(separator: "/")
-            }
-            rest.append((existing as NSString).lastPathComponent)
-            existing = (existing as NSString).deletingLastPathComponent
+    /// The location as the run will use it: a canonical `s3://` URL, or the path with its symbolic links resolved.
+    func location(_ text: String, role: String) async throws -> (location: String, exists: Bool, readable: Bool) {
+        do {
+            return try await locations.inspect(text, role: role, confined: true)
+        } catch let error as ScoringLocationError {
+            throw APIError(.badRequest, code: error.code.name, error.message)
         }
-        return "/" + rest.reversed().joined(separator: "/")
     }
 }

@@ -42,16 +42,16 @@ extension CSVParser {
         let text = trimmed(cell)
         if text.isEmpty { return nil }
         if let value = FloatParser.parse(text) {
-            guard value.isFinite else { throw notFinite(cell, line: line, column: column) }
+            guard value.isFinite else { throw notFinite(line: line, column: column) }
             return value
         }
         switch lowercasedWord(text) {
         case "nan", "na", "null": return nil
-        case "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity": throw notFinite(cell, line: line, column: column)
+        case "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity": throw notFinite(line: line, column: column)
         default:
             throw DatasetError(
                 code: .invalidValue,
-                message: "\(quoted(display(cell))) is not a number (column \(quoted(columnName(column))))",
+                message: "the cell is not a number (column \(quoted(columnName(column))))",
                 source: sourceName,
                 line: line,
                 column: column + 1
@@ -63,7 +63,7 @@ extension CSVParser {
     func labelValue(in cell: UnsafeBufferPointer<UInt8>, line: Int, column: Int) throws -> Double {
         let text = trimmed(cell)
         if !text.isEmpty, let value = FloatParser.parse(text) {
-            guard value.isFinite else { throw notFinite(cell, line: line, column: column) }
+            guard value.isFinite else { throw notFinite(line: line, column: column) }
             return value
         }
         switch lowercasedWord(text) {
@@ -78,11 +78,11 @@ extension CSVParser {
                 column: column + 1
             )
         case "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity":
-            throw notFinite(cell, line: line, column: column)
+            throw notFinite(line: line, column: column)
         default:
             throw DatasetError(
                 code: .invalidValue,
-                message: "\(quoted(display(cell))) is not a label (column \(quoted(columnName(column)))); "
+                message: "the cell is not a label (column \(quoted(columnName(column)))); "
                     + "labels are numbers such as 0 and 1, or true and false",
                 source: sourceName,
                 line: line,
@@ -91,10 +91,10 @@ extension CSVParser {
         }
     }
 
-    private func notFinite(_ cell: UnsafeBufferPointer<UInt8>, line: Int, column: Int) -> DatasetError {
+    private func notFinite(line: Int, column: Int) -> DatasetError {
         DatasetError(
             code: .invalidValue,
-            message: "\(quoted(display(cell))) is not a finite number (column \(quoted(columnName(column))))",
+            message: "the cell is not a finite number (column \(quoted(columnName(column))))",
             source: sourceName,
             line: line,
             column: column + 1
@@ -147,10 +147,4 @@ func trimmed(_ cell: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
 func lowercasedWord(_ cell: UnsafeBufferPointer<UInt8>) -> String {
     guard cell.count <= 9 else { return "?" }
     return String(decoding: cell.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
-}
-
-/// A cell as an error message shows it: at most 40 characters.
-func display(_ cell: UnsafeBufferPointer<UInt8>) -> String {
-    let text = String(decoding: cell, as: UTF8.self)
-    return text.count > 40 ? String(text.prefix(40)) + "…" : text
 }

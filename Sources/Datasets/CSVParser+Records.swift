@@ -182,7 +182,7 @@ extension CSVParser {
             }
             throw DatasetError(
                 code: .malformed,
-                message: "unexpected \(quoted(display(UnsafeBufferPointer(start: after, count: 1)))) after the closing quote of a field; "
+                message: "unexpected character after the closing quote of a field; "
                     + "a quote inside a quoted field must be doubled",
                 source: sourceName,
                 line: line + newlines,

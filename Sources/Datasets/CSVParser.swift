@@ -14,6 +14,9 @@
 /// is an error naming the line and column. Labels are numbers, or `true`/`false` (`t`/`f`); a label cannot be
 /// missing.
 ///
+/// Errors never quote the input: an input may be anything its reader can open (a dump, a secret), and errors end up
+/// in run records and API answers. They name the file, the line and the column (by position and by name) instead.
+///
 /// ```swift
 /// var parser = try CSVParser(selection: .init(id: "id"), sourceName: "inline")
 /// let text = Array("id,x,y\na,1.5,2\nb,3,4\n".utf8)

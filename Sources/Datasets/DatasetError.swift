@@ -2,8 +2,9 @@
 /// selection does not fit the input.
 ///
 /// ``description`` leads with where the problem is, as compilers do, so an editor or a terminal can jump
-/// to it: `data.csv:14:3: "abc" is not a number (column "f2")`. SQL sources name `query` instead of a file,
-/// and count lines in the CSV text the query produced (line 1 is the header).
+/// to it: `data.csv:14:3: the cell is not a number (column "f2")`. SQL sources name `query` instead of a file,
+/// and count lines in the CSV text the query produced (line 1 is the header). Messages never quote the input's
+/// content: they are stored on job runs and returned by the API, and an input may be any file its reader can open.
 ///
 /// ```swift
 /// do { _ = try Dataset.load(csv: "train.csv") }

@@ -35,7 +35,8 @@ struct ColumnLayout {
     var featureCount: Int { columns.featureNames.count }
     var columnCount: Int { roles.count }
 
-    /// Checks the header and maps the selection onto it.
+    /// Checks the header and maps the selection onto it. Errors name what the selection asked for, never the header's
+    /// own text: the first line of a file that is not CSV at all may be a secret.
     /// - Parameters:
     ///   - header: the names of the input's columns.
     ///   - line: the header's line, for errors in it.
@@ -48,7 +49,7 @@ struct ColumnLayout {
             if let earlier = index[name] {
                 throw DatasetError(
                     code: .malformed,
-                    message: "the header names column \(quoted(name)) twice (columns \(earlier + 1) and \(position + 1))",
+                    message: "columns \(earlier + 1) and \(position + 1) of the header have the same name",
                     source: source,
                     line: line
                 )
@@ -62,7 +63,8 @@ struct ColumnLayout {
         for name in requested where index[name] == nil && !unknown.contains(name) { unknown.append(name) }
         if !unknown.isEmpty {
             let noun = unknown.count == 1 ? "column" : "columns"
-            throw fail("unknown \(noun) \(list(unknown)); the input has \(list(header))")
+            let width = header.count == 1 ? "1 column" : "\(header.count) columns"
+            throw fail("the input has no \(noun) \(list(unknown)) (its header has \(width))")
         }
         if let id = selection.id, id == selection.label {
             throw fail("column \(quoted(id)) cannot be both the id and the label")
@@ -82,7 +84,7 @@ struct ColumnLayout {
             featureNames = header.filter { $0 != selection.id && $0 != selection.label }
         }
         guard !featureNames.isEmpty else {
-            throw fail("no feature columns: the input has only \(list(header)), and features need at least one other column")
+            throw fail("no feature columns: the input's \(header.count) columns are all taken by the id and the label")
         }
 
         var roles = [Int](repeating: ignored, count: header.count)
@@ -102,7 +104,7 @@ struct ColumnLayout {
     }
 }
 
-/// A name or a cell in double quotes, as error messages show them.
+/// A column name in double quotes, as error messages show them.
 func quoted(_ text: String) -> String {
     "\"\(text)\""
 }

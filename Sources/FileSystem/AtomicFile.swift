@@ -60,16 +60,28 @@ public final class AtomicFile {
 
     /// Flushes to disk and renames into place; afterwards the folder entry is flushed too, so the new name
     /// survives a power cut.
+    /// - Parameter replacing: false keeps an existing destination: the commit then fails with `EEXIST` and the
+    ///   temporary file is removed. The check and the move are one step (a hard link), so a file that appears
+    ///   meanwhile is never replaced either.
     /// - Returns: the hex sha256 of what was written, when hashing.
     @discardableResult
-    public func commit() throws(FileSystemError) -> String? {
+    public func commit(replacing: Bool = true) throws(FileSystemError) -> String? {
         guard fsync(descriptor) == 0 else { throw FileSystemError("cannot flush \(temporaryPath)") }
         close(descriptor)
         descriptor = -1
-        guard rename(temporaryPath, destination) == 0 else {
-            let error = FileSystemError("cannot rename \(temporaryPath) to \(destination)")
+        if replacing {
+            guard rename(temporaryPath, destination) == 0 else {
+                let error = FileSystemError("cannot rename \(temporaryPath) to \(destination)")
+                unlink(temporaryPath)
+                throw error
+            }
+        } else {
+            // rename(2) always replaces and renameat2(RENAME_NOREPLACE) is not visible to Swift; link(2) refuses an
+            // existing name atomically, and the temporary name is dropped afterwards.
+            let linked = link(temporaryPath, destination) == 0
+            let error = linked ? nil : FileSystemError("cannot create \(destination)")
             unlink(temporaryPath)
-            throw error
+            if let error { throw error }
         }
         let directory = open(URL(fileURLWithPath: destination).deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if directory >= 0 {

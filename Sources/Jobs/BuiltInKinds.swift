@@ -1,4 +1,5 @@
 public import Backup
+public import ObjectStore
 public import Postgres
 public import Scheduler
 
@@ -9,14 +10,18 @@ public enum BuiltInKinds {
     ///   - models: the registry for `train` and `score`; nil when only validating.
     ///   - specsDirectory: where `train` checks that its model's spec exists when validating offline.
     ///   - backups: what `backup`, `s3-upload` and `cleanup` work with; nil when only validating.
+    ///   - scoringLocations: what `score` checks its `s3://` locations against when validating offline (`models`
+    ///     brings its own).
     public static func registry(
         pool: PostgresPool?,
         models: ModelServices? = nil,
         specsDirectory: String? = nil,
-        backups: BackupEnvironment? = nil
+        backups: BackupEnvironment? = nil,
+        scoringLocations: ScoringLocations? = nil
     ) -> JobKindRegistry {
         JobKindRegistry([
-            CommandKind(), VacuumKind(pool: pool), TrainKind(services: models, specsDirectory: specsDirectory), ScoreKind(services: models),
+            CommandKind(), VacuumKind(pool: pool), TrainKind(services: models, specsDirectory: specsDirectory),
+            ScoreKind(services: models, locations: scoringLocations),
             BackupJobKind(environment: backups), S3UploadKind(environment: backups), CleanupKind(environment: backups),
         ])
     }

@@ -1,3 +1,4 @@
+import Datasets
 public import Foundation
 public import ObjectStore
 public import Postgres
@@ -13,7 +14,14 @@ public struct ModelServices: Sendable {
     public let s3: S3Configuration?
     public let threads: Int
     public let nomalyVersion: String
+    /// Where scoring runs may read and write (`NOMALY_SCORING_S3_PREFIXES`, the protected locations, the scoring
+    /// folder); the registry's own artifact store is always among the protected locations.
+    public let scoringLocations: ScoringLocations
+    /// `NOMALY_SCORING_MAX_INPUT`: the largest object a scoring run downloads.
+    public let maxInputBytes: Int64
 
+    /// - Parameters:
+    ///   - scoringLocations: by default, no S3 and the folder `scoring` for API runs.
     public init(
         pool: PostgresPool,
         registry: ModelRegistry,
@@ -21,7 +29,9 @@ public struct ModelServices: Sendable {
         specsDirectory: String,
         s3: S3Configuration?,
         threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-        nomalyVersion: String
+        nomalyVersion: String,
+        scoringLocations: ScoringLocations = ScoringLocations(scoringDirectory: "scoring"),
+        maxInputBytes: Int64 = 10 << 30
     ) {
         self.pool = pool
         self.registry = registry
@@ -30,6 +40,10 @@ public struct ModelServices: Sendable {
         self.s3 = s3
         self.threads = threads
         self.nomalyVersion = nomalyVersion
+        var locations = scoringLocations
+        locations.protect("the artifact store (NOMALY_ARTIFACTS)", store: registry.artifacts.store, prefix: registry.artifacts.prefix)
+        self.scoringLocations = locations
+        self.maxInputBytes = maxInputBytes
     }
 
     /// A private scratch folder for one operation; the caller removes it.
@@ -46,6 +60,55 @@ public struct ModelServices: Sendable {
         let path = folder + "/input-" + URL(fileURLWithPath: object.key).lastPathComponent
         try await object.store.get(key: object.key, to: path, progress: nil)
         return path
+    }
+}
+
+extension ModelServices {
+    /// Whether `location` is an `s3://` URL with an object there; false for local paths.
+    func objectExists(_ location: String) async throws -> Bool {
+        guard ScoringLocations.isS3(location) else { return false }
+        let object = try ObjectLocation.parse(location, s3: s3)
+        return try await object.store.head(key: object.key) != nil
+    }
+
+    /// An `s3://` input opened for reading as it downloads, at most ``maxInputBytes`` of it.
+    /// - Throws: ``JobFailureError`` naming `NOMALY_SCORING_MAX_INPUT` for an object that is too large; the store's
+    ///   error otherwise.
+    func openInput(_ location: String) async throws -> DownloadedInput {
+        let object = try ObjectLocation.parse(location, s3: s3)
+        guard let store = object.store as? S3Store else { throw JobFailureError("\(location) is not an s3:// object") }
+        do {
+            return DownloadedInput(stream: try await store.openStream(key: object.key, maxBytes: maxInputBytes), limit: maxInputBytes)
+        } catch let error as ObjectStoreError where error.code == .tooLarge {
+            throw DownloadedInput.tooLarge(location, limit: maxInputBytes)
+        }
+    }
+}
+
+/// An object being downloaded, as the CSV reader takes its bytes; an object that turns out larger than the limit
+/// stops the run with a message naming the setting.
+final class DownloadedInput: ByteSource {
+    let stream: ObjectReadStream
+    let limit: Int64
+
+    init(stream: ObjectReadStream, limit: Int64) {
+        self.stream = stream
+        self.limit = limit
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        do {
+            return try stream.read(into: buffer)
+        } catch let error as ObjectStoreError where error.code == .tooLarge {
+            throw Self.tooLarge(stream.location, limit: limit)
+        }
+    }
+
+    /// Stops the download: call it once scoring is over, whatever happened.
+    func close() { stream.close() }
+
+    static func tooLarge(_ location: String, limit: Int64) -> JobFailureError {
+        JobFailureError("input \(location) is larger than NOMALY_SCORING_MAX_INPUT allows (\(limit) bytes); raise the setting or split the input")
     }
 }
 

@@ -10,17 +10,20 @@ enum ScoreTableWriter {
             _ = try await connection.copyFrom(table: table, columns: ["run_id", "row_key", "score", "is_anomaly"]) { writer in
                 var pending = Data()
                 var sawHeader = false
+                var lineNumber = 0
                 while let block = try handle.read(upToCount: 1 << 20), !block.isEmpty {
                     pending.append(block)
                     while let newline = pending.firstIndex(of: 0x0A) {
                         let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
                         pending.removeSubrange(pending.startIndex...newline)
+                        lineNumber += 1
                         guard sawHeader else {
                             sawHeader = true
                             continue
                         }
                         let fields = Self.split(line)
-                        guard fields.count == 3 else { throw JobFailureError("malformed scores line: \(line)") }
+                        // The line holds an id from the input: the message gives its number, never its text.
+                        guard fields.count == 3 else { throw JobFailureError("line \(lineNumber) of the scores file is malformed") }
                         try await writer.append([runID, fields[0], Double(fields[1]) ?? .nan, fields[2] == "1"])
                     }
                 }

@@ -6,9 +6,15 @@ public import Postgres
 
 /// How to score a CSV file with a model.
 public struct ScoringRequest: Sendable {
+    /// The file to read, or the name errors give ``inputSource``.
     public var input: String
+    /// Bytes to read instead of the file `input` (an object as it downloads).
+    public var inputSource: (any ByteSource)?
     /// A file path, or `-` for standard output.
     public var output: String
+    /// Whether an existing output file may be replaced; when false, the run fails instead (checked as the file
+    /// moves into place, so a file that appears meanwhile is kept too).
+    public var overwrite: Bool
     public var format: CSVFormat
     /// A column copied from input to output so that rows can be joined back.
     public var idColumn: String?
@@ -22,7 +28,9 @@ public struct ScoringRequest: Sendable {
 
     public init(
         input: String,
+        inputSource: (any ByteSource)? = nil,
         output: String,
+        overwrite: Bool = true,
         format: CSVFormat = .init(),
         idColumn: String? = nil,
         labelColumn: String? = nil,
@@ -31,7 +39,9 @@ public struct ScoringRequest: Sendable {
         chunkRows: Int = 65_536
     ) {
         self.input = input
+        self.inputSource = inputSource
         self.output = output
+        self.overwrite = overwrite
         self.format = format
         self.idColumn = idColumn
         self.labelColumn = labelColumn
@@ -66,13 +76,21 @@ public enum BatchScorer {
     static func scoreBlocking(_ model: ModelArtifact, request: ScoringRequest) throws -> ScoringSummary {
         let manifest = model.manifest
         let missing = request.missing ?? MissingValuePolicy(rawValue: manifest.missingValues) ?? .error
-        let source = try CSVFileSource(
-            path: request.input,
-            format: request.format,
-            selection: ColumnSelection(features: manifest.featureNames, id: request.idColumn, label: request.labelColumn),
-            missing: missing,
-            medians: manifest.features.map(\.median)
-        )
+        let selection = ColumnSelection(features: manifest.featureNames, id: request.idColumn, label: request.labelColumn)
+        let medians = manifest.features.map(\.median)
+        let source =
+            if let bytes = request.inputSource {
+                try CSVFileSource(
+                    source: bytes,
+                    name: request.input,
+                    format: request.format,
+                    selection: selection,
+                    missing: missing,
+                    medians: medians
+                )
+            } else {
+                try CSVFileSource(path: request.input, format: request.format, selection: selection, missing: missing, medians: medians)
+            }
         let prefetcher = request.threads > 1 ? ChunkPrefetcher { try source.nextChunk(maxRows: request.chunkRows) } : nil
         defer { prefetcher?.stop() }
         let nextChunk: () throws -> RowChunk? =
@@ -82,6 +100,7 @@ public enum BatchScorer {
         var sink = try ScoreSink(
             model,
             output: request.output,
+            overwrite: request.overwrite,
             idColumn: request.idColumn,
             delimiter: request.format.delimiter,
             threads: request.threads
@@ -104,6 +123,7 @@ extension BatchScorer {
         pool: PostgresPool,
         idColumn: String?,
         output: String,
+        overwrite: Bool = true,
         threads: Int,
         chunkRows: Int = 65_536
     ) async throws -> ScoringSummary {
@@ -116,7 +136,7 @@ extension BatchScorer {
             missing: missing,
             medians: manifest.features.map(\.median)
         )
-        var sink = try ScoreSink(model, output: output, idColumn: idColumn, delimiter: UInt8(ascii: ","), threads: threads)
+        var sink = try ScoreSink(model, output: output, overwrite: overwrite, idColumn: idColumn, delimiter: UInt8(ascii: ","), threads: threads)
         do {
             let summary = try await source.read(maxRows: chunkRows) { chunk, _ in try sink.consume(chunk) }
             return try sink.finish(skippedRows: summary.rowsSkipped)
@@ -137,9 +157,9 @@ struct ScoreSink {
     var reservoir = ScoreReservoir()
     var anomalies = 0
 
-    init(_ model: ModelArtifact, output: String, idColumn: String?, delimiter: UInt8, threads: Int) throws {
+    init(_ model: ModelArtifact, output: String, overwrite: Bool, idColumn: String?, delimiter: UInt8, threads: Int) throws {
         self.model = model
-        writer = try ScoreCSVWriter(path: output, idColumn: idColumn, delimiter: delimiter)
+        writer = try ScoreCSVWriter(path: output, idColumn: idColumn, delimiter: delimiter, replacing: overwrite)
         threshold = model.manifest.threshold.value
         self.threads = threads
     }

@@ -9,12 +9,16 @@ import Foundation
 /// Invariant: one user at a time; every method is blocking.
 final class ScoreCSVWriter {
     private let file: AtomicFile?
+    private let replacing: Bool
     private let delimiter: UInt8
     private var buffer: [UInt8] = []
     private static let flushAt = 1 << 20
 
-    init(path: String, idColumn: String?, delimiter: UInt8) throws {
+    /// - Parameter replacing: false makes ``commit()`` fail rather than replace a file already at `path`, even one
+    ///   that appeared while the scores were being written.
+    init(path: String, idColumn: String?, delimiter: UInt8, replacing: Bool = true) throws {
         file = path == "-" ? nil : try AtomicFile(destination: path, hashing: false)
+        self.replacing = replacing
         self.delimiter = delimiter
         buffer.reserveCapacity(Self.flushAt + 4096)
         if let idColumn {
@@ -41,10 +45,20 @@ final class ScoreCSVWriter {
         }
     }
 
-    /// Flushes and, for a file, renames it into place.
+    /// Flushes and, for a file, moves it into place.
+    /// - Throws: ``ModelingError`` `.io` when a file is already there and may not be replaced.
     func commit() throws {
         try flush()
-        _ = try file?.commit()
+        guard let file else { return }
+        let refused: FileSystemError
+        do throws(FileSystemError) {
+            try file.commit(replacing: replacing)
+            return
+        } catch {
+            refused = error
+        }
+        guard refused.code == EEXIST, !replacing else { throw refused }
+        throw ModelingError(.io, "\(file.destination) already exists and is not replaced without overwrite: true")
     }
 
     func discard() {

@@ -33,6 +33,17 @@ public struct FileStore: ObjectStore {
         }
     }
 
+    /// Writes beside the destination and links the file into place, which fails when a file is already there, so
+    /// one that appears during the copy is not replaced either.
+    @discardableResult
+    public func putIfAbsent(file source: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
+        let destination = try path(of: key)
+        return try await BlockingWork.run {
+            let (size, sha256) = try Self.copy(from: source, to: destination, progress: progress, replacing: false)
+            return ObjectInfo(key: key, size: size, lastModified: Date(), sha256: sha256)
+        }
+    }
+
     @discardableResult
     public func get(key: String, to destination: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
         let source = try path(of: key)
@@ -82,7 +93,13 @@ public struct FileStore: ObjectStore {
     }
 
     /// Streams `source` into an ``AtomicFile`` at `destination`. Blocking.
-    static func copy(from source: String, to destination: String, progress: TransferProgressHandler?) throws -> (Int64, String) {
+    /// - Parameter replacing: false fails (`.alreadyExists`) rather than replace an existing destination.
+    static func copy(
+        from source: String,
+        to destination: String,
+        progress: TransferProgressHandler?,
+        replacing: Bool = true
+    ) throws -> (Int64, String) {
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else {
             if errno == ENOENT { throw ObjectStoreError(code: .notFound, message: "no such file: \(source)") }
@@ -106,8 +123,11 @@ public struct FileStore: ObjectStore {
                 try buffer.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                 progress?(output.bytesWritten, total)
             }
-            let sha256 = try output.commit() ?? ""
+            let sha256 = try output.commit(replacing: replacing) ?? ""
             return (output.bytesWritten, sha256)
+        } catch let error as FileSystemError where error.code == EEXIST && !replacing {
+            output.discard()
+            throw ObjectStoreError.exists(destination)
         } catch let error as FileSystemError {
             output.discard()
             throw ObjectStoreError(error)

@@ -42,6 +42,13 @@ public protocol ObjectStore: Sendable {
     @discardableResult
     func put(file path: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo
 
+    /// Stores the local file at `key` only if no object is there, for writers that must never replace what
+    /// someone else stored (a scoring run pointed at an existing object).
+    /// - Throws: ``ObjectStoreError`` `.alreadyExists` when an object is at `key`, even one that appeared while the
+    ///   file was being uploaded, where the store can tell (see each store).
+    @discardableResult
+    func putIfAbsent(file path: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo
+
     /// Copies the object at `key` to the local `path` (written beside it and renamed into place), verifying
     /// its sha256 when the store knows it.
     /// - Throws: ``ObjectStoreError`` `.notFound` when there is no such object.
@@ -78,6 +85,10 @@ public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
         public static let io = Code(name: "io")
         /// Missing or invalid S3 settings.
         public static let configuration = Code(name: "configuration")
+        /// An object is already at the key, and the write must not replace it.
+        public static let alreadyExists = Code(name: "already_exists")
+        /// The object is larger than the reader accepts.
+        public static let tooLarge = Code(name: "too_large")
     }
 
     public var code: Code
@@ -101,7 +112,25 @@ public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+extension ObjectStore {
+    /// A store without a conditional write of its own looks first and then writes: an object written by someone else
+    /// between the two is replaced. ``FileStore`` and ``S3Store`` close that gap.
+    @discardableResult
+    public func putIfAbsent(file path: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
+        if try await head(key: key) != nil {
+            let base = locationDescription
+            throw ObjectStoreError.exists((base.hasSuffix("/") ? base : base + "/") + key)
+        }
+        return try await put(file: path, key: key, progress: progress)
+    }
+}
+
 extension ObjectStoreError {
+    /// The error of a write that would have replaced the object at `location` (a path or an `s3://` URL).
+    static func exists(_ location: String) -> ObjectStoreError {
+        ObjectStoreError(code: .alreadyExists, message: "\(location) already exists and is not replaced")
+    }
+
     /// A local file operation that failed, with the system's reason; `errno` is read now.
     static func posix(_ context: String) -> ObjectStoreError {
         ObjectStoreError(FileSystemError(context))

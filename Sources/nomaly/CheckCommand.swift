@@ -103,8 +103,12 @@ struct Check: AsyncParsableCommand {
                 report.problems.append(Problem(variable: "DATABASE_URL", message: "\(error)"))
             }
             do {
-                let jobs = try JobSpecLoader(kinds: BuiltInKinds.registry(pool: nil, specsDirectory: runtime.configuration.registryDirectory))
-                    .loadDirectory(runtime.configuration.jobsDirectory)
+                let kinds = BuiltInKinds.registry(
+                    pool: nil,
+                    specsDirectory: runtime.configuration.registryDirectory,
+                    scoringLocations: try? runtime.scoringLocations()
+                )
+                let jobs = try JobSpecLoader(kinds: kinds).loadDirectory(runtime.configuration.jobsDirectory)
                 report.settings["jobs"] = "\(jobs.count) in \(runtime.configuration.jobsDirectory)"
             } catch {
                 report.problems += error.problems.map { Problem(variable: "NOMALY_JOBS_DIR", $0) }

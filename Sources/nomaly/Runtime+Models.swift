@@ -1,3 +1,4 @@
+import Backup
 import Config
 import Foundation
 import Jobs
@@ -25,8 +26,25 @@ extension Runtime {
             cache: DetectorCache(artifacts: artifacts, limits: configuration.archiveLimits),
             specsDirectory: configuration.registryDirectory,
             s3: s3,
-            nomalyVersion: NomalyVersion.current
+            nomalyVersion: NomalyVersion.current,
+            scoringLocations: try scoringLocations(),
+            maxInputBytes: configuration.scoring.maxInputBytes
         )
+    }
+
+    /// `NOMALY_SCORING_S3_PREFIXES` and what scoring must never touch: the backups, here and off-site (the artifact
+    /// store is added by ``ModelServices`` from the registry it serves).
+    func scoringLocations() throws -> ScoringLocations {
+        var locations = ScoringLocations(
+            s3Prefixes: configuration.scoring.s3Prefixes,
+            protected: [ProtectedLocation(name: "the backup folder (NOMALY_BACKUP_DIR)", place: .folder(configuration.backups.directory))],
+            scoringDirectory: configuration.http.scoringDirectory
+        )
+        if let remote = try remoteBackups() {
+            let setting = configuration.backups.remote == nil ? "S3_BUCKET, S3_PREFIX" : "NOMALY_BACKUP_S3"
+            locations.protect("the off-site backups (\(setting))", store: remote.store, prefix: remote.prefix)
+        }
+        return locations
     }
 
     /// Who a CLI change is attributed to in the audit log and alias history.

@@ -48,7 +48,13 @@ struct Serve: AsyncParsableCommand {
             let migrations = try runtime.loadMigrations()
             // Job files are checked before anything starts: a daemon must not come up with half its jobs.
             if !withoutScheduler {
-                _ = try runtime.loadJobs(kinds: BuiltInKinds.registry(pool: nil, specsDirectory: runtime.configuration.registryDirectory))
+                _ = try runtime.loadJobs(
+                    kinds: BuiltInKinds.registry(
+                        pool: nil,
+                        specsDirectory: runtime.configuration.registryDirectory,
+                        scoringLocations: try runtime.scoringLocations()
+                    )
+                )
             }
             let database = try await runtime.openDatabase()
             do {
@@ -85,7 +91,8 @@ struct Serve: AsyncParsableCommand {
                     rateLimiter: configuration.rateLimitEnabled
                         ? RateLimiter(perMinute: configuration.rateLimitPerMinute, burst: configuration.rateLimitBurst) : nil,
                     cache: models.cache,
-                    invocationsModel: configuration.invocationsModel
+                    invocationsModel: configuration.invocationsModel,
+                    scoringLocations: models.scoringLocations
                 )
                 // Bootstraps swift-metrics (Prometheus) once. A token required for /metrics passes the API's own gate,
                 // so scrapes share its lockout and rate limits.

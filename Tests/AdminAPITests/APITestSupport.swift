@@ -41,6 +41,7 @@ func withTestAPI(
     bodyLimit: Int = 50 << 20,
     configure: @Sendable (inout HTTPSettings) -> Void = { _ in },
     extraRoutes: @Sendable (Router<NomalyRequestContext>) -> Void = { _ in },
+    scoring: ScoringHarness = ScoringHarness(),
     _ body: @escaping @Sendable (APIHarness) async throws -> Void
 ) async throws {
     try await ScratchDatabase.withSchema { pool, _ in
@@ -56,20 +57,24 @@ func withTestAPI(
             operatorToken: try await store.create(name: "ci", role: .operator, expiresIn: nil).token,
             admin: try await store.create(name: "alice", role: .admin, expiresIn: nil).token
         )
-        let services = ModelServices(
-            pool: pool,
-            registry: registry,
-            cache: DetectorCache(artifacts: registry.artifacts),
-            specsDirectory: folder.path + "/registry",
-            s3: nil,
-            threads: 2,
-            nomalyVersion: "test"
-        )
         var settings = HTTPSettings(scoringDirectory: folder.path + "/scoring")
         settings.uploadLimit = uploadLimit
         settings.bodyLimit = bodyLimit
         configure(&settings)
         let finalSettings = settings
+        var locations = ScoringLocations(scoringDirectory: settings.scoringDirectory)
+        scoring.locations(&locations)
+        let services = ModelServices(
+            pool: pool,
+            registry: registry,
+            cache: DetectorCache(artifacts: registry.artifacts),
+            specsDirectory: folder.path + "/registry",
+            s3: scoring.s3,
+            threads: 2,
+            nomalyVersion: "test",
+            scoringLocations: locations,
+            maxInputBytes: scoring.maxInputBytes
+        )
         try FileManager.default.createDirectory(atPath: settings.scoringDirectory, withIntermediateDirectories: true)
         let api = APIDependencies(
             tokens: store,
@@ -78,7 +83,8 @@ func withTestAPI(
             audit: AuditLog(pool: pool),
             kinds: BuiltInKinds.registry(pool: pool, models: services),
             rateLimiter: rateLimiter,
-            cache: services.cache
+            cache: services.cache,
+            scoringLocations: locations
         )
         let router = AdminServer.router(version: "1", probes: probes, api: api, settings: settings)
         extraRoutes(router)
@@ -107,6 +113,14 @@ func withTestAPI(
             )
         }
     }
+}
+
+/// What the scoring runs of a test API may reach: S3 settings, the prefixes and protected locations (the scoring
+/// folder is the harness's own), and the input size limit.
+struct ScoringHarness: Sendable {
+    var s3: S3Configuration?
+    var locations: @Sendable (inout ScoringLocations) -> Void = { _ in }
+    var maxInputBytes: Int64 = 10 << 30
 }
 
 /// The payments data the demo model is trained and scored on.

@@ -11,21 +11,51 @@ import ServiceLifecycle
 import TestSupport
 import Testing
 
-@Suite("POST /api/v1/scoring-jobs: batch scoring runs created over HTTP (real Postgres, a real scheduler)")
-struct ScoringJobsTests {
-    func post(_ harness: APIHarness, _ json: String, token: String? = nil) async throws -> TestResponse {
-        try await harness.client.execute(
+extension APIHarness {
+    func postScoringJob(_ json: String, token: String? = nil) async throws -> TestResponse {
+        try await client.execute(
             uri: "/api/v1/scoring-jobs",
             method: .post,
-            headers: bearer(token ?? harness.tokens.operatorToken, contentType: "application/json"),
+            headers: bearer(token ?? tokens.operatorToken, contentType: "application/json"),
             body: ByteBuffer(string: json)
         ) { $0 }
     }
 
-    struct Created: Decodable {
-        let runId: Int64
-        let job: String
-        let status: String
+    /// Runs the queued run `id` with a real scheduler over `services` (the harness's own by default: another replica's
+    /// settings otherwise) and returns it once it finished.
+    func runQueued(_ id: Int64, services: ModelServices? = nil) async throws -> (record: RunRecord, logTail: String?) {
+        let kinds = BuiltInKinds.registry(pool: pool, models: services ?? self.services)
+        var configuration = SchedulerConfiguration(replicaID: "test")
+        configuration.shutdownGrace = .seconds(5)
+        let scheduler = Scheduler(store: RunStore(pool: pool), kinds: kinds, specs: [], configuration: configuration, logger: TestEnvironment.logger)
+        let group = ServiceGroup(configuration: .init(services: [scheduler], logger: TestEnvironment.logger))
+        let running = Task { try await group.run() }
+        defer { running.cancel() }
+        let store = RunStore(pool: pool)
+        try await waitFor(timeout: .seconds(60)) { try await store.run(id: id).record.status.isFinal }
+        await group.triggerGracefulShutdown()
+        _ = await running.result
+        return try await store.run(id: id)
+    }
+}
+
+/// The body of a 202 from `POST /api/v1/scoring-jobs`.
+struct CreatedScoringJob: Decodable {
+    let runId: Int64
+    let job: String
+    let status: String
+
+    init(_ response: TestResponse) throws {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        self = try decoder.decode(Self.self, from: Data(String(buffer: response.body).utf8))
+    }
+}
+
+@Suite("POST /api/v1/scoring-jobs: batch scoring runs created over HTTP (real Postgres, a real scheduler)")
+struct ScoringJobsTests {
+    func post(_ harness: APIHarness, _ json: String, token: String? = nil) async throws -> TestResponse {
+        try await harness.postScoringJob(json, token: token)
     }
 
     @Test("a queued run is executed by the scheduler and writes exactly the scores the scoring endpoint gives")
@@ -38,31 +68,11 @@ struct ScoringJobsTests {
             try FileManager.default.copyItem(atPath: DemoData.today, toPath: harness.settings.scoringDirectory + "/today.csv")
             let response = try await post(harness, #"{"model": "fraud@production", "input": "today.csv", "output": "out/scores.csv"}"#)
             #expect(response.status == .accepted)
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            let created = try decoder.decode(Created.self, from: Data(String(buffer: response.body).utf8))
+            let created = try CreatedScoringJob(response)
             #expect(created.job == "api.scoring" && created.status == "queued")
             #expect(response.headers[.location] == "/api/v1/runs/\(created.runId)")
 
-            let kinds = BuiltInKinds.registry(pool: harness.pool, models: harness.services)
-            var configuration = SchedulerConfiguration(replicaID: "test")
-            configuration.shutdownGrace = .seconds(5)
-            let scheduler = Scheduler(
-                store: RunStore(pool: harness.pool),
-                kinds: kinds,
-                specs: [],
-                configuration: configuration,
-                logger: TestEnvironment.logger
-            )
-            let group = ServiceGroup(configuration: .init(services: [scheduler], logger: TestEnvironment.logger))
-            let running = Task { try await group.run() }
-            defer { running.cancel() }
-            let store = RunStore(pool: harness.pool)
-            try await waitFor(timeout: .seconds(60)) { try await store.run(id: created.runId).record.status.isFinal }
-            await group.triggerGracefulShutdown()
-            _ = await running.result
-
-            let (run, log) = try await store.run(id: created.runId)
+            let (run, log) = try await harness.runQueued(created.runId)
             #expect(run.status == .succeeded, "\(run.error ?? "") \(log ?? "")")
             #expect(run.trigger == "api" && run.jobName == "api.scoring")
             #expect(run.spec?.objectValue?["with"]?.objectValue?["model"] == .string("fraud@production"))
@@ -83,14 +93,23 @@ struct ScoringJobsTests {
         }
     }
 
-    @Test("viewers are refused; paths outside the scoring folder, missing inputs, unknown models and bad settings are 4xx and queue nothing")
+    @Test(
+        "viewers are refused; paths outside the scoring folder, any s3:// by default, existing outputs, missing inputs, unknown models and bad settings are 4xx and queue nothing"
+    )
     func refusals() async throws {
         try await withTestAPI { harness in
             _ = try await harness.registerFraudModel()
             let folder = harness.settings.scoringDirectory
             try FileManager.default.copyItem(atPath: DemoData.today, toPath: folder + "/today.csv")
             try FileManager.default.createSymbolicLink(atPath: folder + "/escape", withDestinationPath: "/etc")
+            try Data("precious\n".utf8).write(to: URL(fileURLWithPath: folder + "/existing.csv"))
             let cases: [(json: String, status: HTTPResponse.Status, code: String)] = [
+                // NOMALY_SCORING_S3_PREFIXES is empty by default: no S3 at all.
+                (#"{"model": "fraud", "input": "s3://data/in/today.csv", "output": "o.csv"}"#, .badRequest, "s3_not_allowed"),
+                (#"{"model": "fraud", "input": "today.csv", "output": "s3://nomaly/artifacts/sha256/ab/x.tar.gz"}"#, .badRequest, "s3_not_allowed"),
+                (#"{"model": "fraud", "input": "today.csv", "output": "existing.csv"}"#, .conflict, "output_exists"),
+                (#"{"model": "fraud", "input": "today.csv", "output": "existing.csv", "overwrite": false}"#, .conflict, "output_exists"),
+                (#"{"model": "fraud", "input": "today.csv", "output": "ftp://host/x.csv"}"#, .badRequest, "invalid_location"),
                 (#"{"model": "fraud", "input": "/etc/passwd", "output": "o.csv"}"#, .badRequest, "outside_scoring_dir"),
                 (#"{"model": "fraud", "input": "../../../../etc/passwd", "output": "o.csv"}"#, .badRequest, "outside_scoring_dir"),
                 (#"{"model": "fraud", "input": "escape/passwd", "output": "o.csv"}"#, .badRequest, "outside_scoring_dir"),
@@ -113,6 +132,7 @@ struct ScoringJobsTests {
             )
             let queued = try await RunStore(pool: harness.pool).runs(job: "api.scoring", limit: 10)
             #expect(queued.isEmpty)
+            #expect(try String(contentsOfFile: folder + "/existing.csv", encoding: .utf8) == "precious\n")
             // The job that holds these runs cannot be triggered by itself: it has no settings of its own.
             try await harness.client.execute(uri: "/api/v1/jobs/api.scoring/trigger", method: .post, headers: bearer(harness.tokens.operatorToken)) {
                 #expect($0.status == .conflict)

@@ -122,6 +122,6 @@ struct CSVFileSourceTests {
         #expect(try readAll(source, maxRows: 1).map(\.features) == [[1, 2], [3, 4]])
         let bad = try files.write("bad.csv", "a,b\n1,2\n3,oops\n")
         let error = try #require(throws: DatasetError.self) { _ = try readAll(try CSVFileSource(path: bad), maxRows: 10) }
-        #expect(error.description == "\(bad):3:2: \"oops\" is not a number (column \"b\")")
+        #expect(error.description == "\(bad):3:2: the cell is not a number (column \"b\")")
     }
 }

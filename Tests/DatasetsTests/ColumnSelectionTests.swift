@@ -33,13 +33,13 @@ struct ColumnSelectionTests {
         #expect(parsed.all.features == [2, 1, 4, 3])
     }
 
-    @Test("unknown columns are listed with the ones the input has")
+    @Test("unknown columns are named, with the number of columns the input has")
     func unknown() {
         #expect(
             parseError(text, selection: .init(features: ["a", "nope"], id: "zzz"))
-                == "t.csv: unknown columns \"zzz\", \"nope\"; the input has \"id\", \"a\", \"b\", \"c\", \"label\""
+                == "t.csv: the input has no columns \"zzz\", \"nope\" (its header has 5 columns)"
         )
-        #expect(parseError(text, selection: .init(label: "y")) == "t.csv: unknown column \"y\"; the input has \"id\", \"a\", \"b\", \"c\", \"label\"")
+        #expect(parseError(text, selection: .init(label: "y")) == "t.csv: the input has no column \"y\" (its header has 5 columns)")
     }
 
     @Test("contradictory selections are refused")
@@ -52,13 +52,13 @@ struct ColumnSelectionTests {
         #expect(parseError(text, selection: .init(features: ["a", "a"])) == "t.csv: feature column \"a\" is listed twice")
         #expect(
             parseError("id,label\nx,1\n", selection: .init(id: "id", label: "label"))
-                == "t.csv: no feature columns: the input has only \"id\", \"label\", and features need at least one other column"
+                == "t.csv: no feature columns: the input's 2 columns are all taken by the id and the label"
         )
     }
 
     @Test("duplicate and empty header names are errors")
     func badHeader() {
-        #expect(parseError("a,b,a\n1,2,3\n") == "t.csv:1: the header names column \"a\" twice (columns 1 and 3)")
+        #expect(parseError("a,b,a\n1,2,3\n") == "t.csv:1: columns 1 and 3 of the header have the same name")
         #expect(parseError("a,,b\n1,2,3\n") == "t.csv:1: column 2 of the header has no name")
         #expect(parseError("\n\na,\" \"\n") == "t.csv:3: column 2 of the header has no name")
     }

@@ -29,7 +29,7 @@ struct MissingValueTests {
 
     @Test("skip still refuses cells that are not numbers, in dropped rows too")
     func skipStillChecks() {
-        #expect(parseError("a,b\n,x\n", missing: .skip) == "t.csv:2:2: \"x\" is not a number (column \"b\")")
+        #expect(parseError("a,b\n,x\n", missing: .skip) == "t.csv:2:2: the cell is not a number (column \"b\")")
     }
 
     @Test("impute-median with given medians fills them in")

@@ -109,7 +109,7 @@ struct SQLSourceTests {
                 try await SQLSource(query: "SELECT a, CASE WHEN n = 2 THEN 'abc' ELSE '1' END AS c FROM events ORDER BY n", pool: pool)
                     .read(maxRows: 100) { _, _ in }
             }
-            #expect(error.description == "query:3:2: \"abc\" is not a number (column \"c\")")
+            #expect(error.description == "query:3:2: the cell is not a number (column \"c\")")
             let missing = try await #require(throws: DatasetError.self) {
                 try await SQLSource(query: "SELECT b FROM events ORDER BY n", pool: pool).read(maxRows: 100) { _, _ in }
             }
@@ -117,7 +117,7 @@ struct SQLSourceTests {
             let unknown = try await #require(throws: DatasetError.self) {
                 try await SQLSource(query: "SELECT a FROM events", pool: pool, selection: .init(id: "id")).read(maxRows: 100) { _, _ in }
             }
-            #expect(unknown.description == "query: unknown column \"id\"; the input has \"a\"")
+            #expect(unknown.description == "query: the input has no column \"id\" (its header has 1 column)")
             struct Stop: Error {}
             await #expect(throws: Stop.self) {
                 try await SQLSource(query: "SELECT a FROM events", pool: pool).read(maxRows: 10) { _, _ in throw Stop() }

@@ -216,11 +216,18 @@ extension OpenAPIDocument {
         "ScoringJobRequest": .object(
             required: [
                 "model": Schema.string(minLength: 1).described("`NAME` (its production alias), `NAME@ALIAS` or `NAME:VERSION`."),
-                "input": Schema.string(minLength: 1).described("A path under the scoring directory, or an `s3://` URL."),
+                "input": Schema.string(minLength: 1)
+                    .described("A path under the scoring directory, or an `s3://` URL below a prefix of NOMALY_SCORING_S3_PREFIXES."),
                 "output": Schema.string(minLength: 1)
-                    .described("`table` (the `anomaly_scores` table), a path under the scoring directory, or an `s3://` URL."),
+                    .described(
+                        "`table` (the `anomaly_scores` table), a path under the scoring directory, or an `s3://` URL below a prefix of "
+                            + "NOMALY_SCORING_S3_PREFIXES."
+                    ),
             ],
-            optional: ["id": Schema.string().described("The id column; required for table output.")]
+            optional: [
+                "id": Schema.string().described("The id column; required for table output."),
+                "overwrite": Schema.boolean.described("Replace an existing output file or object (default false: the request or the run fails)."),
+            ]
         )
         .example(
             .object([

@@ -79,11 +79,16 @@ extension OpenAPIDocument {
                     .header("Location", .string(), "`/api/v1/runs/{run_id}`.", required: true),
                 400: .error(
                     "The body is not the expected JSON (`invalid_json`, `json_too_deep`), the model reference is malformed "
-                        + "(`invalid_name`), a path lies outside the scoring folder (`outside_scoring_dir`), or a setting is "
-                        + "invalid (`invalid_settings`)."
+                        + "(`invalid_name`), a path lies outside the scoring folder (`outside_scoring_dir`), an `s3://` URL is not "
+                        + "below a prefix of NOMALY_SCORING_S3_PREFIXES (`s3_not_allowed`), a location lies in the artifact store "
+                        + "or the backups (`protected_location`), a location is neither a path nor an `s3://bucket/key` URL "
+                        + "(`invalid_location`), or a setting is invalid (`invalid_settings`)."
                 ),
                 404: .error("There is no such model, alias or version (`not_found`)."),
-                409: .error("The `api.scoring` job does not take these runs (`not_triggerable`)."),
+                409: .error(
+                    "The output file exists and `overwrite` is not true (`output_exists`), or the `api.scoring` job does not take "
+                        + "these runs (`not_triggerable`)."
+                ),
                 413: .error("The body is larger than 1 MiB (`too_large`)."),
                 503: .error("The request timed out (`request_timeout`)."),
             ]

@@ -35,7 +35,7 @@ final class CurlHandle: @unchecked Sendable {
     /// - Throws: ``ObjectStoreError`` `.transport` for failures worth retrying (connection refused or lost,
     ///   timeouts), `.configuration` for ones that are not (a malformed URL, a TLS certificate that does not verify),
     ///   the sink's own error, or `CancellationError`.
-    func perform(_ request: S3Request, configuration: S3Configuration, sink: AtomicFile?, transfer: CurlTransfer) throws -> S3Response {
+    func perform(_ request: S3Request, configuration: S3Configuration, sink: (any DownloadSink)?, transfer: CurlTransfer) throws -> S3Response {
         curl_easy_reset(handle)
         errorBuffer[0] = 0
         try transfer.prepare(handle: handle, request: request, sink: sink)

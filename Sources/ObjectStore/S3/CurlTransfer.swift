@@ -37,7 +37,7 @@ final class CurlTransfer {
     /// Body bytes handed to curl (uploads) or written to the sink (downloads) by this attempt.
     private(set) var bytesMoved: Int64 = 0
     private var handle: UnsafeMutableRawPointer?
-    private var sink: AtomicFile?
+    private var sink: (any DownloadSink)?
     private var writesToSink: Bool?
     private var upload = Upload.none
     private var path = ""
@@ -51,7 +51,7 @@ final class CurlTransfer {
 
     var isCancelled: Bool { cancellation.isCancelled }
 
-    func prepare(handle: UnsafeMutableRawPointer, request: S3Request, sink: AtomicFile?) throws(ObjectStoreError) {
+    func prepare(handle: UnsafeMutableRawPointer, request: S3Request, sink: (any DownloadSink)?) throws(ObjectStoreError) {
         self.handle = handle
         self.sink = sink
         switch request.body {
@@ -92,12 +92,23 @@ final class CurlTransfer {
             if let handle { _ = CCurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status) }
             writesToSink = sink != nil && (200..<300).contains(status)
             if writesToSink == true, let size = headers["content-length"].flatMap({ Int64($0) }) { onDownloadSize?(size) }
+            if writesToSink == true, let sink {
+                do {
+                    try sink.start(status: status, headers: headers)
+                } catch {
+                    failure = error
+                    return false
+                }
+            }
         }
         if writesToSink == true, let sink {
             do {
                 try sink.write(bytes)
-            } catch {
+            } catch let error as FileSystemError {
                 failure = ObjectStoreError(error)
+                return false
+            } catch {
+                failure = error
                 return false
             }
             moved(Int64(bytes.count))

@@ -20,7 +20,8 @@ struct S3Response: Sendable {
     func isTransientFailure() -> Bool {
         if [500, 502, 503, 504, 429].contains(status) { return true }
         guard let code = s3Error?.code else { return false }
-        return ["InternalError", "SlowDown", "ServiceUnavailable", "RequestTimeout"].contains(code)
+        // ConditionalRequestConflict (409): another conditional write to the key was in flight; AWS asks to retry.
+        return ["InternalError", "SlowDown", "ServiceUnavailable", "RequestTimeout", "ConditionalRequestConflict"].contains(code)
     }
 
     /// The one place an S3 answer becomes an ``ObjectStoreError``, carrying S3's code, message and the HTTP status.

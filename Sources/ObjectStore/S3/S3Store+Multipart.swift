@@ -21,7 +21,8 @@ extension S3Store {
         objectKey: String,
         size: Int64,
         sha256: String,
-        tracker: ProgressTracker
+        tracker: ProgressTracker,
+        ifAbsent: Bool = false
     ) async throws -> ObjectInfo {
         var initiate = S3Request(operation: "CreateMultipartUpload", method: "POST", bucket: bucket, key: objectKey)
         initiate.query = [("uploads", "")]
@@ -40,7 +41,9 @@ extension S3Store {
         )
         do {
             let etags = try await uploadParts(parts, path: path, objectKey: objectKey, uploadID: uploadID, tracker: tracker)
-            let etag = try await complete(key: key, objectKey: objectKey, uploadID: uploadID, etags: etags, sha256: sha256, size: size)
+            let etag = try await conditional(key: key, sha256: sha256, size: size) {
+                try await complete(key: key, objectKey: objectKey, uploadID: uploadID, etags: etags, sha256: sha256, size: size, ifAbsent: ifAbsent)
+            }
             return ObjectInfo(key: key, size: size, lastModified: Date(), etag: etag, sha256: sha256)
         } catch {
             // A fresh task: a cancelled one would cancel the abort as well.
@@ -88,7 +91,16 @@ extension S3Store {
     }
 
     /// CompleteMultipartUpload, whose answer can carry an error under status 200 (``send(_:progress:)`` reads it).
-    func complete(key: String, objectKey: String, uploadID: String, etags: [Int: String], sha256: String, size: Int64) async throws -> String? {
+    /// - Parameter ifAbsent: send `If-None-Match: *`, so that S3 refuses (412) to complete over an existing object.
+    func complete(
+        key: String,
+        objectKey: String,
+        uploadID: String,
+        etags: [Int: String],
+        sha256: String,
+        size: Int64,
+        ifAbsent: Bool = false
+    ) async throws -> String? {
         let parts = etags.keys.sorted().map { number in
             "<Part><PartNumber>\(number)</PartNumber><ETag>\(S3XMLElement.escape(etags[number]!))</ETag></Part>"
         }
@@ -97,6 +109,7 @@ extension S3Store {
         var request = S3Request(operation: "CompleteMultipartUpload", method: "POST", bucket: bucket, key: objectKey)
         request.query = [("uploadId", uploadID)]
         request.headers = [("Content-Type", "application/xml")]
+        if ifAbsent { request.headers.append(("If-None-Match", "*")) }
         request.body = .bytes(body)
         request.payloadSHA256 = SHA256.hash(data: body).hexString
         do {

@@ -12,7 +12,21 @@ extension S3Store {
     /// - Returns: the object's metadata, with its sha256.
     @discardableResult
     public func put(file path: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
+        try await upload(file: path, key: key, progress: progress, ifAbsent: false)
+    }
+
+    /// Uploads like ``put(file:key:progress:)``, but only where no object exists: a HEAD refuses early (before any
+    /// byte is sent), and the PutObject or CompleteMultipartUpload carries `If-None-Match: *`, so S3 refuses an object
+    /// that appeared during the upload too (412). A server that ignores the condition (S3-compatible ones before
+    /// 2024) leaves only the moment between the HEAD and the write unguarded.
+    @discardableResult
+    public func putIfAbsent(file path: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
+        try await upload(file: path, key: key, progress: progress, ifAbsent: true)
+    }
+
+    func upload(file path: String, key: String, progress: TransferProgressHandler?, ifAbsent: Bool) async throws -> ObjectInfo {
         let objectKey = try objectKey(key)
+        if ifAbsent, try await head(key: key) != nil { throw ObjectStoreError.exists("s3://\(bucket)/\(objectKey)") }
         let configuration = configuration
         // A multipart upload needs only the sha256 here: its parts get their own MD5s.
         let (size, digests) = try await threads.pool.runIfActive {
@@ -20,15 +34,39 @@ extension S3Store {
         }
         let tracker = ProgressTracker(total: size, handler: progress)
         if configuration.usesMultipart(forObjectOfSize: size) {
-            return try await multipartUpload(path: path, key: key, objectKey: objectKey, size: size, sha256: digests.sha256Hex, tracker: tracker)
+            return try await multipartUpload(
+                path: path,
+                key: key,
+                objectKey: objectKey,
+                size: size,
+                sha256: digests.sha256Hex,
+                tracker: tracker,
+                ifAbsent: ifAbsent
+            )
         }
         var request = S3Request(operation: "PutObject", method: "PUT", bucket: bucket, key: objectKey)
         request.body = .file(path: path, offset: 0, length: size)
         request.payloadSHA256 = digests.sha256Hex
         request.headers = [("Content-Type", "application/octet-stream"), ("x-amz-meta-sha256", digests.sha256Hex)]
         if let md5 = digests.md5Base64 { request.headers.append(("Content-MD5", md5)) }
-        let response = try await send(request, progress: tracker)
-        return ObjectInfo(key: key, size: size, lastModified: Date(), etag: response.headers["etag"].map(Self.unquote), sha256: digests.sha256Hex)
+        if ifAbsent { request.headers.append(("If-None-Match", "*")) }
+        let etag = try await conditional(key: key, sha256: digests.sha256Hex, size: size) {
+            try await send(request, progress: tracker).headers["etag"].map(Self.unquote)
+        }
+        return ObjectInfo(key: key, size: size, lastModified: Date(), etag: etag, sha256: digests.sha256Hex)
+    }
+
+    /// Runs a write that may carry `If-None-Match: *`. S3 answers 412 when an object is there, which is also what an
+    /// earlier attempt of this very write leaves behind when its answer was lost and the write retried: an object with
+    /// our sha256 and size is ours, anything else is someone else's.
+    /// - Returns: the written object's ETag, as `write` returns it.
+    func conditional(key: String, sha256: String, size: Int64, _ write: () async throws -> String?) async throws -> String? {
+        do {
+            return try await write()
+        } catch let error as ObjectStoreError where error.httpStatus == 412 {
+            if let existing = try await head(key: key), existing.sha256 == sha256, existing.size == size { return existing.etag }
+            throw ObjectStoreError.exists("s3://\(bucket)/\(prefix)\(key)")
+        }
     }
 }
 
