@@ -15,14 +15,23 @@ public struct ScoringRoutes: Sendable {
     let registry: ModelRegistry
     let cache: DetectorCache
     let bodyLimit: Int
+    /// `NOMALY_SCORING_MAX_ROWS`: rows one request may carry.
+    let maxRows: Int
     /// `/invocations` scores with this reference unless the request names one in `X-Nomaly-Model`.
     let invocationsModel: String?
     static let chunkRows = 8192
 
-    public init(registry: ModelRegistry, cache: DetectorCache, bodyLimit: Int = 50 << 20, invocationsModel: String? = nil) {
+    public init(
+        registry: ModelRegistry,
+        cache: DetectorCache,
+        bodyLimit: Int = 50 << 20,
+        maxRows: Int = 1_000_000,
+        invocationsModel: String? = nil
+    ) {
         self.registry = registry
         self.cache = cache
         self.bodyLimit = bodyLimit
+        self.maxRows = maxRows
         self.invocationsModel = invocationsModel
     }
 

@@ -93,6 +93,7 @@ struct Serve: AsyncParsableCommand {
                         invocationsModel: configuration.invocationsModel
                     ),
                     settings: configuration.http,
+                    scoring: configuration.scoring,
                     logger: logger,
                     onListening: { port in
                         logger.info(

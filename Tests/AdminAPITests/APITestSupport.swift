@@ -39,6 +39,7 @@ func withTestAPI(
     uploadLimit: Int64 = 100 << 20,
     bodyLimit: Int = 50 << 20,
     configure: @Sendable (inout HTTPSettings) -> Void = { _ in },
+    scoring: ScoringSettings = ScoringSettings(),
     extraRoutes: @Sendable (Router<NomalyRequestContext>) -> Void = { _ in },
     _ body: @escaping @Sendable (APIHarness) async throws -> Void
 ) async throws {
@@ -79,7 +80,7 @@ func withTestAPI(
             rateLimiter: rateLimiter,
             cache: services.cache
         )
-        let router = AdminServer.router(version: "1", probes: [], api: api, settings: settings)
+        let router = AdminServer.router(version: "1", probes: [], api: api, settings: settings, scoring: scoring)
         extraRoutes(router)
         // As in `nomaly serve`: revocations by other processes reach this server's token cache.
         let (listening, signal) = AsyncStream<Void>.makeStream()
