@@ -1,7 +1,9 @@
 extension JSONReader {
-    /// Reads the number at `start`; a number that reaches the end of the buffer is kept to be completed by the next.
+    /// Reads the number, or `true`, `false` or `null`, at `start`; one that reaches the end of the buffer is kept to be
+    /// completed by the next.
     @inline(__always)
-    mutating func number<Consumer: JSONTokenConsumer>(
+    mutating func scalar<Consumer: JSONTokenConsumer>(
+        _ kind: Partial,
         at start: UnsafePointer<UInt8>,
         _ end: UnsafePointer<UInt8>,
         _ base: UnsafePointer<UInt8>,
@@ -9,27 +11,11 @@ extension JSONReader {
     ) throws -> UnsafePointer<UInt8> {
         let offset = consumed + (start - base)
         try beginValue(start.pointee, at: offset)
+        let isNumber = kind == .number
         var cursor = start + 1
-        while cursor < end, Self.continuesNumber(cursor.pointee) { cursor += 1 }
-        guard cursor < end else { return keepPartial(.number, from: start, to: end, at: offset) }
-        try consumer.consume(.number(try numberValue(start, cursor, at: offset)), text: Self.noText)
-        afterValue()
-        return cursor
-    }
-
-    /// Reads `true`, `false` or `null` at `start`.
-    mutating func literal<Consumer: JSONTokenConsumer>(
-        at start: UnsafePointer<UInt8>,
-        _ end: UnsafePointer<UInt8>,
-        _ base: UnsafePointer<UInt8>,
-        _ consumer: inout Consumer
-    ) throws -> UnsafePointer<UInt8> {
-        let offset = consumed + (start - base)
-        try beginValue(start.pointee, at: offset)
-        var cursor = start + 1
-        while cursor < end, Self.continuesLiteral(cursor.pointee) { cursor += 1 }
-        guard cursor < end else { return keepPartial(.literal, from: start, to: end, at: offset) }
-        try consumer.consume(try literalToken(UnsafeBufferPointer(start: start, count: cursor - start), at: offset), text: Self.noText)
+        while cursor < end, isNumber ? Self.continuesNumber(cursor.pointee) : Self.continuesLiteral(cursor.pointee) { cursor += 1 }
+        guard cursor < end else { return keepPartial(kind, from: start, to: end, at: offset) }
+        try consumer.consume(try scalarToken(isNumber: isNumber, start, cursor, at: offset), text: Self.noText)
         afterValue()
         return cursor
     }
@@ -82,9 +68,7 @@ extension JSONReader {
         let isNumber = partial == .number
         partial = .none
         let token = try tokenBytes.withUnsafeBufferPointer { bytes in
-            isNumber
-                ? Token.number(try numberValue(bytes.baseAddress!, bytes.baseAddress! + bytes.count, at: tokenStart))
-                : try literalToken(bytes, at: tokenStart)
+            try scalarToken(isNumber: isNumber, bytes.baseAddress!, bytes.baseAddress! + bytes.count, at: tokenStart)
         }
         try consumer.consume(token, text: Self.noText)
         afterValue()
@@ -118,11 +102,13 @@ extension JSONReader {
         return value
     }
 
-    func literalToken(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) throws -> Token {
+    func scalarToken(isNumber: Bool, _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, at offset: Int) throws -> Token {
+        if isNumber { return .number(try numberValue(start, end, at: offset)) }
+        let bytes = UnsafeBufferPointer(start: start, count: end - start)
         if bytes.elementsEqual("true".utf8) { return .bool(true) }
         if bytes.elementsEqual("false".utf8) { return .bool(false) }
         if bytes.elementsEqual("null".utf8) { return .null }
-        throw syntaxError("invalid literal '\(Self.excerpt(bytes.baseAddress!, bytes.baseAddress! + bytes.count))'", at: offset)
+        throw syntaxError("invalid literal '\(Self.excerpt(start, end))'", at: offset)
     }
 
     /// Digits, `.`, `e`, `E`, `+` and `-`: what a number's token is scanned as, before its grammar is checked.

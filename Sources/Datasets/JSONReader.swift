@@ -105,9 +105,9 @@ public struct JSONReader {
             case UInt8(ascii: "\""):
                 cursor = try string(at: cursor, end, base, &consumer)
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                cursor = try number(at: cursor, end, base, &consumer)
+                cursor = try scalar(.number, at: cursor, end, base, &consumer)
             case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
-                cursor = try literal(at: cursor, end, base, &consumer)
+                cursor = try scalar(.literal, at: cursor, end, base, &consumer)
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 try open(isObject: byte == UInt8(ascii: "{"), at: consumed + (cursor - base), &consumer)
                 cursor += 1
