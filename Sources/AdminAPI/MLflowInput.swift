@@ -13,7 +13,7 @@ extension ScoringRoutes {
     /// {"inputs": {"amount": [12.5, 900], "hour": [3, 2]}}   or  {"inputs": [[12.5, 3]]}
     /// ```
     /// Missing or null cells follow the model's missing-value policy (its training medians for `impute-median`).
-    func scoreJSON(_ body: RequestBody, model: ModelArtifact, maxDepth: Int) async throws -> [Double] {
+    func scoreJSON(_ body: RequestBody, model: ModelArtifact, maxDepth: Int) async throws -> DoubleBlocks {
         let manifest = model.manifest
         var parser = MLflowJSONParser(
             features: manifest.featureNames,
@@ -21,7 +21,7 @@ extension ScoringRoutes {
             maxRows: maxRows,
             maxDepth: maxDepth
         )
-        var scores: [Double] = []
+        var scores = DoubleBlocks()
         do {
             var received = 0
             for try await buffer in body {

@@ -1,3 +1,4 @@
+import Datasets
 public import Hummingbird
 
 /// The answer to a scoring request, formatted as it is sent: buffers of about 64 KiB, so a million scores never sit in
@@ -13,7 +14,7 @@ struct ScoreChunks: Sequence, IteratorProtocol, Sendable {
         case csv
     }
 
-    let scores: [Double]
+    let scores: DoubleBlocks
     let threshold: Double
     let format: Format
     let chunkBytes: Int
@@ -21,7 +22,7 @@ struct ScoreChunks: Sequence, IteratorProtocol, Sendable {
     var started = false
     var finished = false
 
-    init(scores: [Double], threshold: Double, format: Format, chunkBytes: Int = 64 << 10) {
+    init(scores: DoubleBlocks, threshold: Double, format: Format, chunkBytes: Int = 64 << 10) {
         self.scores = scores
         self.threshold = threshold
         self.format = format

@@ -63,7 +63,7 @@ public struct ScoringRoutes: Sendable {
         let model = try await cache.model(sha256: version.artifactSha256)
         let contentType = request.headers[.contentType]
         let mediaType = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        let scores: [Double]
+        let scores: DoubleBlocks
         switch mediaType {
         case "text/csv":
             scores = try await scoreCSV(request.body, model: model)
@@ -85,7 +85,7 @@ public struct ScoringRoutes: Sendable {
     }
 
     /// Parses the body as it streams in and scores each chunk of rows.
-    func scoreCSV(_ body: RequestBody, model: ModelArtifact) async throws -> [Double] {
+    func scoreCSV(_ body: RequestBody, model: ModelArtifact) async throws -> DoubleBlocks {
         let manifest = model.manifest
         var parser = try CSVParser(
             selection: ColumnSelection(features: manifest.featureNames),
@@ -93,7 +93,7 @@ public struct ScoringRoutes: Sendable {
             medians: manifest.features.map(\.median),
             sourceName: "body"
         )
-        var scores: [Double] = []
+        var scores = DoubleBlocks()
         var received = 0
         for try await buffer in body {
             try count(buffer, into: &received)
@@ -121,18 +121,18 @@ public struct ScoringRoutes: Sendable {
         guard received <= bodyLimit else { throw APIError(.contentTooLarge, code: "too_large", "the body is larger than \(bodyLimit) bytes") }
     }
 
-    /// Scores row-major `rows` of the model's features and appends the scores.
-    static func score(_ rows: UnsafeBufferPointer<Double>, with model: ModelArtifact, into scores: inout [Double]) {
+    /// Scores row-major `rows` of the model's features and appends the scores. The scores are kept in blocks: a growing
+    /// array of a million scores would briefly need three times their 8 MB.
+    static func score(_ rows: UnsafeBufferPointer<Double>, with model: ModelArtifact, into scores: inout DoubleBlocks) {
         let rowCount = rows.count / model.manifest.featureNames.count
         guard rowCount > 0 else { return }
-        let start = scores.count
-        scores.append(contentsOf: repeatElement(0, count: rowCount))
-        scores.withUnsafeMutableBufferPointer { all in
-            model.detector.score(rows: rows, into: UnsafeMutableBufferPointer(rebasing: all[start...]))
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: rowCount) { chunk in
+            model.detector.score(rows: rows, into: chunk)
+            scores.append(contentsOf: UnsafeBufferPointer(chunk))
         }
     }
 
-    static func score(_ rows: [Double], with model: ModelArtifact, into scores: inout [Double]) {
+    static func score(_ rows: [Double], with model: ModelArtifact, into scores: inout DoubleBlocks) {
         rows.withUnsafeBufferPointer { score($0, with: model, into: &scores) }
     }
 

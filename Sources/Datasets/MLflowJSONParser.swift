@@ -115,11 +115,11 @@ struct MLflowShapeDecoder {
     var columnFeature: [Int]?
     var dataSeen = false
     /// `data` read before `columns`: every cell, and each row's length.
-    var rawCells: [Double] = []
+    var rawCells = DoubleBlocks()
     var rawRowLengths: [Int] = []
 
-    /// `inputs` as columns: one array per feature, then transposed when drained.
-    var columns: [[Double]] = []
+    /// `inputs` as columns: one per feature, then transposed when drained.
+    var columns: [DoubleBlocks] = []
     var columnRead: [Bool] = []
     /// Whether a column holds something other than finite numbers, to be settled row by row at the end.
     var columnsNeedCheck = false

@@ -21,7 +21,7 @@ extension MLflowShapeDecoder {
             start += length
             try finishRow()
         }
-        rawCells = []
+        rawCells = DoubleBlocks()
         rawRowLengths = []
     }
 

@@ -151,7 +151,7 @@ extension MLflowShapeDecoder: JSONTokenConsumer {
         case (.dataframeRecords, .beginArray), (.instances, .beginArray), (.inputs, .beginArray):
             state = .rows
         case (.inputs, .beginObject):
-            columns = Array(repeating: [], count: width)
+            columns = Array(repeating: DoubleBlocks(), count: width)
             columnRead = Array(repeating: false, count: width)
             state = .inputColumns
         case (.inputs, _):

@@ -173,7 +173,7 @@ struct ScoreChunksTests {
         let expected = try encoder.encode(
             Body(model: "fraud-v2.1_x", version: 7, predictions: Self.scores.map { Prediction(score: $0, isAnomaly: $0 > 0.5) })
         )
-        let written = Self.joined(ScoreChunks(scores: Self.scores, threshold: 0.5, format: .json(model: "fraud-v2.1_x", version: 7)))
+        let written = Self.joined(ScoreChunks(scores: DoubleBlocks(Self.scores), threshold: 0.5, format: .json(model: "fraud-v2.1_x", version: 7)))
         let encoded = String(decoding: expected, as: UTF8.self)
         // Compared prediction by prediction, so that a difference reads as the two renderings of one score.
         let split = { (text: String) in text.components(separatedBy: "},{") }
@@ -182,7 +182,7 @@ struct ScoreChunksTests {
         }
         #expect(written.utf8.elementsEqual(encoded.utf8))
         #expect(
-            Self.joined(ScoreChunks(scores: [], threshold: 0, format: .json(model: "m", version: 1)))
+            Self.joined(ScoreChunks(scores: DoubleBlocks(), threshold: 0, format: .json(model: "m", version: 1)))
                 == #"{"model":"m","predictions":[],"version":1}"#
         )
     }
@@ -190,13 +190,13 @@ struct ScoreChunksTests {
     @Test("CSV is what the endpoint wrote before chunks; the bytes do not depend on the chunk size, and chunks stay near it")
     func chunking() {
         let csv = "score,is_anomaly\n" + Self.scores.map { "\($0),\($0 > 0.5 ? 1 : 0)\n" }.joined()
-        #expect(Self.joined(ScoreChunks(scores: Self.scores, threshold: 0.5, format: .csv)) == csv)
-        #expect(Self.joined(ScoreChunks(scores: [], threshold: 0.5, format: .csv)) == "score,is_anomaly\n")
+        #expect(Self.joined(ScoreChunks(scores: DoubleBlocks(Self.scores), threshold: 0.5, format: .csv)) == csv)
+        #expect(Self.joined(ScoreChunks(scores: DoubleBlocks(), threshold: 0.5, format: .csv)) == "score,is_anomaly\n")
         for format in [ScoreChunks.Format.csv, .json(model: "m", version: 3)] {
-            let whole = Self.joined(ScoreChunks(scores: Self.scores, threshold: 0.5, format: format))
+            let whole = Self.joined(ScoreChunks(scores: DoubleBlocks(Self.scores), threshold: 0.5, format: format))
             for size in [1, 7, 100, 4096] {
-                let chunks = Array(ScoreChunks(scores: Self.scores, threshold: 0.5, format: format, chunkBytes: size))
-                #expect(Self.joined(ScoreChunks(scores: Self.scores, threshold: 0.5, format: format, chunkBytes: size)) == whole)
+                let chunks = Array(ScoreChunks(scores: DoubleBlocks(Self.scores), threshold: 0.5, format: format, chunkBytes: size))
+                #expect(Self.joined(ScoreChunks(scores: DoubleBlocks(Self.scores), threshold: 0.5, format: format, chunkBytes: size)) == whole)
                 #expect(chunks.dropLast().allSatisfy { $0.readableBytes >= size && $0.readableBytes < size + 80 }, "\(format), \(size)")
                 #expect(size > 7 || chunks.count > Self.scores.count / 2)
             }
