@@ -41,6 +41,24 @@ func readJSON(_ bytes: [UInt8], cuts: [Int] = [], maxDepth: Int = 32) -> Result<
     }
 }
 
+/// Checks that `bytes` are refused with this code and description however they are cut.
+func expectRefused(
+    _ bytes: [UInt8],
+    _ name: String,
+    code: JSONInputError.Code,
+    _ description: String,
+    maxDepth: Int = 32,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    for cuts in allCuts(bytes) {
+        guard case .failure(let error) = readJSON(bytes, cuts: cuts, maxDepth: maxDepth) else {
+            Issue.record("\(name) was accepted (cuts \(cuts))", sourceLocation: sourceLocation)
+            continue
+        }
+        #expect(error.code == code && error.description == description, "\(name), cuts \(cuts): \(error)", sourceLocation: sourceLocation)
+    }
+}
+
 /// Every way of cutting `bytes` in two, and in single bytes.
 func allCuts(_ bytes: [UInt8]) -> [[Int]] {
     [[]] + (1..<max(1, bytes.count)).map { [$0] } + [Array(1..<max(1, bytes.count))]
@@ -138,14 +156,7 @@ struct JSONReaderTests {
     @Test("malformed text is refused with the line and column of the problem, however the bytes are cut")
     func refusals() {
         for (text, code, at, message) in Self.refused {
-            let bytes = Array(text.utf8)
-            for cuts in allCuts(bytes) {
-                guard case .failure(let error) = readJSON(bytes, cuts: cuts) else {
-                    Issue.record("\(text.debugDescription) was accepted (cuts \(cuts))")
-                    continue
-                }
-                #expect(error.code == code && error.description == "body:\(at): \(message)", "\(text.debugDescription), cuts \(cuts): \(error)")
-            }
+            expectRefused(Array(text.utf8), text.debugDescription, code: code, "body:\(at): \(message)")
         }
     }
 
@@ -191,15 +202,7 @@ struct JSONReaderTests {
                 "body:1:4: the body is not UTF-8: byte 0xFF cannot occur in UTF-8"
             ),
         ]
-        for (name, bytes, message) in refused {
-            for cuts in allCuts(bytes) {
-                guard case .failure(let error) = readJSON(bytes, cuts: cuts) else {
-                    Issue.record("\(name) was accepted")
-                    continue
-                }
-                #expect(error.code == .encoding && error.description == message, "\(name), cuts \(cuts): \(error)")
-            }
-        }
+        for (name, bytes, message) in refused { expectRefused(bytes, name, code: .encoding, message) }
         let withMark = [0xEF, 0xBB, 0xBF] + document
         for cuts in allCuts(withMark) {
             #expect((try? readJSON(withMark, cuts: cuts).get()) == ["{", "key a", "[", "string x", "]", "}"], "UTF-8 BOM, cuts \(cuts)")
@@ -212,13 +215,7 @@ struct JSONReaderTests {
         let deepest = String(repeating: "[", count: 8) + String(repeating: "]", count: 8)
         #expect(try readJSON(Array(deepest.utf8), maxDepth: 8).get().count == 16)
         let tooDeep = "{\"a\": " + deepest + "}"
-        for cuts in allCuts(Array(tooDeep.utf8)) {
-            guard case .failure(let error) = readJSON(Array(tooDeep.utf8), cuts: cuts, maxDepth: 8) else {
-                Issue.record("nesting 9 deep was accepted")
-                continue
-            }
-            #expect(error.code == .tooDeep && error.description == "body:1:14: arrays and objects nest deeper than 8 levels")
-        }
+        expectRefused(Array(tooDeep.utf8), "nesting 9 deep", code: .tooDeep, "body:1:14: arrays and objects nest deeper than 8 levels", maxDepth: 8)
         // Brackets in strings are text.
         #expect(try readJSON(Array(#"["[[[[[[[[[[[[[["]"#.utf8), maxDepth: 2).get() == ["[", "string [[[[[[[[[[[[[[", "]"])
     }
