@@ -21,6 +21,7 @@ extension AdminServer {
         api: APIDependencies?,
         metrics: MetricsEndpoint,
         settings: HTTPSettings,
+        scoring: ScoringSettings = ScoringSettings(),
         logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> [any Service] {
@@ -33,6 +34,7 @@ extension AdminServer {
             api: api,
             settings: settings,
             metrics: settings.metricsPort == nil ? nil : metrics.metrics,
+            scoring: scoring,
             logger: logger,
             onListening: onListening
         )

@@ -76,7 +76,8 @@ public enum AdminServer {
         probes: [ReadinessProbe],
         api: APIDependencies? = nil,
         settings: HTTPSettings = HTTPSettings(scoringDirectory: "scoring"),
-        metrics: HTTPMetrics? = nil
+        metrics: HTTPMetrics? = nil,
+        scoring: ScoringSettings = ScoringSettings()
     ) -> Router<NomalyRequestContext> {
         let router = Router(context: NomalyRequestContext.self)
         // Order matters: CORS answers preflights before authentication (browsers send them without credentials)
@@ -111,8 +112,14 @@ public enum AdminServer {
                 .add(to: group)
             ModelsRoutes(registry: api.registry).add(to: group)
             ArtifactRoutes(registry: api.registry, uploadLimit: settings.uploadLimit).add(to: group)
-            ScoringRoutes(registry: api.registry, cache: api.cache, bodyLimit: settings.bodyLimit, invocationsModel: api.invocationsModel)
-                .add(to: group, root: router)
+            ScoringRoutes(
+                registry: api.registry,
+                cache: api.cache,
+                bodyLimit: settings.bodyLimit,
+                maxRows: scoring.maxRows,
+                invocationsModel: api.invocationsModel
+            )
+            .add(to: group, root: router)
             TokensRoutes(tokens: api.tokens, audit: api.audit).add(to: group)
         }
         return router
@@ -130,11 +137,12 @@ public enum AdminServer {
         api: APIDependencies? = nil,
         settings: HTTPSettings = HTTPSettings(scoringDirectory: "scoring"),
         metrics: HTTPMetrics? = nil,
+        scoring: ScoringSettings = ScoringSettings(),
         logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> App {
         Application(
-            router: router(version: version, probes: probes, api: api, settings: settings, metrics: metrics),
+            router: router(version: version, probes: probes, api: api, settings: settings, metrics: metrics, scoring: scoring),
             server: try server(settings),
             configuration: .init(address: .hostname(host, port: port), serverName: "nomaly/\(version)"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },

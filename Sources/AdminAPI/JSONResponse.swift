@@ -33,7 +33,7 @@ extension Request {
         } catch {
             throw APIError(.contentTooLarge, code: "too_large", "the JSON body is larger than \(limit) bytes")
         }
-        try JSONDepth.check(buffer.readableBytesView, limit: context.maxJSONDepth)
+        try JSONBody.validate(buffer, contentType: headers[.contentType], maxDepth: context.maxJSONDepth)
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         do {

@@ -8,21 +8,32 @@ public import Registry
 
 /// `POST /api/v1/models/{name}/score` and MLflow's `POST /invocations`: score rows sent in the request.
 ///
-/// CSV bodies are parsed as they arrive and scored in chunks, so a large request costs its scores (8 bytes a
-/// row), never an object per cell. JSON bodies take MLflow's shapes (`dataframe_split`, `dataframe_records`,
-/// `instances`, `inputs`) and are bounded by the body limit.
+/// Bodies are parsed as they arrive and scored in chunks of rows: CSV, or JSON in MLflow's shapes (`dataframe_split`,
+/// `dataframe_records`, `instances`, `inputs`; MLflowInput.swift). A request holds its scores (8 bytes a row) and a
+/// chunk, never an object per cell; `inputs` as columns also holds its columns (8 bytes a cell) until they are all
+/// read. The answer is written out in chunks as well. Past `NOMALY_SCORING_MAX_ROWS` rows the request is refused
+/// with 413 pointing to scoring jobs.
 public struct ScoringRoutes: Sendable {
     let registry: ModelRegistry
     let cache: DetectorCache
     let bodyLimit: Int
+    /// `NOMALY_SCORING_MAX_ROWS`: rows one request may carry.
+    let maxRows: Int
     /// `/invocations` scores with this reference unless the request names one in `X-Nomaly-Model`.
     let invocationsModel: String?
     static let chunkRows = 8192
 
-    public init(registry: ModelRegistry, cache: DetectorCache, bodyLimit: Int = 50 << 20, invocationsModel: String? = nil) {
+    public init(
+        registry: ModelRegistry,
+        cache: DetectorCache,
+        bodyLimit: Int = 50 << 20,
+        maxRows: Int = 1_000_000,
+        invocationsModel: String? = nil
+    ) {
         self.registry = registry
         self.cache = cache
         self.bodyLimit = bodyLimit
+        self.maxRows = maxRows
         self.invocationsModel = invocationsModel
     }
 
@@ -50,67 +61,31 @@ public struct ScoringRoutes: Sendable {
     func score(_ request: Request, context: NomalyRequestContext, reference: ModelReference) async throws -> Response {
         let version = try await registry.resolve(reference)
         let model = try await cache.model(sha256: version.artifactSha256)
-        let contentType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        let scores: [Double]
-        switch contentType {
+        let contentType = request.headers[.contentType]
+        let mediaType = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let scores: DoubleBlocks
+        switch mediaType {
         case "text/csv":
             scores = try await scoreCSV(request.body, model: model)
         case "application/json":
-            let body = try await request.body.collect(upTo: bodyLimit)
-            try JSONDepth.check(body.readableBytesView, limit: context.maxJSONDepth)
-            let matrix = try MLflowInput.matrix(from: Data(body.readableBytesView), model: model)
-            scores = model.detector.score(matrix)
+            try JSONBody.requireUTF8(contentType: contentType)
+            scores = try await scoreJSON(request.body, model: model, maxDepth: context.maxJSONDepth)
         default:
             throw APIError(.unsupportedMediaType, code: "unsupported_media_type", "send text/csv or application/json (MLflow's shapes)")
         }
         let threshold = model.manifest.threshold.value
         ScoringMetrics.record(model: version.model, rows: scores.count, anomalies: scores.count { $0 > threshold }, source: "api")
-        let wantsCSV = request.headers[.accept]?.lowercased().contains("text/csv") ?? false
-        if wantsCSV {
-            var text = "score,is_anomaly\n"
-            text.reserveCapacity(scores.count * 24)
-            for score in scores { text += "\(score),\(score > threshold ? 1 : 0)\n" }
+        if request.headers[.accept]?.lowercased().contains("text/csv") ?? false {
             var headers: HTTPFields = [.contentType: "text/csv; charset=utf-8"]
             headers[HTTPField.Name("X-Nomaly-Model-Version")!] = "\(version.model):\(version.version)"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+            return Response(status: .ok, headers: headers, body: ScoreChunks(scores: scores, threshold: threshold, format: .csv).responseBody)
         }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: Self.predictionsJSON(model: version.model, version: version.version, scores: scores, threshold: threshold))
-        )
-    }
-
-    /// Swift's shortest round-trip form, with JSONEncoder's `1` for `1.0`.
-    static func jsonNumber(_ value: Double) -> String {
-        guard value.isFinite else { return "null" }
-        let text = value.description
-        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
-    }
-
-    /// `{"model":…,"predictions":[{"is_anomaly":…,"score":…}…],"version":…}`, as JSONEncoder would write it with
-    /// sorted keys, but written directly: for a thousand rows the encoder cost twice the scoring. Model names are
-    /// `[A-Za-z0-9_.-]` (the registry's rule), so they need no escaping; scores are finite.
-    static func predictionsJSON(model: String, version: Int, scores: [Double], threshold: Double) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(48 + scores.count * 48 + model.utf8.count)
-        buffer.writeString(#"{"model":""#)
-        buffer.writeString(model)
-        buffer.writeString(#"","predictions":["#)
-        for (index, score) in scores.enumerated() {
-            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
-            buffer.writeString(score > threshold ? #"{"is_anomaly":true,"score":"# : #"{"is_anomaly":false,"score":"#)
-            buffer.writeString(Self.jsonNumber(score))
-            buffer.writeInteger(UInt8(ascii: "}"))
-        }
-        buffer.writeString(#"],"version":"#)
-        buffer.writeString(String(version))
-        buffer.writeInteger(UInt8(ascii: "}"))
-        return buffer
+        let chunks = ScoreChunks(scores: scores, threshold: threshold, format: .json(model: version.model, version: version.version))
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: chunks.responseBody)
     }
 
     /// Parses the body as it streams in and scores each chunk of rows.
-    func scoreCSV(_ body: RequestBody, model: ModelArtifact) async throws -> [Double] {
+    func scoreCSV(_ body: RequestBody, model: ModelArtifact) async throws -> DoubleBlocks {
         let manifest = model.manifest
         var parser = try CSVParser(
             selection: ColumnSelection(features: manifest.featureNames),
@@ -118,31 +93,54 @@ public struct ScoringRoutes: Sendable {
             medians: manifest.features.map(\.median),
             sourceName: "body"
         )
-        var scores: [Double] = []
+        var scores = DoubleBlocks()
         var received = 0
-        func drain(_ chunk: RowChunk) {
-            guard chunk.rowCount > 0 else { return }
-            let start = scores.count
-            scores.append(contentsOf: repeatElement(0, count: chunk.rowCount))
-            chunk.features.withUnsafeBufferPointer { rows in
-                scores.withUnsafeMutableBufferPointer { all in
-                    model.detector.score(rows: rows, into: UnsafeMutableBufferPointer(rebasing: all[start...]))
-                }
-            }
-        }
         for try await buffer in body {
-            received += buffer.readableBytes
-            guard received <= bodyLimit else { throw APIError(.contentTooLarge, code: "too_large", "the body is larger than \(bodyLimit) bytes") }
+            try count(buffer, into: &received)
             try buffer.withUnsafeReadableBytes { raw in
                 var offset = 0
                 while offset < raw.count {
                     offset += try parser.parse(UnsafeRawBufferPointer(rebasing: raw[offset...]), maxRows: Self.chunkRows)
-                    if parser.pendingRowCount >= Self.chunkRows { drain(parser.takeChunk()) }
+                    guard parser.rowsRead <= maxRows else { throw Self.tooManyRows(maxRows) }
+                    if parser.pendingRowCount >= Self.chunkRows { Self.score(parser.takeChunk().features, with: model, into: &scores) }
                 }
             }
         }
-        while try !parser.finish(maxRows: Self.chunkRows) { drain(parser.takeChunk()) }
-        drain(parser.takeChunk())
+        while try !parser.finish(maxRows: Self.chunkRows) {
+            guard parser.rowsRead <= maxRows else { throw Self.tooManyRows(maxRows) }
+            Self.score(parser.takeChunk().features, with: model, into: &scores)
+        }
+        guard parser.rowsRead <= maxRows else { throw Self.tooManyRows(maxRows) }
+        Self.score(parser.takeChunk().features, with: model, into: &scores)
         return scores
+    }
+
+    /// Adds a buffer's bytes to those received, refusing the body past the limit.
+    func count(_ buffer: ByteBuffer, into received: inout Int) throws {
+        received += buffer.readableBytes
+        guard received <= bodyLimit else { throw APIError(.contentTooLarge, code: "too_large", "the body is larger than \(bodyLimit) bytes") }
+    }
+
+    /// Scores row-major `rows` of the model's features and appends the scores. The scores are kept in blocks: a growing
+    /// array of a million scores would briefly need three times their 8 MB.
+    static func score(_ rows: UnsafeBufferPointer<Double>, with model: ModelArtifact, into scores: inout DoubleBlocks) {
+        let rowCount = rows.count / model.manifest.featureNames.count
+        guard rowCount > 0 else { return }
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: rowCount) { chunk in
+            model.detector.score(rows: rows, into: chunk)
+            scores.append(contentsOf: UnsafeBufferPointer(chunk))
+        }
+    }
+
+    static func score(_ rows: [Double], with model: ModelArtifact, into scores: inout DoubleBlocks) {
+        rows.withUnsafeBufferPointer { score($0, with: model, into: &scores) }
+    }
+
+    static func tooManyRows(_ limit: Int) -> APIError {
+        APIError(
+            .contentTooLarge,
+            code: "too_many_rows",
+            "the request has more than \(limit) rows (NOMALY_SCORING_MAX_ROWS); score larger inputs with a scoring job: POST /api/v1/scoring-jobs"
+        )
     }
 }

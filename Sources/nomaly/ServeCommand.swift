@@ -111,6 +111,7 @@ struct Serve: AsyncParsableCommand {
                     api: api,
                     metrics: metrics,
                     settings: configuration.http,
+                    scoring: configuration.scoring,
                     logger: logger,
                     onListening: { port in
                         logger.info(

@@ -86,7 +86,13 @@ func withTestAPI(
             cache: services.cache,
             scoringLocations: locations
         )
-        let router = AdminServer.router(version: "1", probes: probes, api: api, settings: settings)
+        let router = AdminServer.router(
+            version: "1",
+            probes: probes,
+            api: api,
+            settings: settings,
+            scoring: ScoringSettings(maxInputBytes: scoring.maxInputBytes, maxRows: scoring.maxRows)
+        )
         extraRoutes(router)
         // As in `nomaly serve`: revocations by other processes reach this server's token cache.
         let (listening, signal) = AsyncStream<Void>.makeStream()
@@ -121,6 +127,8 @@ struct ScoringHarness: Sendable {
     var s3: S3Configuration?
     var locations: @Sendable (inout ScoringLocations) -> Void = { _ in }
     var maxInputBytes: Int64 = 10 << 30
+    /// `NOMALY_SCORING_MAX_ROWS` of the synchronous scoring routes.
+    var maxRows = 1_000_000
 }
 
 /// The payments data the demo model is trained and scored on.

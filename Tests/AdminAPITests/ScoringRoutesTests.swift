@@ -141,8 +141,8 @@ struct ScoringRoutesTests {
     }
 }
 
-@Suite("The scoring endpoint's hand-written JSON")
-struct PredictionsJSONTests {
+@Suite("The scoring endpoint's hand-written answer, written in chunks")
+struct ScoreChunksTests {
     struct Prediction: Encodable {
         let score: Double
         let isAnomaly: Bool
@@ -154,18 +154,26 @@ struct PredictionsJSONTests {
         let predictions: [Prediction]
     }
 
-    @Test("is byte for byte what JSONEncoder writes with the API's conventions, for every kind of double")
-    func matchesEncoder() throws {
+    static func joined(_ chunks: ScoreChunks) -> String {
+        String(buffer: chunks.reduce(into: ByteBuffer()) { whole, chunk in whole.writeImmutableBuffer(chunk) })
+    }
+
+    static let scores: [Double] = {
         var generator = SystemRandomNumberGenerator()
         var scores: [Double] = [0, 1, 0.5, 1e-5, 1.0e-300, 123456789.125, 1e20, 0.1 + 0.2, 5e-324, Double.greatestFiniteMagnitude]
         scores += (0..<1000).map { _ in Double.random(in: 0...1, using: &generator) }
+        return scores
+    }()
+
+    @Test("JSON is byte for byte what JSONEncoder writes with the API's conventions, for every kind of double")
+    func matchesEncoder() throws {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let expected = try encoder.encode(
-            Body(model: "fraud-v2.1_x", version: 7, predictions: scores.map { Prediction(score: $0, isAnomaly: $0 > 0.5) })
+            Body(model: "fraud-v2.1_x", version: 7, predictions: Self.scores.map { Prediction(score: $0, isAnomaly: $0 > 0.5) })
         )
-        let written = String(buffer: ScoringRoutes.predictionsJSON(model: "fraud-v2.1_x", version: 7, scores: scores, threshold: 0.5))
+        let written = Self.joined(ScoreChunks(scores: DoubleBlocks(Self.scores), threshold: 0.5, format: .json(model: "fraud-v2.1_x", version: 7)))
         let encoded = String(decoding: expected, as: UTF8.self)
         // Compared prediction by prediction, so that a difference reads as the two renderings of one score.
         let split = { (text: String) in text.components(separatedBy: "},{") }
@@ -174,8 +182,24 @@ struct PredictionsJSONTests {
         }
         #expect(written.utf8.elementsEqual(encoded.utf8))
         #expect(
-            String(buffer: ScoringRoutes.predictionsJSON(model: "m", version: 1, scores: [], threshold: 0))
+            Self.joined(ScoreChunks(scores: DoubleBlocks(), threshold: 0, format: .json(model: "m", version: 1)))
                 == #"{"model":"m","predictions":[],"version":1}"#
         )
+    }
+
+    @Test("CSV is what the endpoint wrote before chunks; the bytes do not depend on the chunk size, and chunks stay near it")
+    func chunking() {
+        let csv = "score,is_anomaly\n" + Self.scores.map { "\($0),\($0 > 0.5 ? 1 : 0)\n" }.joined()
+        #expect(Self.joined(ScoreChunks(scores: DoubleBlocks(Self.scores), threshold: 0.5, format: .csv)) == csv)
+        #expect(Self.joined(ScoreChunks(scores: DoubleBlocks(), threshold: 0.5, format: .csv)) == "score,is_anomaly\n")
+        for format in [ScoreChunks.Format.csv, .json(model: "m", version: 3)] {
+            let whole = Self.joined(ScoreChunks(scores: DoubleBlocks(Self.scores), threshold: 0.5, format: format))
+            for size in [1, 7, 100, 4096] {
+                let chunks = Array(ScoreChunks(scores: DoubleBlocks(Self.scores), threshold: 0.5, format: format, chunkBytes: size))
+                #expect(Self.joined(ScoreChunks(scores: DoubleBlocks(Self.scores), threshold: 0.5, format: format, chunkBytes: size)) == whole)
+                #expect(chunks.dropLast().allSatisfy { $0.readableBytes >= size && $0.readableBytes < size + 80 }, "\(format), \(size)")
+                #expect(size > 7 || chunks.count > Self.scores.count / 2)
+            }
+        }
     }
 }

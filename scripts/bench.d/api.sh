@@ -9,6 +9,12 @@
 # prints requests/s, p50 and p99 with ratios as a markdown table on stdout. Goal from the issue: at least
 # 20× MLflow's requests/s on the registry read, with p99 under 10 ms.
 #
+# Then the memory of synchronous scoring (api/scoring_memory.py): how much each server's peak resident memory grows
+# while it answers 50 MiB bodies (JSON `dataframe_split`, JSON `inputs` as columns, CSV, and two JSON bodies at
+# once), on fresh servers for every case (`nomaly serve` with NOMALY_SCORING_MAX_ROWS raised so the bodies are
+# scored; `mlflow models serve --workers 1`), and that the default row limit refuses the issue's 50 MiB of
+# `{"inputs": {"amount": [0, 0, …]}}`. Goal from issue 16: Nomaly's growth under 3× the body.
+#
 #   scripts/bench api
 #
 # Starts everything itself in a scratch folder and removes it on exit: a throwaway PostgreSQL cluster
@@ -258,3 +264,7 @@ print(f"- scoring: {r['score-nomaly']['rate'] * 1000 / 1e6:.2f} M rows/s through
       f"{r['score-mlflow']['rate'] * 1000 / 1e6:.3f} M through MLflow's; the checked responses flag "
       f"{flagged(ours)} (Nomaly) and {flagged(theirs)} (scikit-learn) of the 1,000 rows as anomalies")
 PY
+
+# --- Memory: 50 MiB bodies on fresh servers, Nomaly and MLflow ------------------------------------------------
+python3 "$here/scoring_memory.py" "$work" registry/data/payments-today.csv "$nomaly" "$token" "models:/demo/$mlflow_version" \
+  || fail "the scoring memory benchmark failed"

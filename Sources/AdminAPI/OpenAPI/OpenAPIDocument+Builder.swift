@@ -279,6 +279,16 @@ extension OpenAPIDocument {
             }
             add(414, .error("The URL is longer than `NOMALY_HTTP_MAX_URL_BYTES` (`uri_too_long`)."))
             add(431, .error("The headers are larger than `NOMALY_HTTP_MAX_HEADER_BYTES` (`headers_too_large`)."))
+            // Every JSON body must be UTF-8 (JSONBody.swift).
+            if body?.content["application/json"] != nil {
+                add(
+                    415,
+                    .error(
+                        "The JSON body is not UTF-8: a `charset` other than UTF-8, a UTF-16 or UTF-32 byte order mark, a NUL byte "
+                            + "or an invalid UTF-8 sequence (`unsupported_encoding`)."
+                    )
+                )
+            }
             add(503, .error("No answer within `NOMALY_HTTP_REQUEST_TIMEOUT`; the work was cancelled (`request_timeout`)."))
             return all
         }

@@ -17,8 +17,14 @@ extension OpenAPIDocument {
             .header("X-Nomaly-Model-Version", .string(), "`NAME:VERSION` of the model that scored (CSV answers)."),
             400: .error(badRequest),
             404: .error("There is no such model, alias or version (`not_found`)."),
-            413: .error("The body is larger than the limit, 50 MiB by default (`too_large`, `http_413`)."),
-            415: .error("The body is neither `text/csv` nor `application/json` (`unsupported_media_type`)."),
+            413: .error(
+                "The body is larger than `NOMALY_HTTP_MAX_BODY`, 50 MiB by default (`too_large`), or carries more rows than "
+                    + "`NOMALY_SCORING_MAX_ROWS`, 1,000,000 by default (`too_many_rows`: score it with `POST /api/v1/scoring-jobs`)."
+            ),
+            415: .error(
+                "The body is neither `text/csv` nor `application/json` (`unsupported_media_type`), or its JSON is not UTF-8 "
+                    + "(`unsupported_encoding`)."
+            ),
             422: .error("The model's stored artifact does not load (`invalid_artifact`)."),
             502: .error("The artifact store failed (`storage`)."),
         ]
@@ -41,8 +47,9 @@ extension OpenAPIDocument {
             body: scoringBody,
             responses: scoringResponses(
                 badRequest:
-                    "A malformed name, alias or version (`invalid_name`, `bad_request`), or a body that lacks a feature or has a bad "
-                    + "cell (`invalid_input`, `invalid_json`)."
+                    "A malformed name, alias or version (`invalid_name`, `bad_request`), JSON that is malformed or nested deeper "
+                    + "than `NOMALY_HTTP_MAX_JSON_DEPTH` (`invalid_json`, `json_too_deep`; the message names line and column), or a "
+                    + "body that lacks a feature or has a bad cell (`invalid_input`, `invalid_json`)."
             )
         ),
         Operation(
@@ -62,8 +69,9 @@ extension OpenAPIDocument {
             body: scoringBody,
             responses: scoringResponses(
                 badRequest:
-                    "No model named (`no_model`), a malformed reference (`invalid_name`), or a body that lacks a feature or has a "
-                    + "bad cell (`invalid_input`, `invalid_json`)."
+                    "No model named (`no_model`), a malformed reference (`invalid_name`), JSON that is malformed or nested deeper "
+                    + "than `NOMALY_HTTP_MAX_JSON_DEPTH` (`invalid_json`, `json_too_deep`; the message names line and column), or a "
+                    + "body that lacks a feature or has a bad cell (`invalid_input`, `invalid_json`)."
             )
         ),
         Operation(

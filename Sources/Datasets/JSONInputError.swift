@@ -1,0 +1,55 @@
+/// Why a JSON input could not be read: it is not JSON, not UTF-8, nested too deeply, not the expected shape, holds
+/// an unusable value, or has more rows than allowed.
+///
+/// Errors in the text itself name where they are, as ``DatasetError`` does for CSV: `body:3:14: expected ',' or ']',
+/// found '}'` (lines from 1, columns in bytes from 1). Errors about the content name the row and the feature instead.
+///
+/// ```swift
+/// do { try JSONReader.validate(bytes, maxDepth: 32) }
+/// catch let error as JSONInputError where error.code == .encoding { print("send UTF-8:", error) }
+/// ```
+public struct JSONInputError: Error, Sendable, CustomStringConvertible {
+    /// The kind of failure. Static lets rather than an enum, so new kinds do not break callers' switches.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        public var description: String { name }
+
+        /// Not JSON (RFC 8259): a stray character, a malformed number, string or literal, a duplicate key, anything
+        /// after the document, or an early end.
+        public static let syntax = Code(name: "syntax")
+        /// Arrays and objects nest deeper than the reader allows.
+        public static let tooDeep = Code(name: "too_deep")
+        /// The bytes are not UTF-8: a UTF-16 or UTF-32 byte order mark, a NUL byte, or an invalid UTF-8 sequence.
+        public static let encoding = Code(name: "encoding")
+        /// Well-formed JSON in a shape the reader does not take, such as an MLflow body without its features.
+        public static let shape = Code(name: "shape")
+        /// A value that cannot be used: not a number, not finite, or missing where nothing imputes it.
+        public static let value = Code(name: "value")
+        /// More rows than the caller allows.
+        public static let tooManyRows = Code(name: "too_many_rows")
+    }
+
+    public var code: Code
+    /// What is wrong, without the location.
+    public var message: String
+    /// How the input is named in ``description``: `body` for a request body.
+    public var source: String
+    /// 1-based line of the problem in the text, for errors in the text itself.
+    public var line: Int?
+    /// 1-based byte column in that line.
+    public var column: Int?
+
+    public init(code: Code, message: String, source: String = "body", line: Int? = nil, column: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.source = source
+        self.line = line
+        self.column = column
+    }
+
+    /// `source:line:column: message` for errors in the text, the message alone for errors about the content.
+    public var description: String {
+        guard let line, let column else { return message }
+        return "\(source):\(line):\(column): \(message)"
+    }
+}
