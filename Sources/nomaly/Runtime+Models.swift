@@ -48,7 +48,12 @@ extension Runtime {
     }
 
     /// Who a CLI change is attributed to in the audit log and alias history.
+    /// `USER` or `LOGNAME` as a login shell sets them; containers and cron often set neither, and then the account the
+    /// process runs as names the actor rather than "unknown".
     static var cliActor: String {
-        "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown")
+        let environment = ProcessInfo.processInfo.environment
+        if let name = environment["USER"] ?? environment["LOGNAME"], !name.isEmpty { return "cli:" + name }
+        if let account = getpwuid(geteuid()), let name = account.pointee.pw_name { return "cli:" + String(cString: name) }
+        return "cli:uid-\(geteuid())"
     }
 }

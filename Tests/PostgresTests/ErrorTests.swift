@@ -58,7 +58,7 @@ struct ErrorTests {
                     let onCall = try await connection.query("SELECT count(*) FROM doctors WHERE on_call").first!.decode(Int.self)
                     if first {
                         first = false
-                        await bothRead.arrive()
+                        try await bothRead.arrive()
                     }
                     if onCall >= 2 { try await connection.execute("UPDATE doctors SET on_call = false WHERE name = $1", [name]) }
                 }
@@ -82,7 +82,7 @@ struct ErrorTests {
                     let onCall = try await connection.query("SELECT count(*) FROM doctors WHERE on_call").first!.decode(Int.self)
                     if first {
                         first = false
-                        await retried.arrive()
+                        try await retried.arrive()
                     }
                     if onCall >= 2 { try await connection.execute("UPDATE doctors SET on_call = false WHERE name = $1", [name]) }
                 }
@@ -100,17 +100,17 @@ struct ErrorTests {
 actor Rendezvous {
     private let parties: Int
     private var arrived = 0
-    private var waiting: [CheckedContinuation<Void, Never>] = []
 
     init(parties: Int) { self.parties = parties }
 
-    func arrive() async {
+    /// Waits until every party has arrived. Throws, failing the test instead of hanging it, when one never does
+    /// (it could not connect, or failed before arriving).
+    func arrive(timeout: Duration = .seconds(60)) async throws {
         arrived += 1
-        if arrived >= parties {
-            for continuation in waiting { continuation.resume() }
-            waiting.removeAll()
-            return
+        let deadline = ContinuousClock.now + timeout
+        while arrived < parties {
+            guard ContinuousClock.now < deadline else { throw WaitTimeout(timeout: timeout) }
+            try await Task.sleep(for: .milliseconds(10))
         }
-        await withCheckedContinuation { waiting.append($0) }
     }
 }

@@ -13,18 +13,18 @@ struct PoolTests {
             let holder = Task {
                 try await pool.withConnection { connection in
                     try await connection.query("SELECT 1")
-                    await holding.arrive()
-                    await release.arrive()
+                    try await holding.arrive()
+                    try await release.arrive()
                 }
             }
-            await holding.arrive()
+            try await holding.arrive()
             let started = ContinuousClock.now
             let error = try await #require(throws: PostgresError.self) { try await pool.query("SELECT 1") }
             let waited = ContinuousClock.now - started
             #expect(error.code == .poolExhausted)
             #expect(error.message.contains("NOMALY_DB_POOL_SIZE"))
             #expect(waited >= .milliseconds(250))
-            await release.arrive()
+            try await release.arrive()
             try await holder.value
             // Once the holder gives its connection back, the pool serves again.
             #expect(try await pool.query("SELECT 1").count == 1)
@@ -88,10 +88,10 @@ struct PoolTests {
         try await ScratchDatabase.with(maximumConnections: 2) { pool, _ in
             let sleeper = Task { try await pool.query("SELECT pg_sleep(30)") }
             // Cancel only once the statement runs on the server; earlier, cancellation is a plain CancellationError.
-            while try await pool.query(
-                "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'"
-            ).first!.decode(Int.self) == 0 {
-                try await Task.sleep(for: .milliseconds(20))
+            try await waitFor(timeout: .seconds(60)) {
+                try await pool.query(
+                    "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'"
+                ).first!.decode(Int.self) > 0
             }
             sleeper.cancel()
             let outcome = await sleeper.result

@@ -11,5 +11,10 @@ public func waitFor(timeout: Duration = .seconds(15), _ condition: () async thro
 
 public struct WaitTimeout: Error, CustomStringConvertible {
     public let timeout: Duration
+
+    public init(timeout: Duration) {
+        self.timeout = timeout
+    }
+
     public var description: String { "condition not met within \(timeout)" }
 }
