@@ -2,9 +2,9 @@ import Foundation
 
 extension FailedAttemptLimiter {
     /// Failed attempts and lockouts per address, without a clock of its own: every call is given the time, so the
-    /// rules are tested without waiting. At most `capacity` addresses are tracked; beyond that the addresses whose last
-    /// failure is oldest are forgotten first, so a spray of addresses costs bounded memory and recent attackers stay
-    /// locked out longest.
+    /// rules are tested without waiting. At most `capacity` addresses are tracked; beyond that the addresses that are not
+    /// locked out and whose last failure is oldest are forgotten first, so a spray of addresses costs bounded memory and
+    /// cannot lift a lockout in force.
     struct StateMachine {
         struct Entry {
             /// Failures within the window, oldest first.
@@ -61,16 +61,25 @@ extension FailedAttemptLimiter {
         }
 
         /// Makes room for one more address: first forgets what no longer counts (failures out of the window, lockouts
-        /// over), then, if the table is still full, the addresses whose last failure is oldest, down to nine tenths of
-        /// the capacity so that pruning runs once per many failures rather than at each.
+        /// over), then, if the table is still full, down to nine tenths of the capacity (so pruning runs once per many
+        /// failures rather than at each): addresses merely counting failures go before locked-out ones, so a spray of
+        /// fresh addresses cannot lift a lockout in force; within each group the oldest last failure goes first.
         private mutating func prune(at now: Date) {
             entries = entries.filter { _, entry in
-                entry.lockedUntil.map { $0 > now } ?? false || entry.failures.contains { now.timeIntervalSince($0) < window }
+                isLocked(entry, at: now) || entry.failures.contains { now.timeIntervalSince($0) < window }
             }
             guard entries.count >= capacity else { return }
             let keep = capacity - max(1, capacity / 10)
-            let byAge = entries.sorted { $0.value.lastFailure > $1.value.lastFailure }
-            entries = Dictionary(uniqueKeysWithValues: byAge.prefix(keep).map { ($0.key, $0.value) })
+            let byPriority = entries.sorted { first, second in
+                let (firstLocked, secondLocked) = (isLocked(first.value, at: now), isLocked(second.value, at: now))
+                if firstLocked != secondLocked { return firstLocked }
+                return first.value.lastFailure > second.value.lastFailure
+            }
+            entries = Dictionary(uniqueKeysWithValues: byPriority.prefix(keep).map { ($0.key, $0.value) })
+        }
+
+        private func isLocked(_ entry: Entry, at now: Date) -> Bool {
+            entry.lockedUntil.map { $0 > now } ?? false
         }
     }
 }

@@ -1,3 +1,4 @@
+import Config
 import Foundation
 public import Hummingbird
 
@@ -32,7 +33,8 @@ public struct TokenGate: Sendable {
     /// ``authenticate(_:address:)``, before every lookup.
     /// - Throws: 429 `rate_limited` with Retry-After.
     public func admit(_ address: String) async throws {
-        try await take(Self.addressKey(address), what: "from \(address)")
+        let client = IPNetwork.clientKey(for: address)
+        try await take(Self.addressKey(client), what: "from \(client)")
     }
 
     /// The identity of the request's bearer token, after the address's lockout and rate limit.
@@ -41,22 +43,24 @@ public struct TokenGate: Sendable {
     /// - Throws: 429 `locked_out` or `rate_limited` with Retry-After; 401 `unauthorized` for a missing, unknown, revoked
     ///   or expired token (counted as a failed attempt of the address).
     public func authenticate(_ request: Request, address: String, missingTokenCounts: Bool = true) async throws -> TokenIdentity {
-        if let wait = await lockout.lockedFor(address) {
-            var error = APIError(.tooManyRequests, code: "locked_out", "too many failed authentication attempts from \(address); try again later")
+        // One IPv6 host holds a whole /64: it is one client here, or it could rotate past every limit.
+        let client = IPNetwork.clientKey(for: address)
+        if let wait = await lockout.lockedFor(client) {
+            var error = APIError(.tooManyRequests, code: "locked_out", "too many failed authentication attempts from \(client); try again later")
             error.headers[.retryAfter] = String(max(1, Int(wait.rounded(.up))))
             throw error
         }
         try await admit(address)
         guard let token = Self.bearerToken(request) else {
-            if missingTokenCounts { await lockout.recordFailure(address) }
+            if missingTokenCounts { await lockout.recordFailure(client) }
             throw APIError(.unauthorized, code: "unauthorized", "missing bearer token: send Authorization: Bearer <token>")
         }
         guard let identity = try await tokens.authenticate(token) else {
-            await lockout.recordFailure(address)
+            await lockout.recordFailure(client)
             throw APIError(.unauthorized, code: "unauthorized", "the token is unknown, revoked or expired")
         }
-        await lockout.recordSuccess(address)
-        await rateLimiter?.refund(Self.addressKey(address))
+        await lockout.recordSuccess(client)
+        await rateLimiter?.refund(Self.addressKey(client))
         try await take("token:" + identity.name, what: "for token \(identity.name)")
         return identity
     }

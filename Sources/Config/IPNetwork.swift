@@ -48,6 +48,29 @@ public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
     /// Whether `text` is a textual IPv4 or IPv6 address.
     public static func isAddress(_ text: String) -> Bool { bytes(of: text) != nil }
 
+    /// What lockouts and rate limits count a client by: an IPv4 address as it is (IPv4-mapped IPv6 included), an IPv6
+    /// address by its /64, the smallest network one host or one site is normally given, so that rotating through the
+    /// addresses of one's own /64 does not buy fresh attempts. Anything that is no address comes back unchanged.
+    ///
+    /// ```swift
+    /// IPNetwork.clientKey(for: "2001:db8:1:2:aaaa::9")   // "2001:db8:1:2::/64"
+    /// IPNetwork.clientKey(for: "::ffff:203.0.113.9")     // "203.0.113.9"
+    /// ```
+    public static func clientKey(for address: String) -> String {
+        guard let bytes = bytes(of: address) else { return address }
+        if bytes.count == 4 { return address }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff {
+            return bytes[12...].map(String.init).joined(separator: ".")
+        }
+        var network = in6_addr()
+        withUnsafeMutableBytes(of: &network) { raw in
+            for index in 0..<8 { raw[index] = bytes[index] }
+        }
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        guard inet_ntop(AF_INET6, &network, &text, socklen_t(text.count)) != nil else { return address }
+        return String(cString: text) + "/64"
+    }
+
     static func bytes(of text: String) -> [UInt8]? {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }

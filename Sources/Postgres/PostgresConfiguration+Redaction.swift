@@ -29,32 +29,34 @@ extension PostgresConfiguration {
         return redactConninfo(text)
     }
 
+    /// Works on Unicode scalars, as libpq works on bytes: a combining mark after `@` or `:` must not hide the
+    /// separator from us while libpq still sees it.
     private static func redactURI(_ text: String, afterScheme: String.Index) -> String {
-        let rest = text[afterScheme...]
-        var result = String(text[..<afterScheme])
+        let rest = text.unicodeScalars[afterScheme...]
+        var result = String(text.unicodeScalars[..<afterScheme])
         var remainder = rest
         if let at = credentialsEnd(rest) {
             let userinfo = rest[..<at]
             if let colon = userinfo.firstIndex(of: ":") {
-                result += userinfo[..<colon] + ":***"
+                result += String(userinfo[..<colon]) + ":***"
             } else {
-                result += userinfo
+                result += String(userinfo)
             }
             remainder = rest[at...]
         }
-        guard let question = remainder.firstIndex(of: "?") else { return result + remainder }
+        guard let question = remainder.firstIndex(of: "?") else { return result + String(remainder) }
         let query = remainder[remainder.index(after: question)...].split(separator: "&", omittingEmptySubsequences: false).map { item in
-            let key = item.prefix { $0 != "=" }
-            let decoded = String(key).removingPercentEncoding?.lowercased() ?? key.lowercased()
+            let key = String(item.prefix { $0 != "=" })
+            let decoded = key.removingPercentEncoding?.lowercased() ?? key.lowercased()
             return secretKeywords.contains(decoded) ? key + "=***" : String(item)
         }
-        return result + remainder[...question] + query.joined(separator: "&")
+        return result + String(remainder[...question]) + query.joined(separator: "&")
     }
 
     /// Where a URI's `user:password` ends: the last `@` before the query. A password holding an unencoded `?` puts
     /// its `@` after that point; it is still taken for credentials when what precedes it reads `user:secret`
     /// (no `/` in the user, no `=` in the secret, which a query parameter would have).
-    private static func credentialsEnd(_ rest: Substring) -> Substring.Index? {
+    private static func credentialsEnd(_ rest: Substring.UnicodeScalarView) -> String.Index? {
         let queryStart = rest.firstIndex(of: "?") ?? rest.endIndex
         if let at = rest[..<queryStart].lastIndex(of: "@") { return at }
         guard let at = rest.lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return nil }
@@ -64,40 +66,44 @@ extension PostgresConfiguration {
     }
 
     /// Walks conninfo as libpq's `conninfo_parse` does: `keyword = value` pairs separated by whitespace, values bare
-    /// (backslash escapes the next character) or single-quoted (with `\'` and `\\`).
+    /// (backslash escapes the next character) or single-quoted (with `\'` and `\\`). Whitespace is what C's `isspace`
+    /// says in libpq's C locale — ASCII space, tab and line breaks, never a no-break space, which libpq keeps inside a
+    /// value — and the walk is over Unicode scalars, so `\r\n` counts as the two characters libpq sees.
     private static func redactConninfo(_ text: String) -> String {
-        let characters = Array(text)
-        var result = ""
+        let scalars = Array(text.unicodeScalars)
+        var result = String.UnicodeScalarView()
         var index = 0
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool { [" ", "\t", "\n", "\r", "\u{0B}", "\u{0C}"].contains(scalar) }
         func skipSpaces() {
-            while index < characters.count, characters[index].isWhitespace {
-                result.append(characters[index])
+            while index < scalars.count, isSpace(scalars[index]) {
+                result.append(scalars[index])
                 index += 1
             }
         }
+        func hidden() -> String { String(result) + "***" }
         while true {
             skipSpaces()
-            guard index < characters.count else { return result }
+            guard index < scalars.count else { return String(result) }
             let keywordStart = index
-            while index < characters.count, !characters[index].isWhitespace, characters[index] != "=" { index += 1 }
-            let keyword = String(characters[keywordStart..<index])
-            result += keyword
+            while index < scalars.count, !isSpace(scalars[index]), scalars[index] != "=" { index += 1 }
+            let keyword = String(String.UnicodeScalarView(scalars[keywordStart..<index]))
+            result.append(contentsOf: scalars[keywordStart..<index])
             skipSpaces()
             // libpq refuses a keyword without `=`: hide the rest, since we cannot tell what it holds.
-            guard index < characters.count, characters[index] == "=" else { return index < characters.count ? result + "***" : result }
+            guard index < scalars.count, scalars[index] == "=" else { return index < scalars.count ? hidden() : String(result) }
             result.append("=")
             index += 1
             skipSpaces()
             let valueStart = index
-            if index < characters.count, characters[index] == "'" {
+            if index < scalars.count, scalars[index] == "'" {
                 index += 1
                 var closed = false
-                while index < characters.count {
-                    if characters[index] == "\\" {
+                while index < scalars.count {
+                    if scalars[index] == "\\" {
                         index += 2
                         continue
                     }
-                    if characters[index] == "'" {
+                    if scalars[index] == "'" {
                         closed = true
                         index += 1
                         break
@@ -105,14 +111,18 @@ extension PostgresConfiguration {
                     index += 1
                 }
                 // An unterminated quote makes libpq refuse the string; what follows may hold a password.
-                guard closed else { return result + "***" }
+                guard closed else { return hidden() }
             } else {
-                while index < characters.count, !characters[index].isWhitespace {
-                    index += characters[index] == "\\" ? 2 : 1
+                while index < scalars.count, !isSpace(scalars[index]) {
+                    index += scalars[index] == "\\" ? 2 : 1
                 }
             }
-            index = min(index, characters.count)
-            result += secretKeywords.contains(keyword.lowercased()) ? "***" : String(characters[valueStart..<index])
+            index = min(index, scalars.count)
+            if secretKeywords.contains(keyword.lowercased()) {
+                result.append(contentsOf: "***".unicodeScalars)
+            } else {
+                result.append(contentsOf: scalars[valueStart..<index])
+            }
         }
     }
 

@@ -59,6 +59,30 @@ struct ForwardedClientTests {
         }
     }
 
+    @Test("an IPv6 client cannot rotate through its /64 to escape the lockout; the next /64 is another client")
+    func ipv6ByNetwork() async throws {
+        let loopback = try IPNetwork(parsing: "127.0.0.0/8")
+        let trustLoopback: @Sendable (inout HTTPSettings) -> Void = { $0.trustedProxies = [loopback] }
+        try await withTestAPI(configure: trustLoopback) { harness in
+            let client = harness.client
+            for host in 1...5 {
+                try await client.execute(
+                    uri: "/api/v1/jobs",
+                    method: .get,
+                    headers: headers("nmly_guess", forwardedFor: "2001:db8:7:1::\(String(host, radix: 16))")
+                ) { #expect($0.status == .unauthorized) }
+            }
+            try await client.execute(uri: "/api/v1/jobs", method: .get, headers: headers(harness.tokens.admin, forwardedFor: "2001:db8:7:1:ffff::6"))
+            {
+                #expect($0.status == .tooManyRequests)
+                #expect(String(buffer: $0.body).contains(#"2001:db8:7:1::\/64"#), "the /64 is named")
+            }
+            try await client.execute(uri: "/api/v1/jobs", method: .get, headers: headers(harness.tokens.admin, forwardedFor: "2001:db8:7:2::1")) {
+                #expect($0.status == .ok)
+            }
+        }
+    }
+
     @Test("without trusted proxies, X-Forwarded-For is ignored: a client cannot dodge its lockout by forging it")
     func untrustedHeaderIgnored() async throws {
         try await withTestAPI { harness in

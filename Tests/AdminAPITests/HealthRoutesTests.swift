@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Postgres
@@ -88,7 +89,33 @@ struct HealthRoutesTests {
         #expect(ContinuousClock.now - started < .seconds(120))
     }
 
-    @Test("callers arriving while a round of probes runs share it: a flood of /ready is one round of queries")
+    @Test("a flood of /ready while the probes run is answered from one round of probes, not one round per request")
+    func readyFloodSharesProbes() async throws {
+        let rounds = Mutex(0)
+        let released = Mutex(false)
+        let probe = ReadinessProbe(name: "database") {
+            rounds.withLock { $0 += 1 }
+            while !released.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+            return nil
+        }
+        let requests = 10
+        try await app([probe]).test(.router) { client in
+            try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<requests {
+                    group.addTask { try await client.execute(uri: "/ready", method: .get) { $0.status } }
+                }
+                try await waitFor { rounds.withLock { $0 } >= 1 }
+                // Give the other requests time to arrive while the round is held; any that arrive later start a new
+                // round, which the bound below allows for.
+                try await Task.sleep(for: .milliseconds(300))
+                released.withLock { $0 = true }
+                for try await status in group { #expect(status == .ok) }
+            }
+        }
+        #expect(rounds.withLock { $0 } < requests, "every request ran the probes itself")
+    }
+
+    @Test("SingleFlight: callers arriving while a round runs share it; the first caller after it starts a new one")
     func probesShared() async throws {
         let rounds = Mutex(0)
         let (release, releaseSignal) = AsyncStream<Void>.makeStream()

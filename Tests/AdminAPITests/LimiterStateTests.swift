@@ -53,12 +53,24 @@ struct LimiterStateTests {
         }
         #expect(state.entries["early"] == nil, "the oldest failure went first")
         #expect(state.entries["spray-99"] != nil, "the newest failure is kept")
+        #expect(state.lockedFor("attacker", at: Self.start + 1002) != nil, "a spray of fresh addresses does not lift a lockout")
         // Ten minutes later, stale entries make room before anything recent is dropped.
         var later = lockout(capacity: 10)
         for index in 0..<9 { later.recordFailure("stale-\(index)", at: Self.start) }
         for _ in 0..<3 { later.recordFailure("attacker", at: Self.start + 100) }
         for index in 0..<9 { later.recordFailure("new-\(index)", at: Self.start + 200) }
         #expect(later.lockedFor("attacker", at: Self.start + 200) != nil, "a lockout in force outlives stale failures")
+    }
+
+    @Test("when only lockouts are left, the oldest lockout goes first and the table stays bounded")
+    func lockoutsOnly() {
+        var state = lockout(capacity: 10)
+        for index in 0..<30 {
+            for _ in 0..<3 { state.recordFailure("locked-\(index)", at: Self.start + Double(index)) }
+            #expect(state.entries.count <= 10)
+        }
+        #expect(state.lockedFor("locked-29", at: Self.start + 30) != nil)
+        #expect(state.entries["locked-0"] == nil)
     }
 
     @Test("a spray of new addresses does not wipe the failures of the address that failed last")

@@ -45,4 +45,20 @@ struct IPNetworkTests {
         #expect("\(error.map { "\($0)" } ?? "")".contains("NOMALY_TRUSTED_PROXIES"))
         #expect("\(error.map { "\($0)" } ?? "")".contains("prefix length"))
     }
+
+    @Test(
+        "clients are counted by IPv4 address or by IPv6 /64",
+        arguments: [
+            ("203.0.113.9", "203.0.113.9"),
+            ("::ffff:203.0.113.9", "203.0.113.9"),
+            ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+            ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+            ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+            ("::1", "::/64"),
+            ("unknown", "unknown"),
+        ]
+    )
+    func clientKey(address: String, key: String) {
+        #expect(IPNetwork.clientKey(for: address) == key)
+    }
 }

@@ -15,6 +15,9 @@ struct RedactionTests {
         ("postgresql://db/nomaly?pass%77ord=hunter2", "postgresql://db/nomaly?pass%77ord=***"),
         // An unencoded @ in the password: the credentials run to the last @ before the query.
         ("postgresql://nomaly:s3cr@t!x@db/nomaly", "postgresql://nomaly:***@db/nomaly"),
+        // A combining mark after the separator joins it into one Swift Character, not into one libpq byte.
+        ("postgresql://nomaly:hunter2@\u{301}db/nomaly", "postgresql://nomaly:***@\u{301}db/nomaly"),
+        ("postgresql://nomaly:hun@\u{301}ter2@db/nomaly", "postgresql://nomaly:***@db/nomaly"),
         // Spaces and percent signs, encoded or not.
         ("postgresql://nomaly:two words here@db/nomaly", "postgresql://nomaly:***@db/nomaly"),
         ("postgresql://nomaly:50%25off%40now@db/nomaly", "postgresql://nomaly:***@db/nomaly"),
@@ -35,6 +38,9 @@ struct RedactionTests {
         ("host=db password=back\\ slash", "host=db password=***"),
         ("host='/var/run/postgresql' dbname=n sslpassword='keyphrase9'", "host='/var/run/postgresql' dbname=n sslpassword=***"),
         ("dbname = 'a b' user=x password=p@ss%word", "dbname = 'a b' user=x password=***"),
+        // libpq splits on ASCII whitespace only: a no-break space belongs to the password.
+        ("host=db password=abc\u{00A0}tailsecret user=x", "host=db password=*** user=x"),
+        ("host=db\r\npassword=hunter2\tuser=x", "host=db\r\npassword=***\tuser=x"),
         // Text libpq refuses: everything from the doubtful point is hidden.
         ("host=db password='unterminated secret", "host=db password=***"),
         ("host=db password hunter2", "host=db password ***"),

@@ -27,6 +27,8 @@ struct ChildProcessDescriptorTests {
         #expect(result.standardOutput.split(separator: "\n") == ["/tmp", "0", "1", "2"])
     }
 
+    // A regression guard: close-on-exec already kept pipes private before pipe2 closed the window between pipe(2)
+    // and fcntl(2), which no test can hit reliably.
     @Test("the pipes of one child do not reach a second child started while the first runs")
     func pipesStayPrivate() throws {
         let first = try ChildProcess.spawn(["sleep", "5"])
