@@ -21,26 +21,32 @@ struct CheckedCopyTests {
         encryptionKeyFile = try keys.file("encryption", String(repeating: "7e", count: 32))
     }
 
-    @Test("a dump renamed into a local signed set after its check is neither read by verify nor restored")
-    func dumpSwappedAfterCheck() async throws {
+    @Test("verify reads whole the dump it checked, not garbage renamed into a local signed set after the check")
+    func garbageSwappedAfterVerifyCheck() async throws {
+        try await BackupHarness.with(signingKeyFile: signingKeyFile) { harness in
+            try await harness.populate()
+            let manifest = try await BackupCreator(harness.environment).create(.init(scope: .database))
+            let dump = harness.environment.setPath(manifest.id) + "/database.dump"
+            let garbage = try harness.folder.data("garbage.dump", Data(repeating: 0x47, count: 4096))
+            var environment = harness.environment
+            environment.hooks.afterFilesChecked = { _, _ in try Self.replace(dump, with: garbage) }
+            let report = try await BackupVerifier(environment).verify(manifest.id)
+            #expect(report.dumpRead && report.signedWith != nil)
+            #expect(try sha256sum(dump) == sha256sum(garbage), "the swap did happen")
+        }
+    }
+
+    @Test("a dump renamed into a local signed set after its check is not what is restored")
+    func dumpSwappedAfterRestoreCheck() async throws {
         try await BackupHarness.with(signingKeyFile: signingKeyFile) { harness in
             try await harness.populate()
             let (checked, planted) = try await twoSets(harness, scope: .database)
-            let setFolder = harness.environment.setPath(checked.id)
+            let dump = harness.environment.setPath(checked.id) + "/database.dump"
             let plantedDump = harness.environment.setPath(planted.id) + "/database.dump"
-
-            // Verify reads the dump whole after the check: garbage swapped in then must not be what it reads.
-            let garbage = try harness.folder.data("garbage.dump", Data(repeating: 0x47, count: 4096))
+            // The restore waits for running runs between its check and pg_restore: minutes to swap the file.
             var environment = harness.environment
-            environment.hooks.afterFilesChecked = { _, _ in try Self.replace(setFolder + "/database.dump", with: garbage) }
-            let original = try Data(contentsOf: URL(fileURLWithPath: setFolder + "/database.dump"))
-            let report = try await BackupVerifier(environment).verify(checked.id)
-            #expect(report.dumpRead && report.signedWith != nil)
-            try original.write(to: URL(fileURLWithPath: setFolder + "/database.dump"))
-
-            // The restore waits for runs between its check and pg_restore: a real dump of another set swapped in.
+            environment.hooks.afterFilesChecked = { _, _ in try Self.replace(dump, with: plantedDump) }
             let expected = try await harness.tableChecksums()
-            environment.hooks.afterFilesChecked = { _, _ in try Self.replace(setFolder + "/database.dump", with: plantedDump) }
             _ = try await BackupRestorer(environment).restore(
                 checked.id,
                 .init(scope: .database, confirmed: true, migrations: try harness.migrations())
@@ -53,7 +59,7 @@ struct CheckedCopyTests {
                 before.removeValue(forKey: table)
             }
             #expect(restored == before)
-            #expect(try sha256sum(setFolder + "/database.dump") == planted.files[0].sha256, "the swap did happen")
+            #expect(try sha256sum(dump) == planted.files[0].sha256, "the swap did happen")
         }
     }
 
