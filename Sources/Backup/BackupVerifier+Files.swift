@@ -15,7 +15,12 @@ extension BackupVerifier {
         let source = set.path + "/" + entry.name
         let shown = set.origin + "/" + entry.name
         let copy = scratch.path + "/" + entry.name
+        let limit = "bytes its manifest entry gives it"
         if let key {
+            if set.reading == .throughPrivateCopy {
+                // Decryption stops at the entry's size by itself; a file already larger is refused before it starts.
+                try await BlockingWork.run { try SetFileReading.requireAtMost(source, limit: entry.size, what: limit) }
+            }
             let binding = set.binding(of: entry)
             let digests: FileDigests
             do {
@@ -39,7 +44,7 @@ extension BackupVerifier {
             return source
         case .throughPrivateCopy:
             let digest = try await BlockingWork.run {
-                try SetFileReading.copy(from: source, to: copy, limit: entry.size, what: "bytes its manifest entry gives it")
+                try SetFileReading.copy(from: source, to: copy, limit: entry.size, what: limit)
             }
             try entry.requireMatch(digest, at: shown)
             return copy

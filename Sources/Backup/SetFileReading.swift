@@ -28,13 +28,18 @@ enum SetFileReading {
     ///   - limit: the size its manifest entry gives it; a longer file is refused.
     ///   - what: how to describe the limit: `bytes its manifest entry gives it`.
     static func copy(from path: String, to destination: String, limit: Int64, what: String) throws(BackupError) -> FileDigest {
-        guard let descriptor = try openRegularFile(path, limit: limit, what: what) else {
-            throw BackupError(.integrity, "\(path) is missing or unreadable: \(String(cString: strerror(ENOENT)))")
-        }
+        guard let descriptor = try openRegularFile(path, limit: limit, what: what) else { throw missing(path) }
         defer { close(descriptor) }
         return try copy(to: destination, source: path, limit: limit, what: what) { buffer throws(BackupError) in
             try readSome(descriptor, into: &buffer, path: path)
         }
+    }
+
+    /// Refuses a file that is not a regular file no larger than `limit`, without reading it: for readers that bound
+    /// their reads themselves but should not start on a file already too large.
+    static func requireAtMost(_ path: String, limit: Int64, what: String) throws(BackupError) {
+        guard let descriptor = try openRegularFile(path, limit: limit, what: what) else { throw missing(path) }
+        close(descriptor)
     }
 
     /// Writes what `read` produces into `destination` through an ``AtomicFile``, refusing more than `limit` bytes.
@@ -72,6 +77,10 @@ enum SetFileReading {
             file.discard()
             throw BackupError(.storage, "cannot copy \(source) to \(destination): \(error)")
         }
+    }
+
+    private static func missing(_ path: String) -> BackupError {
+        BackupError(.integrity, "\(path) is missing or unreadable: \(String(cString: strerror(ENOENT)))")
     }
 
     /// - Parameter size: the whole size when known (from `fstat` or a HEAD); nil when the limit was passed while reading.

@@ -48,6 +48,25 @@ struct SetReadLimitTests {
         }
     }
 
+    @Test("a local database.dump larger than its manifest entry is refused unread, plain or encrypted", arguments: [false, true])
+    func oversizedLocalDump(encrypted: Bool) async throws {
+        let keyFile = encrypted ? try keys.file("encryption", String(repeating: "2f", count: 32)) : nil
+        try await BackupHarness.with(keyFile: keyFile, signingKeyFile: signingKeyFile) { harness in
+            let manifest = try await BackupCreator(harness.environment).create(.init(scope: .database))
+            let dump = try #require(manifest.file(named: "database.dump"))
+            let path = harness.environment.setPath(manifest.id) + "/database.dump"
+            // 64 MiB of hole: a terabyte is refused the same way, but a Nomaly without the bound would read it all.
+            try makeSparse(path, size: dump.size + (64 << 20))
+            try await expectRefusedEverywhere(
+                harness,
+                environment: harness.environment,
+                id: manifest.id,
+                .integrity,
+                "\(path) has \(dump.size + (64 << 20)) bytes, more than the \(dump.size) bytes its manifest entry gives it"
+            )
+        }
+    }
+
     @Test("in the bucket: a file longer than its manifest entry, a signature or a manifest past its limit, are refused")
     func oversizedRemoteObjects() async throws {
         try await BackupHarness.with(remote: true, signingKeyFile: signingKeyFile) { harness in
