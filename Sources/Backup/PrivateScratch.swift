@@ -37,8 +37,14 @@ final class PrivateScratch: Sendable {
             throw BackupError(.storage, "cannot open the private folder \(location): \(String(cString: strerror(errno)))")
         }
         path = "/proc/self/fd/\(descriptor)"
-        // A class whose init throws once every property is set still runs deinit, which closes the descriptor.
-        try checkOwnership()
+        do {
+            try checkOwnership()
+        } catch {
+            // Only the folder made here is removed (remove() checks); deinit, which still runs for a class whose init
+            // throws once every property is set, closes the descriptor.
+            remove()
+            throw error
+        }
     }
 
     deinit { close(descriptor) }
