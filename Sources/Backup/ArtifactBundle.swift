@@ -67,19 +67,3 @@ struct ArtifactBundle {
         return (facts, file)
     }
 }
-
-/// A folder only this user can read (0700) for decrypted or downloaded files; removed by the caller.
-struct PrivateScratch {
-    let path: String
-
-    init(near base: String? = nil) throws {
-        let parent = base ?? NSTemporaryDirectory()
-        var template = Array((parent.trimmingSuffix("/") + "/.nomaly-scratch-XXXXXX").utf8CString)
-        guard let created = mkdtemp(&template) else {
-            throw BackupError(.storage, "cannot create a private folder in \(parent): \(String(cString: strerror(errno)))")
-        }
-        path = String(cString: created)
-    }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}

@@ -60,9 +60,11 @@ public struct BackupCreator: Sendable {
                 }
                 let staged = FetchedSet(
                     manifest: accepted.manifest,
+                    manifestSHA256: accepted.sha256,
                     path: staging,
+                    origin: staging,
+                    reading: .inPlace,
                     scratch: nil,
-                    fromRemote: false,
                     authentication: accepted.authentication
                 )
                 _ = try await BackupVerifier(environment).verify(staged, keys: keys, restoreTest: false, scratch: scratch)

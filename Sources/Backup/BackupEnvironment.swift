@@ -32,6 +32,8 @@ public struct BackupEnvironment: Sendable {
     public var archiveLimits: ArchiveLimits
     public var nomalyVersion: String
     public let logger: Logger
+    /// Tests only: where a test changes the backup folder as an attacker could.
+    var hooks = BackupHooks()
 
     public init(
         pool: PostgresPool,
@@ -70,6 +72,15 @@ public struct BackupEnvironment: Sendable {
 
     /// Whether the artifacts live in a local folder, which a set can bundle and a restore can replace.
     var localArtifactRoot: String? { (artifacts.store as? FileStore)?.root }
+}
+
+/// Points in verify and restore where a test changes the backup folder the way someone who can write to it could, to
+/// show that what was checked is what is used.
+struct BackupHooks: Sendable {
+    /// After a local set's manifest was authenticated, before anything else of the set is read; gets its folder.
+    var afterAuthentication: (@Sendable (_ folder: String) async throws -> Void)?
+    /// After every file of the set was checked, before pg_restore or the artifact extraction reads any of them.
+    var afterFilesChecked: (@Sendable (_ set: FetchedSet, _ scratch: PrivateScratch) async throws -> Void)?
 }
 
 /// Off-site copies: a store (an S3 bucket) and the prefix sets go under, as `PREFIX/YYYY/MM/DD/ID/FILE`.

@@ -10,6 +10,9 @@ public import Foundation
 public struct BackupManifest: Sendable, Codable, Equatable {
     public static let currentFormat = 2
     public static let fileName = "manifest.json"
+    /// A manifest is read whole before it is authenticated, so a larger one is refused unread. About 300 bytes per
+    /// artifact and a few KiB besides: room for some 200,000 live artifacts.
+    public static let maximumSize = 64 << 20
 
     public var format: Int
     public var id: BackupSetID
@@ -108,10 +111,14 @@ public struct BackupManifest: Sendable, Codable, Equatable {
         return manifest
     }
 
+    /// Reads and parses a manifest no larger than ``maximumSize``. Blocking.
     public static func read(from path: String) throws(BackupError) -> BackupManifest {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BackupError(.notFound, "cannot read \(path)")
-        }
+        guard let data = try readBytes(at: path) else { throw BackupError(.notFound, "cannot read \(path): there is no such file") }
         return try decode(data, source: path)
+    }
+
+    /// The bytes of a manifest file, refused unread when larger than ``maximumSize``; nil when there is none. Blocking.
+    static func readBytes(at path: String) throws(BackupError) -> Data? {
+        try SetFileReading.contents(of: path, limit: maximumSize, what: "bytes a manifest may have")
     }
 }

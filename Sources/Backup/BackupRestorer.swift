@@ -29,7 +29,8 @@ public struct RestoreReport: Sendable, Codable {
 /// `nomaly backup restore ID --kind database|models|full --yes`.
 ///
 /// The set is fetched (downloaded from the bucket if it is not local), authenticated (``SetAuthenticator``) and verified
-/// before anything is touched.
+/// before anything is touched; what is restored is the verified copies (``BackupVerifier``), never the set's files
+/// read again, since the wait for running runs leaves minutes in which the backup folder could change.
 /// Then claims pause on every replica (``RunStore/claimsPause``, an advisory lock this process holds) and the restore
 /// waits for running runs to finish. The database is restored **in place, in one transaction**:
 /// `pg_restore --clean --if-exists --single-transaction --exit-on-error`, so a failure leaves the database as it was;
@@ -194,9 +195,10 @@ public struct BackupRestorer: Sendable {
             try PostgresTools.run(
                 [
                     tools.path("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
-                    "--dbname=" + database, dump,
+                    "--dbname=" + database,
                 ],
                 environment: clientEnvironment,
+                input: dump,
                 what: "restoring the database (nothing was changed: the restore runs in one transaction)"
             )
         }

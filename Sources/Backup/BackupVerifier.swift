@@ -25,13 +25,16 @@ public struct VerificationReport: Sendable, Codable {
 /// `nomaly backup verify`: proves a set can be restored, without touching the live database.
 ///
 /// 0. the manifest is authenticated before anything else is read (``SetAuthenticator``): its signature, the set id it
-///    names, and the encryption and signature a configured key demands;
-/// 1. every file is re-hashed and compared with the manifest (size and sha256 of the stored bytes);
-/// 2. encrypted files are decrypted, authenticating every chunk (bound to the set id and the file's name) and
-///    comparing the content's sha256;
-/// 3. the dump is read whole with `pg_restore -f /dev/null` (`pg_restore --list` reads only the table of contents and
+///    names, and the encryption and signature a configured key demands; it is read whole only up to
+///    ``BackupManifest/maximumSize``, and its sha256 is compared with the set's row;
+/// 1. every file is checked against the manifest (size and sha256 of the stored bytes) in the same pass that copies
+///    it into a ``PrivateScratch``: encrypted files are decrypted there, authenticating every chunk (bound to the set
+///    id and the file's name) and comparing the content's sha256; plain files of a local set are copied while hashed.
+///    Everything afterwards reads only those copies, so a file swapped in the backup folder after its check is never
+///    used (``FetchedSet/Reading``);
+/// 2. the dump is read whole with `pg_restore -f /dev/null` (`pg_restore --list` reads only the table of contents and
 ///    exits 0 on a dump cut to half its size, so it proves nothing) and the models tarball is listed to its end;
-/// 4. with `restoreTest`, the dump is restored with `--exit-on-error` into a scratch database that is dropped
+/// 3. with `restoreTest`, the dump is restored with `--exit-on-error` into a scratch database that is dropped
 ///    whatever happens, and every table's row count is compared with the manifest.
 public struct BackupVerifier: Sendable {
     let environment: BackupEnvironment
@@ -57,8 +60,9 @@ public struct BackupVerifier: Sendable {
         return report
     }
 
-    /// - Parameter scratch: where decrypted copies go; the caller may use them (a restore does) and removes them.
-    /// - Returns: the report and, by file name, the path of each file's plain content.
+    /// - Parameter scratch: where the copies that are checked and then used go (``FetchedSet/Reading``); the caller
+    ///   may use them (a restore does) and removes them.
+    /// - Returns: the report and, by file name, the path of each file's checked plain content.
     func verify(
         _ set: FetchedSet,
         keys: BackupKeys,
@@ -67,23 +71,22 @@ public struct BackupVerifier: Sendable {
     ) async throws -> (report: VerificationReport, plainFiles: [String: String]) {
         let manifest = set.manifest
         let key = try keys.decryptionKey(for: manifest)
+        try scratch.requireSpace(
+            manifest.files.reduce(0) { $0 + Self.scratchBytes(for: $1, of: set, key: key) },
+            for: "checking set \(manifest.id)"
+        )
         var plainFiles: [String: String] = [:]
         for entry in manifest.files {
-            plainFiles[entry.name] = try await Self.check(
-                entry,
-                at: set.path + "/" + entry.name,
-                key: key,
-                binding: set.binding(of: entry),
-                plainCopyIn: scratch.path
-            )
+            plainFiles[entry.name] = try await Self.check(entry, of: set, key: key, into: scratch)
         }
+        try await environment.hooks.afterFilesChecked?(set, scratch)
         var dumpRead = false
         if let dump = plainFiles[DatabaseDump.fileName] {
-            try await readWholeDump(dump)
+            try await readWholeDump(dump, shown: set.origin + "/" + DatabaseDump.fileName)
             dumpRead = true
         }
         if let models = plainFiles[ArtifactBundle.fileName] {
-            try await checkBundle(models, manifest: manifest)
+            try await checkBundle(models, shown: set.origin + "/" + ArtifactBundle.fileName, manifest: manifest)
         }
         var tables: Int?
         if restoreTest {
@@ -106,6 +109,8 @@ public struct BackupVerifier: Sendable {
     }
 
     /// The manifest describes every other file; its own sha256 is in the set's row, written when the set was made.
+    /// Compared with the sha256 of the bytes that were authenticated: the file itself is not read again, so it cannot
+    /// be swapped back to the recorded one after a planted one was accepted.
     func checkManifestAgainstRecord(_ set: FetchedSet) async throws {
         let rows: [BackupRecords.Row]
         do {
@@ -115,68 +120,40 @@ public struct BackupVerifier: Sendable {
         }
         let recorded = rows.first { $0.id == set.manifest.id.value }?.sha256
         guard let recorded else { return }
-        let actual = try await BlockingWork.run { try FileDigest.ofSetFile(set.path + "/" + BackupManifest.fileName) }.sha256
-        guard actual == recorded else {
+        guard set.manifestSHA256 == recorded else {
             throw BackupError(
                 .integrity,
-                "\(set.path)/\(BackupManifest.fileName) was changed since the set was made (sha256 \(actual), recorded \(recorded))"
+                "\(set.origin)/\(BackupManifest.fileName) was changed since the set was made (sha256 \(set.manifestSHA256), recorded \(recorded))"
             )
         }
     }
 
-    /// Checks one file against its entry; returns the path of its plain content (the file itself, or a decrypted
-    /// copy in `folder` when encrypted).
-    static func check(
-        _ entry: BackupManifest.FileEntry,
-        at path: String,
-        key: EncryptionKey?,
-        binding: SetFileBinding?,
-        plainCopyIn folder: String
-    ) async throws -> String {
-        let stored = try await BlockingWork.run { try FileDigest.ofSetFile(path) }
-        guard stored.size == entry.size, stored.sha256 == entry.sha256 else {
-            throw BackupError(
-                .integrity,
-                "\(path) does not match the manifest: \(stored.size) bytes with sha256 \(stored.sha256), expected \(entry.size) bytes with \(entry.sha256)"
-            )
-        }
-        guard let key else { return path }
-        let plain = folder + "/" + entry.name
-        let digests: FileDigests
-        do {
-            digests = try await BlockingWork.run { try EncryptedFile.decrypt(from: path, to: plain, key: key, binding: binding) }
-        } catch {
-            throw BackupError(.integrity, "\(path): \(error)")
-        }
-        guard digests.plainSHA256 == entry.contentSha256, digests.plainSize == entry.contentSize else {
-            throw BackupError(.integrity, "\(path) decrypts to content that does not match the manifest (sha256 \(digests.plainSHA256))")
-        }
-        return plain
-    }
-
-    private func readWholeDump(_ path: String) async throws {
+    /// - Parameter shown: the set's file the copy at `path` was made from, for messages.
+    private func readWholeDump(_ path: String, shown: String) async throws {
         let server = try await environment.pool.serverMajorVersion()
         let tools = try PostgresTools(serverMajor: server.major, override: environment.binDirectory)
         _ = try await BlockingWork.run {
             try PostgresTools.run(
-                [tools.path("pg_restore"), "--file=/dev/null", path],
+                [tools.path("pg_restore"), "--file=/dev/null"],
                 environment: ProcessInfo.processInfo.environment,
-                what: "reading the dump \(path)"
+                input: path,
+                what: "reading the dump \(shown)"
             )
         }
     }
 
-    private func checkBundle(_ path: String, manifest: BackupManifest) async throws {
+    /// - Parameter shown: the set's file the copy at `path` was made from, for messages.
+    private func checkBundle(_ path: String, shown: String, manifest: BackupManifest) async throws {
         let listing: [ArchiveEntry]
         do {
             listing = try await TarGz.list(path).entries
         } catch {
-            throw BackupError(.integrity, "\(path) cannot be read to its end: \(error)")
+            throw BackupError(.integrity, "\(shown) cannot be read to its end: \(error)")
         }
         let names = Set(listing.map(\.path))
         let missing = (manifest.artifacts?.objects ?? []).filter { !names.contains($0.key) }
         guard missing.isEmpty else {
-            throw BackupError(.integrity, "\(path) lacks \(missing.count) artifact(s) the manifest lists, such as \(missing[0].key)")
+            throw BackupError(.integrity, "\(shown) lacks \(missing.count) artifact(s) the manifest lists, such as \(missing[0].key)")
         }
     }
 }

@@ -48,11 +48,21 @@ public struct PostgresTools: Sendable {
     }
 
     /// Runs a client program to completion with the database reached through `environment`. Blocking.
+    /// - Parameter input: a file the program reads as its standard input (pg_restore's archive): opened here and
+    ///   handed over as a descriptor, so the program reads the very file this process checked, even when its path
+    ///   leads through `/proc/self/fd` (``PrivateScratch``), which the program could not follow.
     /// - Throws: ``BackupError`` `.tool` with the program's own message when it exits non-zero.
-    static func run(_ arguments: [String], environment: [String: String], what: String) throws -> ChildProcess.Result {
+    static func run(_ arguments: [String], environment: [String: String], input: String? = nil, what: String) throws -> ChildProcess.Result {
+        var standardInput: Int32?
+        if let input {
+            let descriptor = open(input, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw BackupError(.storage, "\(what): cannot open \(input): \(String(cString: strerror(errno)))") }
+            standardInput = descriptor
+        }
+        defer { if let standardInput { close(standardInput) } }
         let result: ChildProcess.Result
         do {
-            result = try ChildProcess.run(arguments, environment: environment)
+            result = try ChildProcess.run(arguments, environment: environment, standardInput: standardInput)
         } catch {
             throw BackupError(.tool, "\(what): \(error)")
         }

@@ -42,8 +42,9 @@ struct ScratchRestore {
         let clientEnvironment = try configuration.clientEnvironment(applicationName: "nomaly-restore-test", database: database)
         _ = try await BlockingWork.run {
             try PostgresTools.run(
-                [tools.path("pg_restore"), "--exit-on-error", "--no-owner", "--no-privileges", "--dbname=" + database, dump],
+                [tools.path("pg_restore"), "--exit-on-error", "--no-owner", "--no-privileges", "--dbname=" + database],
                 environment: clientEnvironment,
+                input: dump,
                 what: "the test restore into \(database)"
             )
         }

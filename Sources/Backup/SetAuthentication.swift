@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// What an operator knowingly accepts for one `backup verify` or `backup restore`: each waives one missing protection,
@@ -128,25 +129,30 @@ enum SetAuthenticator {
 
     static let setFileNames: Set = [DatabaseDump.fileName, ArtifactBundle.fileName]
 
-    /// Reads `manifest.json` and `manifest.json.sig` in `folder` and decides as above. Blocking.
+    /// Reads `manifest.json` and `manifest.json.sig` in `folder`, each refused unread past its size limit, and decides
+    /// as above. Blocking.
+    /// - Returns: also the sha256 of the manifest bytes accepted, which is what the set's row recorded: the file is
+    ///   never read again, so what is compared is what was authenticated.
     static func authenticate(
         folder: String,
         expected id: BackupSetID,
         keys: BackupKeys,
         waivers: BackupWaivers
-    ) throws(BackupError) -> (manifest: BackupManifest, authentication: SetAuthentication) {
+    ) throws(BackupError) -> (manifest: BackupManifest, authentication: SetAuthentication, sha256: String) {
         let manifestPath = folder + "/" + BackupManifest.fileName
-        guard let data = FileManager.default.contents(atPath: manifestPath) else { throw BackupError(.notFound, "cannot read \(manifestPath)") }
-        let signaturePath = folder + "/" + ManifestSignature.fileName
-        var signature: Data?
-        if FileManager.default.fileExists(atPath: signaturePath) {
-            guard let bytes = FileManager.default.contents(atPath: signaturePath) else {
-                throw BackupError(.integrity, "\(signaturePath) is unreadable")
-            }
-            signature = bytes
+        guard let data = try BackupManifest.readBytes(at: manifestPath) else {
+            throw BackupError(.notFound, "cannot read \(manifestPath): there is no such file")
         }
-        return try authenticate(manifest: data, signature: signature, expected: id, keys: keys, waivers: waivers)
+        let signature = try SetFileReading.contents(
+            of: folder + "/" + ManifestSignature.fileName,
+            limit: ManifestSignature.maximumSize,
+            what: "bytes a signature may have"
+        )
+        let accepted = try authenticate(manifest: data, signature: signature, expected: id, keys: keys, waivers: waivers)
+        return (accepted.manifest, accepted.authentication, sha256(data))
     }
+
+    static func sha256(_ data: Data) -> String { ChunkedCipher.hex(SHA256.hash(data: data)) }
 
     private static func refusal(_ id: BackupSetID, _ reasons: [(reason: String, flag: String)]) -> BackupError {
         BackupError(

@@ -43,11 +43,14 @@ public final class ChildProcess: @unchecked Sendable {
     ///   - environment: the child's whole environment; the parent's when nil.
     ///   - workingDirectory: where the child starts; the parent's when nil.
     ///   - newProcessGroup: put the child in its own process group, so `signalGroup` reaches its descendants too.
+    ///   - standardInput: an open descriptor the child reads as its standard input (it gets its own copy; the caller
+    ///     still closes this one); `/dev/null` when nil.
     public static func spawn(
         _ arguments: [String],
         environment: [String: String]? = nil,
         workingDirectory: String? = nil,
-        newProcessGroup: Bool = false
+        newProcessGroup: Bool = false,
+        standardInput: Int32? = nil
     ) throws -> ChildProcess {
         precondition(!arguments.isEmpty, "a command needs at least the program")
         let output = try makePipe()
@@ -65,7 +68,11 @@ public final class ChildProcess: @unchecked Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let standardInput {
+            posix_spawn_file_actions_adddup2(&actions, standardInput, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, output[1], 1)
         posix_spawn_file_actions_adddup2(&actions, error[1], 2)
         // Whatever else is open here without close-on-exec (a library's socket, a descriptor opened by a thread
@@ -116,12 +123,14 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Runs a program to completion. Blocking.
+    /// - Parameter standardInput: as for ``spawn(_:environment:workingDirectory:newProcessGroup:standardInput:)``.
     public static func run(
         _ arguments: [String],
         environment: [String: String]? = nil,
-        workingDirectory: String? = nil
+        workingDirectory: String? = nil,
+        standardInput: Int32? = nil
     ) throws -> Result {
-        try spawn(arguments, environment: environment, workingDirectory: workingDirectory).collect()
+        try spawn(arguments, environment: environment, workingDirectory: workingDirectory, standardInput: standardInput).collect()
     }
 
     /// Sends a signal to the child.

@@ -108,7 +108,8 @@ struct BackupCommand: AsyncParsableCommand {
                 (a renamed set is refused). The dump is read with pg_restore -f /dev/null (pg_restore --list would pass a \
                 truncated dump). With --restore-test it is also restored into a scratch database (the role needs \
                 CREATEDB), row counts are compared with the manifest, and the scratch database is dropped. A set only in \
-                the bucket is downloaded.
+                the bucket is downloaded. Each file is copied into a private folder in NOMALY_BACKUP_DIR as it is checked, \
+                and only the copies are read afterwards: that needs free space there of about the set's size.
                 """
         )
 
@@ -148,7 +149,9 @@ struct BackupCommand: AsyncParsableCommand {
                 The set is verified first (signature, set id, every file, the whole dump). Claims then pause on every replica (a Postgres advisory lock; they resume when \
                 the restore ends, fails or dies) and running runs are waited for. The database is restored in place in one \
                 transaction (pg_restore --clean --if-exists --single-transaction): on failure it is left as it was. Newer \
-                migrations are applied afterwards. Replaced artifacts are kept as ARTIFACTS.backup.YYYYMMDD_HHMMSS.
+                migrations are applied afterwards. Replaced artifacts are kept as ARTIFACTS.backup.YYYYMMDD_HHMMSS. \
+                What is restored is the private copy made while the set was checked (free space of about the set's size \
+                in NOMALY_BACKUP_DIR), so files changed in the backup folder meanwhile are not used.
                 """
         )
 

@@ -158,3 +158,29 @@ func expectBackupError(
         Issue.record("expected a BackupError \(code), got \(error)", sourceLocation: sourceLocation)
     }
 }
+
+/// Verify and a database restore both fail with `code` and every text, and neither the tables nor the artifacts
+/// change.
+func expectRefusedEverywhere(
+    _ harness: BackupHarness,
+    environment: BackupEnvironment,
+    id: BackupSetID,
+    waivers: BackupWaivers = .none,
+    _ code: BackupError.Code,
+    _ texts: String...,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    let tables = try await harness.tableChecksums()
+    let artifacts = try harness.artifactDigests()
+    await expectBackupError(code, containing: texts, sourceLocation: sourceLocation) {
+        try await BackupVerifier(environment).verify(id, waivers: waivers)
+    }
+    await expectBackupError(code, containing: texts, sourceLocation: sourceLocation) {
+        _ = try await BackupRestorer(environment).restore(
+            id,
+            .init(scope: .database, confirmed: true, migrations: try harness.migrations(), waivers: waivers)
+        )
+    }
+    #expect(try await harness.tableChecksums() == tables, "the database changed", sourceLocation: sourceLocation)
+    #expect(try harness.artifactDigests() == artifacts, "the artifacts changed", sourceLocation: sourceLocation)
+}

@@ -188,32 +188,4 @@ struct SetAuthenticationTests {
             try await expectRefusedEverywhere(harness, environment: harness.environment, id: manifest.id, .refused, "it has no signature")
         }
     }
-
-    // MARK: - Support
-
-    /// Verify and restore (every kind the set covers) both fail with `code` and every text, and neither the tables
-    /// nor the artifacts change.
-    func expectRefusedEverywhere(
-        _ harness: BackupHarness,
-        environment: BackupEnvironment,
-        id: BackupSetID,
-        waivers: BackupWaivers = .none,
-        _ code: BackupError.Code,
-        _ texts: String...,
-        sourceLocation: SourceLocation = #_sourceLocation
-    ) async throws {
-        let tables = try await harness.tableChecksums()
-        let artifacts = try harness.artifactDigests()
-        await expectBackupError(code, containing: texts, sourceLocation: sourceLocation) {
-            try await BackupVerifier(environment).verify(id, waivers: waivers)
-        }
-        await expectBackupError(code, containing: texts, sourceLocation: sourceLocation) {
-            _ = try await BackupRestorer(environment).restore(
-                id,
-                .init(scope: .database, confirmed: true, migrations: try harness.migrations(), waivers: waivers)
-            )
-        }
-        #expect(try await harness.tableChecksums() == tables, "the database changed", sourceLocation: sourceLocation)
-        #expect(try harness.artifactDigests() == artifacts, "the artifacts changed", sourceLocation: sourceLocation)
-    }
 }

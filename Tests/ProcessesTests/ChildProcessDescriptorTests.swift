@@ -39,4 +39,19 @@ struct ChildProcessDescriptorTests {
         let second = try ChildProcess.run(["/bin/sh", "-c", "ls /proc/$$/fd"])
         #expect(second.standardOutput.split(separator: "\n") == ["0", "1", "2"])
     }
+
+    @Test("a descriptor given as standard input is what the child reads, and still only 0, 1 and 2 are open")
+    func standardInputFromDescriptor() throws {
+        let path = NSTemporaryDirectory() + "nomaly-stdin-" + UUID().uuidString
+        try Data("from the parent's descriptor\n".utf8).write(to: URL(fileURLWithPath: path))
+        defer { unlink(path) }
+        let input = open(path, O_RDONLY | O_CLOEXEC)
+        try #require(input > 2)
+        defer { close(input) }
+        let result = try ChildProcess.run(["/bin/sh", "-c", "cat; ls /proc/$$/fd"], standardInput: input)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.split(separator: "\n") == ["from the parent's descriptor", "0", "1", "2"])
+        // Without one, the child reads /dev/null: nothing.
+        #expect(try ChildProcess.run(["cat"]).standardOutput.isEmpty)
+    }
 }

@@ -63,13 +63,16 @@ public enum EncryptedFile {
     /// Decrypts and authenticates `source` into `destination`, replacing it if it exists. Blocking.
     ///
     /// Nothing is left at `destination` unless every chunk verified and the stream was complete.
-    /// - Parameter binding: the set and file name `source` must have been written as; nil for a file of a format-1 set.
+    /// - Parameters:
+    ///   - binding: the set and file name `source` must have been written as; nil for a file of a format-1 set.
+    ///   - maxStoredBytes: a longer `source` is refused (`.corrupt`) before it is read, or as soon as it grows past it.
     /// - Returns: digests of the decrypted content and of the encrypted file.
     public static func decrypt(
         from source: String,
         to destination: String,
         key: EncryptionKey,
-        binding: SetFileBinding?
+        binding: SetFileBinding?,
+        maxStoredBytes: Int64 = .max
     ) throws(EncryptionError) -> FileDigests {
         var plain = Hashing()
         var stored = Hashing()
@@ -79,7 +82,7 @@ public enum EncryptedFile {
                 plain.update(bytes)
                 try output.write(bytes)
             }
-            try readBlocks(of: source) { block in
+            try readBlocks(of: source, limit: maxStoredBytes) { block in
                 stored.update(block)
                 try decryptor.update(block)
             }
@@ -113,13 +116,18 @@ public enum EncryptedFile {
 
     static let blockSize = 1 << 20
 
-    /// Calls `body` with each block read from `path`, in order.
-    private static func readBlocks(of path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    /// Calls `body` with each block read from `path`, in order, refusing a file longer than `limit`.
+    private static func readBlocks(of path: String, limit: Int64 = .max, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw EncryptionError.system("read", path) }
         defer { close(descriptor) }
+        var status = stat()
+        if fstat(descriptor, &status) == 0, Int64(status.st_size) > limit {
+            throw EncryptionError(.corrupt, "\(path) has \(status.st_size) bytes, more than the \(limit) expected")
+        }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
         defer { buffer.deallocate() }
+        var total: Int64 = 0
         while true {
             let count = read(descriptor, buffer.baseAddress, buffer.count)
             if count < 0 {
@@ -127,6 +135,8 @@ public enum EncryptedFile {
                 throw EncryptionError.system("read", path)
             }
             if count == 0 { return }
+            total += Int64(count)
+            guard total <= limit else { throw EncryptionError(.corrupt, "\(path) has more than the \(limit) bytes expected") }
             try body(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
     }
