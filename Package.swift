@@ -251,7 +251,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ModelingTests",
-            dependencies: ["Modeling", "Datasets", "Detectors", "Archive", "TestSupport"],
+            dependencies: ["Modeling", "Datasets", "Detectors", "Archive", "Processes", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CronTests", dependencies: ["Cron"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
