@@ -1,7 +1,7 @@
 extension MLflowShapeDecoder: JSONTokenConsumer {
     typealias Token = JSONReader.Token
 
-    mutating func consume(_ token: Token, text: UnsafeRawBufferPointer) throws {
+    mutating func consume(_ token: Token, text: UnsafeRawBufferPointer, at offset: Int) throws {
         switch state {
         case .skipping:
             switch token {
