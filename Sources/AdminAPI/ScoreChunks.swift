@@ -1,5 +1,5 @@
 import Datasets
-public import Hummingbird
+import Hummingbird
 
 /// The answer to a scoring request, formatted as it is sent: buffers of about 64 KiB, so a million scores never sit in
 /// memory as text at once (it was one buffer reserved at 48 bytes a row).

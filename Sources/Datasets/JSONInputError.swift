@@ -1,5 +1,5 @@
 /// Why a JSON input could not be read: it is not JSON, not UTF-8, nested too deeply, not the expected shape, holds
-/// an unusable value, or has more rows than allowed.
+/// an unusable value, or passes a limit the caller set (rows, columns, keys, the length of a token).
 ///
 /// Errors in the text itself name where they are, as ``DatasetError`` does for CSV: `body:3:14: expected ',' or ']',
 /// found '}'` (lines from 1, columns in bytes from 1). Errors about the content name the row and the feature instead.
@@ -27,6 +27,12 @@ public struct JSONInputError: Error, Sendable, CustomStringConvertible {
         public static let value = Code(name: "value")
         /// More rows than the caller allows.
         public static let tooManyRows = Code(name: "too_many_rows")
+        /// More columns than the caller allows: names in a column list, or values in one row.
+        public static let tooManyColumns = Code(name: "too_many_columns")
+        /// More keys held at once than the reader allows: an object's keys and those of the objects around it.
+        public static let tooManyKeys = Code(name: "too_many_keys")
+        /// A string, key or number longer than the reader allows.
+        public static let tooLong = Code(name: "too_long")
     }
 
     public var code: Code

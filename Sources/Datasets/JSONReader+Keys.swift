@@ -21,6 +21,9 @@ extension JSONReader {
 
     /// Remembers a key of the innermost object, refusing it if the object already has it.
     mutating func noteKey(_ key: UnsafeRawBufferPointer, at offset: Int) throws {
+        guard keySpans.count < maxKeys else {
+            throw syntaxError("an object has more than \(maxKeys) keys, counting those of the objects it is in", at: offset, code: .tooManyKeys)
+        }
         let object = openObjects[openObjects.count - 1]
         let known = keySpans.count - object.firstKey
         if known < Self.keysCheckedAtOnce {

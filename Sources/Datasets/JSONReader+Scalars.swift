@@ -14,19 +14,36 @@ extension JSONReader {
         let isNumber = kind == .number
         var cursor = start + 1
         while cursor < end, isNumber ? Self.continuesNumber(cursor.pointee) : Self.continuesLiteral(cursor.pointee) { cursor += 1 }
-        guard cursor < end else { return keepPartial(kind, from: start, to: end, at: offset) }
-        try consumer.consume(try scalarToken(isNumber: isNumber, start, cursor, at: offset), text: Self.noText)
+        guard cursor < end else { return try keepPartial(kind, from: start, to: end, at: offset) }
+        if isNumber && cursor - start > maxTokenBytes { throw tooLong("a number", at: offset) }
+        try consumer.consume(try scalarToken(isNumber: isNumber, start, cursor, at: offset), text: Self.noText, at: offset)
         afterValue()
         return cursor
     }
 
-    mutating func keepPartial(_ kind: Partial, from start: UnsafePointer<UInt8>, to end: UnsafePointer<UInt8>, at offset: Int) -> UnsafePointer<UInt8>
-    {
+    mutating func keepPartial(
+        _ kind: Partial,
+        from start: UnsafePointer<UInt8>,
+        to end: UnsafePointer<UInt8>,
+        at offset: Int
+    ) throws -> UnsafePointer<UInt8> {
         tokenBytes.removeAll(keepingCapacity: true)
         tokenBytes.append(contentsOf: UnsafeBufferPointer(start: start, count: end - start))
         tokenStart = offset
         partial = kind
+        try checkPartialLength()
         return end
+    }
+
+    /// Refuses an unfinished number longer than `maxTokenBytes`, or a run of letters longer than the excerpt an
+    /// invalid literal shows (no literal is longer than five), before it grows further.
+    func checkPartialLength() throws {
+        if partial == .number && tokenBytes.count > maxTokenBytes { throw tooLong("a number", at: tokenStart) }
+        if partial == .literal && tokenBytes.count > Self.excerptLength {
+            try tokenBytes.withUnsafeBufferPointer { bytes in
+                throw syntaxError("invalid literal '\(Self.excerpt(bytes.baseAddress!, bytes.baseAddress! + bytes.count))'", at: tokenStart)
+            }
+        }
     }
 
     /// Carries on with the token the previous buffer ended in.
@@ -47,6 +64,7 @@ extension JSONReader {
             let continues = partial == .number ? Self.continuesNumber : Self.continuesLiteral
             while cursor < end, continues(cursor.pointee) { cursor += 1 }
             tokenBytes.append(contentsOf: UnsafeBufferPointer(start: start, count: cursor - start))
+            try checkPartialLength()
             if cursor < end { try completeScalar(&consumer) }
             return cursor
         case .byteOrderMark(var matched):
@@ -70,7 +88,7 @@ extension JSONReader {
         let token = try tokenBytes.withUnsafeBufferPointer { bytes in
             try scalarToken(isNumber: isNumber, bytes.baseAddress!, bytes.baseAddress! + bytes.count, at: tokenStart)
         }
-        try consumer.consume(token, text: Self.noText)
+        try consumer.consume(token, text: Self.noText, at: tokenStart)
         afterValue()
     }
 
@@ -123,10 +141,12 @@ extension JSONReader {
         (byte | 0x20) &- UInt8(ascii: "a") < 26
     }
 
+    static let excerptLength = 40
+
     /// The token's text for a message, cut at 40 bytes.
     static func excerpt(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> String {
         let count = end - start
-        let text = String(decoding: UnsafeBufferPointer(start: start, count: min(count, 40)), as: UTF8.self)
-        return count > 40 ? text + "…" : text
+        let text = String(decoding: UnsafeBufferPointer(start: start, count: min(count, excerptLength)), as: UTF8.self)
+        return count > excerptLength ? text + "…" : text
     }
 }

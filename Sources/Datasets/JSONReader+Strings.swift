@@ -36,6 +36,7 @@ extension JSONReader {
         var cursor = quote + 1
         while cursor < end, Self.isPlain(cursor.pointee) { cursor += 1 }
         if cursor < end && cursor.pointee == UInt8(ascii: "\"") {
+            if cursor - quote - 1 > maxTokenBytes { throw tooLong(isKey ? "a key" : "a string", at: offset) }
             try complete(string: UnsafeRawBufferPointer(start: quote + 1, count: cursor - quote - 1), isKey: isKey, at: offset, &consumer)
             return cursor + 1
         }
@@ -65,6 +66,7 @@ extension JSONReader {
                 if state.highSurrogate != 0 && byte != UInt8(ascii: "\\") { throw halfSurrogate(state.highSurrogate, at: offset) }
                 if byte == UInt8(ascii: "\"") {
                     guard case .string(let isKey) = partial else { preconditionFailure("continueString outside a string") }
+                    try checkStringLength()
                     partial = .none
                     let decoded = text
                     try decoded.withUnsafeBytes { try complete(string: $0, isKey: isKey, at: tokenStart, &consumer) }
@@ -111,7 +113,15 @@ extension JSONReader {
             }
             cursor += 1
         }
+        // Checked once a buffer rather than at every byte: the text may pass the limit by one buffer at most.
+        try checkStringLength()
         return end
+    }
+
+    /// Refuses the string being decoded once it is longer than `maxTokenBytes`.
+    func checkStringLength() throws {
+        guard text.count > maxTokenBytes, case .string(let isKey) = partial else { return }
+        throw tooLong(isKey ? "a key" : "a string", at: tokenStart)
     }
 
     /// The byte after a backslash.
@@ -179,9 +189,9 @@ extension JSONReader {
         if isKey {
             try noteKey(string, at: offset)
             expect = .colon
-            try consumer.consume(.key, text: string)
+            try consumer.consume(.key, text: string, at: offset)
         } else {
-            try consumer.consume(.string, text: string)
+            try consumer.consume(.string, text: string, at: offset)
             afterValue()
         }
     }

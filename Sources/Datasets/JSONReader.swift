@@ -11,10 +11,16 @@
 /// that cannot be UTF-8 (a UTF-16 or UTF-32 byte order mark, a NUL, an invalid sequence) are
 /// ``JSONInputError/Code/encoding`` errors; a UTF-8 byte order mark is skipped.
 ///
+/// Memory: besides the unfinished token, the reader holds the keys of the objects still open, to refuse duplicates.
+/// A caller reading text from strangers bounds both: `maxKeys` caps the keys held at once (an object's and those of the
+/// objects around it, so nesting cannot multiply them; ``JSONInputError/Code/tooManyKeys``), and `maxTokenBytes` the
+/// length of a string, key or number (``JSONInputError/Code/tooLong``). A run of letters that cannot be a literal is
+/// refused once it is longer than any literal could be.
+///
 /// ```swift
 /// struct Counter: JSONTokenConsumer {
 ///     var numbers = 0
-///     mutating func consume(_ token: JSONReader.Token, text: UnsafeRawBufferPointer) throws {
+///     mutating func consume(_ token: JSONReader.Token, text: UnsafeRawBufferPointer, at offset: Int) throws {
 ///         if case .number = token { numbers += 1 }
 ///     }
 /// }
@@ -52,6 +58,10 @@ public struct JSONReader {
 
     /// Arrays and objects may nest this deep; one more is a ``JSONInputError/Code/tooDeep`` error.
     public let maxDepth: Int
+    /// Keys held at once: those of an object and of the objects it is in.
+    public let maxKeys: Int
+    /// The longest string (decoded), key or number, in bytes.
+    public let maxTokenBytes: Int
     /// How errors name the input.
     public let sourceName: String
 
@@ -77,9 +87,17 @@ public struct JSONReader {
     var lineStart = 0
     var sawValue = false
 
-    public init(maxDepth: Int, sourceName: String = "body") {
+    public init(maxDepth: Int, maxKeys: Int = .max, maxTokenBytes: Int = .max, sourceName: String = "body") {
         self.maxDepth = maxDepth
+        self.maxKeys = maxKeys
+        self.maxTokenBytes = maxTokenBytes
         self.sourceName = sourceName
+    }
+
+    /// The bytes the reader holds (capacities): its unfinished token, its open containers and their keys.
+    package var retainedBytes: Int {
+        text.capacity + tokenBytes.capacity + keyArena.capacity + keySpans.capacity * MemoryLayout<Range<Int>>.stride + containers.capacity
+            + openObjects.capacity * MemoryLayout<OpenObject>.stride
     }
 
     /// Whether a whole document has been read (only whitespace may follow).
@@ -153,7 +171,7 @@ public struct JSONReader {
     /// - Throws: ``JSONInputError`` naming the first problem.
     public static func validate(_ bytes: UnsafeRawBufferPointer, maxDepth: Int, sourceName: String = "body") throws {
         struct Ignore: JSONTokenConsumer {
-            mutating func consume(_ token: Token, text: UnsafeRawBufferPointer) throws {}
+            mutating func consume(_ token: Token, text: UnsafeRawBufferPointer, at offset: Int) throws {}
         }
         var reader = JSONReader(maxDepth: maxDepth, sourceName: sourceName)
         var ignore = Ignore()
@@ -179,10 +197,10 @@ public struct JSONReader {
         if isObject {
             openObjects.append(OpenObject(firstKey: keySpans.count, arenaStart: keyArena.count, offset: offset, line: line, lineStart: lineStart))
             expect = .keyOrEndObject
-            try consumer.consume(.beginObject, text: Self.noText)
+            try consumer.consume(.beginObject, text: Self.noText, at: offset)
         } else {
             expect = .valueOrEndArray
-            try consumer.consume(.beginArray, text: Self.noText)
+            try consumer.consume(.beginArray, text: Self.noText, at: offset)
         }
     }
 
@@ -191,7 +209,7 @@ public struct JSONReader {
         guard allowed, containers.last == isObject else { throw unexpected(isObject ? UInt8(ascii: "}") : UInt8(ascii: "]"), at: offset) }
         containers.removeLast()
         if isObject { try closeObjectKeys() }
-        try consumer.consume(isObject ? .endObject : .endArray, text: Self.noText)
+        try consumer.consume(isObject ? .endObject : .endArray, text: Self.noText, at: offset)
         afterValue()
     }
 
@@ -213,6 +231,11 @@ public struct JSONReader {
 
     func syntaxError(_ message: String, at offset: Int, code: JSONInputError.Code = .syntax) -> JSONInputError {
         JSONInputError(code: code, message: message, source: sourceName, line: line, column: offset - lineStart + 1)
+    }
+
+    /// The error for a token longer than `maxTokenBytes`.
+    func tooLong(_ kind: String, at offset: Int) -> JSONInputError {
+        syntaxError("\(kind) is longer than \(maxTokenBytes) bytes", at: offset, code: .tooLong)
     }
 
     /// The error for `byte` where the grammar wants something else, worded by what it wants.
@@ -259,7 +282,9 @@ public struct JSONReader {
 
 /// Receives the tokens of a ``JSONReader`` in document order.
 public protocol JSONTokenConsumer {
-    /// - Parameter text: for ``JSONReader/Token/key`` and ``JSONReader/Token/string``, the UTF-8 bytes with escapes
-    ///   decoded; empty otherwise. Valid only during the call.
-    mutating func consume(_ token: JSONReader.Token, text: UnsafeRawBufferPointer) throws
+    /// - Parameters:
+    ///   - text: for ``JSONReader/Token/key`` and ``JSONReader/Token/string``, the UTF-8 bytes with escapes decoded;
+    ///     empty otherwise. Valid only during the call.
+    ///   - offset: where the token starts in the text, counted in bytes from 0 over every buffer read so far.
+    mutating func consume(_ token: JSONReader.Token, text: UnsafeRawBufferPointer, at offset: Int) throws
 }

@@ -1,63 +1,61 @@
 extension MLflowShapeDecoder {
     // MARK: dataframe_split
 
-    /// `columns` is complete: map it to the features, then place any rows that came before it.
-    mutating func nameColumns() throws {
-        var map = Array(repeating: -1, count: columnNames.count)
-        for (feature, name) in nameBytes.enumerated() {
-            guard let position = columnNames.firstIndex(of: name) else {
-                throw Self.shapeError("the columns lack the model's feature \(names[feature])")
-            }
-            map[position] = feature
-        }
-        columnFeature = map
-        columnNames = []
-        var start = 0
-        for length in rawRowLengths {
-            guard length == map.count else { throw Self.shapeError("data row \(rowCount) has \(length) values for \(map.count) columns") }
-            rowBase = pending.count
-            pending.append(contentsOf: repeatElement(Double(bitPattern: Self.absentCell), count: width))
-            for (column, feature) in map.enumerated() where feature >= 0 { pending[rowBase + feature] = rawCells[start + column] }
-            start += length
-            try finishRow()
-        }
-        rawCells = DoubleBlocks()
-        rawRowLengths = []
+    /// One name of `columns`: if it names a feature not named before, that feature's column is this one. Nothing of a
+    /// name is kept, so a million names that are not features cost nothing but the limit on their number.
+    mutating func nameColumn(_ name: UnsafeRawBufferPointer) throws {
+        guard columnCount < maxColumns else { throw Self.tooManyColumns("dataframe_split has more than \(maxColumns) columns") }
+        let feature = featureIndex(name)
+        // The first column of a name is the feature's, as pandas' lookup by name gave it to the old reader.
+        if feature >= 0 && featureColumn[feature] < 0 { featureColumn[feature] = columnCount }
+        columnCount += 1
     }
 
-    /// One cell of a `data` row: placed in its feature when the columns are known, kept raw when they are not.
-    mutating func dataCell(_ token: Token, column: Int) {
-        if let map = columnFeature {
-            if column < map.count && map[column] >= 0 { pending[rowBase + map[column]] = Self.cell(token) }
-        } else {
-            rawCells.append(Self.cell(token))
+    /// `columns` is complete: every feature must have a column; the feature columns in column order place each row's
+    /// cells as they come. A `data` read before is read again by MLflowJSONParser.
+    mutating func nameColumns() throws {
+        if let missing = featureColumn.firstIndex(of: -1) { throw Self.shapeError("the columns lack the model's feature \(names[missing])") }
+        mappedColumns = featureColumn.enumerated().map { MappedColumn(column: $1, feature: $0) }.sorted { $0.column < $1.column }
+        columnsKnown = true
+    }
+
+    /// One cell of a `data` row: placed in its feature when the columns are known, only counted when they are not
+    /// (the row's text is kept). Too many cells are refused at the first one too many.
+    mutating func dataCell(_ token: Token) throws {
+        if columnsKnown {
+            guard cell < columnCount else {
+                throw Self.shapeError("data row \(rowCount) has more than \(columnCount) values for \(columnCount) columns")
+            }
+            if nextMapped < mappedColumns.count && mappedColumns[nextMapped].column == cell {
+                pending[rowBase + mappedColumns[nextMapped].feature] = Self.cell(token)
+                nextMapped += 1
+            }
+        } else if cell == maxColumns {
+            throw Self.tooManyColumns("data row \(capturedRows) has more than \(maxColumns) values")
         }
+        cell += 1
         skip(token, returningTo: .dataRow)
     }
 
     mutating func endDataRow() throws {
-        guard let map = columnFeature else {
-            rawRowLengths.append(cell)
+        guard columnsKnown else {
+            capturedRows += 1
             return
         }
-        guard cell == map.count else { throw Self.shapeError("data row \(rowCount) has \(cell) values for \(map.count) columns") }
+        guard cell == columnCount else { throw Self.shapeError("data row \(rowCount) has \(cell) values for \(columnCount) columns") }
         try finishRow()
     }
 
     // MARK: inputs as columns
 
-    /// The `inputs` object is complete: every feature has a column, all of one length.
+    /// The `inputs` object is complete: every feature has a column, all of one length. Their values are read from
+    /// their text as they are drained.
     mutating func endInputColumns() throws {
-        if let missing = columnRead.firstIndex(of: false) { throw Self.shapeError("inputs lacks the feature \(names[missing])") }
-        let count = columns[0].count
-        guard columns.allSatisfy({ $0.count == count }) else { throw Self.shapeError("inputs' columns differ in length") }
-        if columnsNeedCheck {
-            for row in 0..<count {
-                for feature in 0..<width where !columns[feature][row].isFinite {
-                    columns[feature][row] = try resolve(columns[feature][row], feature: feature, row: row)
-                }
-            }
-        }
+        if let missing = columnLengths.firstIndex(of: -1) { throw Self.shapeError("inputs lacks the feature \(names[missing])") }
+        let count = columnLengths[0]
+        guard columnLengths.allSatisfy({ $0 == count }) else { throw Self.shapeError("inputs' columns differ in length") }
+        columnCursors = columnTexts.map { ColumnCursor(text: $0) }
+        columnTexts = []
         rowCount = count
         columnsComplete = true
     }

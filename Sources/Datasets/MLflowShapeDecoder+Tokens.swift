@@ -1,7 +1,7 @@
 extension MLflowShapeDecoder: JSONTokenConsumer {
     typealias Token = JSONReader.Token
 
-    mutating func consume(_ token: Token, text: UnsafeRawBufferPointer) throws {
+    mutating func consume(_ token: Token, text: UnsafeRawBufferPointer, at offset: Int) throws {
         switch state {
         case .skipping:
             switch token {
@@ -35,7 +35,7 @@ extension MLflowShapeDecoder: JSONTokenConsumer {
             try begin(member, token)
         case .split:
             guard token == .key else {
-                guard columnFeature != nil && dataSeen else { throw Self.splitNeeds }
+                guard columnsKnown && dataSeen else { throw Self.splitNeeds }
                 state = .top
                 return
             }
@@ -46,12 +46,13 @@ extension MLflowShapeDecoder: JSONTokenConsumer {
         case .splitMember(.data):
             guard token == .beginArray else { throw Self.splitNeeds }
             dataSeen = true
+            if !columnsKnown { beginCapture(at: offset) }
             state = .dataRows
         case .splitMember(.other):
             skip(token, returningTo: .split)
         case .columnNames:
             switch token {
-            case .string: columnNames.append(Array(text))
+            case .string: try nameColumn(text)
             case .endArray:
                 try nameColumns()
                 state = .split
@@ -62,8 +63,11 @@ extension MLflowShapeDecoder: JSONTokenConsumer {
             case .beginArray:
                 try startRow()
                 cell = 0
+                nextMapped = 0
                 state = .dataRow
-            case .endArray: state = .split
+            case .endArray:
+                if !columnsKnown { capturedData = endCapture(at: offset) }
+                state = .split
             default: throw Self.splitNeeds
             }
         case .dataRow:
@@ -71,8 +75,7 @@ extension MLflowShapeDecoder: JSONTokenConsumer {
                 try endDataRow()
                 state = .dataRows
             } else {
-                cell += 1
-                dataCell(token, column: cell - 1)
+                try dataCell(token)
             }
         case .rows:
             switch token {
@@ -103,8 +106,10 @@ extension MLflowShapeDecoder: JSONTokenConsumer {
                 try finishRow()
                 state = .rows
             } else {
-                // Extra values are counted for the error at the row's end, as the old reader checked the length first.
-                if cell < width { pending[rowBase + cell] = Self.cell(token) }
+                // Refused at the first value too many, before any value is checked, as the old reader checked the
+                // length first.
+                guard cell < width else { throw rowShapeError() }
+                pending[rowBase + cell] = Self.cell(token)
                 cell += 1
                 skip(token, returningTo: .rowArray)
             }
@@ -122,17 +127,17 @@ extension MLflowShapeDecoder: JSONTokenConsumer {
                 skip(token, returningTo: .inputColumns)
                 return
             }
+            // The values are read when drained, from the column's text; here they are only counted.
+            beginCapture(at: offset)
             cell = 0
             state = .inputColumnValues
         case .inputColumnValues:
             if token == .endArray {
-                columnRead[feature] = true
+                columnTexts[feature] = endCapture(at: offset)
+                columnLengths[feature] = cell
                 state = .inputColumns
             } else {
                 guard cell < maxRows else { throw tooManyRows() }
-                let value = Self.cell(token)
-                if !value.isFinite { columnsNeedCheck = true }
-                columns[feature].append(value)
                 cell += 1
                 skip(token, returningTo: .inputColumnValues)
             }
@@ -151,8 +156,8 @@ extension MLflowShapeDecoder: JSONTokenConsumer {
         case (.dataframeRecords, .beginArray), (.instances, .beginArray), (.inputs, .beginArray):
             state = .rows
         case (.inputs, .beginObject):
-            columns = Array(repeating: DoubleBlocks(), count: width)
-            columnRead = Array(repeating: false, count: width)
+            columnTexts = Array(repeating: CapturedText(), count: width)
+            columnLengths = Array(repeating: -1, count: width)
             state = .inputColumns
         case (.inputs, _):
             throw Self.shapeError("inputs must be an array of rows or an object of feature columns")
@@ -177,9 +182,9 @@ extension MLflowShapeDecoder: JSONTokenConsumer {
     // MARK: Rows
 
     mutating func startRow() throws {
-        guard rowCount + rawRowLengths.count < maxRows else { throw tooManyRows() }
-        // A dataframe_split row read before its columns is kept raw until they come.
-        if state == .dataRows && columnFeature == nil { return }
+        guard rowCount + capturedRows < maxRows else { throw tooManyRows() }
+        // A dataframe_split row read before its columns is kept as text until they come.
+        if state == .dataRows && !columnsKnown { return }
         rowBase = pending.count
         pending.append(contentsOf: repeatElement(Double(bitPattern: Self.absentCell), count: width))
     }
@@ -252,6 +257,8 @@ extension MLflowShapeDecoder: JSONTokenConsumer {
     }
 
     static let splitNeeds = shapeError("dataframe_split needs columns (strings) and data (rows)")
+
+    static func tooManyColumns(_ message: String) -> JSONInputError { JSONInputError(code: .tooManyColumns, message: message) }
 
     static func shapeError(_ message: String) -> JSONInputError { JSONInputError(code: .shape, message: message) }
 

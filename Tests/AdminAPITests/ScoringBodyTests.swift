@@ -240,4 +240,63 @@ struct ScoringBodyTests {
             }
         }
     }
+
+    @Test("hostile but legal bodies: too many columns or keys is 413 too_many_columns, a 64 KiB+ string 413 too_long, wide rows 400 at once")
+    func hostileBodies() async throws {
+        try await withScoring { client, token, _ in
+            let names = Array(repeating: #""a""#, count: 100_001).joined(separator: ",")
+            let keys = (0..<100_001).map { "\"k\($0)\":0" }.joined(separator: ",")
+            let wide = Array(repeating: "0", count: 100_001).joined(separator: ",")
+            let prefix = #"{"params":{"note":"#
+            let cases: [(String, HTTPResponse.Status, String, String)] = [
+                (
+                    #"{"dataframe_split":{"columns":[\#(names)],"data":[]}}"#, .contentTooLarge, "too_many_columns",
+                    "dataframe_split has more than 100000 columns"
+                ),
+                (
+                    #"{"dataframe_records":[{\#(keys)}]}"#, .contentTooLarge, "too_many_columns",
+                    "an object has more than 100000 keys, counting those of the objects it is in"
+                ),
+                (
+                    #"{"dataframe_split":{"data":[[\#(wide)]],"columns":["amount","hour","velocity"]}}"#, .contentTooLarge, "too_many_columns",
+                    "data row 0 has more than 100000 values"
+                ),
+                (
+                    prefix + "\"" + String(repeating: "x", count: 70_000) + #""},"instances":[[1,2,3]]}"#, .contentTooLarge, "too_long",
+                    "body:1:\(prefix.utf8.count + 1): a string is longer than 65536 bytes"
+                ),
+                (
+                    #"{"dataframe_split":{"columns":["amount","hour","velocity"],"data":[[1,2,3,\#(wide)]]}}"#, .badRequest, "invalid_json",
+                    "data row 0 has more than 3 values for 3 columns"
+                ),
+            ]
+            for (body, status, code, says) in cases {
+                try await post(client, token, ByteBuffer(string: body)) { response in
+                    #expect(response.status == status, "\(says): \(String(buffer: response.body).prefix(300))")
+                    #expect(errorCode(response) == code, "\(says)")
+                    #expect(Self.message(response).hasSuffix(says), "\(Self.message(response))")
+                }
+            }
+            // data before columns, with columns that are not features, scores as columns first does.
+            let rows = (0..<50).map { "[\(12.5 + Double($0)),\($0 % 24),1.25,\($0),\"x\"]" }.joined(separator: ",")
+            let columns = #"["amount","hour","velocity","id","note"]"#
+            var scores: [String] = []
+            for body in [
+                #"{"dataframe_split":{"columns":\#(columns),"data":[\#(rows)]}}"#, #"{"dataframe_split":{"data":[\#(rows)],"columns":\#(columns)}}"#,
+            ] {
+                let answer = try await client.execute(
+                    uri: Self.uri,
+                    method: .post,
+                    headers: bearer(token, contentType: "application/json"),
+                    body: ByteBuffer(string: body)
+                ) { response in
+                    #expect(response.status == .ok, "\(String(buffer: response.body).prefix(300))")
+                    #expect(Self.predictionCount(response) == 50)
+                    return String(buffer: response.body)
+                }
+                scores.append(answer)
+            }
+            #expect(scores.count == 2 && scores[0] == scores[1])
+        }
+    }
 }

@@ -7,7 +7,7 @@ import Testing
 struct TokenLog: JSONTokenConsumer {
     var tokens: [String] = []
 
-    mutating func consume(_ token: JSONReader.Token, text: UnsafeRawBufferPointer) throws {
+    mutating func consume(_ token: JSONReader.Token, text: UnsafeRawBufferPointer, at offset: Int) throws {
         switch token {
         case .beginObject: tokens.append("{")
         case .endObject: tokens.append("}")
@@ -23,8 +23,14 @@ struct TokenLog: JSONTokenConsumer {
 }
 
 /// Reads `bytes` cut at `cuts`; the tokens, or the error.
-func readJSON(_ bytes: [UInt8], cuts: [Int] = [], maxDepth: Int = 32) -> Result<[String], JSONInputError> {
-    var reader = JSONReader(maxDepth: maxDepth)
+func readJSON(
+    _ bytes: [UInt8],
+    cuts: [Int] = [],
+    maxDepth: Int = 32,
+    maxKeys: Int = .max,
+    maxTokenBytes: Int = .max
+) -> Result<[String], JSONInputError> {
+    var reader = JSONReader(maxDepth: maxDepth, maxKeys: maxKeys, maxTokenBytes: maxTokenBytes)
     var log = TokenLog()
     let bounds = [0] + cuts.filter { $0 > 0 && $0 < bytes.count }.sorted() + [bytes.count]
     do {
@@ -48,10 +54,12 @@ func expectRefused(
     code: JSONInputError.Code,
     _ description: String,
     maxDepth: Int = 32,
+    maxKeys: Int = .max,
+    maxTokenBytes: Int = .max,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     for cuts in allCuts(bytes) {
-        guard case .failure(let error) = readJSON(bytes, cuts: cuts, maxDepth: maxDepth) else {
+        guard case .failure(let error) = readJSON(bytes, cuts: cuts, maxDepth: maxDepth, maxKeys: maxKeys, maxTokenBytes: maxTokenBytes) else {
             Issue.record("\(name) was accepted (cuts \(cuts))", sourceLocation: sourceLocation)
             continue
         }
@@ -237,6 +245,56 @@ struct JSONReaderTests {
         }
         let early = "{" + (["\"k3\": 0"] + keys).joined(separator: ", ") + "}"
         #expect(throws: JSONInputError.self) { try readJSON(Array(early.utf8)).get() }
+    }
+
+    @Test("keys held at once are limited, counting those of enclosing objects; closed objects give theirs back")
+    func keyLimit() throws {
+        let fits = #"{"a": {"b": 1, "c": 2}, "d": {"e": 3, "f": 4}}"#
+        for cuts in allCuts(Array(fits.utf8)) {
+            #expect((try? readJSON(Array(fits.utf8), cuts: cuts, maxKeys: 4).get())?.count == 16, "cuts \(cuts)")
+        }
+        let message = "an object has more than 3 keys, counting those of the objects it is in"
+        expectRefused(Array(#"{"a": {"b": 1, "c": 2, "d": 3}}"#.utf8), "four keys open", code: .tooManyKeys, "body:1:24: \(message)", maxKeys: 3)
+        expectRefused(Array(#"[{"a": 1, "b": 2, "c": 3, "d": 4}]"#.utf8), "four keys in one", code: .tooManyKeys, "body:1:27: \(message)", maxKeys: 3)
+    }
+
+    @Test("strings, keys and numbers longer than maxTokenBytes, and letters that cannot be a literal, are refused where they start")
+    func tokenLimit() throws {
+        let fits = #"{"abcd": ["wxyz", 1234, -1.5, "\u00e9\u00e9"]}"#
+        for cuts in allCuts(Array(fits.utf8)) {
+            #expect((try? readJSON(Array(fits.utf8), cuts: cuts, maxTokenBytes: 4).get())?.count == 9, "cuts \(cuts)")
+        }
+        expectRefused(Array(#"{"abcde": 1}"#.utf8), "key", code: .tooLong, "body:1:2: a key is longer than 4 bytes", maxTokenBytes: 4)
+        expectRefused(Array(#"["a", "abcde"]"#.utf8), "string", code: .tooLong, "body:1:7: a string is longer than 4 bytes", maxTokenBytes: 4)
+        expectRefused(
+            Array(#"["\u00e9\u00e9é"]"#.utf8),
+            "escaped string",
+            code: .tooLong,
+            "body:1:2: a string is longer than 4 bytes",
+            maxTokenBytes: 4
+        )
+        expectRefused(Array("[1, -1234]".utf8), "number", code: .tooLong, "body:1:5: a number is longer than 4 bytes", maxTokenBytes: 4)
+        let letters = "t" + String(repeating: "r", count: 60)
+        expectRefused(Array("[\(letters)]".utf8), "letters", code: .syntax, "body:1:2: invalid literal '\(letters.prefix(40))…'")
+    }
+
+    @Test("every token is handed on with the offset where it starts, however the bytes are cut")
+    func offsets() throws {
+        struct Offsets: JSONTokenConsumer {
+            var offsets: [Int] = []
+            mutating func consume(_ token: JSONReader.Token, text: UnsafeRawBufferPointer, at offset: Int) throws { offsets.append(offset) }
+        }
+        let text = Array(" {\"ab\": [12.5, true, \"x\\ny\", null, {}]}\n".utf8)
+        for cuts in allCuts(text) {
+            var reader = JSONReader(maxDepth: 8)
+            var consumer = Offsets()
+            let bounds = [0] + cuts + [text.count]
+            for (start, end) in zip(bounds, bounds.dropFirst()) {
+                try text[start..<end].withUnsafeBytes { try reader.read($0, into: &consumer) }
+            }
+            try reader.finish(into: &consumer)
+            #expect(consumer.offsets == [1, 2, 8, 9, 15, 21, 29, 35, 36, 37, 38], "cuts \(cuts)")
+        }
     }
 
     @Test("validate checks a whole document in one call")

@@ -16,8 +16,8 @@ func parseMLflow(
     let bytes = Array(text.utf8)
     var parser = MLflowJSONParser(features: features, medians: medians, maxRows: maxRows, maxDepth: 32)
     var values: [Double] = []
-    func drain() {
-        parser.drainRows(maxRows: blockRows) { block in
+    func drain() throws {
+        try parser.drainRows(maxRows: blockRows) { block in
             #expect(block.count <= blockRows * features.count && block.count % features.count == 0)
             values += block
         }
@@ -27,10 +27,10 @@ func parseMLflow(
     for (start, end) in zip(bounds, bounds.dropFirst()) where start < end {
         if end == bytes.count { drainedEarly = values.count / features.count }
         try bytes[start..<end].withUnsafeBytes { try parser.parse($0) }
-        drain()
+        try drain()
     }
     try parser.finish()
-    drain()
+    try drain()
     #expect(parser.rowCount == values.count / features.count)
     return (stride(from: 0, to: values.count, by: features.count).map { Array(values[$0..<$0 + features.count]) }, drainedEarly)
 }
@@ -113,6 +113,9 @@ struct MLflowJSONParserTests {
         #"{"dataframe_split": {"columns": ["amount", "hour", 3], "data": []}}"#,
         #"{"dataframe_split": {"columns": ["amount", "hour", "velocity"], "data": [[1, 2, "3"]]}}"#,
         #"{"dataframe_split": {"columns": ["amount", "hour", "velocity"], "data": [[1, 2, 3], 4]}}"#,
+        #"{"dataframe_split": {"data": [[1, 2, 3], [1, 2]], "columns": ["amount", "hour", "velocity"]}}"#,
+        #"{"dataframe_split": {"data": [[1, 2, 3], [1, "x", 3, 4]], "columns": ["amount", "hour", "velocity", "id"]}}"#,
+        #"{"dataframe_split": {"data": [[1, 2, 3], 4], "columns": ["amount", "hour", "velocity"]}}"#,
         #"{"dataframe_records": [{"amount": 1, "hour": 2}]}"#,
         #"{"dataframe_records": [{"amount": 1, "hour": 2, "velocity": "fast"}]}"#,
         #"{"instances": [[1, 2]]}"#,
@@ -123,6 +126,7 @@ struct MLflowJSONParserTests {
         #"{"inputs": {"amount": [1], "hour": [2], "velocity": 3}}"#,
         #"{"inputs": {"amount": [1, 2], "hour": [2, 3], "velocity": [3]}}"#,
         #"{"inputs": {"amount": [1], "hour": [2], "velocity": ["x"]}}"#,
+        #"{"inputs": {"amount": [1, 2, 3], "hour": [2, {"a": 1}, 4], "velocity": [1, 2, [3]]}}"#,
     ]
 
     @Test("bodies the old reader refused are refused with its message")
@@ -177,7 +181,7 @@ struct MLflowJSONParserTests {
         var parser = MLflowJSONParser(features: ["amount", "hour", "velocity"], medians: nil, maxRows: 10, maxDepth: 4)
         try Array(columns.utf8).withUnsafeBytes { try parser.parse($0) }
         #expect(parser.pendingRowCount == 5)
-        parser.drainRows(maxRows: 2) { _ in }
+        try parser.drainRows(maxRows: 2) { _ in }
         #expect(parser.pendingRowCount == 0)
         let expectedRows: [[Double]] = (0..<5).map { row in [Double(row), Double(row + 5), 1] }
         #expect(transposed.rows == expectedRows)

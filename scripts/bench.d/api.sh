@@ -16,6 +16,7 @@
 # `{"inputs": {"amount": [0, 0, …]}}`. Goal from issue 16: Nomaly's growth under 3× the body.
 #
 #   scripts/bench api
+#   API_BENCH_ONLY=memory NOMALY_BIN=… bash scripts/bench.d/api.sh    the memory part alone, printed, not recorded
 #
 # Starts everything itself in a scratch folder and removes it on exit: a throwaway PostgreSQL cluster
 # (default settings, durable) with one database for each, `nomaly serve --no-scheduler` (rate limits off,
@@ -189,6 +190,7 @@ assert len(ours) == 1000 and len(theirs) == 1000, (len(ours), len(theirs))
 assert {"score", "is_anomaly"} <= set(ours[0]) and {"score", "is_anomaly"} <= set(theirs[0]), (ours[0], theirs[0])
 PY
 
+if [ "${API_BENCH_ONLY:-}" != memory ]; then
 # --- Load: a warm-up, then the measured run; any non-2xx answer or socket error fails the benchmark -----
 load() {
   local name=$1 url=$2 method=$3 auth=$4 payload=$5 clients=${6:-$connections} out="$work/wrk-$1.txt"
@@ -264,6 +266,7 @@ print(f"- scoring: {r['score-nomaly']['rate'] * 1000 / 1e6:.2f} M rows/s through
       f"{r['score-mlflow']['rate'] * 1000 / 1e6:.3f} M through MLflow's; the checked responses flag "
       f"{flagged(ours)} (Nomaly) and {flagged(theirs)} (scikit-learn) of the 1,000 rows as anomalies")
 PY
+fi
 
 # --- Memory: 50 MiB bodies on fresh servers, Nomaly and MLflow ------------------------------------------------
 python3 "$here/scoring_memory.py" "$work" registry/data/payments-today.csv "$nomaly" "$token" "models:/demo/$mlflow_version" \

@@ -19,7 +19,9 @@ extension OpenAPIDocument {
             404: .error("There is no such model, alias or version (`not_found`)."),
             413: .error(
                 "The body is larger than `NOMALY_HTTP_MAX_BODY`, 50 MiB by default (`too_large`), or carries more rows than "
-                    + "`NOMALY_SCORING_MAX_ROWS`, 1,000,000 by default (`too_many_rows`: score it with `POST /api/v1/scoring-jobs`)."
+                    + "`NOMALY_SCORING_MAX_ROWS`, 1,000,000 by default (`too_many_rows`: score it with `POST /api/v1/scoring-jobs`); "
+                    + "JSON with more than 100,000 columns, values in a row or keys at once (`too_many_columns`), or a string, key "
+                    + "or number longer than 64 KiB (`too_long`)."
             ),
             415: .error(
                 "The body is neither `text/csv` nor `application/json` (`unsupported_media_type`), or its JSON is not UTF-8 "
