@@ -159,6 +159,7 @@ let package = Package(
                 "Modeling",
                 "Datasets",
                 "Detectors",
+                "FileSystem",
                 "ObjectStore",
                 "Backup",
                 .product(name: "Logging", package: "swift-log"),

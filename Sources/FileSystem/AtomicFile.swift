@@ -153,7 +153,10 @@ package struct ExclusivePlacement: Sendable {
     func place(_ temporary: String, as name: String, in folder: DirectoryHandle) throws(FileSystemError) {
         if renameNoReplace(folder.descriptor, temporary, name) == 0 { return }
         let renameError = errno
-        guard Self.isUnsupported(renameError) else { throw FileSystemError("cannot create \(folder.pathOf(name))", code: renameError) }
+        // EPERM too: a system-call filter that predates renameat2 answers so (systemd's SystemCallErrorNumber=EPERM).
+        guard Self.isUnsupported(renameError) || renameError == EPERM else {
+            throw FileSystemError("cannot create \(folder.pathOf(name))", code: renameError)
+        }
         if link(folder.descriptor, temporary, name) == 0 {
             unlinkat(folder.descriptor, temporary, 0)
             return
@@ -165,7 +168,8 @@ package struct ExclusivePlacement: Sendable {
         throw FileSystemError(
             "cannot create \(folder.pathOf(name)) without risking to replace a file that appears meanwhile",
             code: linkError,
-            reason: "its file system supports neither renameat2(RENAME_NOREPLACE) nor hard links; allow replacing or write elsewhere"
+            reason: "its file system supports neither renameat2(RENAME_NOREPLACE) (\(String(cString: strerror(renameError)))) "
+                + "nor hard links (\(String(cString: strerror(linkError)))); allow replacing or write elsewhere"
         )
     }
 
