@@ -67,7 +67,7 @@ let package = Package(
         ),
         .target(name: "Cron", dependencies: ["Units"], swiftSettings: swiftSettings),
         .target(name: "Detectors", swiftSettings: swiftSettings),
-        .target(name: "Datasets", dependencies: ["Archive", "Postgres"], swiftSettings: swiftSettings),
+        .target(name: "Datasets", dependencies: ["Archive", "FileSystem", "Postgres"], swiftSettings: swiftSettings),
         .target(
             name: "Config",
             dependencies: ["Units", "Postgres", "Archive", "ObjectStore"],
@@ -159,6 +159,7 @@ let package = Package(
                 "Modeling",
                 "Datasets",
                 "Detectors",
+                "FileSystem",
                 "ObjectStore",
                 "Backup",
                 .product(name: "Logging", package: "swift-log"),
@@ -235,6 +236,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "UnitsTests", dependencies: ["Units"], swiftSettings: swiftSettings),
+        .testTarget(name: "FileSystemTests", dependencies: ["FileSystem", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DetectorsTests", dependencies: ["Detectors"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DatasetsTests",

@@ -8,7 +8,8 @@ public struct ScoringSettings: Sendable, Equatable {
     /// `kind: score` job files) may read inputs from and write scores to. Empty, the default, allows no S3 at all:
     /// the daemon's credentials usually reach the artifact store and the backups too.
     public var s3Prefixes: [String] = []
-    /// `NOMALY_SCORING_MAX_INPUT`: the largest input a scoring run downloads.
+    /// `NOMALY_SCORING_MAX_INPUT`: the most bytes of CSV a scoring run reads (counted after decompression), and the
+    /// largest object it downloads.
     public var maxInputBytes: Int64 = 10 << 30
     /// `NOMALY_SCORING_MAX_ROWS`: the most rows one synchronous scoring request may carry (413 beyond).
     public var maxRows = 1_000_000

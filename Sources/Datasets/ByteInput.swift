@@ -6,10 +6,14 @@ import Glibc
 import Darwin
 #endif
 
-/// The bytes of an input, plain or inflated, one block at a time: a file a path names, or a ``ByteSource``.
+/// The bytes of an input, plain or inflated, one block at a time: an open file, or a ``ByteSource``.
 ///
-/// Gzip is recognised by its first two bytes. A regular file is inflated by ``GzipFileReader`` straight from its path;
-/// anything else (a pipe, a download) through a ``GzipPipe``, since those bytes cannot be read twice.
+/// Gzip is recognised by its first two bytes. A regular file is inflated by ``GzipFileReader`` from its own descriptor
+/// (reopened through `/dev/fd/N`, the very file, never its path again: the path may lead elsewhere by now); anything
+/// else (a pipe, a download) through a ``GzipPipe``, since those bytes cannot be read twice.
+///
+/// With a limit, at most that many bytes are handed out, counted after inflating: a small gzip file cannot turn into
+/// an unbounded stream of rows.
 ///
 /// Invariant: one user at a time; owns the descriptor (plain files), the gzip reader and the pipe.
 final class ByteInput {
@@ -27,39 +31,55 @@ final class ByteInput {
     private var pending = 0
     private var gzip: GzipFileReader?
     private var pipe: GzipPipe?
+    private let maxBytes: Int64?
+    private var delivered: Int64 = 0
     private static let blockSize = 1 << 20
 
     /// Opens the file at `path`. Blocking.
-    convenience init(path: String) throws {
+    convenience init(path: String, maxBytes: Int64? = nil) throws {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw DatasetError(code: .io, message: "cannot open the file: \(String(cString: strerror(errno)))", source: path)
         }
-        try self.init(origin: .descriptor(descriptor), name: path)
+        try self.init(origin: .descriptor(descriptor), name: path, maxBytes: maxBytes)
+    }
+
+    /// Reads an open file, which this input now owns (and closes), naming it `name` in errors. Blocking.
+    convenience init(descriptor: Int32, name: String, maxBytes: Int64? = nil) throws {
+        try self.init(origin: .descriptor(descriptor), name: name, maxBytes: maxBytes)
     }
 
     /// Reads `source`, naming it `name` in errors. Blocking.
-    convenience init(source: any ByteSource, name: String) throws {
-        try self.init(origin: .source(source), name: name)
+    convenience init(source: any ByteSource, name: String, maxBytes: Int64? = nil) throws {
+        try self.init(origin: .source(source), name: name, maxBytes: maxBytes)
     }
 
-    private init(origin: Origin, name: String) throws {
+    /// - Parameter maxBytes: the most bytes ``next()`` hands out in all, after inflating; nil for no limit.
+    private init(origin: Origin, name: String, maxBytes: Int64?) throws {
         self.name = name
         self.origin = origin
+        self.maxBytes = maxBytes
         buffer = .allocate(byteCount: Self.blockSize, alignment: 16)
+
         // A pipe may deliver a single byte first; the magic number needs two.
         while pending < 2 {
             let count = try readSome(into: UnsafeMutableRawBufferPointer(rebasing: buffer[pending...]))
             if count == 0 { break }
             pending += count
         }
-        guard GzipFileReader.hasGzipMagic(buffer[0..<pending]) else { return }
-        if case .descriptor(let descriptor) = origin, Self.isRegularFile(descriptor) {
-            close(descriptor)
+        let isGzip = GzipFileReader.hasGzipMagic(buffer[0..<pending])
+        if !isGzip, let maxBytes, case .descriptor(let descriptor) = origin, let size = Self.regularFileSize(descriptor), size > maxBytes {
+            // A plain file's size is known: refuse it before parsing (gzip is counted as it inflates).
+            throw tooLarge()
+        }
+        guard isGzip else { return }
+        if case .descriptor(let descriptor) = origin, Self.regularFileSize(descriptor) != nil {
+            // The reader opens its own descriptor on the same file, which stays ours until then.
+            defer { close(descriptor) }
             self.origin = .none
             pending = 0
             do {
-                gzip = try GzipFileReader(path: name)
+                gzip = try GzipFileReader(path: "/dev/fd/\(descriptor)")
             } catch {
                 throw gzipError(error)
             }
@@ -76,7 +96,23 @@ final class ByteInput {
     }
 
     /// The next block; empty at the end. Valid until the next call.
+    /// - Throws: ``DatasetError`` `.tooLarge` once more than the limit was read; `.io`; the source's own errors.
     func next() throws -> UnsafeRawBufferPointer {
+        let block = try nextBlock()
+        delivered += Int64(block.count)
+        if let maxBytes, delivered > maxBytes { throw tooLarge() }
+        return block
+    }
+
+    private func tooLarge() -> DatasetError {
+        DatasetError(
+            code: .tooLarge,
+            message: "the input holds more than \(maxBytes ?? 0) bytes of CSV (counted after decompression)",
+            source: name
+        )
+    }
+
+    private func nextBlock() throws -> UnsafeRawBufferPointer {
         if let gzip {
             let block: UnsafeRawBufferPointer
             do {
@@ -150,15 +186,18 @@ final class ByteInput {
         }
     }
 
-    private static func isRegularFile(_ descriptor: Int32) -> Bool {
+    /// The size of a regular file; nil for anything else (a pipe, a FIFO).
+    private static func regularFileSize(_ descriptor: Int32) -> Int64? {
         var status = stat()
-        return fstat(descriptor, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        return Int64(status.st_size)
     }
 
     /// The gzip reader's message names the file (or the pipe), which the error's location already does.
     private func gzipError(_ error: any Error) -> DatasetError {
         var message = (error as? ArchiveError)?.message ?? "\(error)"
-        for path in [name, pipe?.readPath].compactMap({ $0 }) where message.hasPrefix(path + " ") {
+        let reopened = message.hasPrefix("/dev/fd/") ? String(message.prefix { $0 != " " }) : nil
+        for path in [name, pipe?.readPath, reopened].compactMap({ $0 }) where message.hasPrefix(path + " ") {
             message = "the gzip data " + message.dropFirst(path.count + 1)
         }
         return DatasetError(code: .io, message: message, source: name)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads a CSV file chunk by chunk: plain, or gzip-compressed (recognised by its first bytes, whatever the
 /// file is called, and inflated on a thread of its own). A ``ByteSource`` (a download) is read the same way as its
 /// bytes arrive.
@@ -33,17 +39,50 @@ public final class CSVFileSource: @unchecked Sendable {
     /// - Parameters:
     ///   - medians: per selected feature, the values that replace missing cells under `.imputeMedian`
     ///     (from the model, when scoring); nil leaves missing cells NaN.
+    ///   - maxBytes: the most bytes of CSV to read, counted after decompression (a plain file larger than that is
+    ///     refused before it is parsed); nil for no limit.
     /// - Throws: ``DatasetError``: `.io` when the file cannot be opened or read or its gzip data is damaged,
-    ///   `.emptyInput` when it has no header, `.malformed` or `.columnSelection` when the header does not fit.
+    ///   `.emptyInput` when it has no header, `.malformed` or `.columnSelection` when the header does not fit,
+    ///   `.tooLarge` beyond `maxBytes` (also later, from ``nextChunk(maxRows:)``).
     public convenience init(
         path: String,
         format: CSVFormat = .init(),
         selection: ColumnSelection = .init(),
         missing: MissingValuePolicy = .error,
-        medians: [Double]? = nil
+        medians: [Double]? = nil,
+        maxBytes: Int64? = nil
     ) throws {
         let parser = try CSVParser(format: format, selection: selection, missing: missing, medians: medians, sourceName: path)
-        try self.init(parser: parser, input: try ByteInput(path: path), name: path)
+        try self.init(parser: parser, input: try ByteInput(path: path, maxBytes: maxBytes), name: path)
+    }
+
+    /// Reads an open file (one opened beneath a folder by descriptor, so that its path cannot be swapped before it is
+    /// read), plain or gzip-compressed. Blocking.
+    ///
+    /// ```swift
+    /// let descriptor = try scoring.openFile(beneath: "today.csv.gz")
+    /// defer { close(descriptor) }
+    /// let source = try CSVFileSource(descriptor: descriptor, name: "/var/lib/nomaly/scoring/today.csv.gz")
+    /// ```
+    /// - Parameters:
+    ///   - descriptor: duplicated; the caller keeps and closes its own.
+    ///   - name: how errors name the input.
+    /// - Throws: as ``init(path:format:selection:missing:medians:maxBytes:)``.
+    public convenience init(
+        descriptor: Int32,
+        name: String,
+        format: CSVFormat = .init(),
+        selection: ColumnSelection = .init(),
+        missing: MissingValuePolicy = .error,
+        medians: [Double]? = nil,
+        maxBytes: Int64? = nil
+    ) throws {
+        let parser = try CSVParser(format: format, selection: selection, missing: missing, medians: medians, sourceName: name)
+        let own = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+        guard own >= 0 else {
+            throw DatasetError(code: .io, message: "cannot use the open file: \(String(cString: strerror(errno)))", source: name)
+        }
+        try self.init(parser: parser, input: try ByteInput(descriptor: own, name: name, maxBytes: maxBytes), name: name)
     }
 
     /// Reads CSV from bytes as they arrive (an object being downloaded), plain or gzip-compressed, without copying them
@@ -53,17 +92,18 @@ public final class CSVFileSource: @unchecked Sendable {
     /// let source = try CSVFileSource(source: download, name: "s3://inbox/today.csv.gz", selection: .init(id: "id"))
     /// ```
     /// - Parameter name: how errors name the input (`s3://bucket/key.csv`).
-    /// - Throws: as ``init(path:format:selection:missing:medians:)``, and the source's own errors unchanged.
+    /// - Throws: as ``init(path:format:selection:missing:medians:maxBytes:)``, and the source's own errors unchanged.
     public convenience init(
         source: any ByteSource,
         name: String,
         format: CSVFormat = .init(),
         selection: ColumnSelection = .init(),
         missing: MissingValuePolicy = .error,
-        medians: [Double]? = nil
+        medians: [Double]? = nil,
+        maxBytes: Int64? = nil
     ) throws {
         let parser = try CSVParser(format: format, selection: selection, missing: missing, medians: medians, sourceName: name)
-        try self.init(parser: parser, input: try ByteInput(source: source, name: name), name: name)
+        try self.init(parser: parser, input: try ByteInput(source: source, name: name, maxBytes: maxBytes), name: name)
     }
 
     private init(parser: CSVParser, input: ByteInput, name: String) throws {

@@ -30,6 +30,8 @@ public struct DatasetError: Error, Sendable, CustomStringConvertible {
         public static let invalidQuery = Code(name: "invalid_query")
         /// The file could not be opened or read, or its gzip compression is damaged.
         public static let io = Code(name: "io")
+        /// The input holds more bytes than its reader accepts (counted after decompression).
+        public static let tooLarge = Code(name: "input_too_large")
     }
 
     public var code: Code

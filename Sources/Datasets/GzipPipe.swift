@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 import Synchronization
 
@@ -27,9 +28,9 @@ final class GzipPipe: @unchecked Sendable {
         finished: @escaping @Sendable () -> Void
     ) throws {
         var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else { throw GzipPipeError(errno: errno) }
-        _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+        // Close-on-exec from the start: between pipe() and a later fcntl, a child spawned by another thread would
+        // inherit the pipe, and hold its write end open (the reader would never see the end) for as long as it lives.
+        guard SystemCalls.pipe2(&ends, O_CLOEXEC) == 0 else { throw GzipPipeError(errno: errno) }
         readDescriptor = ends[0]
         readPath = "/dev/fd/\(ends[0])"
         let writeDescriptor = ends[1]

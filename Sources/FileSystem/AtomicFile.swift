@@ -7,6 +7,9 @@ import Foundation
 /// `.NAME.nomaly-tmp-…` file, which ``discard()`` (call it on every failure path; `deinit` does too) removes.
 /// The content's sha256 is computed while writing when asked for.
 ///
+/// The temporary file, the final rename and the flush all happen relative to the open destination folder, never by
+/// path again: once the folder is open, swapping a folder on the way for a symbolic link changes nothing.
+///
 /// ```swift
 /// let file = try AtomicFile(destination: "/var/lib/nomaly/artifacts/ab/abcd.tar.gz")
 /// try file.write(bytes)
@@ -15,20 +18,29 @@ import Foundation
 ///
 /// Invariant: one user at a time; every method is blocking.
 public final class AtomicFile {
+    /// The destination's path, for messages.
     public let destination: String
-    public let temporaryPath: String
+    /// The folder the file lands in, open.
+    public let folder: DirectoryHandle
+    /// The destination's name within ``folder``.
+    public let name: String
+    private let temporaryName: String
     /// The open temporary file, for callers that write through their own code; -1 after commit or discard.
     public private(set) var descriptor: Int32
     public private(set) var bytesWritten: Int64 = 0
     private var hasher: SHA256?
+    /// How ``commit(replacing:)`` places the file without replacing one; the system's calls except in tests.
+    package var placement = ExclusivePlacement.system
 
     /// Temporary files carry this marker so that listings can skip them.
     public static let temporaryMarker = ".nomaly-tmp-"
 
-    /// Creates the temporary file, and the destination's folder if it is missing.
+    /// The temporary file's path, for messages.
+    public var temporaryPath: String { folder.pathOf(temporaryName) }
+
+    /// Creates the destination's folder if it is missing (following the path as given), then the temporary file in it.
     /// - Parameter hashing: compute the sha256 of what ``write(_:)`` receives.
-    public init(destination: String, hashing: Bool = true) throws(FileSystemError) {
-        self.destination = destination
+    public convenience init(destination: String, hashing: Bool = true) throws(FileSystemError) {
         let url = URL(fileURLWithPath: destination)
         let directory = url.deletingLastPathComponent().path
         do {
@@ -36,9 +48,22 @@ public final class AtomicFile {
         } catch {
             throw FileSystemError("cannot create \(directory)", code: EACCES)
         }
-        temporaryPath = directory + "/." + url.lastPathComponent + Self.temporaryMarker + UUID().uuidString.prefix(8)
-        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw FileSystemError("cannot create \(temporaryPath)") }
+        try self.init(in: try DirectoryHandle(path: directory), name: url.lastPathComponent, hashing: hashing)
+    }
+
+    /// Creates the temporary file in an open folder (``DirectoryHandle``), for a destination that must land exactly
+    /// there however the folder's path changes meanwhile.
+    /// - Parameter name: a single file name, no `/`.
+    public init(in folder: DirectoryHandle, name: String, hashing: Bool = true) throws(FileSystemError) {
+        guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(UInt8(ascii: "/")), !name.utf8.contains(0) else {
+            throw FileSystemError("cannot create \(folder.pathOf(name))", code: EINVAL, reason: "a file name is needed")
+        }
+        self.folder = folder
+        self.name = name
+        destination = folder.pathOf(name)
+        temporaryName = "." + name + Self.temporaryMarker + UUID().uuidString.prefix(8)
+        descriptor = openat(folder.descriptor, temporaryName, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileSystemError("cannot create \(folder.pathOf(temporaryName))") }
         hasher = hashing ? SHA256() : nil
     }
 
@@ -61,33 +86,27 @@ public final class AtomicFile {
     /// Flushes to disk and renames into place; afterwards the folder entry is flushed too, so the new name
     /// survives a power cut.
     /// - Parameter replacing: false keeps an existing destination: the commit then fails with `EEXIST` and the
-    ///   temporary file is removed. The check and the move are one step (a hard link), so a file that appears
-    ///   meanwhile is never replaced either.
+    ///   temporary file is removed. The check and the move are one step (``ExclusivePlacement``), so a file that
+    ///   appears meanwhile is never replaced either.
     /// - Returns: the hex sha256 of what was written, when hashing.
     @discardableResult
     public func commit(replacing: Bool = true) throws(FileSystemError) -> String? {
         guard fsync(descriptor) == 0 else { throw FileSystemError("cannot flush \(temporaryPath)") }
         close(descriptor)
         descriptor = -1
-        if replacing {
-            guard rename(temporaryPath, destination) == 0 else {
-                let error = FileSystemError("cannot rename \(temporaryPath) to \(destination)")
-                unlink(temporaryPath)
-                throw error
+        do throws(FileSystemError) {
+            if replacing {
+                guard renameat(folder.descriptor, temporaryName, folder.descriptor, name) == 0 else {
+                    throw FileSystemError("cannot rename \(temporaryPath) to \(destination)")
+                }
+            } else {
+                try placement.place(temporaryName, as: name, in: folder)
             }
-        } else {
-            // rename(2) always replaces and renameat2(RENAME_NOREPLACE) is not visible to Swift; link(2) refuses an
-            // existing name atomically, and the temporary name is dropped afterwards.
-            let linked = link(temporaryPath, destination) == 0
-            let error = linked ? nil : FileSystemError("cannot create \(destination)")
-            unlink(temporaryPath)
-            if let error { throw error }
+        } catch {
+            unlinkat(folder.descriptor, temporaryName, 0)
+            throw error
         }
-        let directory = open(URL(fileURLWithPath: destination).deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directory >= 0 {
-            fsync(directory)
-            close(directory)
-        }
+        fsync(folder.descriptor)
         return sha256Hex
     }
 
@@ -96,11 +115,68 @@ public final class AtomicFile {
         guard descriptor >= 0 else { return }
         close(descriptor)
         descriptor = -1
-        unlink(temporaryPath)
+        unlinkat(folder.descriptor, temporaryName, 0)
     }
 
     /// The hex sha256 of everything written so far, when hashing.
     public var sha256Hex: String? { hasher.map { $0.finalize().hexString } }
+}
+
+/// How a finished file takes its name without replacing one, in one step that a file appearing meanwhile cannot slip
+/// through: `renameat2(RENAME_NOREPLACE)` first, which needs nothing but a rename (SMB/CIFS and FUSE mounts often have
+/// no hard links); where the file system or the kernel has no such flag (NFS, older kernels and FUSE daemons:
+/// `EINVAL`, `ENOSYS`), a hard link to the new name, which refuses an existing one, and the temporary name removed.
+///
+/// Only tests replace the calls, to stand for file systems this machine does not have.
+package struct ExclusivePlacement: Sendable {
+    /// renameat2(folder, from, folder, to, RENAME_NOREPLACE): 0, or -1 with `errno`.
+    package var renameNoReplace: @Sendable (_ folder: Int32, _ from: String, _ to: String) -> Int32
+    /// linkat(folder, from, folder, to, 0): 0, or -1 with `errno`.
+    package var link: @Sendable (_ folder: Int32, _ from: String, _ to: String) -> Int32
+
+    package init(
+        renameNoReplace: @escaping @Sendable (Int32, String, String) -> Int32,
+        link: @escaping @Sendable (Int32, String, String) -> Int32
+    ) {
+        self.renameNoReplace = renameNoReplace
+        self.link = link
+    }
+
+    package static let system = ExclusivePlacement(
+        renameNoReplace: { SystemCalls.renameat2($0, $1, $0, $2, SystemCalls.renameNoReplace) },
+        link: { linkat($0, $1, $0, $2, 0) }
+    )
+
+    /// Gives the file `temporary` in `folder` the name `name`, unless something has it.
+    /// - Throws: ``FileSystemError`` `EEXIST` when the name is taken; a message naming both calls when the file system
+    ///   supports neither. The temporary file is left to the caller.
+    func place(_ temporary: String, as name: String, in folder: DirectoryHandle) throws(FileSystemError) {
+        if renameNoReplace(folder.descriptor, temporary, name) == 0 { return }
+        let renameError = errno
+        // EPERM too: a system-call filter that predates renameat2 answers so (systemd's SystemCallErrorNumber=EPERM).
+        guard Self.isUnsupported(renameError) || renameError == EPERM else {
+            throw FileSystemError("cannot create \(folder.pathOf(name))", code: renameError)
+        }
+        if link(folder.descriptor, temporary, name) == 0 {
+            unlinkat(folder.descriptor, temporary, 0)
+            return
+        }
+        let linkError = errno
+        guard Self.isUnsupported(linkError) || linkError == EPERM else {
+            throw FileSystemError("cannot create \(folder.pathOf(name))", code: linkError)
+        }
+        throw FileSystemError(
+            "cannot create \(folder.pathOf(name)) without risking to replace a file that appears meanwhile",
+            code: linkError,
+            reason: "its file system supports neither renameat2(RENAME_NOREPLACE) (\(String(cString: strerror(renameError)))) "
+                + "nor hard links (\(String(cString: strerror(linkError)))); allow replacing or write elsewhere"
+        )
+    }
+
+    /// What a file system or kernel answers for a call or flag it does not have.
+    static func isUnsupported(_ code: Int32) -> Bool {
+        code == EINVAL || code == ENOSYS || code == EOPNOTSUPP || code == ENOTSUP
+    }
 }
 
 extension Sequence<UInt8> {

@@ -6,17 +6,22 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
     public let context: String
     /// The `errno` value.
     public let code: Int32
+    /// Why, when the system's text for `code` would mislead (`ELOOP` reads "Too many levels of symbolic links" where
+    /// a single link was refused on purpose).
+    public let reason: String?
 
     /// Captures the current `errno`: create it right after the failing call.
     public init(_ context: String) {
         self.context = context
         code = errno
+        reason = nil
     }
 
-    public init(_ context: String, code: Int32) {
+    public init(_ context: String, code: Int32, reason: String? = nil) {
         self.context = context
         self.code = code
+        self.reason = reason
     }
 
-    public var description: String { "\(context): \(String(cString: strerror(code)))" }
+    public var description: String { "\(context): \(reason ?? String(cString: strerror(code)))" }
 }

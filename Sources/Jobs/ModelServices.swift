@@ -17,8 +17,12 @@ public struct ModelServices: Sendable {
     /// Where scoring runs may read and write (`NOMALY_SCORING_S3_PREFIXES`, the protected locations, the scoring
     /// folder); the registry's own artifact store is always among the protected locations.
     public let scoringLocations: ScoringLocations
-    /// `NOMALY_SCORING_MAX_INPUT`: the largest object a scoring run downloads.
+    /// `NOMALY_SCORING_MAX_INPUT`: the most bytes of CSV a scoring run reads, counted after decompression, and the
+    /// largest object it downloads.
     public let maxInputBytes: Int64
+    /// Tests only: runs after a score run checked its locations and before it opens them, to change the files in
+    /// between as someone with access to the folders could.
+    package var afterLocationsChecked: (@Sendable () async throws -> Void)?
 
     /// - Parameters:
     ///   - scoringLocations: by default, no S3 and the folder `scoring` for API runs.
@@ -69,6 +73,19 @@ extension ModelServices {
         guard ScoringLocations.isS3(location) else { return false }
         let object = try ObjectLocation.parse(location, s3: s3)
         return try await object.store.head(key: object.key) != nil
+    }
+
+    /// An `s3://` output opened for writing as scores are produced (``ObjectStore/ObjectWriteStream``).
+    /// - Parameter replacing: false refuses an object that is there now, or appears before the upload completes.
+    /// - Throws: ``JobFailureError`` for an existing object that may not be replaced; the store's error otherwise.
+    func openOutput(_ location: String, replacing: Bool) async throws -> ObjectWriteStream {
+        let object = try ObjectLocation.parse(location, s3: s3)
+        guard let store = object.store as? S3Store else { throw JobFailureError("\(location) is not an s3:// object") }
+        do {
+            return try await store.openUpload(key: object.key, replacing: replacing)
+        } catch let error as ObjectStoreError where error.code == .alreadyExists {
+            throw JobFailureError("\(error.message) without overwrite: true")
+        }
     }
 
     /// An `s3://` input opened for reading as it downloads, at most ``maxInputBytes`` of it.

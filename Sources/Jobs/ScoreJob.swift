@@ -24,7 +24,8 @@ public import Scheduler
 ///
 /// Locations follow ``ScoringLocations``: `s3://` only below the configured prefixes, never the artifact store or the
 /// backups. They are checked when the spec is loaded and again when each run starts, symbolic links resolved; runs of
-/// `api.scoring` (the API's) must also keep their files in the scoring folder.
+/// `api.scoring` (the API's) must also keep their files in the scoring folder. A run (``ScoreRun``) streams its input
+/// into its output with nothing staged on disk, and reads at most `NOMALY_SCORING_MAX_INPUT` bytes of CSV.
 public struct ScoreKind: JobKind {
     public let name = "score"
     let services: ModelServices?
@@ -96,118 +97,6 @@ enum ScoreOutput: Sendable {
     case table(String)
     /// A path or an `s3://` URL.
     case file(String)
-}
-
-struct ScoreRun: JobRunnable {
-    let services: ModelServices?
-    let reference: ModelReference
-    let input: ModelSpec.DataSource
-    let id: String?
-    let output: ScoreOutput
-    /// Whether an existing output file or object may be replaced.
-    let overwrite: Bool
-
-    func run(_ context: RunContext) async throws -> RunOutcome {
-        guard let services else { throw JobFailure("score needs the registry (run it under nomaly serve)") }
-        // The settings may have changed since the request was taken or the job file loaded, and a symbolic link may
-        // have appeared: the locations are checked again, as this replica is configured now.
-        let confined = context.job.name == RunStore.apiScoringJob
-        var source = input
-        if case .csv(let location) = input {
-            source = .csv(try await services.scoringLocations.inspect(location, role: "input", confined: confined).location)
-        }
-        var destination = output
-        var existingOutput = false
-        if case .file(let location) = output {
-            let target = try await services.scoringLocations.inspect(location, role: "output", confined: confined)
-            destination = .file(target.location)
-            existingOutput = target.exists
-        }
-        let version = try await services.registry.resolve(reference)
-        if case .file(let location) = destination, !overwrite {
-            // Refused now rather than after scoring; the final move checks again, for an output that appears meanwhile.
-            let exists = if existingOutput { true } else { try await services.objectExists(location) }
-            if exists { throw JobFailureError("\(location) already exists and is not replaced without overwrite: true") }
-        }
-        let model = try await services.cache.model(sha256: version.artifactSha256)
-        context.log.append(line: "scoring with \(version.model):\(version.version) (\(reference))")
-        let scratch = try ModelServices.scratchFolder()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        // A local output is written beside its destination and moved into place; tables and S3 get a scratch file.
-        let scores: String
-        if case .file(let path) = destination, !ScoringLocations.isS3(path) { scores = path } else { scores = scratch + "/scores.csv" }
-        let summary = try await score(model, source: source, into: scores, services: services)
-        let written: String
-        switch destination {
-        case .table(let table):
-            try await ScoreTableWriter.copy(scores, into: table, runID: context.runID, pool: services.pool)
-            written = "table \(table)"
-        case .file(let location) where ScoringLocations.isS3(location):
-            let object = try ObjectLocation.parse(location, s3: services.s3)
-            do {
-                if overwrite {
-                    try await object.store.put(file: scores, key: object.key, progress: nil)
-                } else {
-                    try await object.store.putIfAbsent(file: scores, key: object.key, progress: nil)
-                }
-            } catch let error as ObjectStoreError where error.code == .alreadyExists {
-                throw JobFailureError("\(error.message) without overwrite: true")
-            }
-            written = location
-        case .file(let path):
-            written = path
-        }
-        context.log.append(line: "scored \(summary.rows) rows, \(summary.anomalies) anomalies, into \(written)")
-        ScoringMetrics.record(model: version.model, rows: summary.rows, anomalies: summary.anomalies, source: "job")
-        let report = ScoreReport(
-            model: version.model,
-            version: version.version,
-            reference: reference.description,
-            output: written,
-            summary: summary
-        )
-        return RunOutcome(result: try SpecValue(encoding: report))
-    }
-
-    /// Scores the input into the CSV file `scores`. An `s3://` input is read as it downloads, never copied to disk.
-    private func score(
-        _ model: ModelArtifact,
-        source: ModelSpec.DataSource,
-        into scores: String,
-        services: ModelServices
-    ) async throws -> ScoringSummary {
-        switch source {
-        case .csv(let location) where ScoringLocations.isS3(location):
-            let download = try await services.openInput(location)
-            defer { download.close() }
-            return try await BatchScorer.score(
-                model,
-                request: ScoringRequest(
-                    input: location,
-                    inputSource: download,
-                    output: scores,
-                    overwrite: overwrite,
-                    idColumn: id,
-                    threads: services.threads
-                )
-            )
-        case .csv(let path):
-            return try await BatchScorer.score(
-                model,
-                request: ScoringRequest(input: path, output: scores, overwrite: overwrite, idColumn: id, threads: services.threads)
-            )
-        case .sql(let query):
-            return try await BatchScorer.score(
-                model,
-                query: query,
-                pool: services.pool,
-                idColumn: id,
-                output: scores,
-                overwrite: overwrite,
-                threads: services.threads
-            )
-        }
-    }
 }
 
 struct ScoreReport: Encodable {

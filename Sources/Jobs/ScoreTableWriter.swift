@@ -1,56 +1,129 @@
 import Foundation
+import Modeling
 import Postgres
 
-/// Loads a scores CSV (`id,score,is_anomaly`, as BatchScorer writes it) into a table with COPY.
-enum ScoreTableWriter {
-    static func copy(_ csv: String, into table: String, runID: Int64, pool: PostgresPool) async throws {
-        guard let handle = FileHandle(forReadingAtPath: csv) else { throw JobFailureError("cannot read \(csv)") }
-        defer { try? handle.close() }
-        try await pool.withConnection { connection in
-            _ = try await connection.copyFrom(table: table, columns: ["run_id", "row_key", "score", "is_anomaly"]) { writer in
-                var pending = Data()
-                var sawHeader = false
-                var lineNumber = 0
-                while let block = try handle.read(upToCount: 1 << 20), !block.isEmpty {
-                    pending.append(block)
-                    while let newline = pending.firstIndex(of: 0x0A) {
-                        let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                        pending.removeSubrange(pending.startIndex...newline)
-                        lineNumber += 1
-                        guard sawHeader else {
-                            sawHeader = true
-                            continue
+/// Scored rows on their way into `COPY table (run_id, row_key, score, is_anomaly) FROM STDIN` as they are scored, so
+/// that nothing is staged on disk however many rows an input holds.
+///
+/// The scorer (a thread that may block) hands over each chunk's rows and waits while two chunks are queued; the run's
+/// task appends them to the COPY. All rows go in one COPY statement, so they appear together when the run succeeds
+/// and not at all when it fails: a failure on either side aborts the statement. The statement, and its connection,
+/// stay open while the input is scored.
+///
+/// ```swift
+/// let summary = try await ScoreTableWriter.copy(into: "anomaly_scores", runID: runID, pool: pool) { feed in
+///     try await BatchScorer.score(model, request: ScoringRequest(input: path, output: "table anomaly_scores", destination: feed))
+/// }
+/// ```
+///
+/// Invariant: one producer (the scorer) calls ``write(scores:ids:threshold:)``, ``commit()`` and ``discard()``; one
+/// consumer (the COPY) calls ``next()``; shared state is guarded by `condition`.
+final class ScoreTableWriter: ScoreDestination, @unchecked Sendable {
+    /// One chunk's rows.
+    struct Batch: Sendable {
+        let ids: [String]
+        let scores: [Double]
+        let threshold: Double
+    }
+
+    private let condition = NSCondition()
+    private var queued: [Batch] = []
+    private var waiting: CheckedContinuation<Batch?, any Error>?
+    private var ended = false
+    private var failure: (any Error)?
+    private static let depth = 2
+
+    /// Opens the COPY and runs `score` with a writer feeding it; the rows are committed when `score` returns and the
+    /// COPY accepted them all.
+    /// - Returns: what `score` returned.
+    /// - Throws: the scorer's error first (it says more than the COPY's echo of it), else the COPY's.
+    static func copy(
+        into table: String,
+        runID: Int64,
+        pool: PostgresPool,
+        _ score: @escaping @Sendable (ScoreTableWriter) async throws -> ScoringSummary
+    ) async throws -> ScoringSummary {
+        let feed = ScoreTableWriter()
+        return try await pool.withConnection { connection in
+            var summary: ScoringSummary?
+            try await connection.copyFrom(table: table, columns: ["run_id", "row_key", "score", "is_anomaly"]) { writer in
+                async let scored = score(feed)
+                do {
+                    while let batch = try await feed.next() {
+                        for row in batch.scores.indices {
+                            try await writer.append([runID, batch.ids[row], batch.scores[row], batch.scores[row] > batch.threshold])
                         }
-                        let fields = Self.split(line)
-                        // The line holds an id from the input: the message gives its number, never its text.
-                        guard fields.count == 3 else { throw JobFailureError("line \(lineNumber) of the scores file is malformed") }
-                        try await writer.append([runID, fields[0], Double(fields[1]) ?? .nan, fields[2] == "1"])
                     }
+                } catch {
+                    feed.fail(error)
+                    _ = try await scored
+                    throw error
                 }
+                summary = try await scored
             }
+            return summary!
         }
     }
 
-    /// The id may be quoted (RFC 4180); score and flag never are.
-    static func split(_ line: String) -> [String] {
-        guard line.hasPrefix("\"") else { return line.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        var id = ""
-        var index = line.index(after: line.startIndex)
-        while index < line.endIndex {
-            let character = line[index]
-            index = line.index(after: index)
-            if character == "\"" {
-                if index < line.endIndex, line[index] == "\"" {
-                    id.append("\"")
-                    index = line.index(after: index)
-                } else {
-                    break
-                }
-            } else {
-                id.append(character)
+    // MARK: The scorer's side
+
+    func write(scores: UnsafeBufferPointer<Double>, ids: [String]?, threshold: Double) throws {
+        guard let ids else { throw JobFailureError("table output needs id: COLUMN (stored as row_key)") }
+        let batch = Batch(ids: ids, scores: Array(scores), threshold: threshold)
+        let consumer: CheckedContinuation<Batch?, any Error>? = try condition.withLock {
+            while queued.count >= Self.depth && failure == nil { condition.wait() }
+            if let failure { throw failure }
+            if let waiting {
+                self.waiting = nil
+                return waiting
             }
+            queued.append(batch)
+            return nil
         }
-        let rest = line[index...].split(separator: ",", omittingEmptySubsequences: false).dropFirst().map(String.init)
-        return [id] + rest
+        consumer?.resume(returning: batch)
+    }
+
+    /// No more rows: the COPY ends, and commits, once it took them all.
+    func commit() throws {
+        let consumer: CheckedContinuation<Batch?, any Error>? = try condition.withLock {
+            if let failure { throw failure }
+            ended = true
+            defer { waiting = nil }
+            return waiting
+        }
+        consumer?.resume(returning: nil)
+    }
+
+    /// The scorer failed: the COPY is aborted.
+    func discard() { fail(CancellationError()) }
+
+    // MARK: The COPY's side
+
+    /// The next chunk's rows; nil once the scorer committed. - Throws: when the scorer discarded.
+    func next() async throws -> Batch? {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<Batch?, any Error>? = condition.withLock {
+                if let failure { return .failure(failure) }
+                if !queued.isEmpty {
+                    condition.broadcast()
+                    return .success(queued.removeFirst())
+                }
+                if ended { return .success(nil) }
+                waiting = continuation
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+
+    /// The COPY failed (or the scorer did): the other side stops at its next step.
+    func fail(_ error: any Error) {
+        let consumer: CheckedContinuation<Batch?, any Error>? = condition.withLock {
+            failure = failure ?? error
+            condition.broadcast()
+            defer { waiting = nil }
+            return waiting
+        }
+        consumer?.resume(throwing: error)
     }
 }

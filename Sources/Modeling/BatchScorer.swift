@@ -3,15 +3,23 @@ public import Detectors
 import FileSystem
 import Foundation
 public import Postgres
+import Synchronization
 
 /// How to score a CSV file with a model.
 public struct ScoringRequest: Sendable {
-    /// The file to read, or the name errors give ``inputSource``.
+    /// The file to read, or the name errors give ``inputSource`` or ``inputDescriptor``.
     public var input: String
     /// Bytes to read instead of the file `input` (an object as it downloads).
     public var inputSource: (any ByteSource)?
-    /// A file path, or `-` for standard output.
+    /// An open regular file to read instead of opening `input` by path (one opened beneath a folder by descriptor).
+    /// The caller keeps it open until scoring returns, and closes it.
+    public var inputDescriptor: Int32?
+    /// The most bytes of CSV to read, counted after decompression; nil for no limit.
+    public var maxInputBytes: Int64?
+    /// A file path, or `-` for standard output; the name of ``destination`` when one is given.
     public var output: String
+    /// Where the scores go instead of the file `output` (an object uploaded as it is written, a table).
+    public var destination: (any ScoreDestination)?
     /// Whether an existing output file may be replaced; when false, the run fails instead (checked as the file
     /// moves into place, so a file that appears meanwhile is kept too).
     public var overwrite: Bool
@@ -67,29 +75,49 @@ public struct ScoringSummary: Codable, Sendable, Equatable {
 ///
 /// Rows flow in chunks of ``ScoringRequest/chunkRows``: a file of any size is scored in bounded memory. With
 /// more than one thread the next chunk is parsed on a thread of its own while the current one is scored.
+///
+/// Scores go straight to their destination as chunks are scored; cancelling the task stops the run at the next chunk
+/// and discards what was written, so a cancelled run leaves no output.
 public enum BatchScorer {
     public static func score(_ model: ModelArtifact, request: ScoringRequest) async throws -> ScoringSummary {
-        try await BlockingWork.run { try scoreBlocking(model, request: request) }
+        let cancellation = ScoringCancellation()
+        return try await withTaskCancellationHandler {
+            try await BlockingWork.run { try scoreBlocking(model, request: request, cancellation: cancellation) }
+        } onCancel: {
+            cancellation.cancel()
+        }
     }
 
     /// Blocking.
-    static func scoreBlocking(_ model: ModelArtifact, request: ScoringRequest) throws -> ScoringSummary {
+    static func scoreBlocking(_ model: ModelArtifact, request: ScoringRequest, cancellation: ScoringCancellation) throws -> ScoringSummary {
         let manifest = model.manifest
         let missing = request.missing ?? MissingValuePolicy(rawValue: manifest.missingValues) ?? .error
         let selection = ColumnSelection(features: manifest.featureNames, id: request.idColumn, label: request.labelColumn)
         let medians = manifest.features.map(\.median)
+        let (format, limit) = (request.format, request.maxInputBytes)
         let source =
             if let bytes = request.inputSource {
                 try CSVFileSource(
                     source: bytes,
                     name: request.input,
-                    format: request.format,
+                    format: format,
                     selection: selection,
                     missing: missing,
-                    medians: medians
+                    medians: medians,
+                    maxBytes: limit
+                )
+            } else if let descriptor = request.inputDescriptor {
+                try CSVFileSource(
+                    descriptor: descriptor,
+                    name: request.input,
+                    format: format,
+                    selection: selection,
+                    missing: missing,
+                    medians: medians,
+                    maxBytes: limit
                 )
             } else {
-                try CSVFileSource(path: request.input, format: request.format, selection: selection, missing: missing, medians: medians)
+                try CSVFileSource(path: request.input, format: format, selection: selection, missing: missing, medians: medians, maxBytes: limit)
             }
         let prefetcher = request.threads > 1 ? ChunkPrefetcher { try source.nextChunk(maxRows: request.chunkRows) } : nil
         defer { prefetcher?.stop() }
@@ -97,14 +125,10 @@ public enum BatchScorer {
             prefetcher.map { prefetcher in { try prefetcher.next() } } ?? {
                 try source.nextChunk(maxRows: request.chunkRows)
             }
-        var sink = try ScoreSink(
-            model,
-            output: request.output,
-            overwrite: request.overwrite,
-            idColumn: request.idColumn,
-            delimiter: request.format.delimiter,
-            threads: request.threads
-        )
+        let destination =
+            try request.destination
+            ?? ScoreCSVWriter(path: request.output, idColumn: request.idColumn, delimiter: request.format.delimiter, replacing: request.overwrite)
+        let sink = ScoreSink(model, destination: destination, threads: request.threads, cancellation: cancellation)
         do {
             while let chunk = try nextChunk() { try sink.consume(chunk) }
             return try sink.finish(skippedRows: source.rowsSkipped)
@@ -116,14 +140,14 @@ public enum BatchScorer {
 }
 
 extension BatchScorer {
-    /// Scores a query's rows, streamed through `COPY … TO STDOUT` in chunks, into a scores CSV at `output`.
+    /// Scores a query's rows, streamed through `COPY … TO STDOUT` in chunks, into `destination`. Each chunk is scored
+    /// and handed over on a thread of its own, since a destination may block.
     public static func score(
         _ model: ModelArtifact,
         query: String,
         pool: PostgresPool,
         idColumn: String?,
-        output: String,
-        overwrite: Bool = true,
+        destination: any ScoreDestination,
         threads: Int,
         chunkRows: Int = 65_536
     ) async throws -> ScoringSummary {
@@ -136,35 +160,49 @@ extension BatchScorer {
             missing: missing,
             medians: manifest.features.map(\.median)
         )
-        var sink = try ScoreSink(model, output: output, overwrite: overwrite, idColumn: idColumn, delimiter: UInt8(ascii: ","), threads: threads)
+        let sink = ScoreSink(model, destination: destination, threads: threads, cancellation: ScoringCancellation())
         do {
-            let summary = try await source.read(maxRows: chunkRows) { chunk, _ in try sink.consume(chunk) }
-            return try sink.finish(skippedRows: summary.rowsSkipped)
+            let summary = try await source.read(maxRows: chunkRows) { chunk, _ in try await BlockingWork.run { try sink.consume(chunk) } }
+            return try await BlockingWork.run { try sink.finish(skippedRows: summary.rowsSkipped) }
         } catch {
-            sink.discard()
+            await Task { try? await BlockingWork.run { sink.discard() } }.value
             throw error
         }
     }
 }
 
-/// Where scored chunks go, whatever their source: the scores CSV, the anomaly count and the summary sample.
-struct ScoreSink {
+/// Set when the task scoring on a thread of its own is cancelled; the thread stops at its next chunk.
+final class ScoringCancellation: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    func cancel() { flag.store(true, ordering: .relaxed) }
+
+    func check() throws { if flag.load(ordering: .relaxed) { throw CancellationError() } }
+}
+
+/// Where scored chunks go, whatever their source: the destination, the anomaly count and the summary sample.
+///
+/// Invariant: one user at a time (a scoring thread, or one chunk's thread after another).
+final class ScoreSink: @unchecked Sendable {
     let model: ModelArtifact
-    let writer: ScoreCSVWriter
+    let destination: any ScoreDestination
     let threshold: Double
     let threads: Int
+    let cancellation: ScoringCancellation
     var scores: [Double] = []
     var reservoir = ScoreReservoir()
     var anomalies = 0
 
-    init(_ model: ModelArtifact, output: String, overwrite: Bool, idColumn: String?, delimiter: UInt8, threads: Int) throws {
+    init(_ model: ModelArtifact, destination: any ScoreDestination, threads: Int, cancellation: ScoringCancellation) {
         self.model = model
-        writer = try ScoreCSVWriter(path: output, idColumn: idColumn, delimiter: delimiter, replacing: overwrite)
+        self.destination = destination
         threshold = model.manifest.threshold.value
         self.threads = threads
+        self.cancellation = cancellation
     }
 
-    mutating func consume(_ chunk: RowChunk) throws {
+    func consume(_ chunk: RowChunk) throws {
+        try cancellation.check()
         // Take the buffer out of self (no copy) so the closures below may update the counters.
         var buffer = scores
         scores = []
@@ -177,13 +215,14 @@ struct ScoreSink {
                 model.detector.score(rows: rows, into: out, threads: threads)
                 for score in out where score > threshold { anomalies += 1 }
                 reservoir.add(UnsafeBufferPointer(out), labels: chunk.labels)
-                try writer.write(scores: UnsafeBufferPointer(out), ids: chunk.ids, threshold: threshold)
+                try destination.write(scores: UnsafeBufferPointer(out), ids: chunk.ids, threshold: threshold)
             }
         }
     }
 
     func finish(skippedRows: Int) throws -> ScoringSummary {
-        try writer.commit()
+        try cancellation.check()
+        try destination.commit()
         return ScoringSummary(
             rows: reservoir.seen,
             skippedRows: skippedRows,
@@ -194,5 +233,5 @@ struct ScoreSink {
         )
     }
 
-    func discard() { writer.discard() }
+    func discard() { destination.discard() }
 }

@@ -1,24 +1,22 @@
 import FileSystem
 import Foundation
 
-/// Writes `[id,]score,is_anomaly` lines through a 1 MiB buffer, to a file that appears only when complete
-/// (an interrupted run leaves no half-written output) or to standard output for `-`.
+/// Writes `[id,]score,is_anomaly` lines through a 1 MiB buffer into a ``ScoreByteSink``: a file that appears only
+/// when complete (an interrupted run leaves no half-written output), standard output for `-`, or an object uploaded as
+/// it is written.
 ///
 /// Scores are printed in Swift's shortest round-trip form, so reading them back gives the same doubles.
 ///
 /// Invariant: one user at a time; every method is blocking.
-final class ScoreCSVWriter {
-    private let file: AtomicFile?
-    private let replacing: Bool
+public final class ScoreCSVWriter: ScoreDestination, @unchecked Sendable {
+    private let sink: any ScoreByteSink
     private let delimiter: UInt8
     private var buffer: [UInt8] = []
     private static let flushAt = 1 << 20
 
-    /// - Parameter replacing: false makes ``commit()`` fail rather than replace a file already at `path`, even one
-    ///   that appeared while the scores were being written.
-    init(path: String, idColumn: String?, delimiter: UInt8, replacing: Bool = true) throws {
-        file = path == "-" ? nil : try AtomicFile(destination: path, hashing: false)
-        self.replacing = replacing
+    /// Starts the CSV with its header.
+    public init(sink: any ScoreByteSink, idColumn: String?, delimiter: UInt8 = UInt8(ascii: ",")) {
+        self.sink = sink
         self.delimiter = delimiter
         buffer.reserveCapacity(Self.flushAt + 4096)
         if let idColumn {
@@ -30,7 +28,16 @@ final class ScoreCSVWriter {
         buffer.append(contentsOf: "is_anomaly\n".utf8)
     }
 
-    func write(scores: UnsafeBufferPointer<Double>, ids: [String]?, threshold: Double) throws {
+    /// Writes to the file `path` (its folder created if missing), or to standard output for `-`.
+    /// - Parameter replacing: false makes ``commit()`` fail rather than replace a file already at `path`, even one
+    ///   that appeared while the scores were being written.
+    public convenience init(path: String, idColumn: String?, delimiter: UInt8, replacing: Bool = true) throws {
+        let sink: any ScoreByteSink =
+            path == "-" ? StandardOutputSink() : ScoreFileSink(try AtomicFile(destination: path, hashing: false), replacing: replacing)
+        self.init(sink: sink, idColumn: idColumn, delimiter: delimiter)
+    }
+
+    public func write(scores: UnsafeBufferPointer<Double>, ids: [String]?, threshold: Double) throws {
         for row in 0..<scores.count {
             if let ids {
                 appendField(ids[row])
@@ -45,43 +52,21 @@ final class ScoreCSVWriter {
         }
     }
 
-    /// Flushes and, for a file, moves it into place.
-    /// - Throws: ``ModelingError`` `.io` when a file is already there and may not be replaced.
-    func commit() throws {
+    /// Flushes and makes the sink's content appear.
+    /// - Throws: ``ModelingError`` `.io` when a file is already there and may not be replaced; the sink's errors.
+    public func commit() throws {
         try flush()
-        guard let file else { return }
-        let refused: FileSystemError
-        do throws(FileSystemError) {
-            try file.commit(replacing: replacing)
-            return
-        } catch {
-            refused = error
-        }
-        guard refused.code == EEXIST, !replacing else { throw refused }
-        throw ModelingError(.io, "\(file.destination) already exists and is not replaced without overwrite: true")
+        try sink.commit()
     }
 
-    func discard() {
-        file?.discard()
+    public func discard() {
+        buffer.removeAll()
+        sink.discard()
     }
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
-        try buffer.withUnsafeBytes { bytes in
-            if let file {
-                try file.write(bytes)
-            } else {
-                var offset = 0
-                while offset < bytes.count {
-                    let written = Foundation.write(1, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw FileSystemError("cannot write to standard output")
-                    }
-                    offset += written
-                }
-            }
-        }
+        try buffer.withUnsafeBytes { try sink.write($0) }
         buffer.removeAll(keepingCapacity: true)
     }
 

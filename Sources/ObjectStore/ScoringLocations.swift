@@ -8,7 +8,8 @@ public import Foundation
 /// - `s3://` URLs only below the operator's prefixes (`NOMALY_SCORING_S3_PREFIXES`; none by default): the daemon's
 ///   credentials usually reach the artifact store and the backups too.
 /// - Never a protected location (the artifact store, the backups), even where a prefix or the scoring folder covers it.
-///   Buckets and keys are compared without regard to case, and percent-escaped keys in both forms.
+///   Buckets, keys and paths are compared as bytes, without regard to the case of ASCII letters, and percent-escaped
+///   keys in both forms.
 /// - For API runs, local files only below the scoring folder (`NOMALY_SCORING_DIR`), symbolic links resolved.
 ///
 /// ```swift
@@ -38,17 +39,18 @@ public struct ScoringLocations: Sendable, Equatable {
     }
 
     /// Whether `text` names an object in S3 (`s3://`, in any case) rather than a local file.
-    public static func isS3(_ text: String) -> Bool { text.lowercased().hasPrefix("s3://") }
+    public static func isS3(_ text: String) -> Bool { foldedASCII(text.utf8.prefix(5)) == Array("s3://".utf8) }
 
     /// Checks an `s3://` URL. Pure: no I/O.
+    ///
+    /// Keys are judged as S3 stores them, as bytes: prefixes match byte for byte and end at a `/` byte, and only ASCII
+    /// letters are folded where case is ignored. Swift's `String` comparisons work on grapheme clusters instead, where
+    /// a combining mark after a slash hides the slash, and Unicode case folding maps some non-ASCII letters onto ASCII.
     /// - Parameter role: `input` or `output`, for messages.
     /// - Returns: the URL with its scheme in lower case, as runs should use it.
     /// - Throws: ``ScoringLocationError`` `.invalidLocation`, `.protectedLocation` or `.s3NotAllowed`.
     public func checkS3(_ text: String, role: String) throws(ScoringLocationError) -> String {
-        let rest = text.dropFirst("s3://".count)
-        let bucket = String(rest.prefix { $0 != "/" })
-        let key = String(rest.dropFirst(bucket.count + 1))
-        guard Self.isS3(text), ObjectLocation.isValidBucketName(bucket), Self.isUsableKey(key) else {
+        guard let (bucket, key) = Self.s3Parts(text), ObjectLocation.isValidBucketName(bucket), Self.isUsableKey(Array(key.utf8)) else {
             throw ScoringLocationError(
                 code: .invalidLocation,
                 message: "\(role) '\(text)' is not an s3://bucket/key URL (a key without empty, '.' or '..' parts)"
@@ -56,10 +58,12 @@ public struct ScoringLocations: Sendable, Equatable {
         }
         let url = "s3://\(bucket)/\(key)"
         // S3 takes keys literally, but a proxy or an S3-compatible server might decode escapes: judge both forms.
-        let forms = [key, key.removingPercentEncoding ?? key]
+        let written = Array(key.utf8)
+        let forms = [written, Self.percentDecoded(written)]
         for place in protected {
-            guard case .s3(let protectedBucket, let prefix) = place.place, protectedBucket.lowercased() == bucket.lowercased() else { continue }
-            if forms.contains(where: { Self.key($0, isBelow: prefix) }) {
+            guard case .s3(let protectedBucket, let prefix) = place.place, Self.foldedASCII(protectedBucket.utf8) == Self.foldedASCII(bucket.utf8)
+            else { continue }
+            if forms.contains(where: { Self.key($0, isBelow: Array(prefix.utf8)) }) {
                 throw ScoringLocationError(
                     code: .protectedLocation,
                     message: "\(role) '\(url)' lies in \(place.name): scoring never reads or writes there, whatever NOMALY_SCORING_S3_PREFIXES allows"
@@ -67,10 +71,8 @@ public struct ScoringLocations: Sendable, Equatable {
             }
         }
         let allowed = s3Prefixes.contains { allowedPrefix in
-            let allowedRest = allowedPrefix.dropFirst("s3://".count)
-            let allowedBucket = String(allowedRest.prefix { $0 != "/" })
-            let allowedKey = String(allowedRest.dropFirst(allowedBucket.count + 1))
-            return allowedBucket == bucket && forms.allSatisfy { $0.hasPrefix(allowedKey) && Self.isUsableKey($0) }
+            guard let (allowedBucket, allowedKey) = Self.s3Parts(allowedPrefix) else { return false }
+            return allowedBucket == bucket && forms.allSatisfy { $0.starts(with: allowedKey.utf8) && Self.isUsableKey($0) }
         }
         guard allowed else {
             let listed = s3Prefixes.isEmpty ? "none are allowed" : "allowed: \(s3Prefixes.joined(separator: ", "))"
@@ -87,7 +89,7 @@ public struct ScoringLocations: Sendable, Equatable {
     /// - Parameter scoringDirectory: the resolved scoring folder the path must lie in (API runs); nil for job files.
     /// - Throws: ``ScoringLocationError`` `.outsideScoringDirectory` or `.protectedLocation`.
     public func checkLocal(resolvedPath path: String, role: String, original: String, scoringDirectory root: String?) throws(ScoringLocationError) {
-        if let root, !Self.path(path, isBelow: root) || path == root {
+        if let root, !Self.path(Array(path.utf8), isBelow: Array(root.utf8)) || path == root {
             throw ScoringLocationError(
                 code: .outsideScoringDirectory,
                 message:
@@ -95,7 +97,9 @@ public struct ScoringLocations: Sendable, Equatable {
             )
         }
         for place in protected {
-            guard case .folder(let folder) = place.place, Self.path(path.lowercased(), isBelow: folder.lowercased()) else { continue }
+            guard case .folder(let folder) = place.place, Self.path(Self.foldedASCII(path.utf8), isBelow: Self.foldedASCII(folder.utf8)) else {
+                continue
+            }
             throw ScoringLocationError(
                 code: .protectedLocation,
                 message: "\(role) '\(original)' lies in \(place.name): scoring never reads or writes there"
@@ -116,11 +120,12 @@ public struct ScoringLocations: Sendable, Equatable {
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) throws(ScoringLocationError) -> String {
         if Self.isS3(text) { return try checkS3(text, role: role) }
-        guard !text.isEmpty, !text.contains("\0"), !text.contains("://") else {
+        let bytes = Array(text.utf8)
+        guard !bytes.isEmpty, !bytes.contains(0), !Self.bytes(bytes, contain: Array("://".utf8)) else {
             throw ScoringLocationError(code: .invalidLocation, message: "\(role) '\(text)' must be a path or an s3:// URL")
         }
         let base = confined ? scoringDirectory : workingDirectory
-        let path = Self.resolvedPath(text.hasPrefix("/") ? text : base + "/" + text)
+        let path = Self.resolvedPath(bytes.first == UInt8(ascii: "/") ? text : base + "/" + text)
         var resolved = self
         resolved.protected = protected.map { place in
             guard case .folder(let folder) = place.place else { return place }
@@ -164,28 +169,77 @@ public struct ScoringLocations: Sendable, Equatable {
         return "/" + rest.reversed().joined(separator: "/")
     }
 
-    // MARK: Rules
+    // MARK: Rules (on UTF-8 bytes, as S3 and the kernel compare names)
 
-    /// A key S3 addresses as written: relative, without empty, `.` or `..` parts or control characters.
-    static func isUsableKey(_ key: String) -> Bool {
-        let parts = key.split(separator: "/", omittingEmptySubsequences: false)
-        return !key.isEmpty && !key.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
-            && parts.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
+    /// The bucket and the key of `s3://bucket/key`, split at the first `/` byte; nil without the scheme.
+    static func s3Parts(_ text: String) -> (bucket: String, key: String)? {
+        guard isS3(text) else { return nil }
+        let rest = Array(text.utf8.dropFirst(5))
+        let slash = rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
+        // Cut at an ASCII byte, valid UTF-8 stays valid on both sides.
+        let key = slash < rest.endIndex ? rest[(slash + 1)...] : []
+        return (String(decoding: rest[..<slash], as: UTF8.self), String(decoding: key, as: UTF8.self))
     }
 
-    /// Whether `key` is in the folder `prefix` (`""` is the whole bucket), or is the object `prefix` names without its
-    /// slash, ignoring case.
-    static func key(_ key: String, isBelow prefix: String) -> Bool {
-        let folder = prefix.lowercased()
-        let name = key.lowercased()
+    /// A key S3 addresses as written: relative, without empty, `.` or `..` parts or control characters.
+    static func isUsableKey(_ key: [UInt8]) -> Bool {
+        let parts = key.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        return !key.isEmpty && !key.contains { $0 < 0x20 || $0 == 0x7F }
+            && parts.allSatisfy { !$0.isEmpty && !$0.elementsEqual(".".utf8) && !$0.elementsEqual("..".utf8) }
+    }
+
+    /// Whether `key` is in the folder `prefix` (empty: the whole bucket), or is the object `prefix` names without its
+    /// slash, ignoring the case of ASCII letters.
+    static func key(_ key: [UInt8], isBelow prefix: [UInt8]) -> Bool {
+        var folder = foldedASCII(prefix)
         guard !folder.isEmpty else { return true }
-        let bare = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
-        return name == bare || name.hasPrefix(bare + "/")
+        if folder.last == UInt8(ascii: "/") { folder.removeLast() }
+        let name = foldedASCII(key)
+        return name == folder || name.starts(with: folder + [UInt8(ascii: "/")])
     }
 
     /// Whether `path` is `folder` or inside it (both absolute and standardised).
-    static func path(_ path: String, isBelow folder: String) -> Bool {
-        folder == "/" || path == folder || path.hasPrefix(folder + "/")
+    static func path(_ path: [UInt8], isBelow folder: [UInt8]) -> Bool {
+        folder == [UInt8(ascii: "/")] || path == folder || path.starts(with: folder + [UInt8(ascii: "/")])
+    }
+
+    /// The bytes with `A`–`Z` lowered and nothing else changed: Unicode case mapping would turn the Kelvin sign into an
+    /// ASCII `k` and change lengths, where S3 and the file system see different bytes.
+    static func foldedASCII(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+        bytes.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }
+    }
+
+    /// `%XX` escapes decoded to the bytes they stand for, whatever those are (not necessarily UTF-8); anything else,
+    /// malformed escapes included, kept as written.
+    static func percentDecoded(_ bytes: [UInt8]) -> [UInt8] {
+        func hexValue(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case 0x30...0x39: byte - 0x30
+            case 0x41...0x46: byte - 0x41 + 10
+            case 0x61...0x66: byte - 0x61 + 10
+            default: nil
+            }
+        }
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+            {
+                decoded.append(high << 4 | low)
+                index += 3
+            } else {
+                decoded.append(bytes[index])
+                index += 1
+            }
+        }
+        return decoded
+    }
+
+    /// Whether `bytes` hold `needle` anywhere.
+    static func bytes(_ bytes: [UInt8], contain needle: [UInt8]) -> Bool {
+        guard bytes.count >= needle.count else { return false }
+        return (0...(bytes.count - needle.count)).contains { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 }
 

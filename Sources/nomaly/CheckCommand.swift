@@ -102,11 +102,23 @@ struct Check: AsyncParsableCommand {
             } catch {
                 report.problems.append(Problem(variable: "DATABASE_URL", message: "\(error)"))
             }
+            var scoringLocations: ScoringLocations?
+            do {
+                scoringLocations = try runtime.scoringLocations()
+            } catch {
+                // Without the rule, a score job's s3:// locations would pass unchecked: say so rather than pass.
+                report.problems.append(
+                    Problem(
+                        variable: "NOMALY_JOBS_DIR",
+                        message: "score jobs' locations cannot be checked (the artifact store or the backups cannot be named): \(error)"
+                    )
+                )
+            }
             do {
                 let kinds = BuiltInKinds.registry(
                     pool: nil,
                     specsDirectory: runtime.configuration.registryDirectory,
-                    scoringLocations: try? runtime.scoringLocations()
+                    scoringLocations: scoringLocations
                 )
                 let jobs = try JobSpecLoader(kinds: kinds).loadDirectory(runtime.configuration.jobsDirectory)
                 report.settings["jobs"] = "\(jobs.count) in \(runtime.configuration.jobsDirectory)"

@@ -32,14 +32,19 @@ extension Runtime {
         )
     }
 
-    /// `NOMALY_SCORING_S3_PREFIXES` and what scoring must never touch: the backups, here and off-site (the artifact
-    /// store is added by ``ModelServices`` from the registry it serves).
+    /// `NOMALY_SCORING_S3_PREFIXES` and what scoring must never touch: the artifact store and the backups, here and
+    /// off-site. Job files are judged by it as they load (`nomaly check`, and `nomaly serve` before it opens the
+    /// database), runs when they start: all with the same protected locations.
+    /// - Throws: when the artifact store or the off-site backups cannot be named (bad S3 settings): the rule would be
+    ///   incomplete, so there is none.
     func scoringLocations() throws -> ScoringLocations {
         var locations = ScoringLocations(
             s3Prefixes: configuration.scoring.s3Prefixes,
             protected: [ProtectedLocation(name: "the backup folder (NOMALY_BACKUP_DIR)", place: .folder(configuration.backups.directory))],
             scoringDirectory: configuration.http.scoringDirectory
         )
+        let artifacts = try artifactStore()
+        locations.protect("the artifact store (NOMALY_ARTIFACTS)", store: artifacts.store, prefix: artifacts.prefix)
         if let remote = try remoteBackups() {
             let setting = configuration.backups.remote == nil ? "S3_BUCKET, S3_PREFIX" : "NOMALY_BACKUP_S3"
             locations.protect("the off-site backups (\(setting))", store: remote.store, prefix: remote.prefix)

@@ -229,4 +229,32 @@ struct ScoreLocationTests {
             #expect(!text.contains("AKIA") && !text.contains("wJalr"), "\(text)")
         }
     }
+
+    @Test("a job file's output folder swapped for a link into the artifact store after the check is not followed")
+    func outputFolderSwappedAfterCheck() async throws {
+        try await ScratchDatabase.withSchema { pool, _ in
+            let folder = try TemporaryFolder()
+            var services = try JobsHarness.services(pool, folder: folder)
+            try await JobsHarness.trainDemo(services)
+            try FileManager.default.createDirectory(atPath: folder.path + "/out", withIntermediateDirectories: true)
+            let artifacts = folder.path + "/artifacts"
+            let before = try FileManager.default.subpathsOfDirectory(atPath: artifacts).sorted()
+            services.afterLocationsChecked = {
+                try FileManager.default.removeItem(atPath: folder.path + "/out")
+                try FileManager.default.createSymbolicLink(atPath: folder.path + "/out", withDestinationPath: artifacts)
+            }
+            await #expect {
+                try await JobsHarness.run(
+                    Self.score(
+                        input: folder.path + "/registry/data/payments-today.csv",
+                        output: folder.path + "/out/scores.csv",
+                        with: ", overwrite: true"
+                    ),
+                    name: "s",
+                    services: services
+                )
+            } throws: { "\($0)".contains("a symbolic link is in the way, and none is followed here") }
+            #expect(try FileManager.default.subpathsOfDirectory(atPath: artifacts).sorted() == before, "nothing added to the artifact store")
+        }
+    }
 }

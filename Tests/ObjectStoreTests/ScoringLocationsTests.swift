@@ -44,6 +44,13 @@ struct ScoringLocationsTests {
             ("s3://shared/art/sha256/ab/ab.tar.gz", "protected_location"),
             ("s3://vault/anything", "protected_location"),
             ("s3://data/scoring/backups%2Fx", "protected_location"),
+            // Keys are compared as S3 does, byte by byte: a combining mark after a slash joins the slash into one
+            // Swift Character, but the bytes still lie below the protected prefix (and below the allowed one).
+            ("s3://data/scoring/backups/\u{301}20261201/database.dump", "protected_location"),
+            ("s3://data/scoring/backups%2F%CC%81x", "protected_location"),
+            ("s3://data/scoring/\u{301}today.csv", "s3://data/scoring/\u{301}today.csv"),
+            // Only ASCII letters are folded: the Kelvin sign lower-cases to "k" in Unicode, but S3 keeps its bytes.
+            ("s3://data/scoring/bac\u{212A}ups/x", "s3://data/scoring/bac\u{212A}ups/x"),
             // Not an object URL.
             ("s3://data/scoring/../art/x", "invalid_location"),
             ("s3://data/scoring//x", "invalid_location"),
@@ -87,6 +94,10 @@ struct ScoringLocationsTests {
             ("/var/lib/nomaly/scoring/ARTIFACTS/x", true, "protected_location"),
             ("/var/lib/nomaly/scoring/artifacts", true, "protected_location"),
             ("/var/lib/nomaly/scoring/artifactsx/a.csv", true, "ok"),
+            // Byte-wise, as the kernel resolves paths: a combining mark after the slash does not hide the folder.
+            ("/var/lib/nomaly/scoring/artifacts/\u{301}x.csv", true, "protected_location"),
+            ("/var/lib/nomaly/scoring/\u{301}x.csv", true, "ok"),
+            ("/var/lib/nomaly/backups/\u{301}20261201/database.dump", false, "protected_location"),
             // Job files may use any path but the protected ones.
             ("/data/today.csv", false, "ok"),
             ("/var/lib/nomaly/backups/20261201_020000/database.dump", false, "protected_location"),

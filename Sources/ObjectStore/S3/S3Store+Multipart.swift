@@ -24,13 +24,7 @@ extension S3Store {
         tracker: ProgressTracker,
         ifAbsent: Bool = false
     ) async throws -> ObjectInfo {
-        var initiate = S3Request(operation: "CreateMultipartUpload", method: "POST", bucket: bucket, key: objectKey)
-        initiate.query = [("uploads", "")]
-        initiate.headers = [("Content-Type", "application/octet-stream"), ("x-amz-meta-sha256", sha256)]
-        let created = try await send(initiate)
-        guard let uploadID = created.xml?["UploadId"], !uploadID.isEmpty else {
-            throw ObjectStoreError(code: .server, message: "CreateMultipartUpload s3://\(bucket)/\(objectKey) answered no UploadId")
-        }
+        let uploadID = try await createUpload(objectKey: objectKey, metadata: [("x-amz-meta-sha256", sha256)])
         let partSize = configuration.partSize(forObjectOfSize: size)
         let parts = stride(from: Int64(0), to: size, by: Int(partSize)).enumerated().map { index, offset in
             Part(number: index + 1, offset: offset, length: min(partSize, size - offset))
@@ -41,8 +35,9 @@ extension S3Store {
         )
         do {
             let etags = try await uploadParts(parts, path: path, objectKey: objectKey, uploadID: uploadID, tracker: tracker)
-            let etag = try await conditional(key: key, sha256: sha256, size: size) {
-                try await complete(key: key, objectKey: objectKey, uploadID: uploadID, etags: etags, sha256: sha256, size: size, ifAbsent: ifAbsent)
+            let identity = WriteIdentity.content(sha256: sha256, size: size)
+            let etag = try await conditional(key: key, identity: identity) {
+                try await complete(key: key, objectKey: objectKey, uploadID: uploadID, etags: etags, identity: identity, ifAbsent: ifAbsent)
             }
             return ObjectInfo(key: key, size: size, lastModified: Date(), etag: etag, sha256: sha256)
         } catch {
@@ -51,6 +46,19 @@ extension S3Store {
             await Task { await store.abort(objectKey: objectKey, uploadID: uploadID) }.value
             throw error
         }
+    }
+
+    /// CreateMultipartUpload with the object's metadata (`x-amz-meta-…` headers), which cannot change afterwards.
+    /// - Returns: the upload's id.
+    func createUpload(objectKey: String, metadata: [(name: String, value: String)]) async throws -> String {
+        var initiate = S3Request(operation: "CreateMultipartUpload", method: "POST", bucket: bucket, key: objectKey)
+        initiate.query = [("uploads", "")]
+        initiate.headers = [("Content-Type", "application/octet-stream")] + metadata
+        let created = try await send(initiate)
+        guard let uploadID = created.xml?["UploadId"], !uploadID.isEmpty else {
+            throw ObjectStoreError(code: .server, message: "CreateMultipartUpload s3://\(bucket)/\(objectKey) answered no UploadId")
+        }
+        return uploadID
     }
 
     /// Uploads the parts with at most ``S3Configuration/concurrency`` in flight.
@@ -78,16 +86,45 @@ extension S3Store {
         let (length, digests) = try await threads.pool.runIfActive {
             try FileDigests.compute(path: path, offset: part.offset, length: part.length)
         }
+        let etag = try await sendPart(
+            number: part.number,
+            body: .file(path: path, offset: part.offset, length: length),
+            digests: digests,
+            objectKey: objectKey,
+            uploadID: uploadID,
+            tracker: tracker
+        )
+        return (part.number, etag)
+    }
+
+    /// Uploads one part held in memory (a streamed upload's), with its sha256 and MD5 for S3 to check.
+    /// - Returns: the part's ETag.
+    func uploadPart(number: Int, bytes: [UInt8], objectKey: String, uploadID: String) async throws -> String {
+        let digests = FileDigests(
+            sha256Hex: SHA256.hash(data: bytes).hexString,
+            md5Base64: Data(Insecure.MD5.hash(data: bytes)).base64EncodedString()
+        )
+        return try await sendPart(number: number, body: .bytes(bytes), digests: digests, objectKey: objectKey, uploadID: uploadID, tracker: nil)
+    }
+
+    private func sendPart(
+        number: Int,
+        body: S3Request.Body,
+        digests: FileDigests,
+        objectKey: String,
+        uploadID: String,
+        tracker: ProgressTracker?
+    ) async throws -> String {
         var request = S3Request(operation: "UploadPart", method: "PUT", bucket: bucket, key: objectKey)
-        request.query = [("partNumber", "\(part.number)"), ("uploadId", uploadID)]
-        request.body = .file(path: path, offset: part.offset, length: length)
+        request.query = [("partNumber", "\(number)"), ("uploadId", uploadID)]
+        request.body = body
         request.payloadSHA256 = digests.sha256Hex
         if let md5 = digests.md5Base64 { request.headers = [("Content-MD5", md5)] }
         let response = try await send(request, progress: tracker)
         guard let etag = response.headers["etag"], !etag.isEmpty else {
-            throw ObjectStoreError(code: .server, message: "UploadPart \(part.number) of s3://\(bucket)/\(objectKey) answered no ETag")
+            throw ObjectStoreError(code: .server, message: "UploadPart \(number) of s3://\(bucket)/\(objectKey) answered no ETag")
         }
-        return (part.number, etag)
+        return etag
     }
 
     /// CompleteMultipartUpload, whose answer can carry an error under status 200 (``send(_:progress:)`` reads it).
@@ -97,8 +134,7 @@ extension S3Store {
         objectKey: String,
         uploadID: String,
         etags: [Int: String],
-        sha256: String,
-        size: Int64,
+        identity: WriteIdentity,
         ifAbsent: Bool = false
     ) async throws -> String? {
         let parts = etags.keys.sorted().map { number in
@@ -116,7 +152,7 @@ extension S3Store {
             return try await send(request).xml?["ETag"].map(Self.unquote)
         } catch let error as ObjectStoreError where error.s3Code == "NoSuchUpload" {
             // An earlier attempt may have completed the upload and lost the answer: the object, if it is ours, says so.
-            if let existing = try await head(key: key), existing.sha256 == sha256, existing.size == size { return existing.etag }
+            if let headers = try await headHeaders(key: key), identity.matches(headers) { return headers["etag"].map(Self.unquote) }
             throw error
         }
     }

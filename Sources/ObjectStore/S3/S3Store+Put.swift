@@ -44,28 +44,79 @@ extension S3Store {
                 ifAbsent: ifAbsent
             )
         }
+        return try await putObject(
+            key: key,
+            objectKey: objectKey,
+            body: .file(path: path, offset: 0, length: size),
+            digests: digests,
+            tracker: tracker,
+            ifAbsent: ifAbsent
+        )
+    }
+
+    /// Stores bytes held in memory with one PutObject (a streamed upload that ended before its first part was full).
+    func put(bytes: [UInt8], key: String, ifAbsent: Bool) async throws -> ObjectInfo {
+        let digests = FileDigests(
+            sha256Hex: SHA256.hash(data: bytes).hexString,
+            md5Base64: Data(Insecure.MD5.hash(data: bytes)).base64EncodedString()
+        )
+        return try await putObject(key: key, objectKey: try objectKey(key), body: .bytes(bytes), digests: digests, tracker: nil, ifAbsent: ifAbsent)
+    }
+
+    /// PutObject with the content's sha256 as payload hash and `x-amz-meta-sha256`, its MD5 when known, and
+    /// `If-None-Match: *` when it must not replace an object.
+    private func putObject(
+        key: String,
+        objectKey: String,
+        body: S3Request.Body,
+        digests: FileDigests,
+        tracker: ProgressTracker?,
+        ifAbsent: Bool
+    ) async throws -> ObjectInfo {
         var request = S3Request(operation: "PutObject", method: "PUT", bucket: bucket, key: objectKey)
-        request.body = .file(path: path, offset: 0, length: size)
+        request.body = body
         request.payloadSHA256 = digests.sha256Hex
         request.headers = [("Content-Type", "application/octet-stream"), ("x-amz-meta-sha256", digests.sha256Hex)]
         if let md5 = digests.md5Base64 { request.headers.append(("Content-MD5", md5)) }
         if ifAbsent { request.headers.append(("If-None-Match", "*")) }
-        let etag = try await conditional(key: key, sha256: digests.sha256Hex, size: size) {
+        let size = request.bodyLength
+        let etag = try await conditional(key: key, identity: .content(sha256: digests.sha256Hex, size: size)) {
             try await send(request, progress: tracker).headers["etag"].map(Self.unquote)
         }
         return ObjectInfo(key: key, size: size, lastModified: Date(), etag: etag, sha256: digests.sha256Hex)
     }
 
     /// Runs a write that may carry `If-None-Match: *`. S3 answers 412 when an object is there, which is also what an
-    /// earlier attempt of this very write leaves behind when its answer was lost and the write retried: an object with
-    /// our sha256 and size is ours, anything else is someone else's.
+    /// earlier attempt of this very write leaves behind when its answer was lost and the write retried: an object that
+    /// `identity` recognises is ours, anything else is someone else's.
     /// - Returns: the written object's ETag, as `write` returns it.
-    func conditional(key: String, sha256: String, size: Int64, _ write: () async throws -> String?) async throws -> String? {
+    func conditional(key: String, identity: WriteIdentity, _ write: () async throws -> String?) async throws -> String? {
         do {
             return try await write()
         } catch let error as ObjectStoreError where error.httpStatus == 412 {
-            if let existing = try await head(key: key), existing.sha256 == sha256, existing.size == size { return existing.etag }
+            if let headers = try await headHeaders(key: key), identity.matches(headers) { return headers["etag"].map(Self.unquote) }
             throw ObjectStoreError.exists("s3://\(bucket)/\(prefix)\(key)")
+        }
+    }
+}
+
+/// How a write recognises its own object when the answer to its request was lost and a retry finds an object there.
+enum WriteIdentity: Sendable {
+    /// The sha256 recorded at upload (`x-amz-meta-sha256`) and the size: for content known before the upload starts.
+    case content(sha256: String, size: Int64)
+    /// A random token recorded at upload (`x-amz-meta-nomaly-write`): for content streamed while it is produced,
+    /// whose sha256 is known only at the end, after the object's metadata was fixed.
+    case token(String)
+
+    static let tokenHeader = "x-amz-meta-nomaly-write"
+
+    /// Whether the headers of a HEAD describe the object this write stored.
+    func matches(_ headers: [String: String]) -> Bool {
+        switch self {
+        case .content(let sha256, let size):
+            headers["x-amz-meta-sha256"]?.lowercased() == sha256 && headers["content-length"].flatMap { Int64($0) } == size
+        case .token(let token):
+            headers[Self.tokenHeader] == token
         }
     }
 }

@@ -58,10 +58,14 @@ public struct S3Store: ObjectStore {
     }
 
     public func head(key: String) async throws -> ObjectInfo? {
+        try await headHeaders(key: key).map { Self.info(key: key, headers: $0) }
+    }
+
+    /// The headers of a HEAD on `key` (metadata included), or nil when there is no object.
+    func headHeaders(key: String) async throws -> [String: String]? {
         let request = S3Request(operation: "HeadObject", method: "HEAD", bucket: bucket, key: try objectKey(key))
         do {
-            let response = try await send(request)
-            return Self.info(key: key, headers: response.headers)
+            return try await send(request).headers
         } catch let error as ObjectStoreError where error.code == .notFound {
             // A HEAD answer has no body, so a missing bucket looks like a missing key: ask once.
             try await checkBucketExists()
