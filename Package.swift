@@ -282,6 +282,7 @@ let package = Package(
                 "AdminAPI", "TestSupport", "Observability", "Registry", "Scheduler", "Jobs", "Config", "ObjectStore", "Postgres", "Modeling",
                 "Datasets", "Detectors",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

@@ -99,12 +99,16 @@ struct HealthRoutesTests {
             return nil
         }
         let requests = 10
-        try await app([probe]).test(.router) { client in
+        // A probe timeout far beyond the test's own waits: on a loaded machine the default 3 s could cut the held
+        // round short and answer 503.
+        let router = Router()
+        router.addHealthRoutes(version: "1", probes: [probe], probeTimeout: .seconds(600))
+        try await Application(router: router).test(.router) { client in
             try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<requests {
                     group.addTask { try await client.execute(uri: "/ready", method: .get) { $0.status } }
                 }
-                try await waitFor { rounds.withLock { $0 } >= 1 }
+                try await waitFor(timeout: .seconds(120)) { rounds.withLock { $0 } >= 1 }
                 // Give the other requests time to arrive while the round is held; any that arrive later start a new
                 // round, which the bound below allows for.
                 try await Task.sleep(for: .milliseconds(300))

@@ -1,6 +1,8 @@
 import AdminAPI
 import Config
 import Foundation
+import Observability
+import Prometheus
 import ServiceLifecycle
 import TestSupport
 import Testing
@@ -18,13 +20,14 @@ struct MetricsPortTests {
         var settings = HTTPSettings(scoringDirectory: folder.path)
         settings.metricsPort = HTTPProbe.freePort()
         let metricsURL = "http://127.0.0.1:\(settings.metricsPort ?? 0)/metrics"
+        // A registry of its own: other tests in this process count their /version requests in the global one.
         let services = try AdminServer.services(
             host: "127.0.0.1",
             port: apiPort,
             version: "1",
             probes: [],
             api: nil,
-            metrics: .standard(pool: nil),
+            metrics: MetricsEndpoint(registry: HTTPMetrics.Registry(), collectors: []),
             settings: settings,
             logger: TestEnvironment.logger
         )
