@@ -9,7 +9,9 @@ public enum HTTPProbe {
     /// - Returns: status and body, or nil when nothing answered (not listening yet).
     public static func get(_ url: String) async -> (status: Int, body: String)? {
         var request = URLRequest(url: URL(string: url)!)
-        request.timeoutInterval = 5
+        // Generous: the whole suite runs at once on two cores, and a single answer can take seconds then. A server
+        // that hangs still fails the test, only later.
+        request.timeoutInterval = 30
         guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else { return nil }
         return (http.statusCode, String(decoding: data, as: UTF8.self))
     }
