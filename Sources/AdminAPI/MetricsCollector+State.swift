@@ -10,12 +10,19 @@ public import Scheduler
 /// A failed read leaves the previous values (`nomaly_ready_check` and `/ready` are where an outage shows); a
 /// successful one drops the series of jobs, models and aliases that are gone.
 extension MetricsCollector {
-    /// Per job, for "the last run failed" and "no success for twice its interval" alerts:
-    /// `nomaly_job_last_success_timestamp_seconds`, `nomaly_job_last_run_failed` (1 when the newest finished run
-    /// failed, timed out or was lost), `nomaly_job_interval_seconds` (the longest gap between its fires over the next
-    /// five weeks), `nomaly_job_paused` (paused or disabled), `nomaly_job_created_timestamp_seconds` (for jobs that
-    /// never succeeded) and `nomaly_job_queued_runs`. Removed jobs are not listed. `api.scoring` reports only its
-    /// backlog and successes: its runs are callers' requests, whose failures are theirs, and it has no schedule.
+    /// Per job, for the "job failing" and "no success for twice its interval" alerts:
+    /// - `nomaly_job_last_run_failed`: 1 when the newest run that ran (skipped slots aside) failed, timed out or was
+    ///   lost;
+    /// - `nomaly_job_retry_pending`: 1 while a retry of that failed run is queued or running. Not the same as
+    ///   queued runs: the next slot of a job that fires every few seconds is nearly always queued;
+    /// - `nomaly_job_success_window_start_timestamp_seconds`: the newest success, or when the job was created,
+    ///   resumed or re-enabled if that is later;
+    /// - `nomaly_job_last_success_timestamp_seconds`, `nomaly_job_created_timestamp_seconds`,
+    ///   `nomaly_job_interval_seconds` (the longest gap between its fires over the next five weeks),
+    ///   `nomaly_job_paused` (paused or disabled) and `nomaly_job_queued_runs`.
+    ///
+    /// Removed jobs are not listed. `api.scoring` reports only its backlog and successes: its runs are callers'
+    /// requests, whose failures are theirs, and it has no schedule.
     public static func jobs(_ runs: RunStore, metrics registry: PrometheusCollectorRegistry) -> MetricsCollector {
         let snapshot = GaugeSnapshot(registry: registry)
         return MetricsCollector(name: "jobs") {
@@ -35,10 +42,19 @@ extension MetricsCollector {
                 }
                 add("nomaly_job_queued_runs", "Runs of the job waiting for a worker.", Double(job.queued))
                 guard job.origin == .file else { continue }
-                let failed = job.lastStatus.map { [.failed, .timedOut, .lost].contains($0) } ?? false
-                add("nomaly_job_last_run_failed", "1 when the job's newest finished run failed, timed out or was lost.", failed ? 1 : 0)
+                add(
+                    "nomaly_job_last_run_failed",
+                    "1 when the job's newest run that ran (skipped slots aside) failed, timed out or was lost.",
+                    job.lastRunFailed ? 1 : 0
+                )
+                add("nomaly_job_retry_pending", "1 while a retry of the job's failed run is queued or running.", job.retryPending ? 1 : 0)
                 add("nomaly_job_paused", "1 when the job is paused or disabled, so it is not expected to run.", job.paused || !job.enabled ? 1 : 0)
                 add("nomaly_job_created_timestamp_seconds", "When the job first appeared (Unix time).", job.createdAt.timeIntervalSince1970)
+                add(
+                    "nomaly_job_success_window_start_timestamp_seconds",
+                    "The job's newest success, or when it was created, resumed or re-enabled if later (Unix time).",
+                    job.successWindowStart.timeIntervalSince1970
+                )
                 if let interval = Self.interval(of: job, at: now) {
                     add("nomaly_job_interval_seconds", "The longest gap between the job's fires over the next five weeks.", interval)
                 }

@@ -33,8 +33,18 @@ public struct JobSummary: Sendable, Codable {
     public let running: Int
     public let queued: Int
     public let origin: JobOrigin
-    /// When the job first appeared: the start of its "no success yet" window.
+    /// When the job first appeared.
     public let createdAt: Date
+    /// When the job last became expected to run: created, resumed, re-enabled or re-added.
+    public let activeSince: Date
+    /// The newest run that ran (skipped slots aside) failed, timed out or was lost.
+    public let lastRunFailed: Bool
+    /// A retry of that failed run is queued (waiting out its backoff) or running.
+    public let retryPending: Bool
+
+    /// Where the wait for the next success starts: the newest success, or when the job became active if that is
+    /// later (a job resumed after a week has not missed anything yet).
+    public var successWindowStart: Date { max(lastSuccessAt ?? activeSince, activeSince) }
 }
 
 extension RunStore {
@@ -43,19 +53,32 @@ extension RunStore {
 
     /// Every job known to the database (removed ones excluded) with its last run, by name.
     public func jobSummaries() async throws -> [JobSummary] {
+        // `outcome` is the newest run that ran: a skipped slot says nothing about whether the job works, and a job
+        // that overruns would otherwise flip between "failed" and "skipped" at every slot.
         try await pool.query(
             """
-            SELECT j.name, j.kind, j.schedule, j.timezone, j.paused, j.enabled, j.origin, j.created_at, last.status AS last_status,
-                   last.scheduled_at AS last_scheduled_at, last.finished_at AS last_finished_at,
+            SELECT j.name, j.kind, j.schedule, j.timezone, j.paused, j.enabled, j.origin, j.created_at, j.active_since,
+                   last.status AS last_status, last.scheduled_at AS last_scheduled_at, last.finished_at AS last_finished_at,
                    (SELECT max(finished_at) FROM job_runs s WHERE s.job_name = j.name AND s.status = 'succeeded') AS last_success_at,
                    (SELECT count(*) FROM job_runs s WHERE s.job_name = j.name AND s.status = 'running') AS running,
-                   (SELECT count(*) FROM job_runs s WHERE s.job_name = j.name AND s.status = 'queued') AS queued
+                   (SELECT count(*) FROM job_runs s WHERE s.job_name = j.name AND s.status = 'queued') AS queued,
+                   coalesce(outcome.status IN ('failed', 'timed_out', 'lost'), false) AS last_run_failed,
+                   EXISTS (
+                       SELECT 1 FROM job_runs retry
+                       WHERE retry.job_name = j.name AND retry.scheduled_at = outcome.scheduled_at
+                         AND retry.attempt = outcome.attempt + 1 AND retry.status IN ('queued', 'running')
+                   ) AS retry_pending
             FROM jobs j
             LEFT JOIN LATERAL (
                 SELECT status, scheduled_at, finished_at FROM job_runs r
                 WHERE r.job_name = j.name AND r.status NOT IN ('queued', 'running')
                 ORDER BY r.finished_at DESC NULLS LAST, r.id DESC LIMIT 1
             ) last ON true
+            LEFT JOIN LATERAL (
+                SELECT status, scheduled_at, attempt FROM job_runs r
+                WHERE r.job_name = j.name AND r.status NOT IN ('queued', 'running', 'skipped')
+                ORDER BY r.finished_at DESC NULLS LAST, r.id DESC LIMIT 1
+            ) outcome ON true
             WHERE j.removed_at IS NULL
             ORDER BY j.name
             """
@@ -126,7 +149,10 @@ extension RunStore {
     /// resumes, and its `misfire` policy decides what runs for them.
     public func setPaused(_ paused: Bool, job name: String) async throws {
         let updated = try await pool.execute(
-            "UPDATE jobs SET paused = $2, updated_at = now() WHERE name = $1 AND removed_at IS NULL",
+            """
+            UPDATE jobs SET paused = $2, updated_at = now(), active_since = CASE WHEN paused AND NOT $2 THEN now() ELSE active_since END
+            WHERE name = $1 AND removed_at IS NULL
+            """,
             [name, paused]
         )
         if updated == 0 { _ = try await job(named: name) }

@@ -19,7 +19,7 @@ struct JobsCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every job with its schedule, zone, next fire and last status.")
 
-        @Flag(help: "Print an array of {name, kind, schedule, timezone, paused, enabled, next_fire_at, last_status, …}.")
+        @Flag(help: "Print an array of {name, kind, schedule, timezone, paused, enabled, next_fire_at, last_status, retry_pending, …}.")
         var json = false
 
         struct Row: Encodable {
@@ -48,7 +48,9 @@ struct JobsCommand: AsyncParsableCommand {
                                 !job.enabled
                                 ? "disabled"
                                 : job.paused ? "paused" : job.origin == .api ? "on demand" : row.nextFireAt.map(TimeText.absolute) ?? "never"
-                            let last = job.lastStatus.map { "\($0.rawValue) \(TimeText.ago(job.lastFinishedAt))" } ?? "-"
+                            var last = job.lastStatus.map { "\($0.rawValue) \(TimeText.ago(job.lastFinishedAt))" } ?? "-"
+                            // What the JobFailing alert reads: a pending retry means the job has not given up yet.
+                            if job.retryPending { last += ", retry queued" }
                             return [job.name, job.kind, job.schedule, job.timezone, next, last, String(job.running)]
                         }
                     )

@@ -70,6 +70,45 @@ struct StateMetricsTests {
         }
     }
 
+    @Test("a retry of the failed run is pending, the next slot is not; the success window starts at the later of success and resume")
+    func retryAndWindow() async throws {
+        try await withTestAPI { harness in
+            try await harness.pool.execute(
+                """
+                INSERT INTO jobs (name, kind, schedule, spec_hash, created_at, active_since) VALUES
+                    ('metrics-retrying', 'command', '*/5 * * * * *', 'h', '2030-01-01T00:00:00Z', '2030-01-01T00:00:00Z'),
+                    ('metrics-next-slot', 'command', '*/5 * * * * *', 'h', '2030-01-01T00:00:00Z', '2030-01-01T00:00:00Z'),
+                    ('metrics-resumed', 'command', '@hourly', 'h', '2030-01-01T00:00:00Z', '2030-02-01T00:00:00Z')
+                """
+            )
+            try await harness.pool.execute(
+                """
+                INSERT INTO job_runs (job_name, scheduled_at, attempt, trigger, status, finished_at) VALUES
+                    ('metrics-retrying', '2030-01-01T00:00:05Z', 1, 'schedule', 'failed', '2030-01-01T00:00:06Z'),
+                    ('metrics-retrying', '2030-01-01T00:00:05Z', 2, 'retry', 'queued', NULL),
+                    ('metrics-next-slot', '2030-01-01T00:00:05Z', 1, 'schedule', 'failed', '2030-01-01T00:00:06Z'),
+                    ('metrics-next-slot', '2030-01-01T00:00:10Z', 1, 'schedule', 'queued', NULL),
+                    ('metrics-resumed', '2030-01-01T01:00:00Z', 1, 'schedule', 'succeeded', '2030-01-01T01:00:01Z')
+                """
+            )
+            let endpoint = MetricsEndpoint.standard(pool: harness.pool)
+            await endpoint.collect()
+            func value(_ name: String, _ job: String) -> Double? {
+                MetricsTests.value(#"\#(name){job="\#(job)"}"#, in: endpoint.exposition)
+            }
+            #expect(value("nomaly_job_last_run_failed", "metrics-retrying") == 1)
+            #expect(value("nomaly_job_retry_pending", "metrics-retrying") == 1)
+            #expect(value("nomaly_job_last_run_failed", "metrics-next-slot") == 1)
+            #expect(value("nomaly_job_retry_pending", "metrics-next-slot") == 0, "a planned slot is not a retry")
+            #expect(value("nomaly_job_queued_runs", "metrics-next-slot") == 1)
+            #expect(value("nomaly_job_retry_pending", "api.scoring") == nil)
+            // Resumed a month after its last success: the wait starts at the resume.
+            #expect(value("nomaly_job_last_success_timestamp_seconds", "metrics-resumed") == 1_893_459_601)
+            #expect(value("nomaly_job_success_window_start_timestamp_seconds", "metrics-resumed") == 1_896_134_400)
+            #expect(value("nomaly_job_success_window_start_timestamp_seconds", "metrics-retrying") == 1_893_456_000)
+        }
+    }
+
     @Test("a removed alias stops reporting its version and training rate")
     func removedAlias() async throws {
         try await withTestAPI { harness in

@@ -20,10 +20,8 @@ J = 'job=~"$job"'
 M = 'model=~"$model"'
 I = 'instance=~"$instance"'
 
-SINCE_SUCCESS = (
-    f"time() - (max by (job) (nomaly_job_last_success_timestamp_seconds{{{J}}})"
-    f" or max by (job) (nomaly_job_created_timestamp_seconds{{{J}}}))"
-)
+# What JobNotSucceededFor counts: from the newest success, or from when the job was created, resumed or re-enabled.
+SINCE_SUCCESS = f"time() - max by (job) (nomaly_job_success_window_start_timestamp_seconds{{{J}}})"
 INTERVAL = f"max by (job) (nomaly_job_interval_seconds{{{J}}})"
 PAUSED = f"max by (job) (nomaly_job_paused{{{J}}})"
 RUN_FAILED = f"max by (job) (nomaly_job_last_run_failed{{{J}}})"
@@ -196,16 +194,18 @@ JOBS = [
                "s", minimum=0, interval="5m",
                desc="How late runs start after they became due (slot plus jitter, or the end of a retry backoff). Growing lag: workers are all busy, a forbid job overruns, or the database is slow."),
     table("Job health", [
-        ("Since last success", SINCE_SUCCESS, {"unit": "s"}),
+        ("Waiting for a success", SINCE_SUCCESS, {"unit": "s"}),
         ("Usual interval", INTERVAL, {"unit": "s"}),
         ("× interval", f"({SINCE_SUCCESS}) / {INTERVAL}",
          {"unit": "none", "steps": ((1.5, "orange"), (2, "red")), "color_cell": True}),
         ("Last run failed", RUN_FAILED, {"mappings": yes_no(), "color_cell": True}),
         ("Paused", PAUSED, {"mappings": yes_no("orange"), "color_cell": True}),
+        ("Retry pending", f"max by (job) (nomaly_job_retry_pending{{{J}}})", {"mappings": yes_no("orange"), "color_cell": True}),
         ("Queued", f"max by (job) (nomaly_job_queued_runs{{{J}}})", {"unit": "none"}),
     ], sort={"displayName": "× interval", "desc": True},
-        desc="One row per job. '× interval' is the time since the last success (since creation if it never succeeded) "
-             "over the job's usual gap between fires: above 2 the job has missed a run."),
+        desc="One row per job. '× interval' is the time since the last success (or since the job was created, resumed "
+             "or re-enabled, if later) over the job's usual gap between fires: above 2 the job has missed a run. "
+             "A failed last run with no retry pending is what the JobFailing alert reports."),
     timeseries("Queued runs", targets((f"max by (job) (nomaly_job_queued_runs{{{J}}})", "{{job}}")), "none", stack=True, minimum=0,
                desc="Due runs waiting for a worker on any replica."),
     timeseries("Running runs per replica", targets((f"sum by (instance) (nomaly_scheduler_running_runs{{{I}}})", "{{instance}}")),

@@ -63,6 +63,11 @@ extension OpenAPIDocument {
                 "origin": Schema.enumeration(["file", "api"])
                     .described("`file`: defined in `jobs/`; `api`: holds the runs the API creates (`api.scoring`)."),
                 "created_at": .dateTime,
+                "active_since": Schema.dateTime.described("When the job was created, or last resumed, re-enabled or re-added."),
+                "last_run_failed": Schema.boolean.described(
+                    "The newest run that ran (skipped slots aside) failed, timed out or was lost: what the JobFailing alert reads."
+                ),
+                "retry_pending": Schema.boolean.described("A retry of that failed run is queued or running, so the job has not given up yet."),
             ],
             optional: [
                 "last_status": .ref("RunStatus"),

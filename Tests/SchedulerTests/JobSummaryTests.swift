@@ -1,0 +1,121 @@
+import Foundation
+import Postgres
+import Scheduler
+import TestSupport
+import Testing
+
+/// What the JobFailing and JobNotSucceededFor alerts read: whether the job's failure is final (no retry pending),
+/// and where its wait for a success starts. Driven through the store's own claim, complete, pause and sync calls.
+@Suite("Job summaries: retries pending, the newest run that ran, when a job became active (real Postgres)")
+struct JobSummaryTests {
+    func summary(_ store: RunStore, _ name: String = "job") async throws -> JobSummary {
+        try #require(try await store.jobSummaries().first { $0.name == name })
+    }
+
+    /// Claims the only due run and ends it.
+    func finishDueRun(_ store: RunStore, _ status: RunStatus, retryAt: Date? = nil) async throws {
+        let claimed = try await store.claim(limit: 1, worker: "w", lease: .seconds(30))
+        let run = try #require(claimed.first, "a run was due")
+        #expect(try await store.complete(runID: run.id, token: run.leaseToken, .init(status: status, retryAt: retryAt)))
+    }
+
+    @Test("a retry of the failed run is pending while it waits or runs; the next scheduled slot is not a retry")
+    func retryPending() async throws {
+        try await ScratchDatabase.withSchema { pool, _ in
+            let store = RunStore(pool: pool)
+            let job = try spec("kind: recording\nschedule: \"@daily\"\n")
+            try await store.syncCatalog([job], removeMissing: false)
+
+            _ = try await store.trigger(job: "job")
+            try await finishDueRun(store, .failed, retryAt: Date().addingTimeInterval(-1))
+            var state = try await summary(store)
+            #expect(state.lastRunFailed && state.retryPending && state.queued == 1)
+
+            // The retry runs: still pending, the job has not given up.
+            let retry = try #require(try await store.claim(limit: 1, worker: "w", lease: .seconds(30)).first)
+            #expect(retry.attempt == 2)
+            state = try await summary(store)
+            #expect(state.lastRunFailed && state.retryPending && state.running == 1)
+
+            // The last attempt fails with no retry left, while the next slot is already queued: a failure.
+            #expect(try await store.complete(runID: retry.id, token: retry.leaseToken, .init(status: .timedOut)))
+            let plan = SlotPlanner.Plan(slots: [.init(scheduledAt: Date().addingTimeInterval(5), trigger: "schedule")], scheduledThrough: Date())
+            _ = try await store.queue([(job, plan)])
+            state = try await summary(store)
+            #expect(state.lastRunFailed)
+            #expect(!state.retryPending, "a queued slot of the schedule is not a retry")
+            #expect(state.queued == 1)
+        }
+    }
+
+    @Test("a skipped slot does not hide the failure before it; a success clears it")
+    func skippedSlots() async throws {
+        try await ScratchDatabase.withSchema { pool, _ in
+            let store = RunStore(pool: pool)
+            let job = try spec("kind: recording\nschedule: \"@daily\"\n")
+            try await store.syncCatalog([job], removeMissing: false)
+            _ = try await store.trigger(job: "job")
+            try await finishDueRun(store, .timedOut)
+            // A forbid job that overran: the slot after it was skipped, later than the failure.
+            try await pool.execute(
+                """
+                INSERT INTO job_runs (job_name, scheduled_at, trigger, status, finished_at)
+                VALUES ('job', now() + interval '1 second', 'schedule', 'skipped', now() + interval '1 second')
+                """
+            )
+            var state = try await summary(store)
+            #expect(state.lastStatus == .skipped, "the list still shows the newest run")
+            #expect(state.lastRunFailed)
+
+            _ = try await store.trigger(job: "job")
+            try await pool.execute("UPDATE job_runs SET not_before = now() - interval '1 second' WHERE status = 'queued'")
+            try await finishDueRun(store, .succeeded)
+            state = try await summary(store)
+            #expect(!state.lastRunFailed && !state.retryPending)
+        }
+    }
+
+    @Test("the wait for a success restarts when a job is resumed, re-enabled or re-added; not when it is paused")
+    func activeSince() async throws {
+        try await ScratchDatabase.withSchema { pool, _ in
+            let store = RunStore(pool: pool)
+            let enabled = try spec("kind: recording\nschedule: \"@daily\"\n")
+            try await store.syncCatalog([enabled], removeMissing: false)
+            let weekAgo = Date().addingTimeInterval(-7 * 86_400)
+            func backdate() async throws {
+                try await pool.execute("UPDATE jobs SET created_at = $1, active_since = $1 WHERE name = 'job'", [weekAgo])
+            }
+            func windowStart() async throws -> Date { try await summary(store).successWindowStart }
+
+            try await backdate()
+            #expect(abs(try await windowStart().timeIntervalSince(weekAgo)) < 1)
+            try await store.setPaused(true, job: "job")
+            #expect(abs(try await windowStart().timeIntervalSince(weekAgo)) < 1, "pausing starts nothing")
+            try await store.setPaused(false, job: "job")
+            #expect(try await windowStart() > Date().addingTimeInterval(-60), "resumed now")
+
+            try await backdate()
+            try await store.setPaused(false, job: "job")
+            #expect(abs(try await windowStart().timeIntervalSince(weekAgo)) < 1, "resuming a job that was not paused changes nothing")
+
+            let disabled = try spec("kind: recording\nschedule: \"@daily\"\nenabled: false\n")
+            try await store.syncCatalog([disabled], removeMissing: false)
+            #expect(abs(try await windowStart().timeIntervalSince(weekAgo)) < 1)
+            try await store.syncCatalog([enabled], removeMissing: false)
+            #expect(try await windowStart() > Date().addingTimeInterval(-60), "re-enabled now")
+
+            try await backdate()
+            try await store.syncCatalog([], removeMissing: true)
+            try await store.syncCatalog([enabled], removeMissing: true)
+            #expect(try await windowStart() > Date().addingTimeInterval(-60), "re-added now")
+
+            // A success later than the job became active is where the wait starts.
+            try await backdate()
+            _ = try await store.trigger(job: "job")
+            try await finishDueRun(store, .succeeded)
+            let state = try await summary(store)
+            #expect(state.successWindowStart == state.lastSuccessAt)
+            #expect(state.activeSince < state.successWindowStart)
+        }
+    }
+}
