@@ -76,7 +76,7 @@ public struct MeteredResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrap
                     // Outside the router no error middleware renders it.
                     return try error.response(from: request, context: context)
                 }
-                return await endpoint.response()
+                return await endpoint.response(scrapeTimeout: MetricsEndpoint.scrapeTimeout(of: request))
             }
             return try await wrapped.respond(to: request, context: context)
         }

@@ -1,4 +1,5 @@
 public import Config
+import HTTPTypes
 public import Hummingbird
 public import Observability
 public import Postgres
@@ -88,6 +89,16 @@ public struct MetricsEndpoint: Sendable {
         }
     }
 
+    /// The scrape timeout Prometheus sends with every scrape (`X-Prometheus-Scrape-Timeout-Seconds`), when it is a
+    /// positive number of seconds.
+    public static func scrapeTimeout(of request: Request) -> Duration? {
+        guard
+            let name = HTTPField.Name("X-Prometheus-Scrape-Timeout-Seconds"), let text = request.headers[name],
+            let seconds = Double(text), seconds.isFinite, seconds > 0
+        else { return nil }
+        return .milliseconds(Int64(min(seconds, 3_600) * 1_000))
+    }
+
     /// The registry's current text exposition, without running the collectors.
     public var exposition: String { NomalyMetrics.exposition(of: metrics.registry) }
 
@@ -104,8 +115,13 @@ public struct MetricsEndpoint: Sendable {
 
     /// Samples every collector for at most `collectionTimeout`, then renders the registry: a scrape answers in time,
     /// with the values it has, even when the database hangs.
-    public func response() async -> Response {
-        _ = await result(within: collectionTimeout) { await collect() }
+    /// - Parameter scrapeTimeout: how long the scraper waits (Prometheus says so in a header); collection stops
+    ///   half a second earlier, so a slow database yields the previous values instead of a failed scrape (which
+    ///   would read as the replica being down and reset every pending alert).
+    public func response(scrapeTimeout: Duration? = nil) async -> Response {
+        var wait = collectionTimeout
+        if let scrapeTimeout { wait = min(wait, max(scrapeTimeout - .milliseconds(500), scrapeTimeout / 2)) }
+        _ = await result(within: wait) { await collect() }
         let text = NomalyMetrics.exposition(of: metrics.registry)
         return Response(
             status: .ok,

@@ -1,6 +1,8 @@
 import AdminAPI
 import Dispatch
 import Foundation
+import HTTPTypes
+import Hummingbird
 import Observability
 import Postgres
 import Registry
@@ -169,6 +171,39 @@ struct StateMetricsTests {
         #expect(answered == 3)
         #expect(!finished.isSet, "the scrape waited for the slow collector")
         #expect(runs.value == 1, "\(runs.value) collections ran at once")
+    }
+
+    @Test("a scrape answers within the timeout Prometheus sends, when it is shorter than the collection timeout", .timeLimit(.minutes(1)))
+    func prometheusScrapeTimeout() async throws {
+        let finished = Flag()
+        let slow = MetricsCollector(name: "metrics-slower") {
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().asyncAfter(deadline: .now() + 60) { continuation.resume() }
+            }
+            finished.set()
+        }
+        // Without the header this scrape would wait out the hour-long collection timeout (and the test's limit).
+        let endpoint = MetricsEndpoint(registry: NomalyMetrics.bootstrap(), collectors: [slow], collectionTimeout: .seconds(3_600))
+        _ = await endpoint.response(scrapeTimeout: .seconds(1))
+        #expect(!finished.isSet, "the scrape waited for the slow collector")
+
+        func timeout(_ value: String) -> Duration? {
+            MetricsEndpoint.scrapeTimeout(
+                of: Request(
+                    head: .init(
+                        method: .get,
+                        scheme: "http",
+                        authority: "x",
+                        path: "/metrics",
+                        headerFields: [HTTPField.Name("X-Prometheus-Scrape-Timeout-Seconds")!: value]
+                    ),
+                    body: .init(buffer: .init())
+                )
+            )
+        }
+        #expect(timeout("2") == .seconds(2))
+        #expect(timeout("0.5") == .milliseconds(500))
+        for bad in ["0", "-1", "nan", "inf", "ten", ""] { #expect(timeout(bad) == nil, "\(bad)") }
     }
 
     @Test("each readiness probe is a 1/0 gauge; a probe that does not answer in time counts as failing")
