@@ -87,6 +87,10 @@ public struct ClaimedRun: Sendable, Decodable {
     public let scheduledAt: Date
     /// When the run became due: its slot plus jitter, or the end of a retry's backoff.
     public let notBefore: Date
+    /// When the scheduler could first have started it: `notBefore`, or when it was queued if that is later. A
+    /// catch-up run for a slot missed an hour ago was due an hour ago, but waited for no worker: the firing lag
+    /// (what FiringLagHigh reads) counts from here.
+    public let dueAt: Date
     public let attempt: Int
     public let trigger: String
     public let leaseToken: UUID

@@ -8,7 +8,7 @@ extension Scheduler {
         let log = RunLog()
         await active.add(.init(id: claimed.id, jobName: claimed.jobName, token: claimed.leaseToken, control: control, log: log, savedLogVersion: 0))
         // Lag from when the run became due, not from its slot: a retry's backoff is not the scheduler being late.
-        metrics.started(job: claimed.jobName, lag: claimed.startedAt.timeIntervalSince(claimed.notBefore))
+        metrics.started(job: claimed.jobName, lag: claimed.startedAt.timeIntervalSince(claimed.dueAt))
         Task {
             await self.execute(claimed, control: control, log: log)
             await self.active.remove(claimed.id)

@@ -169,6 +169,32 @@ struct RunStoreTests {
         }
     }
 
+    @Test("a run is due from its not_before, or from when it was queued if later: a catch-up run did not wait an hour")
+    func dueAt() async throws {
+        try await ScratchDatabase.withSchema { pool, _ in
+            let store = RunStore(pool: pool)
+            let job = try await sync(store, "kind: recording\nschedule: \"@hourly\"\nconcurrency: allow\n")
+            let hourAgo = Date().addingTimeInterval(-3_600)
+            // The slot missed an hour ago, queued now by the misfire policy.
+            let plan = SlotPlanner.Plan(slots: [.init(scheduledAt: hourAgo, trigger: "catchup")], scheduledThrough: Date())
+            _ = try await store.queue([(job, plan)])
+            // A slot planned ahead an hour ago (queued then), that no worker took until now.
+            try await pool.execute(
+                """
+                INSERT INTO job_runs (job_name, scheduled_at, trigger, not_before, queued_at)
+                VALUES ('job', now() - interval '30 minutes', 'schedule', now() - interval '30 minutes', now() - interval '1 hour')
+                """
+            )
+            let claimed = try await store.claim(limit: 5, worker: "a", lease: .seconds(30))
+            let catchUp = try #require(claimed.first { $0.trigger == "catchup" })
+            #expect(abs(catchUp.notBefore.timeIntervalSince(hourAgo)) < 60)
+            #expect(catchUp.startedAt.timeIntervalSince(catchUp.dueAt) < 60, "the catch-up counts from when it was queued")
+            let late = try #require(claimed.first { $0.trigger == "schedule" })
+            #expect(late.dueAt == late.notBefore)
+            #expect(late.startedAt.timeIntervalSince(late.dueAt) > 25 * 60, "a run that waited for a worker counts its wait")
+        }
+    }
+
     /// The jobs defined by files (migration 0003 adds `api.scoring`, which no file defines).
     func fileJobs(_ store: RunStore) async throws -> [String] {
         try await store.jobSummaries().filter { $0.origin == .file }.map(\.name)
