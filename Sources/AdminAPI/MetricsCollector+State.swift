@@ -4,6 +4,7 @@ public import Observability
 public import Prometheus
 public import Registry
 public import Scheduler
+import Synchronization
 
 /// Collectors that read shared state from the database at scrape time. Every replica reports the same values, so
 /// alert rules and dashboards aggregate them with `max by (…)`; a replica that never ran a job still reports it.
@@ -23,10 +24,23 @@ extension MetricsCollector {
     ///
     /// Removed jobs are not listed. `api.scoring` reports only its backlog and successes: its runs are callers'
     /// requests, whose failures are theirs, and it has no schedule.
+    ///
+    /// After ``staleAfterFailedReads`` failed reads in a row the series are dropped: the rules take `max by (job)`
+    /// over replicas, so one replica that cannot read would otherwise pin a stale `paused` or `last_run_failed`
+    /// for the whole fleet. A single failed read keeps them, so a blip does not reset the alerts' `for:`.
     public static func jobs(_ runs: RunStore, metrics registry: PrometheusCollectorRegistry) -> MetricsCollector {
         let snapshot = GaugeSnapshot(registry: registry)
+        let failedReads = Mutex(0)
         return MetricsCollector(name: "jobs") {
-            guard let jobs = try? await runs.jobSummaries() else { return }
+            guard let jobs = try? await runs.jobSummaries() else {
+                let failed = failedReads.withLock { count in
+                    count += 1
+                    return count
+                }
+                if failed >= staleAfterFailedReads { snapshot.publish([]) }
+                return
+            }
+            failedReads.withLock { $0 = 0 }
             let now = Date()
             var samples: [GaugeSnapshot.Sample] = []
             for job in jobs {
@@ -62,6 +76,9 @@ extension MetricsCollector {
             snapshot.publish(samples)
         }
     }
+
+    /// How many scrapes in a row may fail to read the jobs before their series are dropped.
+    public static let staleAfterFailedReads = 3
 
     static func interval(of job: JobSummary, at date: Date) -> TimeInterval? {
         guard let schedule = try? CronSchedule(parsing: job.schedule), let zone = TimeZone(identifier: job.timezone) else { return nil }

@@ -8,7 +8,8 @@ extension MetricsCollector {
     /// `nomaly_backup_last_verified_timestamp_seconds` (when the newest verified set was made: re-verifying an old
     /// set does not make backups fresh), `nomaly_backup_last_size_bytes`, and
     /// `nomaly_backup_failures_24h` (failed attempts in the last day). Kinds without a row are not exported.
-    /// A failed read leaves the previous values.
+    /// Also `nomaly_installed_timestamp_seconds`, when the schema was first migrated: a "never backed up" alert
+    /// counts from it, not from when some replica last started. A failed read leaves the previous values.
     public static func backups(_ pool: PostgresPool, registry: PrometheusCollectorRegistry) -> MetricsCollector {
         struct Row: Decodable {
             let kind: String
@@ -18,6 +19,13 @@ extension MetricsCollector {
             let failures: Double
         }
         return MetricsCollector(name: "backups") {
+            // Registered on the first successful read: a 0 until then would read as installed in 1970.
+            if let first = try? await pool.query("SELECT extract(epoch FROM min(applied_at))::float8 FROM schema_migrations").first,
+                let value = try? first.decode(Double?.self)
+            {
+                registry.gauge("nomaly_installed_timestamp_seconds", help: "When this installation's database schema was first migrated (Unix time).")
+                    .set(value)
+            }
             let rows = try? await pool.query(
                 """
                 SELECT kind,

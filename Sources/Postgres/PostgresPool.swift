@@ -117,6 +117,10 @@ public struct PoolStatistics: Sendable, Equatable {
     public var idle: Int
     public var waiting: Int
     public var maximum: Int
+    /// Seconds callers have spent waiting for a connection since the pool was made, summed over callers and
+    /// counted when each wait ends: its rate is the average number of callers waiting, which a sample of `waiting`
+    /// cannot tell.
+    public var waitedSeconds: Double = 0
 }
 
 /// The pool's bookkeeping: which connections are idle, how many exist, who is waiting.
@@ -134,13 +138,20 @@ actor PoolState {
     private var closed = false
     private var waiters: [(id: Int, continuation: CheckedContinuation<Lease, any Error>)] = []
     private var nextWaiterID = 0
+    private var waited: Duration = .zero
 
     init(maximum: Int) {
         self.maximum = maximum
     }
 
     var statistics: PoolStatistics {
-        PoolStatistics(open: open, idle: idle.count, waiting: waiters.count, maximum: maximum)
+        PoolStatistics(
+            open: open,
+            idle: idle.count,
+            waiting: waiters.count,
+            maximum: maximum,
+            waitedSeconds: Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
+        )
     }
 
     func take(deadline: ContinuousClock.Instant) async throws -> Lease {
@@ -163,7 +174,11 @@ actor PoolState {
                 )
             )
         }
-        defer { timeout.cancel() }
+        let started = ContinuousClock.now
+        defer {
+            timeout.cancel()
+            waited += ContinuousClock.now - started
+        }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 waiters.append((id, continuation))

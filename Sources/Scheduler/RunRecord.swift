@@ -87,9 +87,10 @@ public struct ClaimedRun: Sendable, Decodable {
     public let scheduledAt: Date
     /// When the run became due: its slot plus jitter, or the end of a retry's backoff.
     public let notBefore: Date
-    /// When the scheduler could first have started it: `notBefore`, or when it was queued if that is later. A
-    /// catch-up run for a slot missed an hour ago was due an hour ago, but waited for no worker: the firing lag
-    /// (what FiringLagHigh reads) counts from here.
+    /// Where the firing lag (what FiringLagHigh reads) counts from: `notBefore`, except for a catch-up of a slot
+    /// missed while the job was paused or the cluster down, which counts from when it was queued. It was due an
+    /// hour ago but waited for no worker. A regular slot queued late counts from `notBefore`: a planner that falls
+    /// behind is lag.
     public let dueAt: Date
     public let attempt: Int
     public let trigger: String

@@ -37,9 +37,10 @@ public struct JobSummary: Sendable, Codable {
     public let createdAt: Date
     /// When the job last became expected to run: created, resumed, re-enabled or re-added.
     public let activeSince: Date
-    /// The newest run that ran (skipped slots aside) failed, timed out or was lost.
+    /// The newest run that started and will not be retried failed, timed out or was lost, after the job was last
+    /// resumed or re-enabled: the job has given up on a slot. What the JobFailing alert reads.
     public let lastRunFailed: Bool
-    /// A retry of that failed run is queued (waiting out its backoff) or running.
+    /// A retry of the newest run that started is queued (waiting out its backoff) or running.
     public let retryPending: Bool
 
     /// Where the wait for the next success starts: the newest success, or when the job became active if that is
@@ -53,8 +54,10 @@ extension RunStore {
 
     /// Every job known to the database (removed ones excluded) with its last run, by name.
     public func jobSummaries() async throws -> [JobSummary] {
-        // `outcome` is the newest run that ran: a skipped slot says nothing about whether the job works, and a job
-        // that overruns would otherwise flip between "failed" and "skipped" at every slot.
+        // `ran` is the newest run that started (a skipped slot or a run cancelled before it started says nothing
+        // about whether the job works); `settled` the newest that started and will not be retried. The job's
+        // failure is the settled run's: a job whose retries fill its interval always has some slot retrying, and
+        // a failure from before the job was last resumed or re-enabled is one the operator has seen.
         try await pool.query(
             """
             SELECT j.name, j.kind, j.schedule, j.timezone, j.paused, j.enabled, j.origin, j.created_at, j.active_since,
@@ -62,12 +65,9 @@ extension RunStore {
                    (SELECT max(finished_at) FROM job_runs s WHERE s.job_name = j.name AND s.status = 'succeeded') AS last_success_at,
                    (SELECT count(*) FROM job_runs s WHERE s.job_name = j.name AND s.status = 'running') AS running,
                    (SELECT count(*) FROM job_runs s WHERE s.job_name = j.name AND s.status = 'queued') AS queued,
-                   coalesce(outcome.status IN ('failed', 'timed_out', 'lost'), false) AS last_run_failed,
-                   EXISTS (
-                       SELECT 1 FROM job_runs retry
-                       WHERE retry.job_name = j.name AND retry.scheduled_at = outcome.scheduled_at
-                         AND retry.attempt = outcome.attempt + 1 AND retry.status IN ('queued', 'running')
-                   ) AS retry_pending
+                   coalesce(settled.status IN ('failed', 'timed_out', 'lost') AND settled.finished_at >= j.active_since, false)
+                       AS last_run_failed,
+                   coalesce(\(Self.retryPending(of: "ran")), false) AS retry_pending
             FROM jobs j
             LEFT JOIN LATERAL (
                 SELECT status, scheduled_at, finished_at FROM job_runs r
@@ -75,14 +75,28 @@ extension RunStore {
                 ORDER BY r.finished_at DESC NULLS LAST, r.id DESC LIMIT 1
             ) last ON true
             LEFT JOIN LATERAL (
-                SELECT status, scheduled_at, attempt FROM job_runs r
-                WHERE r.job_name = j.name AND r.status NOT IN ('queued', 'running', 'skipped')
+                SELECT job_name, scheduled_at, attempt FROM job_runs r
+                WHERE r.job_name = j.name AND r.started_at IS NOT NULL AND r.status NOT IN ('queued', 'running')
                 ORDER BY r.finished_at DESC NULLS LAST, r.id DESC LIMIT 1
-            ) outcome ON true
+            ) ran ON true
+            LEFT JOIN LATERAL (
+                SELECT status, finished_at FROM job_runs r
+                WHERE r.job_name = j.name AND r.started_at IS NOT NULL AND r.status NOT IN ('queued', 'running')
+                  AND NOT \(Self.retryPending(of: "r"))
+                ORDER BY r.finished_at DESC NULLS LAST, r.id DESC LIMIT 1
+            ) settled ON true
             WHERE j.removed_at IS NULL
             ORDER BY j.name
             """
         ).decode(JobSummary.self)
+    }
+
+    /// SQL that is true while a retry of the run aliased `run` (its slot's next attempt) is queued or running.
+    static func retryPending(of run: String) -> String {
+        """
+        EXISTS (SELECT 1 FROM job_runs retry WHERE retry.job_name = \(run).job_name AND retry.scheduled_at = \(run).scheduled_at
+                AND retry.attempt = \(run).attempt + 1 AND retry.status IN ('queued', 'running'))
+        """
     }
 
     public func job(named name: String) async throws -> JobRow {

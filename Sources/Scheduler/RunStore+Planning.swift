@@ -32,7 +32,9 @@ extension RunStore {
                     VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12)
                     ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, schedule = EXCLUDED.schedule, timezone = EXCLUDED.timezone,
                         spec = EXCLUDED.spec, spec_hash = EXCLUDED.spec_hash, enabled = EXCLUDED.enabled, removed_at = NULL,
-                        active_since = CASE WHEN jobs.removed_at IS NOT NULL OR (NOT jobs.enabled AND EXCLUDED.enabled)
+                        active_since = CASE
+                            WHEN jobs.removed_at IS NOT NULL OR (NOT jobs.enabled AND EXCLUDED.enabled)
+                                OR jobs.schedule <> EXCLUDED.schedule OR jobs.timezone <> EXCLUDED.timezone
                             THEN now() ELSE jobs.active_since END,
                         concurrency = EXCLUDED.concurrency, starting_deadline_seconds = EXCLUDED.starting_deadline_seconds,
                         keep_succeeded = EXCLUDED.keep_succeeded, keep_failed = EXCLUDED.keep_failed,

@@ -50,7 +50,7 @@ struct JobsCommand: AsyncParsableCommand {
                                 : job.paused ? "paused" : job.origin == .api ? "on demand" : row.nextFireAt.map(TimeText.absolute) ?? "never"
                             var last = job.lastStatus.map { "\($0.rawValue) \(TimeText.ago(job.lastFinishedAt))" } ?? "-"
                             // What the JobFailing alert reads: a pending retry means the job has not given up yet.
-                            if job.retryPending { last += ", retry queued" }
+                            if job.retryPending, job.lastStatus?.isFailure == true { last += ", retry queued" }
                             return [job.name, job.kind, job.schedule, job.timezone, next, last, String(job.running)]
                         }
                     )

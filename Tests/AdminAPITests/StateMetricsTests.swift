@@ -5,7 +5,9 @@ import HTTPTypes
 import Hummingbird
 import Observability
 import Postgres
+import Prometheus
 import Registry
+import Scheduler
 import Synchronization
 import TestSupport
 import Testing
@@ -72,7 +74,9 @@ struct StateMetricsTests {
         }
     }
 
-    @Test("a retry of the failed run is pending, the next slot is not; the success window starts at the later of success and resume")
+    @Test(
+        "a failure being retried is pending, not failed; a queued next slot is no retry; the success window starts at the later of success and resume"
+    )
     func retryAndWindow() async throws {
         try await withTestAPI { harness in
             try await harness.pool.execute(
@@ -85,12 +89,12 @@ struct StateMetricsTests {
             )
             try await harness.pool.execute(
                 """
-                INSERT INTO job_runs (job_name, scheduled_at, attempt, trigger, status, finished_at) VALUES
-                    ('metrics-retrying', '2030-01-01T00:00:05Z', 1, 'schedule', 'failed', '2030-01-01T00:00:06Z'),
-                    ('metrics-retrying', '2030-01-01T00:00:05Z', 2, 'retry', 'queued', NULL),
-                    ('metrics-next-slot', '2030-01-01T00:00:05Z', 1, 'schedule', 'failed', '2030-01-01T00:00:06Z'),
-                    ('metrics-next-slot', '2030-01-01T00:00:10Z', 1, 'schedule', 'queued', NULL),
-                    ('metrics-resumed', '2030-01-01T01:00:00Z', 1, 'schedule', 'succeeded', '2030-01-01T01:00:01Z')
+                INSERT INTO job_runs (job_name, scheduled_at, attempt, trigger, status, started_at, finished_at) VALUES
+                    ('metrics-retrying', '2030-01-01T00:00:05Z', 1, 'schedule', 'failed', '2030-01-01T00:00:05Z', '2030-01-01T00:00:06Z'),
+                    ('metrics-retrying', '2030-01-01T00:00:05Z', 2, 'retry', 'queued', NULL, NULL),
+                    ('metrics-next-slot', '2030-01-01T00:00:05Z', 1, 'schedule', 'failed', '2030-01-01T00:00:05Z', '2030-01-01T00:00:06Z'),
+                    ('metrics-next-slot', '2030-01-01T00:00:10Z', 1, 'schedule', 'queued', NULL, NULL),
+                    ('metrics-resumed', '2030-01-01T01:00:00Z', 1, 'schedule', 'succeeded', '2030-01-01T01:00:00Z', '2030-01-01T01:00:01Z')
                 """
             )
             let endpoint = MetricsEndpoint.standard(pool: harness.pool)
@@ -98,7 +102,7 @@ struct StateMetricsTests {
             func value(_ name: String, _ job: String) -> Double? {
                 MetricsTests.value(#"\#(name){job="\#(job)"}"#, in: endpoint.exposition)
             }
-            #expect(value("nomaly_job_last_run_failed", "metrics-retrying") == 1)
+            #expect(value("nomaly_job_last_run_failed", "metrics-retrying") == 0, "its only slot is still being retried")
             #expect(value("nomaly_job_retry_pending", "metrics-retrying") == 1)
             #expect(value("nomaly_job_last_run_failed", "metrics-next-slot") == 1)
             #expect(value("nomaly_job_retry_pending", "metrics-next-slot") == 0, "a planned slot is not a retry")
@@ -108,6 +112,42 @@ struct StateMetricsTests {
             #expect(value("nomaly_job_last_success_timestamp_seconds", "metrics-resumed") == 1_893_459_601)
             #expect(value("nomaly_job_success_window_start_timestamp_seconds", "metrics-resumed") == 1_896_134_400)
             #expect(value("nomaly_job_success_window_start_timestamp_seconds", "metrics-retrying") == 1_893_456_000)
+        }
+    }
+
+    @Test("job series survive a failed read or two, and are dropped after three in a row; installation time and pool waits are exported")
+    func staleJobSeries() async throws {
+        try await ScratchDatabase.withSchema { pool, scratch in
+            try await pool.execute(
+                "INSERT INTO jobs (name, kind, schedule, spec_hash, paused) VALUES ('stale-paused', 'command', '@daily', 'h', true)"
+            )
+            let reader = PostgresPool(
+                configuration: .init(connectionString: scratch.connectionString, maximumConnections: 1),
+                logger: TestEnvironment.logger
+            )
+            let registry = PrometheusCollectorRegistry()
+            let jobs = MetricsCollector.jobs(RunStore(pool: reader), metrics: registry)
+            let series = #"nomaly_job_paused{job="stale-paused"}"#
+            await jobs.collect()
+            #expect(MetricsTests.value(series, in: NomalyMetrics.exposition(of: registry)) == 1)
+
+            // This replica can no longer read: its stale "paused" must not silence the fleet's alerts for long.
+            await reader.close()
+            for failed in 1...MetricsCollector.staleAfterFailedReads {
+                await jobs.collect()
+                let value = MetricsTests.value(series, in: NomalyMetrics.exposition(of: registry))
+                #expect(
+                    (value == nil) == (failed == MetricsCollector.staleAfterFailedReads),
+                    "after \(failed) failed reads: \(String(describing: value))"
+                )
+            }
+
+            let backups = MetricsCollector.backups(pool, registry: registry)
+            await backups.collect()
+            let installed = MetricsTests.value("nomaly_installed_timestamp_seconds", in: NomalyMetrics.exposition(of: registry))
+            #expect(installed.map { abs($0 - Date().timeIntervalSince1970) < 3_600 } == true, "\(String(describing: installed))")
+            await MetricsCollector.databasePool(pool, registry: registry).collect()
+            #expect(MetricsTests.value("nomaly_db_pool_wait_seconds_total", in: NomalyMetrics.exposition(of: registry)) == 0)
         }
     }
 

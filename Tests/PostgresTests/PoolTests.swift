@@ -53,6 +53,24 @@ struct PoolTests {
         }
     }
 
+    @Test("the time callers wait for a connection is summed in the statistics, at least as long as they waited")
+    func waitedSeconds() async throws {
+        try await ScratchDatabase.with(maximumConnections: 1, acquireTimeout: .seconds(120)) { pool, _ in
+            #expect(await pool.statistics().waitedSeconds == 0)
+            // The holder keeps the only connection until the second caller is seen waiting for it.
+            let waiter = try await pool.withConnection { _ in
+                let waiter = Task { try await pool.query("SELECT 1") }
+                try await waitFor(timeout: .seconds(60)) { await pool.statistics().waiting == 1 }
+                try await Task.sleep(for: .milliseconds(20))
+                return waiter
+            }
+            _ = try await waiter.value
+            let waited = await pool.statistics().waitedSeconds
+            #expect(waited >= 0.02, "the second caller waited at least as long as the holder kept it waiting")
+            #expect(waited < 120)
+        }
+    }
+
     @Test("a connection the server terminated is replaced transparently")
     func terminatedConnectionReplaced() async throws {
         try await ScratchDatabase.with(maximumConnections: 1) { pool, scratch in

@@ -169,7 +169,7 @@ struct RunStoreTests {
         }
     }
 
-    @Test("a run is due from its not_before, or from when it was queued if later: a catch-up run did not wait an hour")
+    @Test("firing lag counts from not_before, except that a catch-up of a missed slot counts from when it was queued")
     func dueAt() async throws {
         try await ScratchDatabase.withSchema { pool, _ in
             let store = RunStore(pool: pool)
@@ -178,11 +178,11 @@ struct RunStoreTests {
             // The slot missed an hour ago, queued now by the misfire policy.
             let plan = SlotPlanner.Plan(slots: [.init(scheduledAt: hourAgo, trigger: "catchup")], scheduledThrough: Date())
             _ = try await store.queue([(job, plan)])
-            // A slot planned ahead an hour ago (queued then), that no worker took until now.
+            // A regular slot due 30 minutes ago that a stalled planner queued only now: that delay is lag too.
             try await pool.execute(
                 """
-                INSERT INTO job_runs (job_name, scheduled_at, trigger, not_before, queued_at)
-                VALUES ('job', now() - interval '30 minutes', 'schedule', now() - interval '30 minutes', now() - interval '1 hour')
+                INSERT INTO job_runs (job_name, scheduled_at, trigger, not_before)
+                VALUES ('job', now() - interval '30 minutes', 'schedule', now() - interval '30 minutes')
                 """
             )
             let claimed = try await store.claim(limit: 5, worker: "a", lease: .seconds(30))
@@ -191,7 +191,7 @@ struct RunStoreTests {
             #expect(catchUp.startedAt.timeIntervalSince(catchUp.dueAt) < 60, "the catch-up counts from when it was queued")
             let late = try #require(claimed.first { $0.trigger == "schedule" })
             #expect(late.dueAt == late.notBefore)
-            #expect(late.startedAt.timeIntervalSince(late.dueAt) > 25 * 60, "a run that waited for a worker counts its wait")
+            #expect(late.startedAt.timeIntervalSince(late.dueAt) > 25 * 60, "a slot queued late by the planner counts its wait")
         }
     }
 

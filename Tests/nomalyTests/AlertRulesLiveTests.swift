@@ -19,6 +19,10 @@ struct AlertRulesLiveTests {
     static let slowBroken = "alert-slow-broken"
     static let retrying = "alert-retrying"
     static let succeeding = "alert-succeeding"
+    static let alwaysRetrying = "alert-always-retrying"
+    /// Alerts that depend on how loaded the test machine is (latency, pool waits, lag, 5xx of a slow start), not on
+    /// what this test arranges: left out of the "nothing else fires" check.
+    static let loadDependent: Set<String> = ["HighLatency", "HighErrorRate", "DatabasePoolSaturated", "FiringLagHigh"]
 
     @Test(
         "JobFailing, JobNotSucceededFor, BackupNeverVerified, DatabaseConnectionFailure and ServiceDown fire when they should, on a real Prometheus",
@@ -55,12 +59,19 @@ struct AlertRulesLiveTests {
         let created = try await NomalyProcess.run(["tokens", "create", "--name", "alerts", "--role", "operator"], environment: environment)
         let token = try #require(created.standardOutput.split(separator: "\n").last.map(String.init), "\(created.combinedOutput)")
 
-        let serve = try NomalyProcess.start(["serve"], environment: environment)
-        let served = Task { await NomalyProcess.collect(serve) }
+        // Prometheus first: if it cannot start, no server is left running.
         let prometheusFolder = folder.path + "/prometheus"
         try FileManager.default.createDirectory(atPath: prometheusFolder + "/rules", withIntermediateDirectories: true)
         try Self.shippedRules(holdingFor: Self.holdFor).write(toFile: prometheusFolder + "/rules/nomaly.yml", atomically: true, encoding: .utf8)
         let prometheus = try await PrometheusServer(folder: prometheusFolder, configuration: Self.configuration(target: "127.0.0.1:\(port)"))
+        let serve: ChildProcess
+        do {
+            serve = try NomalyProcess.start(["serve"], environment: environment)
+        } catch {
+            await prometheus.stop()
+            throw error
+        }
+        let served = Task { await NomalyProcess.collect(serve) }
         do {
             let ready = await HTTPProbe.waitUntilOK(url + "/ready")
             try #require(ready?.status == 200, "serve did not become ready: \(ready?.body ?? "no answer")")
@@ -83,14 +94,19 @@ struct AlertRulesLiveTests {
         }
     }
 
-    /// Four jobs: one failing every 5 s (and, back-dated, failing for longer than its window), one failing every 2
-    /// minutes, one whose failure waits out a retry for an hour, and one that succeeds.
+    /// Five jobs: one failing every 5 s (and, back-dated, failing for longer than its window), one failing every 5 s
+    /// after a retry (so some slot is nearly always being retried), one failing every 2 minutes, one whose failure
+    /// waits out a retry for an hour, and one that succeeds.
     func jobsFolder(_ folder: TemporaryFolder) throws -> String {
         try folder.file("jobs/\(Self.fastBroken).yaml", "kind: command\nschedule: \"*/5 * * * * *\"\nwith: {command: [\"false\"]}\n")
         try folder.file("jobs/\(Self.slowBroken).yaml", "kind: command\nschedule: \"0 */2 * * * *\"\nwith: {command: [\"false\"]}\n")
         try folder.file(
             "jobs/\(Self.retrying).yaml",
             "kind: command\nschedule: \"@yearly\"\nwith: {command: [\"false\"]}\nretries: {max: 3, initial: 1h}\n"
+        )
+        try folder.file(
+            "jobs/\(Self.alwaysRetrying).yaml",
+            "kind: command\nschedule: \"*/5 * * * * *\"\nwith: {command: [\"false\"]}\nretries: {max: 1, initial: 1s}\n"
         )
         try folder.file("jobs/\(Self.succeeding).yaml", "kind: command\nschedule: \"*/5 * * * * *\"\nwith: {command: [\"true\"]}\n")
         return folder.path + "/jobs"
@@ -101,42 +117,49 @@ struct AlertRulesLiveTests {
             let queued = try await NomalyProcess.run(["jobs", "run", job, "--wait", "--timeout", "2m"], environment: environment)
             #expect(queued.status == 1, "\(job) should fail: \(queued.combinedOutput)")
         }
-        // JobNotSucceededFor has a 10-minute floor in its expression, which the test keeps; instead of waiting ten
-        // minutes, the every-5-s job appeared (and became active) an hour ago.
+        // JobNotSucceededFor has a 10-minute floor and BackupNeverVerified a day in their expressions, which the
+        // test keeps; instead of waiting, the every-5-s job appeared an hour ago and the schema two days ago.
         let pool = PostgresPool(configuration: .init(connectionString: databaseURL, maximumConnections: 1), logger: TestEnvironment.logger)
         let backdated = try await pool.execute(
             "UPDATE jobs SET created_at = now() - interval '1 hour', active_since = now() - interval '1 hour' WHERE name = $1",
             [Self.fastBroken]
         )
+        let installed = try await pool.execute("UPDATE schema_migrations SET applied_at = applied_at - interval '2 days'")
         await pool.close()
-        #expect(backdated == 1)
+        #expect(backdated == 1 && installed > 0)
 
         let expected: Set<String> = [
-            "JobFailing/\(Self.fastBroken)", "JobFailing/\(Self.slowBroken)", "JobNotSucceededFor/\(Self.fastBroken)", "BackupNeverVerified/",
+            "JobFailing/\(Self.fastBroken)", "JobFailing/\(Self.slowBroken)", "JobFailing/\(Self.alwaysRetrying)",
+            "JobNotSucceededFor/\(Self.fastBroken)", "BackupNeverVerified/",
         ]
         var firing: Set<String> = []
         do {
             try await waitFor(timeout: .seconds(150)) {
-                firing = Set(try await prometheus.alerts().filter { $0.state == "firing" }.map { "\($0.name)/\($0.labels["job"] ?? "")" })
+                firing = Set(
+                    try await prometheus.alerts().filter { $0.state == "firing" && !Self.loadDependent.contains($0.name) }
+                        .map { "\($0.name)/\($0.labels["job"] ?? "")" }
+                )
                 return firing.isSuperset(of: expected)
             }
         } catch {
             Issue.record("firing: \(firing.sorted()), expected at least \(expected.sorted())")
             throw error
         }
-        // Nothing else fires on a server that is otherwise healthy.
+        // Nothing else that this test arranges fires on a server that is otherwise healthy.
         #expect(firing == expected, "unexpected: \(firing.subtracting(expected).sorted())")
 
         // The retrying job failed, long enough for JobFailing to have fired, yet it is neither pending nor firing.
         let alerts = try await prometheus.alerts()
         #expect(!alerts.contains { $0.name == "JobFailing" && $0.labels["job"] == Self.retrying }, "\(alerts)")
         #expect(!alerts.contains { $0.labels["job"] == Self.succeeding }, "\(alerts)")
-        let failedThroughout = try await prometheus.query(
-            #"min_over_time(nomaly_job_last_run_failed{job="\#(Self.retrying)"}[\#(Self.holdFor)]) == 1"#
+        // Its run failed (the CLI said so above) and its retry has been pending for longer than `for:`: the slot is
+        // not settled, so the job has not failed yet.
+        let pendingThroughout = try await prometheus.query(
+            #"min_over_time(nomaly_job_retry_pending{job="\#(Self.retrying)"}[\#(Self.holdFor)]) == 1"#
         )
-        #expect(failedThroughout.count == 1, "the retrying job's failure was not seen for \(Self.holdFor)")
-        let pending = try await prometheus.query(#"nomaly_job_retry_pending{job="\#(Self.retrying)"} == 1"#)
-        #expect(pending.count == 1)
+        #expect(pendingThroughout.count == 1, "the retrying job's retry was not seen pending for \(Self.holdFor)")
+        let settledFailure = try await prometheus.query(#"nomaly_job_last_run_failed{job="\#(Self.retrying)"}"#)
+        #expect(settledFailure.map(\.value) == [0])
 
         let rules = try await prometheus.rules()
         #expect(rules.count >= 15, "only \(rules.map(\.name)) loaded")
