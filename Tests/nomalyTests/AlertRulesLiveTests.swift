@@ -102,7 +102,7 @@ struct AlertRulesLiveTests {
         try folder.file("jobs/\(Self.slowBroken).yaml", "kind: command\nschedule: \"0 */2 * * * *\"\nwith: {command: [\"false\"]}\n")
         try folder.file(
             "jobs/\(Self.retrying).yaml",
-            "kind: command\nschedule: \"@yearly\"\nwith: {command: [\"false\"]}\nretries: {max: 3, initial: 1h}\n"
+            "kind: command\nschedule: \"@yearly\"\nwith: {command: [\"false\"]}\nretries: {max: 3, initial: 1h, max_delay: 2h}\n"
         )
         try folder.file(
             "jobs/\(Self.alwaysRetrying).yaml",
