@@ -97,8 +97,14 @@ public enum AdminServer {
             // Each controller puts its routes in groups by the role they need (``RequireRole``).
             let v1 = router.group("api/v1")
             JobsController(store: api.runs, audit: api.audit).addRoutes(to: v1)
-            ScoringJobsController(runs: api.runs, registry: api.registry, kinds: api.kinds, audit: api.audit, locations: api.scoringLocations(settings))
-                .addRoutes(to: v1)
+            ScoringJobsController(
+                runs: api.runs,
+                registry: api.registry,
+                kinds: api.kinds,
+                audit: api.audit,
+                locations: api.scoringLocations(settings)
+            )
+            .addRoutes(to: v1)
             ModelsController(registry: api.registry).addRoutes(to: v1)
             ArtifactsController(registry: api.registry, uploadLimit: settings.uploadLimit).addRoutes(to: v1)
             ScoringController(
