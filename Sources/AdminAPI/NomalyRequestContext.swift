@@ -13,6 +13,8 @@ public struct NomalyRequestContext: RequestContext {
     public var maxJSONDepth = 32
     /// The connection's event loop, whose timers are cheap to cancel (the request timeout uses one).
     public let eventLoop: any EventLoop
+    /// Every result is written by this one encoder (snake_case keys, ISO 8601 dates, sorted keys), not one per response.
+    public var responseEncoder: APIResponseEncoder { APIResponseEncoder() }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -23,16 +23,16 @@ struct ProbeOutcome: Codable, Sendable {
     var withoutDetails: ProbeOutcome { ProbeOutcome(name: name, ok: ok, message: nil) }
 }
 
-struct ReadinessResponse: ResponseCodable {
+struct ReadinessResponse: Codable, PlainJSONResponse {
     let status: String
     let checks: [ProbeOutcome]
 }
 
-struct HealthResponse: ResponseCodable {
+struct HealthResponse: Codable, PlainJSONResponse {
     let status: String
 }
 
-struct VersionResponse: ResponseCodable {
+struct VersionResponse: Codable, PlainJSONResponse {
     let name: String
     let version: String
 }
