@@ -9,10 +9,10 @@ public import Registry
 /// `POST /api/v1/models/{name}/score` and MLflow's `POST /invocations`: score rows sent in the request.
 ///
 /// Bodies are parsed as they arrive and scored in chunks of rows: CSV, or JSON in MLflow's shapes (`dataframe_split`,
-/// `dataframe_records`, `instances`, `inputs`; ScoringController+MLflowInput.swift). A request holds its scores (8 bytes a row) and a
-/// chunk, never an object per cell; the JSON shapes that cannot give rows as they arrive (`inputs` as columns, a
-/// `dataframe_split` with `data` before `columns`) also hold the text of their feature columns or `data`, at most the
-/// body's own bytes. The answer is written out in chunks as well. Past `NOMALY_SCORING_MAX_ROWS` rows the request is
+/// `dataframe_records`, `instances`, `inputs`; ScoringController+MLflowInput.swift). A request holds its scores (8 bytes
+/// a row) and a chunk, never an object per cell; the JSON shapes that cannot give rows as they arrive (`inputs` as
+/// columns, a `dataframe_split` with `data` before `columns`) also hold the text of their feature columns or `data`, at
+/// most the body's own bytes. The answer is written out in chunks as well. Past `NOMALY_SCORING_MAX_ROWS` rows the request is
 /// refused with 413 pointing to scoring jobs.
 public struct ScoringController: Sendable {
     let registry: ModelRegistry
