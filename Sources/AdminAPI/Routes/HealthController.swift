@@ -47,7 +47,7 @@ struct VersionResponse: Codable, PlainJSONResponse {
 /// `/ready` answers each check's name and `ok` to everyone, and why a check failed only when `showsDetails` says the
 /// caller may see it (the API: a valid token of any role); failures are logged with their details either way.
 public struct HealthController<Context: RequestContext>: Sendable {
-    let version: String
+    let nomalyVersion: String
     let probes: [ReadinessProbe]
     let probeTimeout: Duration
     let showsDetails: @Sendable (Context) -> Bool
@@ -59,7 +59,7 @@ public struct HealthController<Context: RequestContext>: Sendable {
         probeTimeout: Duration = .seconds(3),
         showsDetails: @escaping @Sendable (Context) -> Bool = { _ in false }
     ) {
-        self.version = version
+        nomalyVersion = version
         self.probes = probes
         self.probeTimeout = probeTimeout
         self.showsDetails = showsDetails
@@ -76,12 +76,11 @@ public struct HealthController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func version(_ request: Request, context: Context) async throws -> VersionResponse {
-        VersionResponse(name: "nomaly", version: version)
+        VersionResponse(name: "nomaly", version: nomalyVersion)
     }
 
     @Sendable func ready(_ request: Request, context: Context) async throws -> EditedResponse<ReadinessResponse> {
         let logger = context.logger
-        let (probes, probeTimeout) = (probes, probeTimeout)
         let outcomes = await flight.join {
             let outcomes = await runProbes(probes, timeout: probeTimeout)
             let failing = outcomes.filter { !$0.ok }
