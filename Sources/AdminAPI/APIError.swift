@@ -1,7 +1,6 @@
 import Datasets
 import Foundation
 public import Hummingbird
-import Logging
 import Registry
 import Scheduler
 
@@ -30,7 +29,7 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = try JSONEncoder().encode(Body(error: .init(code: code, message: message)))
+        let data = try PlainJSON.encoder.encode(Body(error: .init(code: code, message: message)))
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -60,23 +59,6 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
             return APIError(error.status, code: "http_\(error.status.code)", error.body ?? error.status.reasonPhrase)
         default:
             return APIError(.internalServerError, code: "internal", "the server failed; the log has the details")
-        }
-    }
-}
-
-/// Turns every error a handler throws into the JSON error body, logging the ones that are the server's fault.
-public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
-
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch {
-            let mapped = APIError.from(error)
-            if mapped.status.code >= 500 {
-                context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            }
-            throw mapped
         }
     }
 }

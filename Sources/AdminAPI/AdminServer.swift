@@ -91,36 +91,31 @@ public enum AdminServer {
         router.add(middleware: RequestLimitsMiddleware(settings: settings))
         if let api { router.add(middleware: BearerAuthMiddleware(gate: api.gate)) }
         // Only a caller the gate let through sees why a check failed.
-        router.addHealthRoutes(version: version, probes: probes, showsDetails: { $0.identity != nil })
-        if let port = settings.metricsPort {
-            // Said plainly rather than with a 401 that would suggest NOMALY_METRICS_REQUIRE_TOKEN.
-            router.get(RouterPath(MetricsEndpoint.path)) { _, _ -> Response in
-                throw APIError(.notFound, code: "not_found", "/metrics is served on port \(port) (NOMALY_METRICS_PORT), not on this one")
-            }
-        }
-        router.get("openapi.json") { _, _ in
-            Response(
-                status: .ok,
-                headers: [.contentType: "application/json; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json(version: version)))
-            )
-        }
+        HealthController(version: version, probes: probes, showsDetails: { $0.identity != nil }).addRoutes(to: router)
+        SystemController(version: version, metricsPort: settings.metricsPort).addRoutes(to: router)
         if let api {
-            let group = router.group("api/v1")
-            JobsRoutes(store: api.runs, audit: api.audit).add(to: group)
-            ScoringJobsRoutes(runs: api.runs, registry: api.registry, kinds: api.kinds, audit: api.audit, locations: api.scoringLocations(settings))
-                .add(to: group)
-            ModelsRoutes(registry: api.registry).add(to: group)
-            ArtifactRoutes(registry: api.registry, uploadLimit: settings.uploadLimit).add(to: group)
-            ScoringRoutes(
+            // Each controller puts its routes in groups by the role they need (``RequireRole``).
+            let v1 = router.group("api/v1")
+            JobsController(store: api.runs, audit: api.audit).addRoutes(to: v1)
+            ScoringJobsController(
+                runs: api.runs,
+                registry: api.registry,
+                kinds: api.kinds,
+                audit: api.audit,
+                locations: api.scoringLocations(settings)
+            )
+            .addRoutes(to: v1)
+            ModelsController(registry: api.registry).addRoutes(to: v1)
+            ArtifactsController(registry: api.registry, uploadLimit: settings.uploadLimit).addRoutes(to: v1)
+            ScoringController(
                 registry: api.registry,
                 cache: api.cache,
                 bodyLimit: settings.bodyLimit,
                 maxRows: scoring.maxRows,
                 invocationsModel: api.invocationsModel
             )
-            .add(to: group, root: router)
-            TokensRoutes(tokens: api.tokens, audit: api.audit).add(to: group)
+            .addRoutes(to: v1, root: router)
+            TokensController(tokens: api.tokens, audit: api.audit).addRoutes(to: v1)
         }
         return router
     }

@@ -1,7 +1,30 @@
 import Foundation
 public import Hummingbird
 
-/// A JSON body with the CLI's conventions (docs/cli.md): snake_case keys, ISO 8601 dates, sorted keys.
+/// The encoder of every result the API answers, set once as ``NomalyRequestContext/responseEncoder``: JSON with the
+/// CLI's conventions (docs/cli.md), snake_case keys, ISO 8601 dates, sorted keys, slashes written as they are.
+public struct APIResponseEncoder: ResponseEncoder {
+    /// Configured once, never changed after: a configured JSONEncoder encodes on several threads at once.
+    static let json: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    public init() {}
+
+    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try Self.json.encode(value)))
+        )
+    }
+}
+
+/// A result and its status, encoded by the request context's `responseEncoder` (``APIResponseEncoder`` on the API).
 public struct JSONResponse<Value: Encodable>: ResponseGenerator {
     let value: Value
     let status: HTTPResponse.Status
@@ -12,68 +35,29 @@ public struct JSONResponse<Value: Encodable>: ResponseGenerator {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try context.responseEncoder.encode(value, from: request, context: context)
+        response.status = status
+        return response
+    }
+}
+
+/// Foundation's JSONEncoder as Hummingbird sets it up for a request context that names no encoder: ISO 8601 dates, `/`
+/// escaped as `\/`, keys in no set order. Error bodies (``APIError``, which also answers outside the router) and the
+/// probes' answers (``HealthController``, on any context) have always been written this way; they keep it, byte for
+/// byte, rather than take the results' conventions.
+enum PlainJSON {
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value)))
-        )
-    }
+        return encoder
+    }()
 }
 
-extension Request {
-    /// Decodes a JSON body of at most `limit` bytes with snake_case keys; 400 naming the problem otherwise.
-    func decodeJSON<Value: Decodable>(_ type: Value.Type, context: NomalyRequestContext, limit: Int = 1 << 20) async throws -> Value {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await body.collect(upTo: limit)
-        } catch {
-            throw APIError(.contentTooLarge, code: "too_large", "the JSON body is larger than \(limit) bytes")
-        }
-        try JSONBody.validate(buffer, contentType: headers[.contentType], maxDepth: context.maxJSONDepth)
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        do {
-            return try decoder.decode(Value.self, from: Data(buffer.readableBytesView))
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw APIError(.badRequest, code: "invalid_json", "the body lacks \(key.stringValue)")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
-            let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty
-        {
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw APIError(.badRequest, code: "invalid_json", "\(path.isEmpty ? "the body" : path) has the wrong type or an invalid value")
-        } catch {
-            throw APIError(.badRequest, code: "invalid_json", "the body is not valid JSON")
-        }
-    }
-}
+/// An answer written with ``PlainJSON`` whatever the request context's encoder.
+protocol PlainJSONResponse: Encodable, ResponseGenerator {}
 
-extension NomalyRequestContext {
-    func parameter(_ name: String) throws -> String {
-        guard let value = parameters.get(name) else { throw APIError(.badRequest, code: "bad_request", "missing \(name)") }
-        return value
-    }
-
-    func integerParameter(_ name: String) throws -> Int {
-        guard let text = parameters.get(name), let value = Int(text) else {
-            throw APIError(.badRequest, code: "bad_request", "\(name) must be an integer")
-        }
-        return value
-    }
-
-    /// The actor recorded in alias history and the audit log.
-    var actor: String { "token:" + (identity?.name ?? "anonymous") }
-}
-
-extension Request {
-    func integerQuery(_ name: String, default fallback: Int? = nil, range: ClosedRange<Int>) throws -> Int? {
-        guard let text = uri.queryParameters.get(name) else { return fallback }
-        guard let value = Int(text), range.contains(value) else {
-            throw APIError(.badRequest, code: "bad_request", "\(name) must be an integer in \(range.lowerBound)…\(range.upperBound)")
-        }
-        return value
+extension PlainJSONResponse {
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        try PlainJSON.encoder.encode(self, from: request, context: context)
     }
 }

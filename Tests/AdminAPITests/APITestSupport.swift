@@ -36,6 +36,7 @@ struct APIHarness: Sendable {
 /// port of 127.0.0.1 (`.live`: requests go through the real HTTP server, its limits and its TLS).
 func withTestAPI(
     rateLimiter: RateLimiter? = nil,
+    lockout: FailedAttemptLimiter = FailedAttemptLimiter(),
     probes: [ReadinessProbe] = [],
     uploadLimit: Int64 = 100 << 20,
     bodyLimit: Int = 50 << 20,
@@ -82,6 +83,7 @@ func withTestAPI(
             registry: registry,
             audit: AuditLog(pool: pool),
             kinds: BuiltInKinds.registry(pool: pool, models: services),
+            lockout: lockout,
             rateLimiter: rateLimiter,
             cache: services.cache,
             scoringLocations: locations

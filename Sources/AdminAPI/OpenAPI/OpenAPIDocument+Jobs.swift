@@ -19,7 +19,7 @@ extension OpenAPIDocument {
 }
 
 extension OpenAPIDocument {
-    /// `/api/v1/jobs…` and `/api/v1/runs…` (``JobsRoutes``).
+    /// `/api/v1/jobs…` and `/api/v1/runs…` (``JobsController``).
     static let jobOperations: [Operation] = [
         Operation(
             method: .get,

@@ -24,7 +24,7 @@ extension OpenAPIDocument {
         "A malformed model name, alias or version, or a query parameter out of range (`invalid_name`, `bad_request`)."
     )
 
-    /// `/api/v1/models…` and `/api/v1/audit` (``ModelsRoutes``, and the deletion of a version).
+    /// `/api/v1/models…` and `/api/v1/audit` (``ModelsController``, and the deletion of a version).
     static let modelOperations: [Operation] = [
         Operation(
             method: .get,
@@ -175,7 +175,7 @@ extension OpenAPIDocument {
         ),
     ]
 
-    /// Model tarballs over HTTP (``ArtifactRoutes``).
+    /// Model tarballs over HTTP (``ArtifactsController``).
     static let artifactOperations: [Operation] = [
         Operation(
             method: .get,

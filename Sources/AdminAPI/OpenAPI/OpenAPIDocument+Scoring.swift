@@ -32,7 +32,7 @@ extension OpenAPIDocument {
         ]
     }
 
-    /// `POST /api/v1/models/{name}/score` and `POST /invocations` (``ScoringRoutes``), and background scoring runs.
+    /// `POST /api/v1/models/{name}/score` and `POST /invocations` (``ScoringController``), and background scoring runs.
     static let scoringOperations: [Operation] = [
         Operation(
             method: .post,

@@ -9,12 +9,12 @@ public import Registry
 /// `POST /api/v1/models/{name}/score` and MLflow's `POST /invocations`: score rows sent in the request.
 ///
 /// Bodies are parsed as they arrive and scored in chunks of rows: CSV, or JSON in MLflow's shapes (`dataframe_split`,
-/// `dataframe_records`, `instances`, `inputs`; MLflowInput.swift). A request holds its scores (8 bytes a row) and a
-/// chunk, never an object per cell; the JSON shapes that cannot give rows as they arrive (`inputs` as columns, a
-/// `dataframe_split` with `data` before `columns`) also hold the text of their feature columns or `data`, at most the
-/// body's own bytes. The answer is written out in chunks as well. Past `NOMALY_SCORING_MAX_ROWS` rows the request is
+/// `dataframe_records`, `instances`, `inputs`; ScoringController+MLflowInput.swift). A request holds its scores (8 bytes
+/// a row) and a chunk, never an object per cell; the JSON shapes that cannot give rows as they arrive (`inputs` as
+/// columns, a `dataframe_split` with `data` before `columns`) also hold the text of their feature columns or `data`, at
+/// most the body's own bytes. The answer is written out in chunks as well. Past `NOMALY_SCORING_MAX_ROWS` rows the request is
 /// refused with 413 pointing to scoring jobs.
-public struct ScoringRoutes: Sendable {
+public struct ScoringController: Sendable {
     let registry: ModelRegistry
     let cache: DetectorCache
     let bodyLimit: Int
@@ -38,25 +38,34 @@ public struct ScoringRoutes: Sendable {
         self.invocationsModel = invocationsModel
     }
 
-    public func add(to group: RouterGroup<NomalyRequestContext>, root: Router<NomalyRequestContext>) {
-        group.post("models/{name}/score") { request, context in
-            _ = try context.require(.operator)
-            let name = try context.parameter("name")
-            let reference: ModelReference
-            if let version = try request.integerQuery("version", range: 1...RegistryNames.maxVersion) {
-                reference = .version(model: name, version: version)
-            } else {
-                reference = .alias(model: name, alias: request.uri.queryParameters.get("alias").map { String($0) } ?? ModelReference.defaultAlias)
-            }
-            return try await score(request, context: context, reference: reference)
+    /// - Parameters:
+    ///   - api: the `/api/v1` group, behind ``BearerAuthMiddleware``.
+    ///   - root: the router itself, for MLflow's `/invocations`.
+    public func addRoutes(to api: RouterGroup<NomalyRequestContext>, root: Router<NomalyRequestContext>) {
+        api.group("models").add(middleware: RequireRole(.operator))
+            .post("{name}/score", use: scoreModel)
+        root.group("invocations").add(middleware: RequireRole(.operator))
+            .post(use: invocations)
+    }
+
+    /// `POST /api/v1/models/{name}/score`: the version of `?version=`, else the alias of `?alias=` (`production`).
+    @Sendable func scoreModel(_ request: Request, context: NomalyRequestContext) async throws -> Response {
+        let name = try context.parameter("name")
+        let reference: ModelReference
+        if let version = try request.integerQuery("version", range: 1...RegistryNames.maxVersion) {
+            reference = .version(model: name, version: version)
+        } else {
+            reference = .alias(model: name, alias: request.uri.queryParameters.get("alias").map { String($0) } ?? ModelReference.defaultAlias)
         }
-        root.post("invocations") { request, context in
-            _ = try context.require(.operator)
-            guard let text = request.headers[HTTPField.Name("X-Nomaly-Model")!] ?? invocationsModel else {
-                throw APIError(.badRequest, code: "no_model", "name the model in the X-Nomaly-Model header (NAME@ALIAS or NAME:VERSION)")
-            }
-            return try await score(request, context: context, reference: try ModelReference.parse(text))
+        return try await score(request, context: context, reference: reference)
+    }
+
+    /// MLflow's `POST /invocations`: the model named by `X-Nomaly-Model`, else `NOMALY_INVOCATIONS_MODEL`.
+    @Sendable func invocations(_ request: Request, context: NomalyRequestContext) async throws -> Response {
+        guard let text = request.headers[HTTPField.Name("X-Nomaly-Model")!] ?? invocationsModel else {
+            throw APIError(.badRequest, code: "no_model", "name the model in the X-Nomaly-Model header (NAME@ALIAS or NAME:VERSION)")
         }
+        return try await score(request, context: context, reference: try ModelReference.parse(text))
     }
 
     func score(_ request: Request, context: NomalyRequestContext, reference: ModelReference) async throws -> Response {

@@ -4,7 +4,7 @@ public import Registry
 
 /// `/api/v1/models/{name}/versions/{version}/artifact` (download, viewers) and `POST /api/v1/models/{name}/versions`
 /// (upload and register, admins): model tarballs over HTTP, streamed through temporary files, never held in memory.
-public struct ArtifactRoutes: Sendable {
+public struct ArtifactsController: Sendable {
     let registry: ModelRegistry
     /// The largest tarball accepted by the upload, in bytes; larger bodies are answered 413.
     let uploadLimit: Int64
@@ -18,18 +18,15 @@ public struct ArtifactRoutes: Sendable {
         self.uploadLimit = uploadLimit
     }
 
-    public func add(to router: RouterGroup<NomalyRequestContext>) {
-        router.get("models/{name}/versions/{version}/artifact") { request, context in
-            _ = try context.require(.viewer)
-            return try await download(request, context: context)
-        }
-        router.post("models/{name}/versions") { request, context in
-            _ = try context.require(.admin)
-            return try await upload(request, context: context)
-        }
+    /// - Parameter api: the `/api/v1` group, behind ``BearerAuthMiddleware``.
+    public func addRoutes(to api: RouterGroup<NomalyRequestContext>) {
+        api.group("models").add(middleware: RequireRole(.viewer))
+            .get("{name}/versions/{version}/artifact", use: download)
+        api.group("models").add(middleware: RequireRole(.admin))
+            .post("{name}/versions", use: upload)
     }
 
-    func download(_ request: Request, context: NomalyRequestContext) async throws -> Response {
+    @Sendable func download(_ request: Request, context: NomalyRequestContext) async throws -> Response {
         let name = try context.parameter("name")
         let number = try context.integerParameter("version")
         let version = try await registry.version(model: name, version: number)
@@ -68,7 +65,7 @@ public struct ArtifactRoutes: Sendable {
         return Response(status: .ok, headers: headers, body: body)
     }
 
-    func upload(_ request: Request, context: NomalyRequestContext) async throws -> Response {
+    @Sendable func upload(_ request: Request, context: NomalyRequestContext) async throws -> Response {
         let name = try context.parameter("name")
         let mediaType = request.headers[.contentType].map(Self.mediaType) ?? ""
         guard Self.uploadTypes.contains(mediaType) else {

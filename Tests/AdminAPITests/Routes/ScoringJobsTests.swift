@@ -61,12 +61,13 @@ struct ScoringJobsTests {
     @Test("a queued run is executed by the scheduler and writes exactly the scores the scoring endpoint gives")
     func endToEnd() async throws {
         try await withTestAPI { harness in
-            let expected = try await harness.registerFraudModel()
+            // A model name of its own: the counter is the process's, and other suites score `fraud` in jobs meanwhile.
+            let expected = try await harness.registerFraudModel(name: "fraud-end-to-end")
             let metrics = MetricsEndpoint.standard(pool: nil)
-            let jobRows = #"nomaly_rows_scored_total{model="fraud",source="job"}"#
+            let jobRows = #"nomaly_rows_scored_total{model="fraud-end-to-end",source="job"}"#
             let rowsBefore = MetricsTests.value(jobRows, in: metrics.exposition) ?? 0
             try FileManager.default.copyItem(atPath: DemoData.today, toPath: harness.settings.scoringDirectory + "/today.csv")
-            let response = try await post(harness, #"{"model": "fraud@production", "input": "today.csv", "output": "out/scores.csv"}"#)
+            let response = try await post(harness, #"{"model": "fraud-end-to-end@production", "input": "today.csv", "output": "out/scores.csv"}"#)
             #expect(response.status == .accepted)
             let created = try CreatedScoringJob(response)
             #expect(created.job == "api.scoring" && created.status == "queued")
@@ -75,7 +76,7 @@ struct ScoringJobsTests {
             let (run, log) = try await harness.runQueued(created.runId)
             #expect(run.status == .succeeded, "\(run.error ?? "") \(log ?? "")")
             #expect(run.trigger == "api" && run.jobName == "api.scoring")
-            #expect(run.spec?.objectValue?["with"]?.objectValue?["model"] == .string("fraud@production"))
+            #expect(run.spec?.objectValue?["with"]?.objectValue?["model"] == .string("fraud-end-to-end@production"))
             let written = try String(contentsOfFile: harness.settings.scoringDirectory + "/out/scores.csv", encoding: .utf8)
             let lines = written.split(separator: "\n")
             let scoreIndex = try #require(lines.first?.split(separator: ",").firstIndex(of: "score"))

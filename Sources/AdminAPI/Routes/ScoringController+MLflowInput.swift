@@ -2,7 +2,7 @@ import Datasets
 import Hummingbird
 import Modeling
 
-extension ScoringRoutes {
+extension ScoringController {
     /// Scores a JSON body in MLflow's shapes as it streams in: ``MLflowJSONParser`` reads each buffer straight into
     /// rows of the model's features (no JSON object tree), which are scored whenever a chunk's worth is complete.
     ///

@@ -11,7 +11,7 @@ public import Scheduler
 /// (`NOMALY_SCORING_DIR`), `s3://` stays below `NOMALY_SCORING_S3_PREFIXES` (none by default), and the artifact store
 /// and the backups are never used (``ScoringLocations``); the run checks all of it again when it starts. An existing
 /// output is kept unless the request says `"overwrite": true`.
-public struct ScoringJobsRoutes: Sendable {
+public struct ScoringJobsController: Sendable {
     let runs: RunStore
     let registry: ModelRegistry
     let kinds: JobKindRegistry
@@ -46,43 +46,48 @@ public struct ScoringJobsRoutes: Sendable {
         let status: RunStatus
     }
 
-    public func add(to router: RouterGroup<NomalyRequestContext>) {
-        router.post("scoring-jobs") { request, context in
-            let identity = try context.require(.operator)
-            let body = try await request.decodeJSON(CreateRequest.self, context: context)
-            // Fail now, not in the run, for a model that does not exist (the alias is resolved again at start).
-            _ = try await registry.resolve(try ModelReference.parse(body.model))
-            let overwrite = body.overwrite ?? false
-            var settings: [String: SpecValue] = [
-                "model": .string(body.model),
-                "input": .string(try await input(body.input)),
-                "output": .string(try await output(body.output, overwrite: overwrite)),
-            ]
-            if let id = body.id { settings["id"] = .string(id) }
-            if overwrite { settings["overwrite"] = .bool(true) }
-            let spec: JobSpec
-            do {
-                // The schedule is required by the spec format but unused: these runs are queued, never planned.
-                spec = try JobSpec(
-                    document: [
-                        "name": .string(RunStore.apiScoringJob), "kind": .string("score"), "schedule": .string("@yearly"),
-                        "concurrency": .string("allow"), "with": .object(settings),
-                    ],
-                    defaultName: RunStore.apiScoringJob,
-                    kinds: kinds
-                )
-            } catch {
-                throw APIError(.badRequest, code: "invalid_settings", "\(error)")
-            }
-            let runID = try await runs.queueAdHoc(spec, job: RunStore.apiScoringJob)
-            var details = ["model": body.model, "input": body.input, "output": body.output]
-            if overwrite { details["overwrite"] = "true" }
-            try await audit.record(identity, action: "scoring_job.create", target: String(runID), details: details, context: context)
-            var response = try JSONResponse(Created(runId: runID, job: RunStore.apiScoringJob, status: .queued), status: .accepted)
-                .response(from: request, context: context)
-            response.headers[.location] = "/api/v1/runs/\(runID)"
-            return response
+    /// - Parameter api: the `/api/v1` group, behind ``BearerAuthMiddleware``.
+    public func addRoutes(to api: RouterGroup<NomalyRequestContext>) {
+        api.group("scoring-jobs").add(middleware: RequireRole(.operator))
+            .post(use: create)
+    }
+
+    /// Queues the run and answers 202 with its id and `Location: /api/v1/runs/{id}`.
+    @Sendable func create(_ request: Request, context: NomalyRequestContext) async throws -> Response {
+        let identity = try context.caller
+        let body = try await request.decodeJSON(CreateRequest.self, context: context)
+        // Fail now, not in the run, for a model that does not exist (the alias is resolved again at start).
+        _ = try await registry.resolve(try ModelReference.parse(body.model))
+        let overwrite = body.overwrite ?? false
+        var settings: [String: SpecValue] = [
+            "model": .string(body.model),
+            "input": .string(try await input(body.input)),
+            "output": .string(try await output(body.output, overwrite: overwrite)),
+        ]
+        if let id = body.id { settings["id"] = .string(id) }
+        if overwrite { settings["overwrite"] = .bool(true) }
+        let spec: JobSpec
+        do {
+            // The schedule is required by the spec format but unused: these runs are queued, never planned.
+            spec = try JobSpec(
+                document: [
+                    "name": .string(RunStore.apiScoringJob), "kind": .string("score"), "schedule": .string("@yearly"),
+                    "concurrency": .string("allow"), "with": .object(settings),
+                ],
+                defaultName: RunStore.apiScoringJob,
+                kinds: kinds
+            )
+        } catch {
+            throw APIError(.badRequest, code: "invalid_settings", "\(error)")
         }
+        let runID = try await runs.queueAdHoc(spec, job: RunStore.apiScoringJob)
+        var details = ["model": body.model, "input": body.input, "output": body.output]
+        if overwrite { details["overwrite"] = "true" }
+        try await audit.record(identity, action: "scoring_job.create", target: String(runID), details: details, context: context)
+        var response = try JSONResponse(Created(runId: runID, job: RunStore.apiScoringJob, status: .queued), status: .accepted)
+            .response(from: request, context: context)
+        response.headers[.location] = "/api/v1/runs/\(runID)"
+        return response
     }
 
     func input(_ text: String) async throws -> String {

@@ -13,6 +13,8 @@ public struct NomalyRequestContext: RequestContext {
     public var maxJSONDepth = 32
     /// The connection's event loop, whose timers are cheap to cancel (the request timeout uses one).
     public let eventLoop: any EventLoop
+    /// Every result is written by this one encoder (snake_case keys, ISO 8601 dates, sorted keys), not one per response.
+    public var responseEncoder: APIResponseEncoder { APIResponseEncoder() }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -21,16 +23,12 @@ public struct NomalyRequestContext: RequestContext {
         eventLoop = source.channel.eventLoop
     }
 
-    /// The authenticated identity if its role is at least `role`; 403 otherwise.
-    public func require(_ role: Role) throws -> TokenIdentity {
-        guard let identity else { throw APIError(.unauthorized, code: "unauthorized", "this endpoint needs a bearer token") }
-        guard identity.role >= role else {
-            throw APIError(
-                .forbidden,
-                code: "forbidden",
-                "token \(identity.name) has role \(identity.role.rawValue); this needs \(role.rawValue) or higher"
-            )
+    /// Who is calling: set on every route ``BearerAuthMiddleware`` guards, so on every route of a ``RequireRole`` group.
+    /// - Throws: 401 where no token was checked (a public route).
+    public var caller: TokenIdentity {
+        get throws {
+            guard let identity else { throw APIError(.unauthorized, code: "unauthorized", "this endpoint needs a bearer token") }
+            return identity
         }
-        return identity
     }
 }

@@ -1,0 +1,34 @@
+public import Hummingbird
+import NIOCore
+
+/// The routes about the server itself that need no token: `GET /openapi.json`, and on a server whose `/metrics` has a
+/// port of its own, a `GET /metrics` that says where it went. `/health`, `/ready` and `/version` are
+/// ``HealthController``'s.
+public struct SystemController: Sendable {
+    let version: String
+    /// `NOMALY_METRICS_PORT`, when `/metrics` is served there instead.
+    let metricsPort: Int?
+
+    public init(version: String, metricsPort: Int?) {
+        self.version = version
+        self.metricsPort = metricsPort
+    }
+
+    public func addRoutes(to router: Router<NomalyRequestContext>) {
+        if metricsPort != nil { router.get(RouterPath(MetricsEndpoint.path), use: metricsElsewhere) }
+        router.get(RouterPath(OpenAPIDocument.path), use: openAPI)
+    }
+
+    /// Said plainly rather than with a 401 that would suggest NOMALY_METRICS_REQUIRE_TOKEN. Routed only when the port is set.
+    @Sendable func metricsElsewhere(_ request: Request, context: NomalyRequestContext) async throws -> Response {
+        throw APIError(.notFound, code: "not_found", "/metrics is served on port \(metricsPort ?? 0) (NOMALY_METRICS_PORT), not on this one")
+    }
+
+    @Sendable func openAPI(_ request: Request, context: NomalyRequestContext) async throws -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json(version: version)))
+        )
+    }
+}
