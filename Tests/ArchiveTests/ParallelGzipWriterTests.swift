@@ -21,31 +21,35 @@ struct ParallelGzipWriterTests {
         return try writer.finish()
     }
 
+    /// What the writer wrote is gzip that inflates to ``text``, and its sha256 is the file's.
+    static func expectValid(_ path: String, sha256: String) throws {
+        #expect(try run(["gzip", "-dc", path]) == text)
+        #expect(try sha256sum(path) == sha256)
+    }
+
+    let scratch: Scratch
+    var path: String { scratch.path + "/out.gz" }
+
+    init() throws { scratch = try Scratch() }
+
     @Test("a writer on the only thread of its pool finishes: it compresses the blocks no thread has taken")
     func writerHoldsTheOnlyThread() async throws {
-        let scratch = try Scratch()
-        let path = scratch.path + "/out.gz"
-        let pool = NIOThreadPool(numberOfThreads: 1)
+        let (path, pool) = (path, NIOThreadPool(numberOfThreads: 1))
         pool.start()
         // Waiting there for a block queued on the same pool would wait for ever: no thread would ever take it.
         let sha256 = try await BlockingWork.run(on: pool) { try Self.compress(into: path, pool: pool) }
         try await pool.shutdownGracefully()
-        #expect(try run(["gzip", "-dc", path]) == Self.text)
-        #expect(try sha256sum(path) == sha256)
+        try Self.expectValid(path, sha256: sha256)
     }
 
-    @Test("with its pool shut down, the writer compresses every block itself")
+    @Test("with its pool shut down, the writer compresses every block itself, into the same bytes")
     func poolShutDown() async throws {
-        let scratch = try Scratch()
-        let path = scratch.path + "/out.gz"
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
-        try await pool.shutdownGracefully()
-        let sha256 = try await BlockingWork.run { try Self.compress(into: path, pool: pool) }
-        #expect(try run(["gzip", "-dc", path]) == Self.text)
-        #expect(try sha256sum(path) == sha256)
-        // The same bytes as on a pool that runs: block boundaries do not depend on who compresses.
-        let shared = try await BlockingWork.run { try Self.compress(into: path, pool: BlockingWork.pool) }
-        #expect(shared == sha256)
+        let (path, stopped) = (path, NIOThreadPool(numberOfThreads: 1))
+        stopped.start()
+        try await stopped.shutdownGracefully()
+        let sha256 = try await BlockingWork.run { try Self.compress(into: path, pool: stopped) }
+        try Self.expectValid(path, sha256: sha256)
+        // Block boundaries do not depend on who compresses: a pool that runs gives the same bytes.
+        #expect(try await BlockingWork.run { try Self.compress(into: path, pool: BlockingWork.pool) } == sha256)
     }
 }
