@@ -85,9 +85,9 @@ extension S3Store {
     }
 
     /// Runs one GET of a streamed download on a thread of its own (`nomaly.s3-stream`). The transfer waits for its
-    /// reader whenever the stream's buffer is full, and readers run on the blocking pool and wait for the transfer in
-    /// turn: queued for a pool thread, either side could wait for ever. One thread per open stream, for as long as
-    /// it downloads (docs/architecture.md, "Where blocking work runs").
+    /// reader whenever the stream's buffer is full, and the reader (on the blocking pool, say) waits for the transfer:
+    /// were the transfer queued for a pool thread that readers hold, neither would ever finish. One thread per open
+    /// stream, for as long as it downloads (docs/architecture.md, "Where blocking work runs").
     static func onStreamThread<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
         try Task.checkCancellation()
         return try await withCheckedThrowingContinuation { continuation in
