@@ -41,7 +41,11 @@ let package = Package(
         .target(name: "Units", swiftSettings: swiftSettings),
         .target(
             name: "FileSystem",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -197,6 +201,7 @@ let package = Package(
             name: "nomaly",
             dependencies: [
                 "Units",
+                "FileSystem",
                 "Cron",
                 "Datasets",
                 "Detectors",
@@ -236,7 +241,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "UnitsTests", dependencies: ["Units"], swiftSettings: swiftSettings),
-        .testTarget(name: "FileSystemTests", dependencies: ["FileSystem", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FileSystemTests",
+            dependencies: ["FileSystem", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "DetectorsTests", dependencies: ["Detectors"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DatasetsTests",
@@ -260,13 +269,13 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "ObjectStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArchiveTests",
-            dependencies: ["Archive", "Processes", "TestSupport"],
+            dependencies: ["Archive", "FileSystem", "Processes", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ObjectStoreTests",
-            dependencies: ["ObjectStore", "Config", "Processes", "TestSupport"],
+            dependencies: ["ObjectStore", "Config", "Processes", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -274,7 +283,7 @@ let package = Package(
             dependencies: ["Observability", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ProcessesTests", dependencies: ["Processes"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProcessesTests", dependencies: ["Processes", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AdminAPITests",

@@ -1,8 +1,9 @@
 internal import CArchive
 import Crypto
-import Dispatch
 import FileSystem
 import Foundation
+import NIOPosix
+import Synchronization
 
 /// Compresses a byte stream into concatenated gzip members, one per block, on every core at once,
 /// and writes them in order to a file descriptor while hashing the output.
@@ -12,8 +13,13 @@ import Foundation
 /// read. Block boundaries depend only on `blockSize`, never on the thread count, so the output is
 /// byte-for-byte deterministic.
 ///
-/// Invariant: one producer — `append` and `finish` are called from a single thread; compression runs on
-/// `compressionQueue` and hands results back under `lock`.
+/// Blocks compress on the shared blocking pool, where the writer itself runs (`TarGz.create`). A writer that
+/// waited there for a block no pool thread had taken yet could wait forever (every thread may be such a writer), so
+/// a block is taken by whoever comes first: a pool thread, or the writer when it needs the block next. The writer
+/// thus only ever waits for a block that is being compressed.
+///
+/// Invariant: one producer — `append` and `finish` are called from a single thread; compression hands results
+/// back under `completed`'s lock.
 final class ParallelGzipWriter {
     private let descriptor: Int32
     private let level: Int32
@@ -23,9 +29,11 @@ final class ParallelGzipWriter {
     private(set) var compressedBytes: Int64 = 0
     private(set) var uncompressedBytes: Int64 = 0
 
-    private let compressionQueue = DispatchQueue(label: "nomaly.gzip", attributes: .concurrent)
+    private let pool: NIOThreadPool
     private let maximumInFlight: Int
     private let completed = CompletedBlocks()
+    /// Blocks submitted and not yet written, by index; the writer's alone.
+    private var submittedBlocks: [Int: BlockCompression] = [:]
     private var submitted = 0
     private var written = 0
 
@@ -34,8 +42,10 @@ final class ParallelGzipWriter {
     ///   - level: zlib level 1…9.
     ///   - blockSize: uncompressed bytes per member.
     ///   - threads: blocks compressed at once.
-    init(descriptor: Int32, level: Int, blockSize: Int, threads: Int) {
+    ///   - pool: where blocks compress; the shared blocking pool unless a test chooses one.
+    init(descriptor: Int32, level: Int, blockSize: Int, threads: Int, pool: NIOThreadPool = BlockingWork.pool) {
         self.descriptor = descriptor
+        self.pool = pool
         self.level = Int32(level)
         self.blockSize = blockSize
         // Two blocks per thread in flight keep every core busy while bounding memory.
@@ -69,10 +79,13 @@ final class ParallelGzipWriter {
         pending.reserveCapacity(blockSize)
         let index = submitted
         submitted += 1
-        let level = self.level
+        let compression = BlockCompression(block, level: level)
+        submittedBlocks[index] = compression
         let completed = self.completed
-        compressionQueue.async {
-            completed.store(Self.compress(block, level: level), at: index)
+        // An inactive pool (shut down) runs nothing: the writer then compresses every block itself.
+        pool.submit { state in
+            guard state == .active, compression.take() else { return }
+            completed.store(compression.run(), at: index)
         }
     }
 
@@ -80,7 +93,12 @@ final class ParallelGzipWriter {
     /// - Returns: whether a member was written.
     @discardableResult
     private func writeNext(waiting: Bool) throws -> Bool {
+        if waiting, let compression = submittedBlocks[written], compression.take() {
+            // No pool thread took it yet: waiting for one could be waiting forever.
+            completed.store(compression.run(), at: written)
+        }
         guard let result = completed.take(written, waiting: waiting) else { return false }
+        submittedBlocks[written] = nil
         written += 1
         let member = try result.get()
         try member.withUnsafeBytes { try writeAll($0) }
@@ -127,7 +145,26 @@ final class ParallelGzipWriter {
     }
 }
 
-/// Compressed members handed from the compression queue to the writing thread.
+/// One block on its way to the pool, compressed by whichever thread takes it first.
+private final class BlockCompression: Sendable {
+    private let block: [UInt8]
+    private let level: Int32
+    private let taken = Atomic<Bool>(false)
+
+    init(_ block: [UInt8], level: Int32) {
+        self.block = block
+        self.level = level
+    }
+
+    /// True for exactly one caller, which must then ``run()`` it.
+    func take() -> Bool {
+        taken.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    func run() -> Result<[UInt8], ArchiveError> { ParallelGzipWriter.compress(block, level: level) }
+}
+
+/// Compressed members handed from the compressing threads to the writing thread.
 /// Every access holds `condition`'s lock, which is what makes sharing it across threads safe.
 private final class CompletedBlocks: @unchecked Sendable {
     private let condition = NSCondition()

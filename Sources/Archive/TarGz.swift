@@ -4,7 +4,7 @@ import Foundation
 
 /// Gzip-compressed tar archives: deterministic creation on every core, listing, and safe extraction.
 ///
-/// Each call does its file and CPU work on a thread of its own (`BlockingWork`), never on the caller's executor.
+/// Each call does its file and CPU work on the blocking pool (`BlockingWork`), never on the caller's executor.
 ///
 /// ```swift
 /// let summary = try await TarGz.create(directory: "build/model", output: "model.tar.gz")

@@ -191,17 +191,15 @@ public struct BackupRestorer: Sendable {
         // Without --dbname pg_restore would print a script instead of restoring: name the database explicitly.
         let database = try await environment.pool.query("SELECT current_database()").first!.decode(String.self)
         environment.logger.notice("restore: replacing the database in one transaction", metadata: ["id": "\(manifest.id)"])
-        _ = try await BlockingWork.run {
-            try PostgresTools.run(
-                [
-                    tools.path("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
-                    "--dbname=" + database,
-                ],
-                environment: clientEnvironment,
-                input: dump,
-                what: "restoring the database (nothing was changed: the restore runs in one transaction)"
-            )
-        }
+        try await PostgresTools.run(
+            [
+                tools.path("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
+                "--dbname=" + database,
+            ],
+            environment: clientEnvironment,
+            input: dump,
+            what: "restoring the database (nothing was changed: the restore runs in one transaction)"
+        )
         // pg_restore has committed: from here every step runs whatever the others did, so the database is never left
         // restored but without its migrations or with the backup's runs still marked running.
         let counts = try await environment.pool.withConnection { try await DatabaseDump.rowCounts(on: $0) }

@@ -132,14 +132,12 @@ public struct BackupVerifier: Sendable {
     private func readWholeDump(_ path: String, shown: String) async throws {
         let server = try await environment.pool.serverMajorVersion()
         let tools = try PostgresTools(serverMajor: server.major, override: environment.binDirectory)
-        _ = try await BlockingWork.run {
-            try PostgresTools.run(
-                [tools.path("pg_restore"), "--file=/dev/null"],
-                environment: ProcessInfo.processInfo.environment,
-                input: path,
-                what: "reading the dump \(shown)"
-            )
-        }
+        try await PostgresTools.run(
+            [tools.path("pg_restore"), "--file=/dev/null"],
+            environment: ProcessInfo.processInfo.environment,
+            input: path,
+            what: "reading the dump \(shown)"
+        )
     }
 
     /// - Parameter shown: the set's file the copy at `path` was made from, for messages.

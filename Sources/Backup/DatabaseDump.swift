@@ -1,4 +1,3 @@
-import FileSystem
 import Foundation
 import Logging
 import Postgres
@@ -99,7 +98,8 @@ struct DatabaseDump {
     }
 
     /// Runs `arguments`, writing its standard output into the set; any exit status but 0, or a signal, fails with
-    /// the program's standard error, and the partial file is removed. Cancelling the task stops the program.
+    /// the program's standard error, and the partial file is removed. Cancelling the task stops the program
+    /// (``Processes/ChildProcess/supervise(_:environment:workingDirectory:standardInput:killGrace:_:)``).
     static func stream(
         _ arguments: [String],
         environment: [String: String],
@@ -109,41 +109,11 @@ struct DatabaseDump {
         key: EncryptionKey?
     ) async throws -> BackupManifest.FileEntry {
         let program = URL(fileURLWithPath: arguments[0]).lastPathComponent
-        let child: ChildProcess
+        // A backup cancelled before its dump started starts no pg_dump.
+        try Task.checkCancellation()
         do {
-            child = try ChildProcess.spawn(arguments, environment: environment, newProcessGroup: true)
-        } catch {
-            throw BackupError(.tool, "cannot start \(program): \(error)")
-        }
-        do {
-            return try await streamOnOwnThread(child, program: program, into: destination, name: name, setID: setID, key: key)
-        } catch is CancellationError {
-            // Only BlockingWork's check before the thread starts throws this (the thread itself turns a stopped
-            // pg_dump into a BackupError): the child was never reaped, so no pg_dump may outlive us or linger as a zombie.
-            child.signalGroup(SIGKILL)
-            _ = child.collect()
-            throw CancellationError()
-        }
-    }
-
-    private static func streamOnOwnThread(
-        _ child: ChildProcess,
-        program: String,
-        into destination: String,
-        name: String,
-        setID: BackupSetID,
-        key: EncryptionKey?
-    ) async throws -> BackupManifest.FileEntry {
-        try await withTaskCancellationHandler {
-            try await BlockingWork.run {
-                let writer: SetFileWriter
-                do {
-                    writer = try SetFileWriter(name: name, setID: setID, destination: destination, key: key)
-                } catch {
-                    child.signalGroup(SIGKILL)
-                    _ = child.collect()
-                    throw error
-                }
+            return try await ChildProcess.supervise(arguments, environment: environment, killGrace: PostgresTools.killGrace) { child in
+                let writer = try SetFileWriter(name: name, setID: setID, destination: destination, key: key)
                 var diagnostics = Data()
                 var writeError: (any Error)?
                 let status = child.streamSeparately { stream, bytes in
@@ -154,7 +124,7 @@ struct DatabaseDump {
                         guard writeError == nil else { return }
                         do { try writer.write(bytes) } catch {
                             writeError = error
-                            child.signalGroup(SIGTERM)
+                            child.stop(killGrace: PostgresTools.killGrace)
                         }
                     }
                 }
@@ -171,8 +141,8 @@ struct DatabaseDump {
                     throw error
                 }
             }
-        } onCancel: {
-            child.signalGroup(SIGTERM)
+        } catch let error as ChildProcessError {
+            throw BackupError(.tool, "cannot start \(program): \(error)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 public import Postgres
 import Processes
@@ -47,23 +48,32 @@ public struct PostgresTools: Sendable {
         return Int(number.split(separator: ".").first ?? "")
     }
 
-    /// Runs a client program to completion with the database reached through `environment`. Blocking.
+    /// How long a program has after SIGTERM (a cancelled task, a failed write) before it is killed.
+    static let killGrace: Duration = .seconds(10)
+
+    /// Runs a client program to completion with the database reached through `environment`; cancelling the task stops
+    /// it (``Processes/ChildProcess/supervise(_:environment:workingDirectory:standardInput:killGrace:_:)``).
     /// - Parameter input: a file the program reads as its standard input (pg_restore's archive): opened here and
     ///   handed over as a descriptor, so the program reads the very file this process checked, even when its path
     ///   leads through `/proc/self/fd` (``PrivateScratch``), which the program could not follow.
     /// - Throws: ``BackupError`` `.tool` with the program's own message when it exits non-zero.
-    static func run(_ arguments: [String], environment: [String: String], input: String? = nil, what: String) throws -> ChildProcess.Result {
+    @discardableResult
+    static func run(_ arguments: [String], environment: [String: String], input: String? = nil, what: String) async throws -> ChildProcess.Result {
         var standardInput: Int32?
         if let input {
-            let descriptor = open(input, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { throw BackupError(.storage, "\(what): cannot open \(input): \(String(cString: strerror(errno)))") }
-            standardInput = descriptor
+            standardInput = try await BlockingWork.run {
+                let descriptor = open(input, O_RDONLY | O_CLOEXEC)
+                guard descriptor >= 0 else { throw BackupError(.storage, "\(what): cannot open \(input): \(String(cString: strerror(errno)))") }
+                return descriptor
+            }
         }
         defer { if let standardInput { close(standardInput) } }
         let result: ChildProcess.Result
         do {
-            result = try ChildProcess.run(arguments, environment: environment, standardInput: standardInput)
-        } catch {
+            result = try await ChildProcess.supervise(arguments, environment: environment, standardInput: standardInput, killGrace: killGrace) {
+                $0.collect()
+            }
+        } catch let error as ChildProcessError {
             throw BackupError(.tool, "\(what): \(error)")
         }
         guard result.status == 0 else {

@@ -1,4 +1,3 @@
-import FileSystem
 import Foundation
 import Logging
 import ObjectStore
@@ -40,14 +39,12 @@ struct ScratchRestore {
         let server = try await environment.pool.serverMajorVersion()
         let tools = try PostgresTools(serverMajor: server.major, override: environment.binDirectory)
         let clientEnvironment = try configuration.clientEnvironment(applicationName: "nomaly-restore-test", database: database)
-        _ = try await BlockingWork.run {
-            try PostgresTools.run(
-                [tools.path("pg_restore"), "--exit-on-error", "--no-owner", "--no-privileges", "--dbname=" + database],
-                environment: clientEnvironment,
-                input: dump,
-                what: "the test restore into \(database)"
-            )
-        }
+        try await PostgresTools.run(
+            [tools.path("pg_restore"), "--exit-on-error", "--no-owner", "--no-privileges", "--dbname=" + database],
+            environment: clientEnvironment,
+            input: dump,
+            what: "the test restore into \(database)"
+        )
         configuration.connectionString = PostgresConfiguration.conninfo(fromClientEnvironment: clientEnvironment)
         configuration.maximumConnections = 1
         let pool = PostgresPool(configuration: configuration, logger: environment.logger)

@@ -47,6 +47,9 @@ public struct NomalyConfiguration: Sendable {
     public var artifacts: String
     /// `WORKERS` (the deployment guide's name): job runs one replica executes at once.
     public var workers: Int
+    /// `NOMALY_BLOCKING_THREADS`: the threads of the shared pool that runs blocking work (file I/O, archives, training,
+    /// scoring files); by default `WORKERS` + `NOMALY_DB_POOL_SIZE` + the number of cores.
+    public var blockingThreads: Int
     /// `NOMALY_LEASE_DURATION`: how long a claimed run is held without a heartbeat; a dead replica's runs are
     /// taken over this long after it stopped.
     public var leaseDuration: Duration
@@ -124,6 +127,10 @@ public struct NomalyConfiguration: Sendable {
         databasePoolSize = reader.integer("NOMALY_DB_POOL_SIZE", default: 10, range: 1...500)
         databaseAcquireTimeout = reader.duration("NOMALY_DB_ACQUIRE_TIMEOUT", default: .seconds(10))
         databaseStartupTimeout = reader.duration("NOMALY_DB_STARTUP_TIMEOUT", default: .seconds(60))
+        // Each run may hold a thread for its whole blocking step, so may each request holding a connection, and an
+        // archive compresses on every core.
+        let blockingDefault = min(workers + databasePoolSize + ProcessInfo.processInfo.activeProcessorCount, 1024)
+        blockingThreads = reader.integer("NOMALY_BLOCKING_THREADS", default: blockingDefault, range: 1...1024)
 
         httpHost = environment["NOMALY_HTTP_HOST"] ?? "127.0.0.1"
         httpPort = reader.integer("NOMALY_HTTP_PORT", default: 8080, range: 0...65535)

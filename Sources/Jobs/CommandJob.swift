@@ -41,36 +41,26 @@ struct CommandRun: JobRunnable {
     let killGrace: Duration
 
     func run(_ context: RunContext) async throws -> RunOutcome {
-        let child: ChildProcess
+        let (status, outputBytes): (Int32, Int)
         do {
-            child = try ChildProcess.spawn(command, environment: environment(context), workingDirectory: workdir, newProcessGroup: true)
-        } catch {
+            (status, outputBytes) = try await ChildProcess.supervise(
+                command,
+                environment: environment(context),
+                workingDirectory: workdir,
+                killGrace: killGrace
+            ) { [command] child in
+                context.logger.debug("command started", metadata: ["pid": "\(child.pid)", "command": "\(command.joined(separator: " "))"])
+                var outputBytes = 0
+                let status = child.stream { bytes in
+                    outputBytes += bytes.count
+                    context.log.append(bytes)
+                }
+                return (status, outputBytes)
+            }
+        } catch let error as ChildProcessError {
             throw JobFailure("cannot start \(command[0]): \(error)")
         }
-        context.logger.debug("command started", metadata: ["pid": "\(child.pid)", "command": "\(command.joined(separator: " "))"])
-        let counter = ByteCounter()
-        let status = await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                // A thread of its own: a command may run for hours, far longer than a shared pool should lend a thread.
-                Thread.detachNewThread {
-                    let status = child.stream { bytes in
-                        counter.add(bytes.count)
-                        context.log.append(bytes)
-                    }
-                    // Whatever the command left behind in its group does not outlive the run.
-                    child.signalGroup(SIGTERM)
-                    continuation.resume(returning: status)
-                }
-            }
-        } onCancel: {
-            child.signalGroup(SIGTERM)
-            let grace = killGrace
-            Thread.detachNewThread {
-                Thread.sleep(forTimeInterval: Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18)
-                child.signalGroup(SIGKILL)
-            }
-        }
-        let result = SpecValue.object(["exit_code": .number(Double(status)), "output_bytes": .number(Double(counter.value))])
+        let result = SpecValue.object(["exit_code": .number(Double(status)), "output_bytes": .number(Double(outputBytes))])
         guard status == 0 else {
             let reason = status > 128 ? "killed by signal \(status - 128)" : "exited with status \(status)"
             throw JobFailure("\(command[0]) \(reason)", exitCode: status, result: result)
@@ -94,12 +84,4 @@ struct CommandRun: JobRunnable {
         environment.merge(env) { _, new in new }
         return environment
     }
-}
-
-/// Counts bytes from the reading thread; read once the command has finished.
-final class ByteCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var total = 0
-    func add(_ count: Int) { lock.withLock { total += count } }
-    var value: Int { lock.withLock { total } }
 }

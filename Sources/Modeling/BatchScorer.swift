@@ -141,7 +141,7 @@ public enum BatchScorer {
 
 extension BatchScorer {
     /// Scores a query's rows, streamed through `COPY … TO STDOUT` in chunks, into `destination`. Each chunk is scored
-    /// and handed over on a thread of its own, since a destination may block.
+    /// and handed over on the blocking pool, since a destination may block.
     public static func score(
         _ model: ModelArtifact,
         query: String,
@@ -171,7 +171,7 @@ extension BatchScorer {
     }
 }
 
-/// Set when the task scoring on a thread of its own is cancelled; the thread stops at its next chunk.
+/// Set when the task scoring on the blocking pool is cancelled; the scoring stops at its next chunk.
 final class ScoringCancellation: Sendable {
     private let flag = Atomic<Bool>(false)
 

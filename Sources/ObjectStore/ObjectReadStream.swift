@@ -2,8 +2,8 @@ import Crypto
 import FileSystem
 import Foundation
 
-/// An object read while it downloads: a transfer on the store's threads fills a small bounded buffer, and the reader
-/// takes the bytes on its own thread, so an input of any size is read in constant memory and nothing lands on disk.
+/// An object read while it downloads: a transfer on a thread of its own fills a small bounded buffer, and the reader
+/// takes the bytes on a thread that may block, so an input of any size is read in constant memory and nothing lands on disk.
 ///
 /// The object's size and recorded sha256 (from the HEAD that opened the stream) are checked as the bytes pass: the
 /// end of the stream is reported only once both matched, and a larger object than `maxBytes` fails as soon as one

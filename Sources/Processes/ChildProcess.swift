@@ -5,8 +5,9 @@ import Foundation
 /// We do not use Foundation's `Process`: its exit monitoring relies on a run loop and a SIGCHLD source,
 /// and it hung here when driven from a blocking thread pool.
 ///
-/// Invariant: one user at a time — `collect()` reads the pipes and reaps the child once; `signal(_:)` may
-/// be called from anywhere until then.
+/// Invariant: one user at a time — `collect()` or `stream` reads the pipes and reaps the child once; `signal(_:)` and
+/// `signalGroup(_:)` may be called from anywhere. ``supervise(_:environment:workingDirectory:standardInput:killGrace:_:)`` runs the
+/// whole lifecycle of a program that may run for long.
 ///
 /// ```swift
 /// let result = try ChildProcess.run(["/usr/bin/pg_dump", "--version"])
@@ -190,7 +191,10 @@ public final class ChildProcess: @unchecked Sendable {
         (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
-    // MARK: For streaming (ChildProcess+Streaming.swift)
+    // MARK: For streaming and supervision (ChildProcess+Streaming.swift, ChildProcess+Supervision.swift)
+
+    /// Whether the child was waited for; read by the thread that reads its output.
+    var isReaped: Bool { reaped }
 
     var outputDescriptorForStreaming: Int32 { outputDescriptor }
     var errorDescriptorForStreaming: Int32 { errorDescriptor }

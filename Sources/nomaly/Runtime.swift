@@ -1,5 +1,6 @@
 import ArgumentParser
 import Config
+import FileSystem
 import Foundation
 import Logging
 import Observability
@@ -21,6 +22,8 @@ struct Runtime {
         } catch {
             throw CommandFailure(error.description + "\nrun `nomaly check` for the full report")
         }
+        // Before anything uses the pool, which is sized once.
+        BlockingWork.configure(threads: configuration.blockingThreads)
         let explicit = ProcessInfo.processInfo.environment["LOG_LEVEL"].map { !$0.isEmpty } ?? false
         let level = quiet && !explicit ? .warning : Logger.Level(rawValue: configuration.logLevel) ?? .info
         bootstrapLogging(format: configuration.logFormat == .json ? .json : .logfmt, level: level)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOPosix
 import TestSupport
 import Testing
 
@@ -10,25 +11,25 @@ struct ObjectReadStreamTests {
     /// Reads the whole stream on a thread of its own (reads block), calling `after` with the byte count after each read.
     static func readAll(_ stream: ObjectReadStream, after: @escaping @Sendable (Int64) -> Void = { _ in }) async throws -> (Int64, String) {
         try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(
-                    with: Result {
-                        var hasher = SHA256()
-                        var total: Int64 = 0
-                        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
-                        defer { buffer.deallocate() }
-                        while true {
-                            let count = try stream.read(into: buffer)
-                            if count == 0 { break }
-                            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-                            total += Int64(count)
-                            after(total)
-                        }
-                        return (total, hasher.finalize().map { String(format: "%02x", $0) }.joined())
-                    }
-                )
-            }
+            Thread.detachNewThread { continuation.resume(with: Result { try readAllBlocking(stream, after: after) }) }
         }
+    }
+
+    /// Reads the whole stream on the calling thread. Blocking.
+    /// - Returns: the byte count and their sha256.
+    static func readAllBlocking(_ stream: ObjectReadStream, after: (Int64) -> Void = { _ in }) throws -> (Int64, String) {
+        var hasher = SHA256()
+        var total: Int64 = 0
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try stream.read(into: buffer)
+            if count == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            total += Int64(count)
+            after(total)
+        }
+        return (total, hasher.finalize().map { String(format: "%02x", $0) }.joined())
     }
 
     @Test("every byte arrives, the recorded sha256 is checked, and an object over the limit is refused before its first byte")
@@ -49,6 +50,27 @@ struct ObjectReadStreamTests {
         #expect(refused?.code == .tooLarge)
         let missing = await #expect(throws: ObjectStoreError.self) { try await store.openStream(key: "in/none", maxBytes: 1) }
         #expect(missing?.code == .notFound)
+    }
+
+    @Test("a reader on the only thread of the store's transfer pool gets every byte: the download has a thread of its own")
+    func readerHoldsTheOnlyTransferThread() async throws {
+        let bucket = try await S3Fixture.makeBucket()
+        let folder = try ScratchFolder()
+        defer { folder.remove() }
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let store = S3Store(configuration: try S3Fixture.configuration(), bucket: bucket, logger: TestEnvironment.logger, threadPool: pool)
+        // More than the stream holds: the download must wait for the reader, and the reader for the download.
+        let size = ObjectReadStream.capacity + (4 << 20)
+        let source = try await folder.file("source", size: size)
+        try await store.put(file: source, key: "large.bin", progress: nil)
+        let stream = try await store.openStream(key: "large.bin", maxBytes: Int64(size))
+        defer { stream.close() }
+        // Were the download queued behind the reader on the pool's one thread, neither would ever finish.
+        let (total, sha256) = try await pool.runIfActive { try Self.readAllBlocking(stream) }
+        try await pool.shutdownGracefully()
+        #expect(total == Int64(size))
+        #expect(sha256 == (try await S3Fixture.sha256(source)))
     }
 
     @Test("a stream holds a few MiB, not the object: the download waits for the reader")

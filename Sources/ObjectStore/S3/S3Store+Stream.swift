@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOPosix
 
 extension S3Store {
     /// Opens an object for reading as it downloads (``ObjectReadStream``), for readers that consume bytes in order and
@@ -40,7 +39,7 @@ extension S3Store {
             let get = request
             do {
                 try await withTaskCancellationHandler {
-                    try await threads.pool.runIfActive {
+                    try await Self.onStreamThread {
                         let handle = try handles.borrow()
                         defer { handles.giveBack(handle) }
                         let transfer = CurlTransfer(cancellation: cancellation, onBytes: nil)
@@ -82,6 +81,19 @@ extension S3Store {
                 stream.fail(error)
                 return
             }
+        }
+    }
+
+    /// Runs one GET of a streamed download on a thread of its own (`nomaly.s3-stream`). The transfer waits for its
+    /// reader whenever the stream's buffer is full, and the reader (on the blocking pool, say) waits for the transfer:
+    /// were the transfer queued for a pool thread that readers hold, neither would ever finish. One thread per open
+    /// stream, for as long as it downloads (docs/architecture.md, "Where blocking work runs").
+    static func onStreamThread<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+        try Task.checkCancellation()
+        return try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try body() }) }
+            thread.name = "nomaly.s3-stream"
+            thread.start()
         }
     }
 }

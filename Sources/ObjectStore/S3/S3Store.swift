@@ -9,7 +9,8 @@ import Synchronization
 /// `x-amz-meta-sha256`, and downloads check it before the file appears; files of at least
 /// ``S3Configuration/multipartThreshold`` go up in parts, several at a time, and a failed multipart upload is aborted so
 /// that no orphaned parts are billed. Transient failures (5xx, 429, timeouts, lost connections) are retried with
-/// exponential backoff and jitter. Every curl call runs on `threadPool`, never on Swift's cooperative pool.
+/// exponential backoff and jitter. Every curl call runs on the store's transfer threads (`threadPool`; a streamed
+/// download's on a thread of its own), never on Swift's cooperative pool.
 ///
 /// Keys are relative to `prefix`: with prefix `nomaly/`, key `models/a.tar.gz` is the object `nomaly/models/a.tar.gz`.
 ///
@@ -147,6 +148,11 @@ public struct S3Store: ObjectStore {
 
 /// The blocking threads an ``S3Store``'s curl calls run on: a pool lent by the caller, or one of its own, started on
 /// first use and shut down when the last copy of the store goes away (every operation in flight holds a copy).
+///
+/// Not the shared blocking pool: work there waits for transfers (a streamed upload's writer for its parts), so the
+/// transfers must never queue behind it. Every call here ends on its own (curl gives up after its timeouts), and none
+/// waits for anything else in the process; the one transfer that waits for its reader, a streamed download, runs on
+/// a thread of its own instead (``S3Store/onStreamThread(_:)``). docs/architecture.md, "Where blocking work runs".
 final class TransferThreads: Sendable {
     private let lent: NIOThreadPool?
     private let size: Int
