@@ -104,6 +104,7 @@ let package = Package(
         ),
 
         // MARK: Domain
+        .target(name: "Audit", dependencies: ["Postgres"], swiftSettings: swiftSettings),
         .target(
             name: "Modeling",
             dependencies: [
@@ -117,7 +118,7 @@ let package = Package(
         .target(
             name: "Registry",
             dependencies: [
-                "Postgres", "ObjectStore", "Modeling", "Archive", "Detectors", "FileSystem",
+                "Postgres", "Audit", "ObjectStore", "Modeling", "Archive", "Detectors", "FileSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -141,7 +142,7 @@ let package = Package(
         .target(
             name: "Backup",
             dependencies: [
-                "Postgres", "Processes", "Archive", "ObjectStore", "Registry", "Scheduler", "FileSystem",
+                "Postgres", "Processes", "Archive", "ObjectStore", "Registry", "Scheduler", "FileSystem", "Audit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -173,6 +174,7 @@ let package = Package(
             dependencies: [
                 "Cron",
                 "Postgres",
+                "Audit",
                 "Observability",
                 "Scheduler",
                 "Registry",
@@ -204,6 +206,7 @@ let package = Package(
                 "Scheduler",
                 "Jobs",
                 "Registry",
+                "Audit",
                 "Archive",
                 "ObjectStore",
                 "Backup",
@@ -276,10 +279,12 @@ let package = Package(
         ),
         .testTarget(name: "ProcessesTests", dependencies: ["Processes"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "Postgres", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AdminAPITests",
             dependencies: [
-                "AdminAPI", "TestSupport", "Observability", "Registry", "Scheduler", "Jobs", "Config", "ObjectStore", "Postgres", "Modeling",
+                "AdminAPI", "TestSupport", "Observability", "Registry", "Audit", "Scheduler", "Jobs", "Config", "ObjectStore", "Postgres",
+                "Modeling",
                 "Datasets", "Detectors",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -1,5 +1,6 @@
 import AdminAPI
 import ArgumentParser
+import Audit
 import Config
 import Jobs
 import Logging
