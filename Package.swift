@@ -10,7 +10,7 @@ let swiftSettings: [SwiftSetting] = [
 
 // Dependencies point one way (docs/architecture.md):
 //   C shims → infrastructure (Units, Processes, FileSystem, Postgres, Archive, ObjectStore, Config, Observability, Cron, Datasets, Detectors)
-//   → domain (Modeling, Registry, Scheduler, Backup) → Jobs → interfaces (AdminAPI, nomaly).
+//   → domain (Audit, Modeling, Registry, Scheduler, Backup) → Maintenance → Jobs → interfaces (AdminAPI, nomaly).
 // Nothing below imports anything above it; each C library is imported by exactly one Swift module.
 let package = Package(
     name: "nomaly",
@@ -76,7 +76,6 @@ let package = Package(
         .target(
             name: "Observability",
             dependencies: [
-                "Postgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -142,9 +141,20 @@ let package = Package(
         .target(
             name: "Backup",
             dependencies: [
-                "Postgres", "Processes", "Archive", "ObjectStore", "Registry", "Scheduler", "FileSystem", "Audit",
+                "Postgres", "Processes", "Archive", "ObjectStore", "Scheduler", "FileSystem", "Audit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Cross-domain operations (each table asked through its owning store)
+        .target(
+            name: "Maintenance",
+            dependencies: [
+                "Backup", "Registry", "Scheduler", "Observability", "Postgres", "ObjectStore", "FileSystem",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -163,6 +173,7 @@ let package = Package(
                 "FileSystem",
                 "ObjectStore",
                 "Backup",
+                "Maintenance",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -210,6 +221,7 @@ let package = Package(
                 "Archive",
                 "ObjectStore",
                 "Backup",
+                "Maintenance",
                 "Config",
                 "Observability",
                 "Postgres",
@@ -309,10 +321,19 @@ let package = Package(
         .testTarget(
             name: "BackupTests",
             dependencies: [
-                "Backup", "Registry", "Scheduler", "Jobs", "Modeling", "Postgres", "ObjectStore", "Archive", "Processes", "Config", "TestSupport",
+                "Backup", "Maintenance", "Registry", "Scheduler", "Jobs", "Modeling", "Postgres", "ObjectStore", "Archive", "Processes", "Config",
+                "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MaintenanceTests",
+            dependencies: [
+                "Maintenance", "Backup", "Registry", "Scheduler", "Observability", "Postgres", "ObjectStore", "TestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
