@@ -332,7 +332,7 @@ let package = Package(
         .testTarget(
             name: "MaintenanceTests",
             dependencies: [
-                "Maintenance", "Backup", "Registry", "Scheduler", "Observability", "Postgres", "ObjectStore", "TestSupport",
+                "Maintenance", "Backup", "Registry", "Observability", "Postgres", "ObjectStore", "TestSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
