@@ -10,7 +10,7 @@ let swiftSettings: [SwiftSetting] = [
 
 // Dependencies point one way (docs/architecture.md):
 //   C shims → infrastructure (Units, Processes, FileSystem, Postgres, Archive, ObjectStore, Config, Observability, Cron, Datasets, Detectors)
-//   → domain (Modeling, Registry, Scheduler, Backup) → Jobs → interfaces (AdminAPI, nomaly).
+//   → domain (Audit, Modeling, Registry, Scheduler, Backup) → Maintenance → Jobs → interfaces (AdminAPI, nomaly).
 // Nothing below imports anything above it; each C library is imported by exactly one Swift module.
 let package = Package(
     name: "nomaly",
@@ -80,7 +80,6 @@ let package = Package(
         .target(
             name: "Observability",
             dependencies: [
-                "Postgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -108,6 +107,7 @@ let package = Package(
         ),
 
         // MARK: Domain
+        .target(name: "Audit", dependencies: ["Postgres"], swiftSettings: swiftSettings),
         .target(
             name: "Modeling",
             dependencies: [
@@ -121,7 +121,7 @@ let package = Package(
         .target(
             name: "Registry",
             dependencies: [
-                "Postgres", "ObjectStore", "Modeling", "Archive", "Detectors", "FileSystem",
+                "Postgres", "Audit", "ObjectStore", "Modeling", "Archive", "Detectors", "FileSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -145,9 +145,20 @@ let package = Package(
         .target(
             name: "Backup",
             dependencies: [
-                "Postgres", "Processes", "Archive", "ObjectStore", "Registry", "Scheduler", "FileSystem",
+                "Postgres", "Processes", "Archive", "ObjectStore", "Scheduler", "FileSystem", "Audit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Cross-domain operations (each table asked through its owning store)
+        .target(
+            name: "Maintenance",
+            dependencies: [
+                "Backup", "Registry", "Scheduler", "Observability", "Postgres", "ObjectStore", "FileSystem",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -166,6 +177,7 @@ let package = Package(
                 "FileSystem",
                 "ObjectStore",
                 "Backup",
+                "Maintenance",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -177,6 +189,7 @@ let package = Package(
             dependencies: [
                 "Cron",
                 "Postgres",
+                "Audit",
                 "Observability",
                 "Scheduler",
                 "Registry",
@@ -209,9 +222,11 @@ let package = Package(
                 "Scheduler",
                 "Jobs",
                 "Registry",
+                "Audit",
                 "Archive",
                 "ObjectStore",
                 "Backup",
+                "Maintenance",
                 "Config",
                 "Observability",
                 "Postgres",
@@ -285,10 +300,12 @@ let package = Package(
         ),
         .testTarget(name: "ProcessesTests", dependencies: ["Processes", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "Postgres", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AdminAPITests",
             dependencies: [
-                "AdminAPI", "TestSupport", "Observability", "Registry", "Scheduler", "Jobs", "Config", "ObjectStore", "Postgres", "Modeling",
+                "AdminAPI", "TestSupport", "Observability", "Registry", "Audit", "Scheduler", "Jobs", "Config", "ObjectStore", "Postgres",
+                "Modeling",
                 "Datasets", "Detectors",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -313,10 +330,19 @@ let package = Package(
         .testTarget(
             name: "BackupTests",
             dependencies: [
-                "Backup", "Registry", "Scheduler", "Jobs", "Modeling", "Postgres", "ObjectStore", "Archive", "Processes", "Config", "TestSupport",
+                "Backup", "Maintenance", "Registry", "Scheduler", "Jobs", "Modeling", "Postgres", "ObjectStore", "Archive", "Processes", "Config",
+                "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MaintenanceTests",
+            dependencies: [
+                "Maintenance", "Backup", "Registry", "Observability", "Postgres", "ObjectStore", "TestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -4,7 +4,6 @@ import Foundation
 import Logging
 import ObjectStore
 import Postgres
-import Registry
 
 /// The models part of a set: every artifact a live version references, bundled as `models.tar.gz` when the artifacts
 /// are in a local folder, or only listed (key, sha256, size) when they already live in an object store off this
@@ -16,21 +15,7 @@ struct ArtifactBundle {
 
     /// Live artifacts, one entry per distinct sha256, with the versions using each.
     func liveObjects() async throws -> [BackupManifest.ArtifactObject] {
-        struct Row: Decodable {
-            let sha256: String
-            let size: Int64
-            let versions: [String]
-        }
-        let rows = try await environment.pool.query(
-            """
-            SELECT v.artifact_sha256 AS sha256, max(v.artifact_size) AS size,
-                   jsonb_agg(m.name || ':' || v.version ORDER BY m.name, v.version) AS versions
-            FROM model_versions v JOIN models m ON m.id = v.model_id
-            WHERE v.deleted_at IS NULL
-            GROUP BY v.artifact_sha256 ORDER BY v.artifact_sha256
-            """
-        ).decode(Row.self)
-        return rows.map { .init(sha256: $0.sha256, key: environment.artifacts.key(sha256: $0.sha256), size: $0.size, versions: $0.versions) }
+        try await environment.artifacts.liveObjects()
     }
 
     /// Writes `models.tar.gz` into the set folder (when the store is local) and describes the artifacts.

@@ -4,7 +4,6 @@ import FileSystem
 import Foundation
 import Logging
 import ObjectStore
-import Registry
 
 /// Puts a set's artifacts back.
 ///

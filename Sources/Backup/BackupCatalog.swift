@@ -1,123 +1,120 @@
+import FileSystem
 public import Foundation
 import Logging
-public import ObjectStore
+public import Postgres
 
-/// A complete set in the backup folder (one with a readable manifest).
-public struct LocalBackupSet: Sendable {
-    public let id: BackupSetID
-    public let path: String
-    public let manifest: BackupManifest
-
-    /// Whether its manifest has a signature beside it (checked only when the set is verified or restored).
-    public var isSigned: Bool { FileManager.default.fileExists(atPath: path + "/" + ManifestSignature.fileName) }
-}
-
-/// A set in the bucket: every object under `PREFIX/YYYY/MM/DD/ID/`. It is complete when its manifest is there,
-/// because uploads send the manifest last.
-public struct RemoteBackupSet: Sendable {
-    public let id: BackupSetID
-    /// Ends in `/`.
-    public let keyPrefix: String
-    public let objects: [ObjectInfo]
-
-    public var isComplete: Bool { objects.contains { $0.key == keyPrefix + BackupManifest.fileName } }
-    public var size: Int64 { objects.reduce(0) { $0 + $1.size } }
-}
-
-/// One line of `nomaly backup list`: what is known about a set from the folder, the bucket and the table.
-public struct BackupListing: Sendable, Codable {
+/// One row of the `backups` table: an attempt to make a set, failed ones included.
+public struct BackupRecord: Decodable, Sendable {
     public let id: String
-    public let kind: String?
-    /// `succeeded`, `failed`, `running`, or `unrecorded` for a set with no row (copied in by hand, or made before
-    /// a restore of an older database).
+    public let kind: String
+    /// `running`, `succeeded` or `failed`.
     public let status: String
-    public let createdAt: Date
-    public let ageSeconds: Int64
+    public let location: String
+    public let remoteUri: String?
     public let sizeBytes: Int64?
-    public let local: String?
-    public let remote: String?
-    public let encrypted: Bool?
-    /// Whether the local copy's manifest is signed; nil when there is no local copy.
-    public let signed: Bool?
-    public let verifiedAt: Date?
+    public let sha256: String?
     public let error: String?
+    public let startedAt: Date
+    public let finishedAt: Date?
+    public let verifiedAt: Date?
 }
 
-/// Finds sets in the backup folder and the bucket and joins them with the `backups` table.
+/// The `backups` table, and every statement on it: one row per attempt, failed ones included, so that alerts and
+/// `nomaly report` see failures that left no set behind. Nothing else reads or writes the table; the sets themselves
+/// are found by ``BackupSets``.
+///
+/// ```swift
+/// let catalog = BackupCatalog(pool: pool)
+/// for row in try await catalog.records() where row.status == "failed" { print(row.id, row.error ?? "") }
+/// ```
 public struct BackupCatalog: Sendable {
-    let environment: BackupEnvironment
+    let pool: PostgresPool
 
-    public init(_ environment: BackupEnvironment) {
-        self.environment = environment
+    public init(pool: PostgresPool) {
+        self.pool = pool
     }
 
-    /// Complete local sets, oldest first. Folders without a manifest are unfinished or damaged and are not sets;
-    /// other files in the folder are ignored.
-    public func localSets() throws -> [LocalBackupSet] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: environment.directory)) ?? []
-        return try names.sorted().compactMap { name -> LocalBackupSet? in
-            guard let id = BackupSetID(name) else { return nil }
-            let path = environment.setPath(id)
-            let manifestPath = path + "/" + BackupManifest.fileName
-            guard FileManager.default.fileExists(atPath: manifestPath) else { return nil }
-            return LocalBackupSet(id: id, path: path, manifest: try BackupManifest.read(from: manifestPath))
+    func started(_ id: BackupSetID, scope: BackupScope, location: String) async throws {
+        try await pool.execute(
+            "INSERT INTO backups (id, kind, status, location, started_at) VALUES ($1, $2, 'running', $3, now())",
+            [id.value, scope.rawValue, location]
+        )
+    }
+
+    func succeeded(_ manifest: BackupManifest, manifestSHA256: String) async throws {
+        let json = String(decoding: try manifest.encoded(), as: UTF8.self)
+        try await pool.execute(
+            """
+            UPDATE backups SET status = 'succeeded', finished_at = now(), size_bytes = $2, sha256 = $3, manifest = $4::jsonb, error = NULL
+            WHERE id = $1
+            """,
+            [manifest.id.value, manifest.totalSize, manifestSHA256, json]
+        )
+    }
+
+    /// Written in a task of its own: a cancelled backup (a job's timeout) must still record why it stopped, and a
+    /// statement in a cancelled task would be cancelled too.
+    func failed(_ id: BackupSetID, error: String) async {
+        let pool = pool
+        let written = await Task.detached {
+            try await pool.execute(
+                "UPDATE backups SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1",
+                [id.value, String(error.prefix(4000))]
+            )
+        }.result
+        if case .failure(let failure) = written {
+            Logger(label: "nomaly.backup").error("could not record a failed backup", metadata: ["id": "\(id)", "error": "\(failure)"])
         }
     }
 
-    public func localSet(_ id: BackupSetID) throws -> LocalBackupSet? {
-        try localSets().first { $0.id == id }
+    func verified(_ id: BackupSetID) async throws {
+        try await pool.execute("UPDATE backups SET verified_at = now() WHERE id = $1", [id.value])
     }
 
-    /// Sets in the bucket, oldest first; empty when no bucket is configured.
-    public func remoteSets() async throws -> [RemoteBackupSet] {
-        guard let remote = environment.remote else { return [] }
-        let objects: [ObjectInfo]
-        do {
-            objects = try await remote.store.list(prefix: remote.prefix)
-        } catch {
-            throw BackupError(.storage, "cannot list \(remote.description): \(error)")
-        }
-        var byID: [BackupSetID: (prefix: String, objects: [ObjectInfo])] = [:]
-        for object in objects {
-            // PREFIX/YYYY/MM/DD/ID/FILE
-            let parts = object.key.dropFirst(remote.prefix.count).split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 5, let id = BackupSetID(String(parts[3])), id.datePath == parts[0..<3].joined(separator: "/") + "/" else {
-                continue
-            }
-            byID[id, default: (remote.key(id, file: ""), [])].objects.append(object)
-        }
-        return byID.keys.sorted().map { RemoteBackupSet(id: $0, keyPrefix: byID[$0]!.prefix, objects: byID[$0]!.objects) }
+    func uploaded(_ id: BackupSetID, remoteURI: String) async throws {
+        try await pool.execute("UPDATE backups SET remote_uri = $2 WHERE id = $1", [id.value, remoteURI])
     }
 
-    /// Everything known about every set: local and remote sets and the table's rows (failed attempts included).
-    public func list(now: Date = Date()) async throws -> [BackupListing] {
-        let local = Dictionary(uniqueKeysWithValues: try localSets().map { ($0.id.value, $0) })
-        let remote = Dictionary(uniqueKeysWithValues: try await remoteSets().filter(\.isComplete).map { ($0.id.value, $0) })
-        let rows = Dictionary(uniqueKeysWithValues: try await BackupRecords(pool: environment.pool).all().map { ($0.id, $0) })
-        let ids = Set(local.keys).union(remote.keys).union(rows.keys).sorted()
-        return ids.compactMap { id -> BackupListing? in
-            guard let setID = BackupSetID(id) else { return nil }
-            let set = local[id]
-            let row = rows[id]
-            let remoteSet = remote[id]
-            return BackupListing(
-                id: id,
-                kind: set?.manifest.kind.rawValue ?? row?.kind,
-                status: row?.status ?? "unrecorded",
-                createdAt: setID.date,
-                ageSeconds: Int64(now.timeIntervalSince(setID.date)),
-                sizeBytes: set?.manifest.totalSize ?? row?.sizeBytes ?? remoteSet?.size,
-                local: set?.path,
-                remote: remoteSet.map { environment.remote!.store.locationDescription.trimmingSuffix("/") + "/" + $0.keyPrefix },
-                encrypted: set.map { $0.manifest.encryption != nil },
-                signed: set?.isSigned,
-                verifiedAt: row?.verifiedAt,
-                error: row?.error
+    /// Every row, oldest first.
+    public func records() async throws -> [BackupRecord] {
+        try await pool.query(
+            """
+            SELECT id, kind, status, location, remote_uri, size_bytes, sha256, error, started_at, finished_at, verified_at
+            FROM backups ORDER BY id
+            """
+        ).decode(BackupRecord.self)
+    }
+
+    /// Drops the set's row (retention, once no copy of the set is left).
+    public func delete(_ id: BackupSetID) async throws {
+        try await pool.execute("DELETE FROM backups WHERE id = $1", [id.value])
+    }
+
+    /// After a database restore the table is the backup's: rows of sets made since are written back from their
+    /// manifests on disk, and the row the backup itself was writing (`running` in its snapshot) is closed.
+    func reconcile(with sets: [LocalBackupSet], restored: BackupSetID) async throws {
+        try await pool.execute(
+            "UPDATE backups SET status = 'succeeded', finished_at = coalesce(finished_at, now()) WHERE id = $1 AND status = 'running'",
+            [restored.value]
+        )
+        try await pool.execute(
+            "UPDATE backups SET status = 'failed', finished_at = now(), error = 'interrupted (found running after a restore)' WHERE status = 'running'"
+        )
+        for set in sets {
+            let json = String(decoding: try set.manifest.encoded(), as: UTF8.self)
+            let digest = try FileDigest.ofSetFile(set.path + "/" + BackupManifest.fileName).sha256
+            try await pool.execute(
+                """
+                INSERT INTO backups (id, kind, status, location, size_bytes, sha256, manifest, started_at, finished_at)
+                VALUES ($1, $2, 'succeeded', $3, $4, $5, $6::jsonb, $7, $8)
+                ON CONFLICT (id) DO NOTHING
+                """,
+                [
+                    set.id.value, set.manifest.kind.rawValue, set.path, set.manifest.totalSize, digest, json, set.manifest.createdAt,
+                    set.manifest.finishedAt,
+                ]
             )
         }
+        try await pool.execute("UPDATE backups SET verified_at = now() WHERE id = $1", [restored.value])
     }
-}
-
-extension String {
-    func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
 }

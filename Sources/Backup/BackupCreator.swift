@@ -36,9 +36,9 @@ public struct BackupCreator: Sendable {
             attributes: [.posixPermissions: 0o700]
         )
         let id = try await freshID(now: now)
-        let records = BackupRecords(pool: environment.pool)
+        let catalog = BackupCatalog(pool: environment.pool)
         let finalPath = environment.setPath(id)
-        try await records.started(id, scope: options.scope, location: finalPath)
+        try await catalog.started(id, scope: options.scope, location: finalPath)
         let started = Date()
         let staging = environment.directory + "/." + id.value + ".partial-" + UUID().uuidString.prefix(8)
         do {
@@ -73,8 +73,8 @@ public struct BackupCreator: Sendable {
                 throw BackupError(.storage, "cannot move \(staging) to \(finalPath): \(String(cString: strerror(errno)))")
             }
             do {
-                try await records.succeeded(manifest, manifestSHA256: manifestSHA256)
-                if options.verify { try await records.verified(id) }
+                try await catalog.succeeded(manifest, manifestSHA256: manifestSHA256)
+                if options.verify { try await catalog.verified(id) }
             } catch {
                 // Without its row the set must not look complete either: hide it again.
                 _ = rename(finalPath, environment.directory + "/." + id.value + ".failed-" + UUID().uuidString.prefix(8))
@@ -91,7 +91,7 @@ public struct BackupCreator: Sendable {
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
             let reason = error is CancellationError ? "cancelled" : "\(error)"
-            await records.failed(id, error: reason)
+            await catalog.failed(id, error: reason)
             environment.logger.error("backup failed", metadata: ["id": "\(id)", "error": "\(reason)"])
             throw error
         }
@@ -141,7 +141,7 @@ public struct BackupCreator: Sendable {
     /// The id for now, waiting for the next second when a set (or a failed attempt) already has this one: ids are
     /// the guide's second-precision timestamps, and two backups started in the same second must not collide.
     private func freshID(now: @Sendable () -> Date) async throws -> BackupSetID {
-        let taken = Set(try await BackupRecords(pool: environment.pool).all().map(\.id))
+        let taken = Set(try await BackupCatalog(pool: environment.pool).records().map(\.id))
         while true {
             let id = BackupSetID(date: now())
             let exists = FileManager.default.fileExists(atPath: environment.setPath(id))

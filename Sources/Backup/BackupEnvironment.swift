@@ -3,7 +3,6 @@ public import Foundation
 public import Logging
 public import ObjectStore
 public import Postgres
-public import Registry
 
 /// Everything backup, restore, upload and clean-up work with, built once by the CLI or the daemon.
 ///
@@ -18,7 +17,8 @@ public struct BackupEnvironment: Sendable {
     public var source: PostgresConfiguration
     /// `NOMALY_BACKUP_DIR`: one folder per set.
     public let directory: String
-    public let artifacts: ArtifactStore
+    /// The model artifacts a set bundles or lists and a models restore puts back.
+    public let artifacts: any BackupArtifacts
     /// Where sets go off-site (`s3://bucket/prefix/`); nil until S3 is configured.
     public var remote: RemoteBackups?
     /// `ENCRYPTION_KEY_FILE`: when set, every file of a new set is encrypted and its manifest signed, encrypted sets
@@ -38,7 +38,7 @@ public struct BackupEnvironment: Sendable {
     public init(
         pool: PostgresPool,
         directory: String,
-        artifacts: ArtifactStore,
+        artifacts: any BackupArtifacts,
         remote: RemoteBackups? = nil,
         encryptionKeyFile: String? = nil,
         signingKeyFile: String? = nil,
@@ -71,7 +71,7 @@ public struct BackupEnvironment: Sendable {
     public func setPath(_ id: BackupSetID) -> String { directory + "/" + id.value }
 
     /// Whether the artifacts live in a local folder, which a set can bundle and a restore can replace.
-    var localArtifactRoot: String? { (artifacts.store as? FileStore)?.root }
+    package var localArtifactRoot: String? { (artifacts.store as? FileStore)?.root }
 }
 
 /// Points in verify and restore where a test changes the backup folder the way someone who can write to it could, to

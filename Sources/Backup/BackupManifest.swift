@@ -73,6 +73,13 @@ public struct BackupManifest: Sendable, Codable, Equatable {
         public var size: Int64
         /// `model:version` of every live version using it.
         public var versions: [String]
+
+        public init(sha256: String, key: String, size: Int64, versions: [String]) {
+            self.sha256 = sha256
+            self.key = key
+            self.size = size
+            self.versions = versions
+        }
     }
 
     public func file(named name: String) -> FileEntry? { files.first { $0.name == name } }

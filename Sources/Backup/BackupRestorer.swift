@@ -3,7 +3,6 @@ import FileSystem
 public import Foundation
 import Logging
 public import Postgres
-import Registry
 import Scheduler
 
 /// What a restore did.
@@ -211,7 +210,7 @@ public struct BackupRestorer: Sendable {
         }
         let applied = try await Migrator(pool: environment.pool, migrations: migrations, logger: environment.logger).apply()
         try await RunStore(pool: environment.pool).closeRunsInterruptedByRestore(backupID: manifest.id.value)
-        try await BackupRecords(pool: environment.pool).reconcile(with: BackupCatalog(environment).localSets(), restored: manifest.id)
+        try await BackupCatalog(pool: environment.pool).reconcile(with: BackupSets(environment).localSets(), restored: manifest.id)
         return (manifest.rowCounts.count, applied.count)
     }
 }

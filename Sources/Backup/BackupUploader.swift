@@ -2,7 +2,6 @@ import FileSystem
 public import Foundation
 import Logging
 public import ObjectStore
-import Registry
 
 /// What an upload did; `uploaded` + `skipped` = every object considered.
 public struct UploadReport: Sendable, Codable, Equatable {
@@ -37,7 +36,7 @@ public struct BackupUploader: Sendable {
             throw BackupError(.refused, "no bucket is configured for backups: set S3_BUCKET (or AWS_S3_BACKUP_BUCKET) or NOMALY_BACKUP_S3")
         }
         var report = UploadReport()
-        let sets = try BackupCatalog(environment).localSets().filter { ids?.contains($0.id) ?? true }
+        let sets = try BackupSets(environment).localSets().filter { ids?.contains($0.id) ?? true }
         if let ids, let missing = ids.first(where: { id in !sets.contains { $0.id == id } }) {
             throw BackupError(.notFound, "no complete backup set \(missing) in \(environment.directory)")
         }
@@ -60,7 +59,7 @@ public struct BackupUploader: Sendable {
             }
             report.sets.append(set.id.value)
             let uri = remote.store.locationDescription.trimmingSuffix("/") + "/" + remote.key(set.id, file: "")
-            try await BackupRecords(pool: environment.pool).uploaded(set.id, remoteURI: uri)
+            try await BackupCatalog(pool: environment.pool).uploaded(set.id, remoteURI: uri)
         }
         if artifacts { try await mirrorArtifacts(remote, into: &report) }
         environment.logger.info(

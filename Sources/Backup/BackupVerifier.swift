@@ -4,7 +4,6 @@ import FileSystem
 public import Foundation
 import Logging
 import Postgres
-import Registry
 
 /// What `backup verify` checked.
 public struct VerificationReport: Sendable, Codable {
@@ -55,7 +54,7 @@ public struct BackupVerifier: Sendable {
         defer { scratch.remove() }
         let report = try await verify(set, keys: keys, restoreTest: restoreTest, scratch: scratch).report
         try await WaiverAudit(environment: environment).record(set, operation: "verify", actor: waivers.actor)
-        try await BackupRecords(pool: environment.pool).verified(id)
+        try await BackupCatalog(pool: environment.pool).verified(id)
         environment.logger.info("backup verified", metadata: ["id": "\(id)", "restore_test": "\(restoreTest)"])
         return report
     }
@@ -112,9 +111,9 @@ public struct BackupVerifier: Sendable {
     /// Compared with the sha256 of the bytes that were authenticated: the file itself is not read again, so it cannot
     /// be swapped back to the recorded one after a planted one was accepted.
     func checkManifestAgainstRecord(_ set: FetchedSet) async throws {
-        let rows: [BackupRecords.Row]
+        let rows: [BackupRecord]
         do {
-            rows = try await BackupRecords(pool: environment.pool).all()
+            rows = try await BackupCatalog(pool: environment.pool).records()
         } catch let error as PostgresError where error.sqlState == "42P01" {
             return  // an empty database being restored: no record to compare with
         }

@@ -67,7 +67,7 @@ public struct RetentionPolicy: Sendable, Equatable {
         return doomed.sorted { $0.id < $1.id }
     }
 
-    static func seconds(_ duration: Duration) -> Double {
+    package static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import Audit
 import Logging
 import Postgres
 
@@ -13,7 +13,7 @@ struct WaiverAudit {
 
     static let action = "backup.waiver"
 
-    private struct Details: Encodable {
+    private struct Details: Encodable, Sendable {
         let operation: String
         let waived: [String]
         let reasons: [String]
@@ -51,12 +51,12 @@ struct WaiverAudit {
         }
     }
 
+    /// Never with a remote address: waivers are given on the command line, not over HTTP.
     private func insert(_ set: FetchedSet, operation: String, actor: String) async throws {
         let waived = set.authentication.waived
         let details = Details(operation: operation, waived: waived.map(\.kind), reasons: waived.map(\.reason))
-        try await environment.pool.execute(
-            "INSERT INTO audit_log (actor, action, target, details) VALUES ($1, $2, $3, $4::jsonb)",
-            [actor, Self.action, set.manifest.id.value, String(decoding: try JSONEncoder().encode(details), as: UTF8.self)]
+        try await AuditLog(pool: environment.pool).record(
+            AuditEvent(actor: actor, action: Self.action, target: set.manifest.id.value, details: details, remoteAddress: nil)
         )
     }
 }

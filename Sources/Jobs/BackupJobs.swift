@@ -1,6 +1,8 @@
 public import Backup
 import Foundation
 import Logging
+import Maintenance
+public import Registry
 public import Scheduler
 
 /// `kind: backup` — makes a set (`database`, `models` or `full`), verifies it, optionally uploads it, and applies
@@ -76,7 +78,8 @@ struct BackupJobRun: JobRunnable {
             case .full: options.retention.full = rule
             }
             options.includeRemote = false
-            let report = try await Cleanup(environment).run(options)
+            // Backup retention only: no artifacts are collected, so no registry is needed.
+            let report = try await Cleanup(environment, registry: nil).run(options)
             if !report.localSets.isEmpty { context.log.append(line: "retention deleted \(report.localSets.joined(separator: ", "))") }
             result["deleted"] = .array(report.localSets.map { .string($0) })
         }
@@ -143,9 +146,14 @@ struct S3UploadRun: JobRunnable {
 public struct CleanupKind: JobKind {
     public let name = "cleanup"
     let environment: BackupEnvironment?
+    let registry: ModelRegistry?
 
-    public init(environment: BackupEnvironment?) {
+    /// - Parameters:
+    ///   - environment: nil to only validate job files offline.
+    ///   - registry: whose unused artifacts the clean-up collects; nil to only validate job files offline.
+    public init(environment: BackupEnvironment?, registry: ModelRegistry?) {
         self.environment = environment
+        self.registry = registry
     }
 
     public func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
@@ -166,17 +174,18 @@ public struct CleanupKind: JobKind {
         options.collectArtifacts = try settings.bool("artifacts") ?? true
         options.temporaryMaxAge = try settings.duration("temporary_max_age") ?? options.temporaryMaxAge
         options.dryRun = try settings.bool("dry_run") ?? false
-        return CleanupRun(environment: environment, options: options)
+        return CleanupRun(environment: environment, registry: registry, options: options)
     }
 }
 
 struct CleanupRun: JobRunnable {
     let environment: BackupEnvironment?
+    let registry: ModelRegistry?
     let options: Cleanup.Options
 
     func run(_ context: RunContext) async throws -> RunOutcome {
-        guard let environment else { throw JobFailure("cleanup needs the database (run it under nomaly serve)") }
-        let report = try await Cleanup(environment).run(options)
+        guard let environment, let registry else { throw JobFailure("cleanup needs the database (run it under nomaly serve)") }
+        let report = try await Cleanup(environment, registry: registry).run(options)
         context.log.append(
             line: "backups: \(report.localSets.count) local, \(report.remoteSets.count) remote; runs \(report.runs); scores \(report.scores); "
                 + "artifacts \(report.artifacts); temporary files \(report.temporaryFiles.count); \(report.bytesReclaimed) bytes reclaimed"

@@ -9,7 +9,8 @@ public enum BuiltInKinds {
     ///   - pool: the database kinds such as `vacuum` work on; nil when only validating files offline.
     ///   - models: the registry for `train` and `score`; nil when only validating.
     ///   - specsDirectory: where `train` checks that its model's spec exists when validating offline.
-    ///   - backups: what `backup`, `s3-upload` and `cleanup` work with; nil when only validating.
+    ///   - backups: what `backup`, `s3-upload` and `cleanup` work with; nil when only validating. `cleanup` collects
+    ///     the artifacts of `models`' registry.
     ///   - scoringLocations: what `score` checks its `s3://` locations against when validating offline (`models`
     ///     brings its own).
     public static func registry(
@@ -22,7 +23,7 @@ public enum BuiltInKinds {
         JobKindRegistry([
             CommandKind(), VacuumKind(pool: pool), TrainKind(services: models, specsDirectory: specsDirectory),
             ScoreKind(services: models, locations: scoringLocations),
-            BackupJobKind(environment: backups), S3UploadKind(environment: backups), CleanupKind(environment: backups),
+            BackupJobKind(environment: backups), S3UploadKind(environment: backups), CleanupKind(environment: backups, registry: models?.registry),
         ])
     }
 }

@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 import Postgres
 
@@ -122,15 +123,7 @@ extension ModelRegistry {
     /// let next = try await registry.audit(limit: 50, before: page.last?.id)
     /// ```
     public func audit(limit: Int = 100, before: Int64? = nil) async throws -> [AuditEntry] {
-        try await pool.query(
-            """
-            SELECT id, at, actor, action, target, details, remote_addr FROM audit_log
-            WHERE id < COALESCE($1::bigint, 9223372036854775807)
-            ORDER BY id DESC
-            LIMIT $2
-            """,
-            [before, min(max(limit, 1), 1000)]
-        ).decode(AuditEntry.self)
+        try await AuditLog(pool: pool).entries(limit: limit, before: before)
     }
 }
 

@@ -1,4 +1,5 @@
 public import Archive
+import Audit
 import Foundation
 public import Logging
 public import Postgres
@@ -98,11 +99,11 @@ public struct ModelRegistry: Sendable {
     }
 
     /// Appends to the audit log in the caller's transaction, so that the entry exists exactly when the change does.
-    /// The caller's address comes from ``AuditOrigin/remoteAddress`` (set by the API for the whole request).
+    /// The caller's address comes from ``Audit/AuditOrigin/remoteAddress`` (set by the API for the whole request).
     func audit(_ action: String, target: String, actor: String, details: [String: JSONValue], on connection: PostgresConnection) async throws {
-        try await connection.execute(
-            "INSERT INTO audit_log (actor, action, target, details, remote_addr) VALUES ($1, $2, $3, $4::jsonb, $5)",
-            [actor, action, target, try PostgresJSON(JSONValue.object(details)), AuditOrigin.remoteAddress]
+        try await AuditLog.record(
+            AuditEvent(actor: actor, action: action, target: target, details: JSONValue.object(details)),
+            on: connection
         )
     }
 

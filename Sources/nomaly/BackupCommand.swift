@@ -66,7 +66,7 @@ struct BackupCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 try await Runtime.withBackups { runtime, environment in
-                    let listings = try await BackupCatalog(environment).list()
+                    let listings = try await BackupSets(environment).list()
                     if json { return try JSONOutput.print(listings) }
                     guard !listings.isEmpty else { return print("no backups in \(runtime.configuration.backups.directory)") }
                     print(Self.row(["ID", "KIND", "STATUS", "AGE", "SIZE", "WHERE", "VERIFIED"]))
@@ -262,7 +262,7 @@ struct BackupCommand: AsyncParsableCommand {
 
     static func resolve(_ text: String, environment: BackupEnvironment) throws -> BackupSetID {
         if text == "latest" {
-            guard let newest = try BackupCatalog(environment).localSets().last else {
+            guard let newest = try BackupSets(environment).localSets().last else {
                 throw CommandFailure("no complete backup set in \(environment.directory)")
             }
             return newest.id

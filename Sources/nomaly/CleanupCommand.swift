@@ -1,6 +1,7 @@
 import ArgumentParser
 import Backup
 import Foundation
+import Maintenance
 import Units
 
 struct CleanupCommand: AsyncParsableCommand {
@@ -49,8 +50,8 @@ struct CleanupCommand: AsyncParsableCommand {
         options.runsMaxAge = runsMaxAge == "never" ? nil : try Self.duration(runsMaxAge, "--runs-max-age")
         options.scoresMaxAge = scoresMaxAge == "never" ? nil : try Self.duration(scoresMaxAge, "--scores-max-age")
         try await reportingErrors {
-            try await Runtime.withBackups { _, environment in
-                let report = try await Cleanup(environment).run(options)
+            try await Runtime.withMaintenance { _, environment, registry in
+                let report = try await Cleanup(environment, registry: registry).run(options)
                 if json { return try JSONOutput.print(report) }
                 let verb = dryRun ? "would delete" : "deleted"
                 print("\(verb):")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Backup
 import Foundation
+import Maintenance
 
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

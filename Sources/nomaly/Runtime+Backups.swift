@@ -1,16 +1,18 @@
 import Backup
 import Config
 import Foundation
+import Maintenance
 import ObjectStore
 import Postgres
+import Registry
 
 extension Runtime {
-    /// What backups, restores, uploads and clean-ups work with, over an open pool.
-    func backupEnvironment(pool: PostgresPool) throws -> BackupEnvironment {
+    /// What backups, restores, uploads and clean-ups work with, over the registry's pool and artifacts.
+    func backupEnvironment(registry: ModelRegistry) throws -> BackupEnvironment {
         BackupEnvironment(
-            pool: pool,
+            pool: registry.pool,
             directory: configuration.backups.directory,
-            artifacts: try artifactStore(),
+            artifacts: RegistryArtifacts(registry),
             remote: try remoteBackups(),
             encryptionKeyFile: configuration.backups.encryptionKeyFile,
             signingKeyFile: configuration.backups.signingKeyFile,
@@ -37,9 +39,21 @@ extension Runtime {
     }
 
     /// Loads the configuration, opens the database and runs `body` with the backup environment over it: what every
-    /// `nomaly backup` and `nomaly cleanup` command starts with.
+    /// `nomaly backup` command starts with.
     static func withBackups<Result>(quiet: Bool = true, _ body: (Runtime, BackupEnvironment) async throws -> Result) async throws -> Result {
+        try await withMaintenance(quiet: quiet) { runtime, environment, _ in try await body(runtime, environment) }
+    }
+
+    /// ``withBackups(quiet:_:)`` with the registry the environment's artifacts come from: what `nomaly cleanup` starts
+    /// with.
+    static func withMaintenance<Result>(
+        quiet: Bool = true,
+        _ body: (Runtime, BackupEnvironment, ModelRegistry) async throws -> Result
+    ) async throws -> Result {
         let runtime = try Runtime.load(quiet: quiet)
-        return try await runtime.withDatabase { pool in try await body(runtime, try runtime.backupEnvironment(pool: pool)) }
+        return try await runtime.withDatabase { pool in
+            let registry = try runtime.modelRegistry(pool: pool)
+            return try await body(runtime, try runtime.backupEnvironment(registry: registry), registry)
+        }
     }
 }

@@ -15,15 +15,19 @@ extension Runtime {
         return ArtifactStore(store: location.store, prefix: location.key.isEmpty || location.key.hasSuffix("/") ? location.key : location.key + "/")
     }
 
+    /// The registry over an open pool, its artifacts in the store `NOMALY_ARTIFACTS` names.
+    func modelRegistry(pool: PostgresPool) throws -> ModelRegistry {
+        ModelRegistry(pool: pool, artifacts: try artifactStore(), limits: configuration.archiveLimits, logger: logger)
+    }
+
     /// The registry and the train/score machinery over an open pool.
     func modelServices(pool: PostgresPool) throws -> ModelServices {
-        let artifacts = try artifactStore()
-        let registry = ModelRegistry(pool: pool, artifacts: artifacts, limits: configuration.archiveLimits, logger: logger)
+        let registry = try modelRegistry(pool: pool)
         let s3 = try? S3Settings().configuration
         return ModelServices(
             pool: pool,
             registry: registry,
-            cache: DetectorCache(artifacts: artifacts, limits: configuration.archiveLimits),
+            cache: DetectorCache(artifacts: registry.artifacts, limits: configuration.archiveLimits),
             specsDirectory: configuration.registryDirectory,
             s3: s3,
             nomalyVersion: NomalyVersion.current,

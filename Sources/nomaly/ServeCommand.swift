@@ -1,8 +1,11 @@
 import AdminAPI
 import ArgumentParser
+import Audit
 import Config
 import Jobs
 import Logging
+import Maintenance
+import Observability
 import Postgres
 import Registry
 import Scheduler
@@ -64,7 +67,11 @@ struct Serve: AsyncParsableCommand {
                 let configuration = runtime.configuration
                 var services: [any Service] = [database.pool]
                 let models = try runtime.modelServices(pool: database.pool)
-                let kinds = BuiltInKinds.registry(pool: database.pool, models: models, backups: try runtime.backupEnvironment(pool: database.pool))
+                let kinds = BuiltInKinds.registry(
+                    pool: database.pool,
+                    models: models,
+                    backups: try runtime.backupEnvironment(registry: models.registry)
+                )
                 if !withoutScheduler {
                     var settings = SchedulerConfiguration()
                     settings.workers = configuration.workers
@@ -96,10 +103,12 @@ struct Serve: AsyncParsableCommand {
                 )
                 // Bootstraps swift-metrics (Prometheus) once. A token required for /metrics passes the API's own gate,
                 // so scrapes share its lockout and rate limits.
+                let prometheus = NomalyMetrics.bootstrap()
                 let metrics = MetricsEndpoint.standard(
                     pool: database.pool,
                     registry: models.registry,
                     probes: probes,
+                    collectors: [.databasePool(database.pool, registry: prometheus), .backups(database.pool, registry: prometheus)],
                     gate: configuration.http.metricsRequireToken ? api.gate : nil,
                     trustedProxies: configuration.http.trustedProxies
                 )

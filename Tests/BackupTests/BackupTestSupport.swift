@@ -1,5 +1,6 @@
 import Backup
 import Foundation
+import Maintenance
 import ObjectStore
 import Postgres
 import Processes
@@ -30,7 +31,7 @@ struct BackupHarness {
             var environment = BackupEnvironment(
                 pool: pool,
                 directory: folder.path + "/backups",
-                artifacts: artifacts,
+                artifacts: RegistryArtifacts(registry),
                 encryptionKeyFile: keyFile,
                 signingKeyFile: signingKeyFile,
                 nomalyVersion: "test",

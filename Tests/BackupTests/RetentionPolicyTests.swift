@@ -2,6 +2,7 @@ import Backup
 import Foundation
 import Jobs
 import Postgres
+import Registry
 import Scheduler
 import TestSupport
 import Testing
@@ -97,7 +98,16 @@ struct RetentionPolicyTests {
 @Suite("The backup, s3-upload and cleanup job kinds run (real Postgres)")
 struct BackupJobKindTests {
     private func run(_ yaml: String, _ harness: BackupHarness) async throws -> (outcome: RunOutcome, log: String) {
-        let kinds = BuiltInKinds.registry(pool: harness.pool, backups: harness.environment)
+        // The cleanup kind collects the registry's unused artifacts, so it is given the registry's services.
+        let models = ModelServices(
+            pool: harness.pool,
+            registry: harness.registry,
+            cache: DetectorCache(artifacts: harness.registry.artifacts),
+            specsDirectory: harness.folder.path + "/registry",
+            s3: nil,
+            nomalyVersion: "test"
+        )
+        let kinds = BuiltInKinds.registry(pool: harness.pool, models: models, backups: harness.environment)
         let spec = try JobSpecLoader(kinds: kinds).load(yaml, file: "jobs/j.yaml", defaultName: "j")
         var settings = JobSettings(spec.settings)
         let runnable = try #require(kinds[spec.kind]).prepare(&settings)
@@ -117,7 +127,7 @@ struct BackupJobKindTests {
             let id = try #require(result["id"]?.stringValue)
             #expect(try await harness.backupRow(id)?.verified == true)
             #expect(result["deleted"] == .array([.string(stale.id.value)]))
-            #expect(try BackupCatalog(harness.environment).localSets().map(\.id.value) == [id])
+            #expect(try BackupSets(harness.environment).localSets().map(\.id.value) == [id])
         }
     }
 

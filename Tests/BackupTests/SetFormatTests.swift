@@ -68,7 +68,7 @@ struct SetFormatTests {
             let signingID = try EncryptionKey(fileAt: signingKeyFile).id
             #expect(signature.contains("\"key\" : \"NOMALY_BACKUP_SIGNING_KEY_FILE\"") && signature.contains(signingID))
             #expect(try await BackupVerifier(harness.environment).verify(manifest.id).signedWith == signingID)
-            #expect(try await BackupCatalog(harness.environment).list().first?.signed == true)
+            #expect(try await BackupSets(harness.environment).list().first?.signed == true)
 
             var rotated = harness.environment
             rotated.signingKeyFile = otherSigningKeyFile
@@ -97,7 +97,7 @@ struct SetFormatTests {
             #expect(!FileManager.default.fileExists(atPath: harness.environment.setPath(manifest.id) + "/manifest.json.sig"))
             let report = try await BackupVerifier(harness.environment).verify(manifest.id)
             #expect(report.signedWith == nil && report.waived.isEmpty)
-            #expect(try await BackupCatalog(harness.environment).list().first?.signed == false)
+            #expect(try await BackupSets(harness.environment).list().first?.signed == false)
         }
     }
 

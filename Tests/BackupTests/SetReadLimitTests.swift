@@ -28,7 +28,7 @@ struct SetReadLimitTests {
             try makeSparse(path, size: Self.terabyte)
             let message = "\(path) has \(Self.terabyte) bytes, more than the \(BackupManifest.maximumSize) bytes a manifest may have"
             try await expectRefusedEverywhere(harness, environment: harness.environment, id: manifest.id, .integrity, message)
-            await expectBackupError(.integrity, message) { _ = try BackupCatalog(harness.environment).localSets() }
+            await expectBackupError(.integrity, message) { _ = try BackupSets(harness.environment).localSets() }
         }
     }
 

@@ -1,5 +1,5 @@
+import Audit
 public import Hummingbird
-import Registry
 
 /// Requires `Authorization: Bearer nmly_…` everywhere except the public routes, through the ``TokenGate`` (lockout,
 /// per-address and per-token rate limits). What each public route gets:

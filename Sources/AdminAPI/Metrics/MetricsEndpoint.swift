@@ -48,23 +48,22 @@ public struct MetricsEndpoint: Sendable {
         self.collectionTimeout = collectionTimeout
     }
 
-    /// The process's registry (bootstrapping swift-metrics on first use) with the process collector and, given a
-    /// pool, the database pool, backup, job and readiness collectors, and given a registry, the model collector: what
-    /// `nomaly serve` exposes. `probes` are the ones `/ready` runs, exported as `nomaly_ready_check{check}`.
+    /// The process's registry (bootstrapping swift-metrics on first use) with the process collector, then `others`
+    /// (collectors of other modules, on the same registry: `nomaly serve` passes Maintenance's database pool and
+    /// backup collectors), then, given a pool, the job and readiness collectors, and given a registry, the model
+    /// collector: what `nomaly serve` exposes. `probes` are the ones `/ready` runs, exported as
+    /// `nomaly_ready_check{check}`.
     public static func standard(
         pool: PostgresPool?,
         registry modelRegistry: ModelRegistry? = nil,
         probes: [ReadinessProbe] = [],
+        collectors others: [MetricsCollector] = [],
         gate: TokenGate? = nil,
         trustedProxies: [IPNetwork] = []
     ) -> MetricsEndpoint {
         let registry = NomalyMetrics.bootstrap()
-        var collectors: [MetricsCollector] = [.process(registry: registry)]
-        if let pool {
-            collectors += [
-                .databasePool(pool, registry: registry), .backups(pool, registry: registry), .jobs(RunStore(pool: pool), metrics: registry),
-            ]
-        }
+        var collectors: [MetricsCollector] = [.process(registry: registry)] + others
+        if let pool { collectors.append(.jobs(RunStore(pool: pool), metrics: registry)) }
         if let modelRegistry { collectors.append(.modelRegistry(modelRegistry, metrics: registry)) }
         if !probes.isEmpty { collectors.append(.readiness(probes, metrics: registry)) }
         return MetricsEndpoint(registry: registry, collectors: collectors, gate: gate, trustedProxies: trustedProxies)

@@ -1,3 +1,4 @@
+import Audit
 import Config
 import Foundation
 import HTTPTypes

@@ -70,26 +70,6 @@ struct MetricsTests {
         }
     }
 
-    @Test("the pool gauges show a lent-out connection as in use")
-    func databasePoolGauges() async throws {
-        try await ScratchDatabase.with { pool, _ in
-            // Only the pool collector: the others borrow a connection of their own while they read.
-            let registry = NomalyMetrics.bootstrap()
-            let endpoint = MetricsEndpoint(registry: registry, collectors: [.databasePool(pool, registry: registry)])
-            let text = try await pool.withConnection { _ in
-                await endpoint.collect()
-                return endpoint.exposition
-            }
-            #expect(Self.value(#"nomaly_db_pool_connections{state="in_use"}"#, in: text) == 1)
-            #expect(Self.value(#"nomaly_db_pool_connections{state="idle"}"#, in: text) == 0)
-            #expect(Self.value("nomaly_db_pool_max_connections", in: text) == Double(pool.configuration.maximumConnections))
-            await endpoint.collect()
-            let after = endpoint.exposition
-            #expect(Self.value(#"nomaly_db_pool_connections{state="in_use"}"#, in: after) == 0)
-            #expect(Self.value(#"nomaly_db_pool_connections{state="idle"}"#, in: after) == 1)
-        }
-    }
-
     @Test("scoring counts rows and anomalies per model; the registry collector shows live versions and where aliases point")
     func modelMetrics() async throws {
         try await withTestAPI { harness in
@@ -113,27 +93,6 @@ struct MetricsTests {
             let trainingRate = Self.anomalyRate(of: try await harness.registry.version(model: "metered", version: 1))
             #expect(trainingRate != nil)
             #expect(Self.value(#"nomaly_model_training_anomaly_rate{model="metered",alias="production"}"#, in: text) == trainingRate)
-        }
-    }
-
-    @Test("backup freshness per kind comes from the backups table")
-    func backupMetrics() async throws {
-        try await withTestAPI { harness in
-            try await harness.pool.execute(
-                """
-                INSERT INTO backups (id, kind, status, location, size_bytes, started_at, finished_at, verified_at) VALUES
-                    ('20300101_000000', 'models', 'succeeded', '/b/1', 1234, '2030-01-01T00:00:00Z', '2030-01-01T00:00:10Z', '2030-01-01T00:00:20Z'),
-                    ('20300101_000100', 'models', 'failed', '/b/2', NULL, now(), now(), NULL)
-                """
-            )
-            let endpoint = MetricsEndpoint.standard(pool: harness.pool)
-            await endpoint.collect()
-            let text = endpoint.exposition
-            #expect(Self.value(#"nomaly_backup_last_success_timestamp_seconds{kind="models"}"#, in: text) == 1_893_456_010)
-            // When the verified set was made, not when it was verified: re-verifying an old set does not freshen backups.
-            #expect(Self.value(#"nomaly_backup_last_verified_timestamp_seconds{kind="models"}"#, in: text) == 1_893_456_010)
-            #expect(Self.value(#"nomaly_backup_last_size_bytes{kind="models"}"#, in: text) == 1234)
-            #expect(Self.value(#"nomaly_backup_failures_24h{kind="models"}"#, in: text) == 1)
         }
     }
 

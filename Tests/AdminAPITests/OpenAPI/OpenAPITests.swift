@@ -1,4 +1,5 @@
 import AdminAPI
+import Audit
 import Config
 import Datasets
 import Foundation

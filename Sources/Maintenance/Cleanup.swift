@@ -1,9 +1,11 @@
+public import Backup
 import FileSystem
 public import Foundation
 import Logging
 import ObjectStore
 import Postgres
-import Registry
+public import Registry
+import Scheduler
 
 /// What the clean-up deleted (or, in a dry run, would delete).
 public struct CleanupReport: Sendable, Codable, Equatable {
@@ -66,9 +68,13 @@ public struct Cleanup: Sendable {
     }
 
     let environment: BackupEnvironment
+    let registry: ModelRegistry?
 
-    public init(_ environment: BackupEnvironment) {
+    /// - Parameter registry: whose unused artifacts ``Options/collectArtifacts`` collects; nil only for a clean-up that
+    ///   never collects them (the `backup` job's own retention).
+    public init(_ environment: BackupEnvironment, registry: ModelRegistry?) {
         self.environment = environment
+        self.registry = registry
     }
 
     public func run(_ options: Options, now: Date = Date()) async throws -> CleanupReport {
@@ -76,12 +82,7 @@ public struct Cleanup: Sendable {
         try await backups(options, now: now, into: &report)
         try await history(options, into: &report)
         if options.collectArtifacts {
-            let registry = ModelRegistry(
-                pool: environment.pool,
-                artifacts: environment.artifacts,
-                limits: environment.archiveLimits,
-                logger: environment.logger
-            )
+            guard let registry else { preconditionFailure("a clean-up that collects artifacts needs the registry") }
             let garbage = try await registry.collectGarbage(dryRun: options.dryRun, actor: "nomaly-cleanup")
             report.artifacts = garbage.deletedKeys.count
             report.bytesReclaimed += garbage.bytesReclaimed
@@ -98,13 +99,13 @@ public struct Cleanup: Sendable {
     }
 
     private func backups(_ options: Options, now: Date, into report: inout CleanupReport) async throws {
-        let records = BackupRecords(pool: environment.pool)
-        let rows = try await records.all()
+        let catalog = BackupCatalog(pool: environment.pool)
+        let rows = try await catalog.records()
         let verified = Set(rows.filter { $0.verifiedAt != nil }.map(\.id))
         let kinds = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0.kind) })
-        let catalog = BackupCatalog(environment)
+        let sets = BackupSets(environment)
 
-        let local = try catalog.localSets()
+        let local = try sets.localSets()
         let localDoomed = options.retention.expired(
             local.map { .init(id: $0.id, scope: $0.manifest.kind, verified: verified.contains($0.id.value)) },
             now: now
@@ -118,10 +119,10 @@ public struct Cleanup: Sendable {
 
         var remoteDoomed: [RetentionPolicy.Candidate] = []
         // Listed once: retention and the rows below both judge from this listing.
-        let sets = try await catalog.remoteSets()
+        let remoteSets = try await sets.remoteSets()
         if let remote = environment.remote, options.includeRemote {
             var candidates: [RetentionPolicy.Candidate] = []
-            for set in sets {
+            for set in remoteSets {
                 // A set whose kind is unknown here (no row, no local copy) is never deleted: retention cannot judge it.
                 guard let scope = kinds[set.id.value].flatMap(BackupScope.init(rawValue:)) ?? local.first(where: { $0.id == set.id })?.manifest.kind
                 else {
@@ -132,7 +133,7 @@ public struct Cleanup: Sendable {
             }
             remoteDoomed = options.retention.expired(candidates, now: now)
             for candidate in remoteDoomed {
-                let set = sets.first { $0.id == candidate.id }!
+                let set = remoteSets.first { $0.id == candidate.id }!
                 report.remoteSets.append(set.id.value)
                 report.bytesReclaimed += set.size
                 guard !options.dryRun else { continue }
@@ -150,7 +151,7 @@ public struct Cleanup: Sendable {
         // listed fails the clean-up before this point, so a row is never dropped for want of a listing.
         let gone = Set(localDoomed.map(\.id.value)).union(remoteDoomed.map(\.id.value))
         let localLeft = Set(local.map(\.id.value)).subtracting(localDoomed.map(\.id.value))
-        let remoteLeft = Set(sets.map(\.id.value)).subtracting(options.dryRun ? [] : remoteDoomed.map(\.id.value))
+        let remoteLeft = Set(remoteSets.map(\.id.value)).subtracting(options.dryRun ? [] : remoteDoomed.map(\.id.value))
         let longest =
             [options.retention.database, options.retention.models, options.retention.full].compactMap(\.maxAge).max() ?? .seconds(30 * 86_400)
         for row in rows {
@@ -159,25 +160,28 @@ public struct Cleanup: Sendable {
             let oldFailure = row.status == "failed" && now.timeIntervalSince(row.startedAt) > RetentionPolicy.seconds(longest)
             guard noCopy || oldFailure, let id = BackupSetID(row.id) else { continue }
             if oldFailure { report.failedRecords += 1 } else if !gone.contains(row.id) { report.staleRecords += 1 }
-            if !options.dryRun { try await records.deleted(id) }
+            if !options.dryRun { try await catalog.delete(id) }
         }
     }
 
     private func history(_ options: Options, into report: inout CleanupReport) async throws {
         if let age = options.runsMaxAge {
-            report.runs = try await deleteOlder(than: age, from: "job_runs", where: "finished_at IS NOT NULL AND finished_at", dryRun: options.dryRun)
+            report.runs = try await RunStore(pool: environment.pool).deleteFinishedRuns(olderThan: age, dryRun: options.dryRun)
         }
         if let age = options.scoresMaxAge {
-            report.scores = try await deleteOlder(than: age, from: "anomaly_scores", where: "scored_at", dryRun: options.dryRun)
+            report.scores = try await deleteScores(olderThan: age, dryRun: options.dryRun)
         }
     }
 
-    /// Deletes (or, in a dry run, counts) the rows whose `column` expression is older than `age`.
-    private func deleteOlder(than age: Duration, from table: String, where column: String, dryRun: Bool) async throws -> Int {
-        let condition = "\(column) < now() - make_interval(secs => $1)"
+    /// Deletes (or, in a dry run, counts) the rows of `anomaly_scores` scored more than `age` ago. The score kind
+    /// writes the table by COPY (into any table a job names), so no store of its own owns it yet.
+    private func deleteScores(olderThan age: Duration, dryRun: Bool) async throws -> Int {
+        let condition = "scored_at < now() - make_interval(secs => $1)"
         let seconds = RetentionPolicy.seconds(age)
-        guard dryRun else { return try await environment.pool.execute("DELETE FROM \(table) WHERE \(condition)", [seconds]) }
-        return Int(try await environment.pool.query("SELECT count(*) FROM \(table) WHERE \(condition)", [seconds]).first?.decode(Int64.self) ?? 0)
+        guard dryRun else { return try await environment.pool.execute("DELETE FROM anomaly_scores WHERE \(condition)", [seconds]) }
+        return Int(
+            try await environment.pool.query("SELECT count(*) FROM anomaly_scores WHERE \(condition)", [seconds]).first?.decode(Int64.self) ?? 0
+        )
     }
 
     /// Leftovers of interrupted work, older than the threshold so that work in progress is never touched.

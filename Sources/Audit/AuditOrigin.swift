@@ -1,6 +1,6 @@
 /// Where a change came from, for the audit log. The HTTP API binds the caller's address for the whole request, so
-/// every registry change it makes is recorded with it without threading an address through each call; changes made
-/// by the CLI or a job have none.
+/// every change it makes through another module (a registry promotion, say) is recorded with it without threading an
+/// address through each call; changes made by the CLI or a job have none.
 ///
 /// ```swift
 /// try await AuditOrigin.$remoteAddress.withValue("10.0.0.7") {

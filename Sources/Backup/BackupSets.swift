@@ -1,0 +1,123 @@
+public import Foundation
+import Logging
+public import ObjectStore
+
+/// A complete set in the backup folder (one with a readable manifest).
+public struct LocalBackupSet: Sendable {
+    public let id: BackupSetID
+    public let path: String
+    public let manifest: BackupManifest
+
+    /// Whether its manifest has a signature beside it (checked only when the set is verified or restored).
+    public var isSigned: Bool { FileManager.default.fileExists(atPath: path + "/" + ManifestSignature.fileName) }
+}
+
+/// A set in the bucket: every object under `PREFIX/YYYY/MM/DD/ID/`. It is complete when its manifest is there,
+/// because uploads send the manifest last.
+public struct RemoteBackupSet: Sendable {
+    public let id: BackupSetID
+    /// Ends in `/`.
+    public let keyPrefix: String
+    public let objects: [ObjectInfo]
+
+    public var isComplete: Bool { objects.contains { $0.key == keyPrefix + BackupManifest.fileName } }
+    public var size: Int64 { objects.reduce(0) { $0 + $1.size } }
+}
+
+/// One line of `nomaly backup list`: what is known about a set from the folder, the bucket and the table.
+public struct BackupListing: Sendable, Codable {
+    public let id: String
+    public let kind: String?
+    /// `succeeded`, `failed`, `running`, or `unrecorded` for a set with no row (copied in by hand, or made before
+    /// a restore of an older database).
+    public let status: String
+    public let createdAt: Date
+    public let ageSeconds: Int64
+    public let sizeBytes: Int64?
+    public let local: String?
+    public let remote: String?
+    public let encrypted: Bool?
+    /// Whether the local copy's manifest is signed; nil when there is no local copy.
+    public let signed: Bool?
+    public let verifiedAt: Date?
+    public let error: String?
+}
+
+/// Finds sets in the backup folder and the bucket, and joins them with the rows of the ``BackupCatalog``.
+public struct BackupSets: Sendable {
+    let environment: BackupEnvironment
+
+    public init(_ environment: BackupEnvironment) {
+        self.environment = environment
+    }
+
+    /// Complete local sets, oldest first. Folders without a manifest are unfinished or damaged and are not sets;
+    /// other files in the folder are ignored.
+    public func localSets() throws -> [LocalBackupSet] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: environment.directory)) ?? []
+        return try names.sorted().compactMap { name -> LocalBackupSet? in
+            guard let id = BackupSetID(name) else { return nil }
+            let path = environment.setPath(id)
+            let manifestPath = path + "/" + BackupManifest.fileName
+            guard FileManager.default.fileExists(atPath: manifestPath) else { return nil }
+            return LocalBackupSet(id: id, path: path, manifest: try BackupManifest.read(from: manifestPath))
+        }
+    }
+
+    public func localSet(_ id: BackupSetID) throws -> LocalBackupSet? {
+        try localSets().first { $0.id == id }
+    }
+
+    /// Sets in the bucket, oldest first; empty when no bucket is configured.
+    public func remoteSets() async throws -> [RemoteBackupSet] {
+        guard let remote = environment.remote else { return [] }
+        let objects: [ObjectInfo]
+        do {
+            objects = try await remote.store.list(prefix: remote.prefix)
+        } catch {
+            throw BackupError(.storage, "cannot list \(remote.description): \(error)")
+        }
+        var byID: [BackupSetID: (prefix: String, objects: [ObjectInfo])] = [:]
+        for object in objects {
+            // PREFIX/YYYY/MM/DD/ID/FILE
+            let parts = object.key.dropFirst(remote.prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 5, let id = BackupSetID(String(parts[3])), id.datePath == parts[0..<3].joined(separator: "/") + "/" else {
+                continue
+            }
+            byID[id, default: (remote.key(id, file: ""), [])].objects.append(object)
+        }
+        return byID.keys.sorted().map { RemoteBackupSet(id: $0, keyPrefix: byID[$0]!.prefix, objects: byID[$0]!.objects) }
+    }
+
+    /// Everything known about every set: local and remote sets and the table's rows (failed attempts included).
+    public func list(now: Date = Date()) async throws -> [BackupListing] {
+        let local = Dictionary(uniqueKeysWithValues: try localSets().map { ($0.id.value, $0) })
+        let remote = Dictionary(uniqueKeysWithValues: try await remoteSets().filter(\.isComplete).map { ($0.id.value, $0) })
+        let rows = Dictionary(uniqueKeysWithValues: try await BackupCatalog(pool: environment.pool).records().map { ($0.id, $0) })
+        let ids = Set(local.keys).union(remote.keys).union(rows.keys).sorted()
+        return ids.compactMap { id -> BackupListing? in
+            guard let setID = BackupSetID(id) else { return nil }
+            let set = local[id]
+            let row = rows[id]
+            let remoteSet = remote[id]
+            return BackupListing(
+                id: id,
+                kind: set?.manifest.kind.rawValue ?? row?.kind,
+                status: row?.status ?? "unrecorded",
+                createdAt: setID.date,
+                ageSeconds: Int64(now.timeIntervalSince(setID.date)),
+                sizeBytes: set?.manifest.totalSize ?? row?.sizeBytes ?? remoteSet?.size,
+                local: set?.path,
+                remote: remoteSet.map { environment.remote!.store.locationDescription.trimmingSuffix("/") + "/" + $0.keyPrefix },
+                encrypted: set.map { $0.manifest.encryption != nil },
+                signed: set?.isSigned,
+                verifiedAt: row?.verifiedAt,
+                error: row?.error
+            )
+        }
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
+}
