@@ -65,6 +65,11 @@ struct Runtime {
     /// The schema compiled into the binary, or the folder `NOMALY_MIGRATIONS_DIR` names instead.
     func loadMigrations() throws -> [Migration] {
         guard let directory = configuration.migrationsDirectory else { return try Migration.embedded() }
+        // Installs from before the schema was compiled in set the variable to a folder that an upgrade leaves stale.
+        logger.warning(
+            "using the migrations in NOMALY_MIGRATIONS_DIR, not the ones compiled into this binary",
+            metadata: ["folder": "\(directory)", "hint": "leave NOMALY_MIGRATIONS_DIR unset outside development"]
+        )
         return try Migration.load(from: directory)
     }
 
