@@ -103,7 +103,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // The schema travels inside the binary: migrations/*.sql become `Migration.embedded()`.
+            plugins: ["EmbedMigrations"]
         ),
 
         // MARK: Domain
@@ -237,6 +239,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Build tools (run on the build machine while compiling; not shipped)
+        .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["nomaly-embed-migrations"]),
+        .executableTarget(
+            name: "nomaly-embed-migrations",
+            path: "Plugins/EmbedMigrationsTool",
+            // A link to ../../migrations, so that adding a migration changes the package's structure (see the plugin).
+            exclude: ["migrations"],
             swiftSettings: swiftSettings
         ),
 

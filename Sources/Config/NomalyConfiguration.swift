@@ -36,8 +36,9 @@ public struct NomalyConfiguration: Sendable {
     public var databaseAcquireTimeout: Duration
     /// `NOMALY_DB_STARTUP_TIMEOUT`: how long `nomaly serve` waits for an unreachable database at start.
     public var databaseStartupTimeout: Duration
-    /// `NOMALY_MIGRATIONS_DIR`, absolute.
-    public var migrationsDirectory: String
+    /// `NOMALY_MIGRATIONS_DIR`, absolute: a folder of `NNNN_name.sql` files used instead of the migrations compiled
+    /// into the binary (for developing a migration without rebuilding). Nil: the compiled-in schema.
+    public var migrationsDirectory: String?
     /// `NOMALY_JOBS_DIR` (default `./jobs`), absolute: one YAML file per job.
     public var jobsDirectory: String
     /// `NOMALY_REGISTRY_DIR` (default `./registry`), absolute: one model spec (`NAME.yaml`) per model.
@@ -93,7 +94,7 @@ public struct NomalyConfiguration: Sendable {
         }
 
         home = absolute(environment["NOMALY_HOME"] ?? ".nomaly")
-        migrationsDirectory = absolute(environment["NOMALY_MIGRATIONS_DIR"] ?? Self.defaultMigrationsDirectory(workingDirectory: workingDirectory))
+        migrationsDirectory = environment["NOMALY_MIGRATIONS_DIR"].map(absolute)
 
         jobsDirectory = absolute(environment["NOMALY_JOBS_DIR"] ?? "jobs")
         registryDirectory = absolute(environment["NOMALY_REGISTRY_DIR"] ?? "registry")
@@ -191,16 +192,6 @@ public struct NomalyConfiguration: Sendable {
 
     /// The variables through which libpq itself can name a server.
     public static let libpqVariables = ["PGHOST", "PGHOSTADDR", "PGSERVICE", "PGDATABASE", "PGPORT"]
-
-    /// `./migrations` when it exists (a checkout), else `share/nomaly/migrations` beside the binary's prefix (an install).
-    static func defaultMigrationsDirectory(workingDirectory: String) -> String {
-        let local = URL(fileURLWithPath: workingDirectory).appendingPathComponent("migrations").path
-        if FileManager.default.fileExists(atPath: local) { return local }
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        let installed = executable.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("share/nomaly/migrations").path
-        return FileManager.default.fileExists(atPath: installed) ? installed : local
-    }
 
     /// A cheap syntactic check; libpq has the final word when it connects.
     static func connectionStringProblem(_ text: String) -> ConfigurationProblem? {

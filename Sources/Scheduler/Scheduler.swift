@@ -44,7 +44,9 @@ public final class Scheduler: Service, Sendable {
     /// completions must not queue the next claim (or a heartbeat) behind them.
     let control: RunStore
     let kinds: JobKindRegistry
-    let specs: [JobSpec]
+    /// The job files, written into the catalogue at start. Nil when there are none to read (no jobs folder): the
+    /// catalogue is then left as it is, since retiring every job is what an empty folder means, not a missing one.
+    let specs: [JobSpec]?
     let configuration: SchedulerConfiguration
     let logger: Logger
     let metrics = SchedulerMetrics()
@@ -52,7 +54,7 @@ public final class Scheduler: Service, Sendable {
     let doorbell = Doorbell()
     private let specCache = Mutex<[String: (hash: String, spec: JobSpec)]>([:])
 
-    public init(store: RunStore, kinds: JobKindRegistry, specs: [JobSpec], configuration: SchedulerConfiguration, logger: Logger) {
+    public init(store: RunStore, kinds: JobKindRegistry, specs: [JobSpec]?, configuration: SchedulerConfiguration, logger: Logger) {
         self.store = store
         var controlConfiguration = store.pool.configuration
         controlConfiguration.maximumConnections = 3
@@ -64,11 +66,12 @@ public final class Scheduler: Service, Sendable {
     }
 
     public func run() async throws {
-        let changed = try await control.syncCatalog(specs, removeMissing: true)
+        var changed: [String] = []
+        if let specs { changed = try await control.syncCatalog(specs, removeMissing: true) }
         logger.info(
             "scheduler started",
             metadata: [
-                "jobs": "\(specs.count)", "changed": "\(changed.count)", "workers": "\(configuration.workers)",
+                "jobs": "\(specs.map { "\($0.count)" } ?? "none loaded")", "changed": "\(changed.count)", "workers": "\(configuration.workers)",
                 "replica": "\(configuration.replicaID)",
             ]
         )

@@ -13,7 +13,8 @@ struct Check: AsyncParsableCommand {
         abstract: "Validate the configuration and the migration files; exit non-zero listing every problem.",
         discussion: """
             Reads every setting from the environment (docs/configuration.md) and reports all invalid ones at once, \
-            each named by its variable. Checks that the migrations folder holds well-named NNNN_name.sql files. \
+            each named by its variable. Checks the migrations (compiled into the binary, or NOMALY_MIGRATIONS_DIR's \
+            NNNN_name.sql files when it is set). \
             Works offline; add --connect to also reach the database and compare its migrations.
             """
     )
@@ -81,7 +82,8 @@ struct Check: AsyncParsableCommand {
         if let runtime {
             do {
                 let migrations = try runtime.loadMigrations()
-                report.settings["migrations"] = "\(migrations.count) files in \(runtime.configuration.migrationsDirectory)"
+                report.settings["migrations"] =
+                    "\(migrations.count) files \(runtime.migrationsSource)" + (migrations.last.map { ", newest \($0.filename)" } ?? "")
                 if connect {
                     let statuses = try await runtime.withDatabase { pool in
                         try await Migrator(pool: pool, migrations: migrations, logger: runtime.logger).status()
@@ -120,8 +122,14 @@ struct Check: AsyncParsableCommand {
                     specsDirectory: runtime.configuration.registryDirectory,
                     scoringLocations: scoringLocations
                 )
-                let jobs = try JobSpecLoader(kinds: kinds).loadDirectory(runtime.configuration.jobsDirectory)
-                report.settings["jobs"] = "\(jobs.count) in \(runtime.configuration.jobsDirectory)"
+                let folder = runtime.configuration.jobsDirectory
+                if runtime.hasJobsFolder {
+                    let jobs = try JobSpecLoader(kinds: kinds).loadDirectory(folder)
+                    report.settings["jobs"] = "\(jobs.count) in \(folder)"
+                } else {
+                    // Not a problem: serve runs without the folder. The setting says what that means.
+                    report.settings["jobs"] = "no folder at \(folder): serve loads no job files and keeps the database's jobs"
+                }
             } catch {
                 report.problems += error.problems.map { Problem(variable: "NOMALY_JOBS_DIR", $0) }
             }

@@ -9,7 +9,8 @@ struct Migrate: AsyncParsableCommand {
             Applies migrations/NNNN_name.sql files in order, each in its own transaction, recording each in \
             schema_migrations with its sha256. An advisory lock makes concurrent runs (replicas starting together) \
             apply each file exactly once. A file edited after it was applied is refused: add a new migration instead. \
-            The folder is NOMALY_MIGRATIONS_DIR, else ./migrations.
+            The migrations are compiled into the binary (the repository's migrations/ when it was built), so this \
+            works from any directory; NOMALY_MIGRATIONS_DIR names a folder to use instead, for developing a migration.
             """
     )
 

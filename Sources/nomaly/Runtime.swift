@@ -65,12 +65,30 @@ struct Runtime {
         }
     }
 
+    /// The schema compiled into the binary, or the folder `NOMALY_MIGRATIONS_DIR` names instead.
     func loadMigrations() throws -> [Migration] {
-        try Migration.load(from: configuration.migrationsDirectory)
+        guard let directory = configuration.migrationsDirectory else { return try Migration.embedded() }
+        // Installs from before the schema was compiled in set the variable to a folder that an upgrade leaves stale.
+        logger.warning(
+            "using the migrations in NOMALY_MIGRATIONS_DIR, not the ones compiled into this binary",
+            metadata: ["folder": "\(directory)", "hint": "leave NOMALY_MIGRATIONS_DIR unset outside development"]
+        )
+        return try Migration.load(from: directory)
     }
 
-    /// Every job file, validated against `kinds`; all problems are reported together.
-    func loadJobs(kinds: JobKindRegistry) throws -> [JobSpec] {
+    /// Where ``loadMigrations()`` reads, for reports: "compiled into this binary" or "in FOLDER (NOMALY_MIGRATIONS_DIR)".
+    var migrationsSource: String {
+        configuration.migrationsDirectory.map { "in \($0) (NOMALY_MIGRATIONS_DIR)" } ?? "compiled into this binary"
+    }
+
+    /// False when the jobs folder does not exist (a binary started away from its files): `serve` then loads no job
+    /// files and leaves the database's catalogue as it is, where an empty folder would retire every job. A path that
+    /// exists but cannot be read as a folder is still an error.
+    var hasJobsFolder: Bool { FileManager.default.fileExists(atPath: configuration.jobsDirectory) }
+
+    /// Every job file, validated against `kinds`; all problems are reported together. Nil without a jobs folder.
+    func loadJobs(kinds: JobKindRegistry) throws -> [JobSpec]? {
+        guard hasJobsFolder else { return nil }
         do {
             return try JobSpecLoader(kinds: kinds).loadDirectory(configuration.jobsDirectory)
         } catch {

@@ -16,8 +16,10 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the daemon: apply migrations, run the scheduler, and serve HTTP until SIGTERM.",
         discussion: """
-            Applies pending migrations at start (unless --no-migrate), loads jobs/*.yaml into the database and runs the \
-            scheduler (WORKERS runs at once; any number of replicas share the work, each slot runs once), and serves \
+            Applies pending migrations at start (unless --no-migrate; the schema is compiled into the binary), loads \
+            jobs/*.yaml into the database (with no jobs folder it loads none, logs so, and leaves the jobs already in the \
+            database as they are) and runs the scheduler (WORKERS runs at once; any number of replicas share the work, \
+            each slot runs once), and serves \
             /health, /ready, /metrics, /openapi.json and the token-protected /api/v1 (docs/api.md; tokens from \
             `nomaly tokens create`) on NOMALY_HTTP_HOST:NOMALY_HTTP_PORT (default 127.0.0.1:8080), in HTTPS when \
             NOMALY_TLS_CERT and NOMALY_TLS_KEY are set; /metrics on NOMALY_METRICS_PORT instead when that is set. With no \
@@ -73,6 +75,16 @@ struct Serve: AsyncParsableCommand {
                     backups: try runtime.backupEnvironment(registry: models.registry)
                 )
                 if !withoutScheduler {
+                    let specs = try runtime.loadJobs(kinds: kinds)
+                    if specs == nil {
+                        logger.warning(
+                            "no jobs folder: no job files loaded; jobs already in the database are kept and run as before",
+                            metadata: [
+                                "folder": "\(configuration.jobsDirectory)",
+                                "hint": "create the folder (an empty one retires every job), or set NOMALY_JOBS_DIR or --jobs",
+                            ]
+                        )
+                    }
                     var settings = SchedulerConfiguration()
                     settings.workers = configuration.workers
                     settings.leaseDuration = configuration.leaseDuration
@@ -81,7 +93,7 @@ struct Serve: AsyncParsableCommand {
                         Scheduler(
                             store: RunStore(pool: database.pool),
                             kinds: kinds,
-                            specs: try runtime.loadJobs(kinds: kinds),
+                            specs: specs,
                             configuration: settings,
                             logger: logger
                         )

@@ -72,6 +72,33 @@ struct MigrateCommandTests {
         }
     }
 
+    @Test("from an empty directory with no NOMALY_MIGRATIONS_DIR, nomaly migrate applies the compiled-in schema and --status lists it")
+    func compiledInSchema() async throws {
+        let elsewhere = try TemporaryFolder("nomaly-elsewhere")
+        let files = try Migration.load(from: TestEnvironment.repositoryRoot + "/migrations")
+        try await ScratchDatabase.with { pool, scratch in
+            let environment = ["DATABASE_URL": scratch.connectionString]
+            let migrate = try await NomalyProcess.run(["migrate"], environment: environment, workingDirectory: elsewhere.path)
+            #expect(migrate.status == 0, "\(migrate.combinedOutput)")
+            #expect(migrate.standardOutput.contains("applied \(files.count) migration(s)"), "\(migrate.standardOutput)")
+            #expect(try await pool.query("SELECT to_regclass('job_runs') IS NOT NULL").first!.decode(Bool.self))
+
+            let status = try await NomalyProcess.run(["migrate", "--status", "--json"], environment: environment, workingDirectory: elsewhere.path)
+            #expect(status.status == 0, "\(status.combinedOutput)")
+            let entries = try #require(try JSONSerialization.jsonObject(with: Data(status.standardOutput.utf8)) as? [[String: Any]])
+            #expect(entries.compactMap { $0["version"] as? Int } == files.map(\.version))
+            #expect(entries.compactMap { $0["name"] as? String } == files.map(\.name))
+            #expect(entries.allSatisfy { $0["state"] as? String == "applied" }, "\(entries)")
+            // The checksums of the files: a database migrated from them before the schema was compiled in stays current.
+            #expect(entries.compactMap { $0["checksum"] as? String } == files.map(\.checksum))
+
+            let table = try await NomalyProcess.run(["migrate", "--status"], environment: environment, workingDirectory: elsewhere.path)
+            #expect(table.status == 0, "\(table.combinedOutput)")
+            for file in files { #expect(table.standardOutput.contains(file.name), "\(table.standardOutput)") }
+        }
+        #expect(try elsewhere.names().isEmpty, "nomaly migrate wrote into its working directory")
+    }
+
     @Test("nomaly check lists every invalid variable and exits 1; --json is machine-readable")
     func check() async throws {
         let bad = ["NOMALY_HTTP_PORT": "eighty", "LOG_FORMAT": "xml", "DATABASE_URL_FILE": "/nonexistent/db-url"]

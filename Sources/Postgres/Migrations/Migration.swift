@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// One `migrations/NNNN_name.sql` file.
+/// One `migrations/NNNN_name.sql` file, compiled in (``embedded()``) or read from a folder (``load(from:)``).
 ///
 /// A file whose first line is `-- nomaly:no-transaction` runs outside a transaction, for statements
 /// such as `CREATE INDEX CONCURRENTLY` that refuse to run inside one.
@@ -24,6 +24,14 @@ public struct Migration: Sendable, Equatable {
         transactional = !normalised.hasPrefix("-- nomaly:no-transaction")
     }
 
+    /// The schema compiled into this binary: `migrations/*.sql` as they were when it was built (the EmbedMigrations
+    /// build plugin), sorted by version. What every command applies unless `NOMALY_MIGRATIONS_DIR` names a folder.
+    /// - Throws: ``MigrationError`` for a misnamed file or two files with one version (the build does not check names).
+    public static func embedded() throws -> [Migration] {
+        let texts = Dictionary(uniqueKeysWithValues: EmbeddedMigrations.files.map { ($0.name, $0.text) })
+        return try collect(EmbeddedMigrations.files.map(\.name), location: "migrations") { texts[$0] ?? "" }
+    }
+
     /// Reads every `NNNN_name.sql` in `directory`, sorted by version.
     /// - Throws: ``MigrationError`` for a missing directory, a misnamed `.sql` file or two files with one version.
     public static func load(from directory: String) throws -> [Migration] {
@@ -36,8 +44,19 @@ public struct Migration: Sendable, Equatable {
                 message: "cannot read the migrations directory \(directory); set NOMALY_MIGRATIONS_DIR to the folder holding NNNN_name.sql files"
             )
         }
+        return try collect(names.filter { $0.hasSuffix(".sql") }, location: directory) { filename in
+            let path = directory + "/" + filename
+            guard let data = FileManager.default.contents(atPath: path), let sql = String(data: data, encoding: .utf8) else {
+                throw MigrationError(code: .invalidFile, message: "\(path): cannot read the file as UTF-8")
+            }
+            return sql
+        }
+    }
+
+    /// One rule for a folder and the compiled-in copy: each name is checked before its text is read, versions are unique.
+    private static func collect(_ filenames: [String], location: String, text: (String) throws -> String) throws -> [Migration] {
         var migrations: [Migration] = []
-        for filename in names where filename.hasSuffix(".sql") {
+        for filename in filenames {
             let stem = filename.dropLast(4)
             let parts = stem.split(separator: "_", maxSplits: 1)
             guard parts.count == 2, parts[0].count >= 4, parts[0].allSatisfy(\.isNumber), let version = Int(parts[0]), version > 0,
@@ -45,13 +64,10 @@ public struct Migration: Sendable, Equatable {
             else {
                 throw MigrationError(
                     code: .invalidFile,
-                    message: "\(directory)/\(filename): migration files are named NNNN_name.sql (four or more digits, from 0001)"
+                    message: "\(location)/\(filename): migration files are named NNNN_name.sql (four or more digits, from 0001)"
                 )
             }
-            let path = directory + "/" + filename
-            guard let data = FileManager.default.contents(atPath: path), let sql = String(data: data, encoding: .utf8) else {
-                throw MigrationError(code: .invalidFile, message: "\(path): cannot read the file as UTF-8")
-            }
+            let sql = try text(filename)
             if let clash = migrations.first(where: { $0.version == version }) {
                 throw MigrationError(code: .invalidFile, message: "\(clash.filename) and \(filename) both have version \(version)")
             }

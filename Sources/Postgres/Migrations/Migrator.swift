@@ -6,9 +6,9 @@ public struct MigrationStatus: Sendable, Codable, Equatable {
     public enum State: String, Sendable, Codable {
         case applied
         case pending
-        /// Applied, but the file on disk has a different checksum now.
+        /// Applied, but this binary's copy (or `NOMALY_MIGRATIONS_DIR`'s file) has a different checksum now.
         case changed
-        /// Recorded as applied but no file has its version (a newer binary ran against this database).
+        /// Recorded as applied but no migration here has its version (a newer binary ran against this database).
         case missing
     }
 
@@ -26,13 +26,13 @@ public struct MigrationStatus: Sendable, Codable, Equatable {
     }
 }
 
-/// Applies `migrations/*.sql` in order, each once, recorded in `schema_migrations` with its checksum.
+/// Applies migrations in order, each once, recorded in `schema_migrations` with its checksum.
 ///
 /// All work happens under one advisory lock, so replicas starting together apply each file exactly once:
 /// the second waits, then finds nothing left to do.
 ///
 /// ```swift
-/// let applied = try await Migrator(pool: pool, migrations: Migration.load(from: "migrations"), logger: logger).apply()
+/// let applied = try await Migrator(pool: pool, migrations: Migration.embedded(), logger: logger).apply()
 /// ```
 public struct Migrator: Sendable {
     public let pool: PostgresPool
@@ -65,13 +65,13 @@ public struct Migrator: Sendable {
         let executionMs: Int
     }
 
-    /// Every migration on disk or in the database, by version.
+    /// Every migration known here or recorded in the database, by version.
     public func status() async throws -> [MigrationStatus] {
         let applied = try await appliedRows()
         return Self.merge(files: migrations, applied: applied)
     }
 
-    /// True when every file on disk is applied unchanged (what `/ready` checks).
+    /// True when every migration known here is applied unchanged (what `/ready` checks).
     public func isCurrent() async throws -> Bool {
         try await status().allSatisfy { $0.state == .applied || $0.state == .missing }
     }
@@ -92,7 +92,7 @@ public struct Migrator: Sendable {
                     throw MigrationError(
                         code: .checksumMismatch,
                         message: "migration \(migration.filename) was edited after it was applied on \(row.appliedAt) "
-                            + "(checksum \(row.checksum.prefix(12))… in schema_migrations, \(migration.checksum.prefix(12))… on disk); "
+                            + "(checksum \(row.checksum.prefix(12))… in schema_migrations, \(migration.checksum.prefix(12))… now); "
                             + "restore the original file and put the change in a new migration"
                     )
                 }
