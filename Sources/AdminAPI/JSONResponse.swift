@@ -49,6 +49,9 @@ enum PlainJSON {
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
+        // Without it the order of keys follows Swift's per-process hash seed: two replicas, or two runs, would answer
+        // the same error with different bytes. Any sorted order is one of the orders answered before.
+        encoder.outputFormatting = [.sortedKeys]
         return encoder
     }()
 }

@@ -53,7 +53,7 @@ struct ResponseEncodingTests {
         }
     }
 
-    @Test("errors and probe answers keep Foundation's defaults: slashes escaped, keys in the encoder's own order")
+    @Test("errors and probe answers keep Foundation's defaults (slashes escaped), with their keys sorted")
     func errorsAndProbes() async throws {
         let probes = [ReadinessProbe(name: "database") { nil }, ReadinessProbe(name: "artifact_store") { "s3://bucket/x: down" }]
         let metricsPort: @Sendable (inout HTTPSettings) -> Void = { $0.metricsPort = 9464 }
@@ -61,7 +61,10 @@ struct ResponseEncodingTests {
             try await harness.client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .notFound)
                 let text = String(buffer: response.body)
-                #expect(text.contains(#""message":"\/metrics is served on port 9464 (NOMALY_METRICS_PORT), not on this one""#), "\(text)")
+                #expect(
+                    text == #"{"error":{"code":"not_found","message":"\/metrics is served on port 9464 (NOMALY_METRICS_PORT), not on this one"}}"#,
+                    "\(text)"
+                )
                 #expect(
                     RoleGateTests.error(response)
                         == .init(code: "not_found", message: "/metrics is served on port 9464 (NOMALY_METRICS_PORT), not on this one")
@@ -84,7 +87,11 @@ struct ResponseEncodingTests {
             }
             try await harness.client.execute(uri: "/ready", method: .get, headers: bearer(harness.tokens.viewer)) { response in
                 let text = String(buffer: response.body)
-                #expect(text.contains(#""message":"s3:\/\/bucket\/x: down""#), "\(text)")
+                #expect(
+                    text
+                        == #"{"checks":[{"name":"database","ok":true},{"message":"s3:\/\/bucket\/x: down","name":"artifact_store","ok":false}],"status":"not_ready"}"#,
+                    "\(text)"
+                )
                 #expect(!text.contains("\n") && !text.contains("\": "))
                 let checks: [NSDictionary] = [
                     ["name": "database", "ok": true], ["name": "artifact_store", "ok": false, "message": "s3://bucket/x: down"],
