@@ -63,6 +63,7 @@ let package = Package(
             dependencies: [
                 "CCurl",
                 "FileSystem",
+                "Units",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -121,7 +122,7 @@ let package = Package(
         .target(
             name: "Registry",
             dependencies: [
-                "Postgres", "Audit", "ObjectStore", "Modeling", "Archive", "Detectors", "FileSystem",
+                "Postgres", "Audit", "ObjectStore", "Modeling", "Archive", "Detectors", "FileSystem", "Units",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -145,7 +146,7 @@ let package = Package(
         .target(
             name: "Backup",
             dependencies: [
-                "Postgres", "Processes", "Archive", "ObjectStore", "Scheduler", "FileSystem", "Audit",
+                "Postgres", "Processes", "Archive", "ObjectStore", "Scheduler", "FileSystem", "Audit", "Units",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -156,7 +157,7 @@ let package = Package(
         .target(
             name: "Maintenance",
             dependencies: [
-                "Backup", "Registry", "Scheduler", "Observability", "Postgres", "ObjectStore", "FileSystem",
+                "Backup", "Registry", "Scheduler", "Observability", "Postgres", "ObjectStore", "FileSystem", "Units",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -178,6 +179,7 @@ let package = Package(
                 "ObjectStore",
                 "Backup",
                 "Maintenance",
+                "Units",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -243,7 +245,7 @@ let package = Package(
         // MARK: Benchmarks (scripts/bench builds it in release; not a product)
         .executableTarget(
             name: "nomaly-detector-bench",
-            dependencies: ["Datasets", "Detectors"],
+            dependencies: ["Datasets", "Detectors", "Units"],
             path: "Benchmarks/DetectorBench",
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 public import Postgres
 public import Scheduler
+import Units
 
 /// `kind: vacuum` — `VACUUM (ANALYZE)` of the whole database or of listed tables, recording each table's dead
 /// tuples before and after.
@@ -56,7 +57,7 @@ struct VacuumRun: JobRunnable {
                 let started = ContinuousClock.now
                 // The name comes from regclass's own output, already quoted as an identifier; VACUUM cannot take parameters.
                 try await connection.execute("VACUUM (\(options)) \(table.name)")
-                let seconds = Self.seconds(ContinuousClock.now - started)
+                let seconds = (ContinuousClock.now - started).inSeconds
                 // Statistics are read through a per-transaction snapshot: drop it to see what this VACUUM reported.
                 try await connection.execute("SELECT pg_stat_clear_snapshot()")
                 let after = try await deadTuples(table.oid, on: connection)
@@ -101,9 +102,5 @@ struct VacuumRun: JobRunnable {
     private func deadTuples(_ oid: Int64, on connection: PostgresConnection) async throws -> Int64 {
         try await connection.query("SELECT coalesce(n_dead_tup, 0) FROM pg_stat_user_tables WHERE relid = $1::oid", [oid]).first?
             .decode(Int64.self) ?? 0
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
