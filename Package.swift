@@ -9,7 +9,7 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 // Dependencies point one way (docs/architecture.md):
-//   C shims → infrastructure (Units, Processes, FileSystem, Postgres, Archive, ObjectStore, Config, Observability, Cron, Datasets, Detectors)
+//   C shims → infrastructure (Units, JSONValues, Processes, FileSystem, Postgres, Archive, ObjectStore, Config, Observability, Cron, Datasets, Detectors)
 //   → domain (Audit, Modeling, Registry, Scheduler, Backup) → Maintenance → Jobs → interfaces (AdminAPI, nomaly).
 // Nothing below imports anything above it; each C library is imported by exactly one Swift module.
 let package = Package(
@@ -39,6 +39,7 @@ let package = Package(
 
         // MARK: Infrastructure
         .target(name: "Units", swiftSettings: swiftSettings),
+        .target(name: "JSONValues", swiftSettings: swiftSettings),
         .target(
             name: "FileSystem",
             dependencies: [
@@ -122,7 +123,7 @@ let package = Package(
         .target(
             name: "Registry",
             dependencies: [
-                "Postgres", "Audit", "ObjectStore", "Modeling", "Archive", "Detectors", "FileSystem", "Units",
+                "Postgres", "Audit", "ObjectStore", "Modeling", "Archive", "Detectors", "FileSystem", "JSONValues", "Units",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -132,6 +133,7 @@ let package = Package(
             name: "Scheduler",
             dependencies: [
                 "Cron",
+                "JSONValues",
                 "Units",
                 "Postgres",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -179,6 +181,7 @@ let package = Package(
                 "ObjectStore",
                 "Backup",
                 "Maintenance",
+                "JSONValues",
                 "Units",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -200,6 +203,7 @@ let package = Package(
                 "Detectors",
                 "ObjectStore",
                 "Units",
+                "JSONValues",
                 "Config",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -216,6 +220,7 @@ let package = Package(
             name: "nomaly",
             dependencies: [
                 "Units",
+                "JSONValues",
                 "FileSystem",
                 "Cron",
                 "Datasets",
@@ -258,6 +263,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "UnitsTests", dependencies: ["Units"], swiftSettings: swiftSettings),
+        .testTarget(name: "JSONValuesTests", dependencies: ["JSONValues"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FileSystemTests",
             dependencies: ["FileSystem", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
@@ -272,7 +278,7 @@ let package = Package(
         .testTarget(
             name: "RegistryTests",
             dependencies: [
-                "Registry", "Modeling", "Datasets", "ObjectStore", "Config", "Postgres", "Archive", "Processes", "TestSupport",
+                "Registry", "Modeling", "Datasets", "ObjectStore", "Config", "Postgres", "Archive", "Processes", "JSONValues", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -307,7 +313,7 @@ let package = Package(
             name: "AdminAPITests",
             dependencies: [
                 "AdminAPI", "TestSupport", "Observability", "Registry", "Audit", "Scheduler", "Jobs", "Config", "ObjectStore", "Postgres",
-                "Modeling",
+                "Modeling", "JSONValues",
                 "Datasets", "Detectors",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -318,7 +324,7 @@ let package = Package(
         .testTarget(
             name: "SchedulerTests",
             dependencies: [
-                "Scheduler", "Cron", "Postgres", "TestSupport",
+                "Scheduler", "Cron", "Postgres", "JSONValues", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -326,14 +332,16 @@ let package = Package(
         ),
         .testTarget(
             name: "JobsTests",
-            dependencies: ["Jobs", "Scheduler", "Postgres", "Processes", "Registry", "ObjectStore", "Modeling", "Datasets", "TestSupport"],
+            dependencies: [
+                "Jobs", "Scheduler", "Postgres", "Processes", "Registry", "ObjectStore", "Modeling", "Datasets", "JSONValues", "TestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BackupTests",
             dependencies: [
                 "Backup", "Maintenance", "Registry", "Scheduler", "Jobs", "Modeling", "Postgres", "ObjectStore", "Archive", "Processes", "Config",
-                "TestSupport",
+                "JSONValues", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 import Logging
 public import Postgres
 public import Scheduler
@@ -50,7 +51,7 @@ struct VacuumRun: JobRunnable {
         return try await pool.withConnection { connection in
             let targets = try await resolveTables(on: connection)
             let options = ["ANALYZE \(analyze)", "FULL \(full)"].joined(separator: ", ")
-            var report: [SpecValue] = []
+            var report: [JSONValue] = []
             for table in targets {
                 try Task.checkCancellation()
                 let before = try await deadTuples(table.oid, on: connection)
@@ -66,7 +67,7 @@ struct VacuumRun: JobRunnable {
                 )
                 report.append(
                     .object([
-                        "table": .string(table.name), "dead_before": .number(Double(before)), "dead_after": .number(Double(after)),
+                        "table": .string(table.name), "dead_before": .integer(before), "dead_after": .integer(after),
                         "seconds": .number(seconds),
                     ])
                 )

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 import Logging
 import ObjectStore
 import Postgres

@@ -1,4 +1,5 @@
 public import Foundation
+public import JSONValues
 import Logging
 public import Postgres
 import Units
@@ -100,7 +101,7 @@ public struct RunStore: Sendable {
         public var status: RunStatus
         public var error: String?
         public var logTail: String?
-        public var result: SpecValue?
+        public var result: JSONValue?
         public var exitCode: Int32?
         /// When set, a next attempt is queued to start then, in the same transaction.
         public var retryAt: Date?
@@ -109,7 +110,7 @@ public struct RunStore: Sendable {
             status: RunStatus,
             error: String? = nil,
             logTail: String? = nil,
-            result: SpecValue? = nil,
+            result: JSONValue? = nil,
             exitCode: Int32? = nil,
             retryAt: Date? = nil
         ) {

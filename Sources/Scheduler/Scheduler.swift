@@ -1,4 +1,5 @@
 public import Foundation
+import JSONValues
 public import Logging
 import Postgres
 public import ServiceLifecycle
