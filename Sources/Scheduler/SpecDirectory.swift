@@ -6,9 +6,9 @@ import Foundation
 /// ```swift
 /// let specs = try SpecDirectory.load("registry", unreadable: .holdsNothing, file: ModelSpecLoader.loadFile)
 /// ```
-public enum SpecDirectory {
+package enum SpecDirectory {
     /// What a folder that cannot be listed (missing, not a folder, not readable) means.
-    public enum Unreadable: Sendable, Equatable {
+    package enum Unreadable: Sendable, Equatable {
         /// It holds no specs.
         case holdsNothing
         /// A ``JobSpecLoadError`` naming the folder, with this message.
@@ -18,7 +18,7 @@ public enum SpecDirectory {
     /// Reads every spec file of `directory` with `load`.
     /// - Throws: ``JobSpecLoadError`` listing every file `load` refused (the good ones are not returned then: a daemon
     ///   must not start with half its jobs), or, with ``Unreadable/fails(message:)``, the folder that cannot be read.
-    public static func load<Spec>(
+    package static func load<Spec>(
         _ directory: String,
         unreadable: Unreadable,
         file load: (String) throws(JobSpecError) -> Spec
