@@ -9,7 +9,7 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 // Dependencies point one way (docs/architecture.md):
-//   C shims → infrastructure (Units, Processes, FileSystem, Postgres, Archive, ObjectStore, Config, Observability, Cron, Datasets, Detectors)
+//   C shims → infrastructure (Units, JSONValues, Processes, FileSystem, Postgres, Archive, ObjectStore, Config, Observability, Cron, Datasets, Detectors)
 //   → domain (Audit, Modeling, Registry, Scheduler, Backup) → Maintenance → Jobs → interfaces (AdminAPI, nomaly).
 // Nothing below imports anything above it; each C library is imported by exactly one Swift module.
 let package = Package(
@@ -39,6 +39,7 @@ let package = Package(
 
         // MARK: Infrastructure
         .target(name: "Units", swiftSettings: swiftSettings),
+        .target(name: "JSONValues", swiftSettings: swiftSettings),
         .target(
             name: "FileSystem",
             dependencies: [
@@ -63,6 +64,7 @@ let package = Package(
             dependencies: [
                 "CCurl",
                 "FileSystem",
+                "Units",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -123,7 +125,7 @@ let package = Package(
         .target(
             name: "Registry",
             dependencies: [
-                "Postgres", "Audit", "ObjectStore", "Modeling", "Archive", "Detectors", "FileSystem",
+                "Postgres", "Audit", "ObjectStore", "Modeling", "Archive", "Detectors", "FileSystem", "JSONValues", "Units",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -133,6 +135,7 @@ let package = Package(
             name: "Scheduler",
             dependencies: [
                 "Cron",
+                "JSONValues",
                 "Units",
                 "Postgres",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -147,7 +150,7 @@ let package = Package(
         .target(
             name: "Backup",
             dependencies: [
-                "Postgres", "Processes", "Archive", "ObjectStore", "Scheduler", "FileSystem", "Audit",
+                "Postgres", "Processes", "Archive", "ObjectStore", "Scheduler", "FileSystem", "Audit", "Units",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -158,7 +161,7 @@ let package = Package(
         .target(
             name: "Maintenance",
             dependencies: [
-                "Backup", "Registry", "Scheduler", "Observability", "Postgres", "ObjectStore", "FileSystem",
+                "Backup", "Registry", "Scheduler", "Observability", "Postgres", "ObjectStore", "FileSystem", "Units",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -180,6 +183,8 @@ let package = Package(
                 "ObjectStore",
                 "Backup",
                 "Maintenance",
+                "JSONValues",
+                "Units",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -200,6 +205,7 @@ let package = Package(
                 "Detectors",
                 "ObjectStore",
                 "Units",
+                "JSONValues",
                 "Config",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -216,6 +222,7 @@ let package = Package(
             name: "nomaly",
             dependencies: [
                 "Units",
+                "JSONValues",
                 "FileSystem",
                 "Cron",
                 "Datasets",
@@ -255,7 +262,7 @@ let package = Package(
         // MARK: Benchmarks (scripts/bench builds it in release; not a product)
         .executableTarget(
             name: "nomaly-detector-bench",
-            dependencies: ["Datasets", "Detectors"],
+            dependencies: ["Datasets", "Detectors", "Units"],
             path: "Benchmarks/DetectorBench",
             swiftSettings: swiftSettings
         ),
@@ -268,6 +275,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "UnitsTests", dependencies: ["Units"], swiftSettings: swiftSettings),
+        .testTarget(name: "JSONValuesTests", dependencies: ["JSONValues"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FileSystemTests",
             dependencies: ["FileSystem", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
@@ -282,7 +290,7 @@ let package = Package(
         .testTarget(
             name: "RegistryTests",
             dependencies: [
-                "Registry", "Modeling", "Datasets", "ObjectStore", "Config", "Postgres", "Archive", "Processes", "TestSupport",
+                "Registry", "Modeling", "Datasets", "ObjectStore", "Config", "Postgres", "Archive", "Processes", "JSONValues", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -317,7 +325,7 @@ let package = Package(
             name: "AdminAPITests",
             dependencies: [
                 "AdminAPI", "TestSupport", "Observability", "Registry", "Audit", "Scheduler", "Jobs", "Config", "ObjectStore", "Postgres",
-                "Modeling",
+                "Modeling", "JSONValues",
                 "Datasets", "Detectors",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -328,7 +336,7 @@ let package = Package(
         .testTarget(
             name: "SchedulerTests",
             dependencies: [
-                "Scheduler", "Cron", "Postgres", "TestSupport",
+                "Scheduler", "Cron", "Postgres", "JSONValues", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -336,14 +344,16 @@ let package = Package(
         ),
         .testTarget(
             name: "JobsTests",
-            dependencies: ["Jobs", "Scheduler", "Postgres", "Processes", "Registry", "ObjectStore", "Modeling", "Datasets", "TestSupport"],
+            dependencies: [
+                "Jobs", "Scheduler", "Postgres", "Processes", "Registry", "ObjectStore", "Modeling", "Datasets", "JSONValues", "TestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BackupTests",
             dependencies: [
                 "Backup", "Maintenance", "Registry", "Scheduler", "Jobs", "Modeling", "Postgres", "ObjectStore", "Archive", "Processes", "Config",
-                "TestSupport",
+                "JSONValues", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

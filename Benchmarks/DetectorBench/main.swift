@@ -7,6 +7,7 @@
 import Datasets
 import Detectors
 import Foundation
+import Units
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, _ fallback: String) -> String {
@@ -25,9 +26,6 @@ guard let input = arguments.first, !input.hasPrefix("--") else {
 let dataset = try Dataset.load(csv: input, format: CSVFormat(), selection: ColumnSelection(), missing: .error)
 let matrix = FeatureMatrix(rowCount: dataset.rowCount, columnCount: dataset.featureNames.count, values: dataset.features)
 let clock = ContinuousClock()
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
 
 var bestFit = Double.infinity
 var detector: (any AnomalyDetector)?
@@ -39,7 +37,7 @@ for _ in 0..<repeats {
             detector = try IsolationForest.fit(matrix, parameters: .init(trees: trees, sampleSize: 256, seed: 1), threads: threads)
         }
     }
-    bestFit = min(bestFit, seconds(elapsed))
+    bestFit = min(bestFit, elapsed.inSeconds)
 }
 var bestScore = Double.infinity
 var checksum = 0.0
@@ -47,7 +45,7 @@ for _ in 0..<repeats {
     var scores: [Double] = []
     let elapsed = clock.measure { scores = detector!.score(matrix, threads: threads) }
     checksum = scores.reduce(0, +)
-    bestScore = min(bestScore, seconds(elapsed))
+    bestScore = min(bestScore, elapsed.inSeconds)
 }
 let report: [String: Double] = [
     "rows": Double(matrix.rowCount), "features": Double(matrix.columnCount), "threads": Double(threads),

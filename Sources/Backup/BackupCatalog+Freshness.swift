@@ -1,5 +1,6 @@
 public import Foundation
 import Postgres
+import Units
 
 /// How fresh one kind of backup is, for alerts such as "no verified backup in 26 h".
 public struct BackupFreshness: Sendable, Equatable {
@@ -68,7 +69,7 @@ extension BackupCatalog {
                    (SELECT verified_at FROM backups WHERE verified_at IS NOT NULL ORDER BY id DESC LIMIT 1) AS newest_verified_at,
                    (SELECT count(*) FROM backups WHERE status = 'failed' AND started_at > now() - make_interval(secs => $1))::int AS failed_in_window
             """,
-            [RetentionPolicy.seconds(window)]
+            [window.inSeconds]
         ).decode(BackupSummary.self).first!
     }
 }

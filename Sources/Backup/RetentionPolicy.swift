@@ -1,4 +1,5 @@
 public import Foundation
+import Units
 
 /// How long sets are kept, per kind: older than `maxAge`, or beyond the newest `keepLast`, a set goes, except the
 /// newest verified set of each kind, which is never deleted (a run of failed verifications must not leave nothing).
@@ -59,15 +60,11 @@ public struct RetentionPolicy: Sendable, Equatable {
             let newestFirst = sets.filter { $0.scope == scope }.sorted { $0.id > $1.id }
             let protected = newestFirst.first { $0.verified }?.id
             for (rank, set) in newestFirst.enumerated() where set.id != protected {
-                let tooOld = rule.maxAge.map { now.timeIntervalSince(set.id.date) > Self.seconds($0) } ?? false
+                let tooOld = rule.maxAge.map { now.timeIntervalSince(set.id.date) > $0.inSeconds } ?? false
                 let tooMany = rule.keepLast.map { rank >= $0 } ?? false
                 if tooOld || tooMany { doomed.append(set) }
             }
         }
         return doomed.sorted { $0.id < $1.id }
-    }
-
-    package static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

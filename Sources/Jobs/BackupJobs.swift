@@ -1,5 +1,6 @@
 public import Backup
 import Foundation
+import JSONValues
 import Logging
 import Maintenance
 public import Registry
@@ -56,8 +57,8 @@ struct BackupJobRun: JobRunnable {
         guard let environment else { throw JobFailure("backup needs the database (run it under nomaly serve)") }
         let manifest = try await BackupCreator(environment).create(.init(scope: scope, verify: verify))
         context.log.append(line: "created \(manifest.id) (\(scope.rawValue), \(manifest.totalSize) bytes, encrypted: \(manifest.encryption != nil))")
-        var result: [String: SpecValue] = [
-            "id": .string(manifest.id.value), "kind": .string(scope.rawValue), "bytes": .number(Double(manifest.totalSize)),
+        var result: [String: JSONValue] = [
+            "id": .string(manifest.id.value), "kind": .string(scope.rawValue), "bytes": .integer(manifest.totalSize),
             "verified": .bool(verify), "encrypted": .bool(manifest.encryption != nil),
         ]
         if upload {
@@ -66,7 +67,7 @@ struct BackupJobRun: JobRunnable {
             } else {
                 let report = try await BackupUploader(environment).upload([manifest.id])
                 context.log.append(line: "uploaded \(report.uploaded.count) object(s), \(report.bytesUploaded) bytes")
-                result["uploaded"] = .number(Double(report.uploaded.count))
+                result["uploaded"] = .integer(Int64(report.uploaded.count))
             }
         }
         if rule.maxAge != nil || rule.keepLast != nil {
@@ -127,7 +128,7 @@ struct S3UploadRun: JobRunnable {
                 "sets: \(report.sets.count); uploaded \(report.uploaded.count) object(s) (\(report.bytesUploaded) bytes), skipped \(report.skipped); "
                 + "artifacts uploaded \(report.artifactsUploaded), skipped \(report.artifactsSkipped)"
         )
-        return RunOutcome(result: try SpecValue(encoding: report))
+        return RunOutcome(result: try JSONValue(encoding: report))
     }
 }
 
@@ -191,6 +192,6 @@ struct CleanupRun: JobRunnable {
                 + "artifacts \(report.artifacts); temporary files \(report.temporaryFiles.count); \(report.bytesReclaimed) bytes reclaimed"
         )
         for note in report.notes { context.log.append(line: note) }
-        return RunOutcome(result: try SpecValue(encoding: report))
+        return RunOutcome(result: try JSONValue(encoding: report))
     }
 }

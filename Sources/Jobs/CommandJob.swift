@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 import Logging
 import Processes
 public import Scheduler
@@ -60,7 +61,7 @@ struct CommandRun: JobRunnable {
         } catch let error as ChildProcessError {
             throw JobFailure("cannot start \(command[0]): \(error)")
         }
-        let result = SpecValue.object(["exit_code": .number(Double(status)), "output_bytes": .number(Double(outputBytes))])
+        let result = JSONValue.object(["exit_code": .integer(Int64(status)), "output_bytes": .integer(Int64(outputBytes))])
         guard status == 0 else {
             let reason = status > 128 ? "killed by signal \(status - 128)" : "exited with status \(status)"
             throw JobFailure("\(command[0]) \(reason)", exitCode: status, result: result)

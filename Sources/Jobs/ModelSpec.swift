@@ -72,18 +72,7 @@ public enum ModelSpecLoader {
 
     /// Every `*.yaml` / `*.yml` in `directory`; a missing folder holds no specs.
     public static func loadDirectory(_ directory: String) throws(JobSpecLoadError) -> [ModelSpec] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        var specs: [ModelSpec] = []
-        var problems: [JobSpecError] = []
-        for name in names.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
-            do {
-                specs.append(try loadFile(directory + "/" + name))
-            } catch {
-                problems.append(error)
-            }
-        }
-        guard problems.isEmpty else { throw JobSpecLoadError(problems: problems) }
-        return specs
+        try SpecDirectory.load(directory, unreadable: .holdsNothing, file: loadFile)
     }
 
     /// The spec of model `name` in `directory`.

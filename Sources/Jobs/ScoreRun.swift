@@ -1,6 +1,7 @@
 import Datasets
 import FileSystem
 import Foundation
+import JSONValues
 import Modeling
 import ObjectStore
 import Postgres
@@ -77,7 +78,7 @@ struct ScoreRun: JobRunnable {
             output: written,
             summary: summary
         )
-        return RunOutcome(result: try SpecValue(encoding: report))
+        return RunOutcome(result: try JSONValue(encoding: report))
     }
 
     /// Scores `source` into `destination`, which is discarded if anything fails, here or in the scorer.

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 import Logging
 public import Scheduler
 
@@ -50,6 +51,6 @@ struct TrainRun: JobRunnable {
             line: "registered \(report.model):\(report.version) on \(report.trainingRows) rows (holdout \(report.holdoutRows)); "
                 + "promotion: \(report.promotion)\(report.promotionDetail.map { " — \($0)" } ?? "")"
         )
-        return RunOutcome(result: try SpecValue(encoding: report))
+        return RunOutcome(result: try JSONValue(encoding: report))
     }
 }

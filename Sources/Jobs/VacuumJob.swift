@@ -1,7 +1,9 @@
 import Foundation
+import JSONValues
 import Logging
 public import Postgres
 public import Scheduler
+import Units
 
 /// `kind: vacuum` — `VACUUM (ANALYZE)` of the whole database or of listed tables, recording each table's dead
 /// tuples before and after.
@@ -49,14 +51,14 @@ struct VacuumRun: JobRunnable {
         return try await pool.withConnection { connection in
             let targets = try await resolveTables(on: connection)
             let options = ["ANALYZE \(analyze)", "FULL \(full)"].joined(separator: ", ")
-            var report: [SpecValue] = []
+            var report: [JSONValue] = []
             for table in targets {
                 try Task.checkCancellation()
                 let before = try await deadTuples(table.oid, on: connection)
                 let started = ContinuousClock.now
                 // The name comes from regclass's own output, already quoted as an identifier; VACUUM cannot take parameters.
                 try await connection.execute("VACUUM (\(options)) \(table.name)")
-                let seconds = Self.seconds(ContinuousClock.now - started)
+                let seconds = (ContinuousClock.now - started).inSeconds
                 // Statistics are read through a per-transaction snapshot: drop it to see what this VACUUM reported.
                 try await connection.execute("SELECT pg_stat_clear_snapshot()")
                 let after = try await deadTuples(table.oid, on: connection)
@@ -65,7 +67,7 @@ struct VacuumRun: JobRunnable {
                 )
                 report.append(
                     .object([
-                        "table": .string(table.name), "dead_before": .number(Double(before)), "dead_after": .number(Double(after)),
+                        "table": .string(table.name), "dead_before": .integer(before), "dead_after": .integer(after),
                         "seconds": .number(seconds),
                     ])
                 )
@@ -101,9 +103,5 @@ struct VacuumRun: JobRunnable {
     private func deadTuples(_ oid: Int64, on connection: PostgresConnection) async throws -> Int64 {
         try await connection.query("SELECT coalesce(n_dead_tup, 0) FROM pg_stat_user_tables WHERE relid = $1::oid", [oid]).first?
             .decode(Int64.self) ?? 0
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

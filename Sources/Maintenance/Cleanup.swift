@@ -6,6 +6,7 @@ import ObjectStore
 import Postgres
 public import Registry
 import Scheduler
+import Units
 
 /// What the clean-up deleted (or, in a dry run, would delete).
 public struct CleanupReport: Sendable, Codable, Equatable {
@@ -157,7 +158,7 @@ public struct Cleanup: Sendable {
         for row in rows {
             let stillRemote = remoteLeft.contains(row.id) && !(options.dryRun && remoteDoomed.contains { $0.id.value == row.id })
             let noCopy = row.status == "succeeded" && !localLeft.contains(row.id) && !stillRemote
-            let oldFailure = row.status == "failed" && now.timeIntervalSince(row.startedAt) > RetentionPolicy.seconds(longest)
+            let oldFailure = row.status == "failed" && now.timeIntervalSince(row.startedAt) > longest.inSeconds
             guard noCopy || oldFailure, let id = BackupSetID(row.id) else { continue }
             if oldFailure { report.failedRecords += 1 } else if !gone.contains(row.id) { report.staleRecords += 1 }
             if !options.dryRun { try await catalog.delete(id) }
@@ -177,7 +178,7 @@ public struct Cleanup: Sendable {
     /// writes the table by COPY (into any table a job names), so no store of its own owns it yet.
     private func deleteScores(olderThan age: Duration, dryRun: Bool) async throws -> Int {
         let condition = "scored_at < now() - make_interval(secs => $1)"
-        let seconds = RetentionPolicy.seconds(age)
+        let seconds = age.inSeconds
         guard dryRun else { return try await environment.pool.execute("DELETE FROM anomaly_scores WHERE \(condition)", [seconds]) }
         return Int(
             try await environment.pool.query("SELECT count(*) FROM anomaly_scores WHERE \(condition)", [seconds]).first?.decode(Int64.self) ?? 0
@@ -187,7 +188,7 @@ public struct Cleanup: Sendable {
     /// Leftovers of interrupted work, older than the threshold so that work in progress is never touched.
     private func temporaryFiles(_ options: Options, now: Date, into report: inout CleanupReport) throws {
         guard let maxAge = options.temporaryMaxAge else { return }
-        let cutoff = now.addingTimeInterval(-RetentionPolicy.seconds(maxAge))
+        let cutoff = now.addingTimeInterval(-maxAge.inSeconds)
         var folders = [environment.directory]
         if let root = environment.localArtifactRoot { folders.append(root) }
         for folder in folders {

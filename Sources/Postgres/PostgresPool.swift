@@ -1,6 +1,7 @@
 public import Logging
 import NIOPosix
 public import ServiceLifecycle
+import Units
 
 /// A bounded pool of libpq connections, and the `Service` that owns them.
 ///
@@ -150,7 +151,7 @@ actor PoolState {
             idle: idle.count,
             waiting: waiters.count,
             maximum: maximum,
-            waitedSeconds: Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
+            waitedSeconds: waited.inSeconds
         )
     }
 

@@ -1,4 +1,5 @@
 public import Foundation
+public import JSONValues
 
 /// One row of the audit log: who changed what, when.
 ///

@@ -1,7 +1,9 @@
 import Foundation
+import JSONValues
 import Logging
 import ObjectStore
 import Postgres
+import Units
 
 extension ModelRegistry {
     /// Soft-deletes a version: it disappears from listings and references, its row stays for lineage and history, and
@@ -63,7 +65,7 @@ extension ModelRegistry {
         } catch {
             throw RegistryError(.storage, "cannot list \(artifacts.store.locationDescription) below \(artifacts.keyPrefix): \(error)")
         }
-        let cutoff = Date().addingTimeInterval(-Double(gracePeriod.components.seconds) - Double(gracePeriod.components.attoseconds) / 1e18)
+        let cutoff = Date().addingTimeInterval(-gracePeriod.inSeconds)
         guard !dryRun else {
             return try await pool.withConnection { try await plan(objects, cutoff: cutoff, dryRun: true, on: $0) }
         }

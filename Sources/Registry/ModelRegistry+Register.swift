@@ -1,6 +1,7 @@
 import Archive
 import FileSystem
 import Foundation
+import JSONValues
 import Logging
 import Modeling
 import Postgres

@@ -1,6 +1,7 @@
 public import Archive
 import Audit
 import Foundation
+import JSONValues
 public import Logging
 public import Postgres
 

@@ -1,4 +1,5 @@
 public import Foundation
+public import JSONValues
 
 /// One immutable, numbered version of a model: what was trained, how well, on what, and where its artifact is.
 ///

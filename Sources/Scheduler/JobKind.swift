@@ -1,4 +1,5 @@
 public import Foundation
+public import JSONValues
 public import Logging
 
 /// A kind of job (`command`, `vacuum`, later `train`, `score`, `backup`…). Adding a kind is one new type.
@@ -45,10 +46,10 @@ public struct RunContext: Sendable {
 /// What a finished run reports.
 public struct RunOutcome: Sendable {
     /// Stored as the run's `result` jsonb.
-    public var result: SpecValue?
+    public var result: JSONValue?
     public var exitCode: Int32?
 
-    public init(result: SpecValue? = nil, exitCode: Int32? = nil) {
+    public init(result: JSONValue? = nil, exitCode: Int32? = nil) {
         self.result = result
         self.exitCode = exitCode
     }
@@ -58,9 +59,9 @@ public struct RunOutcome: Sendable {
 public struct JobFailure: Error, Sendable, CustomStringConvertible {
     public let message: String
     public let exitCode: Int32?
-    public let result: SpecValue?
+    public let result: JSONValue?
 
-    public init(_ message: String, exitCode: Int32? = nil, result: SpecValue? = nil) {
+    public init(_ message: String, exitCode: Int32? = nil, result: JSONValue? = nil) {
         self.message = message
         self.exitCode = exitCode
         self.result = result

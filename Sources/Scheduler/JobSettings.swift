@@ -1,4 +1,5 @@
 public import Foundation
+public import JSONValues
 import Units
 
 /// A kind's `with:` settings, read key by key so that every mistake names its key, and unknown keys are refused.
@@ -10,11 +11,11 @@ import Units
 /// try settings.finish()   // "with.comand: unknown key (expected command, env, workdir)"
 /// ```
 public struct JobSettings: Sendable {
-    public let values: [String: SpecValue]
+    public let values: [String: JSONValue]
     public let path: String
     private var read: Set<String> = []
 
-    public init(_ values: [String: SpecValue], path: String = "with") {
+    public init(_ values: [String: JSONValue], path: String = "with") {
         self.values = values
         self.path = path
     }
@@ -28,7 +29,8 @@ public struct JobSettings: Sendable {
         switch values[key] {
         case nil, .null: return nil
         case .string(let value): return value
-        case .number(let value): return value.rounded() == value ? String(Int(value)) : String(value)
+        case .integer(let value): return String(value)
+        case .number(let value): return Self.text(of: value)
         case .bool(let value): return String(value)
         default: throw error(key, "must be a string")
         }
@@ -66,7 +68,8 @@ public struct JobSettings: Sendable {
             for (name, item) in items {
                 switch item {
                 case .string(let value): result[name] = value
-                case .number(let value): result[name] = value.rounded() == value ? String(Int(value)) : String(value)
+                case .integer(let value): result[name] = String(value)
+                case .number(let value): result[name] = Self.text(of: value)
                 case .bool(let value): result[name] = String(value)
                 default: throw error(key + "." + name, "must be a string")
                 }
@@ -89,8 +92,11 @@ public struct JobSettings: Sendable {
         read.insert(key)
         switch values[key] {
         case nil, .null: return nil
-        case .number(let value) where value.rounded() == value && range.contains(Int(value)): return Int(value)
-        default: throw error(key, "must be an integer in \(range.lowerBound)…\(range.upperBound)")
+        case let value?:
+            guard let whole = value.integerValue.flatMap({ Int(exactly: $0) }), range.contains(whole) else {
+                throw error(key, "must be an integer in \(range.lowerBound)…\(range.upperBound)")
+            }
+            return whole
         }
     }
 
@@ -98,17 +104,26 @@ public struct JobSettings: Sendable {
         read.insert(key)
         switch values[key] {
         case nil, .null: return nil
-        case .number(let value) where range.contains(value): return value
-        default: throw error(key, "must be a number in \(range.lowerBound)…\(range.upperBound)")
+        case let value?:
+            guard let number = value.doubleValue, range.contains(number) else {
+                throw error(key, "must be a number in \(range.lowerBound)…\(range.upperBound)")
+            }
+            return number
         }
     }
 
     /// `90s`, `15m`, `1h30m`, or a number of seconds.
     public mutating func duration(_ key: String) throws(JobSpecError) -> Duration? {
         read.insert(key)
-        switch values[key] {
+        let value = values[key]
+        switch value {
         case nil, .null: return nil
-        case .number(let seconds) where seconds >= 0: return .milliseconds(Int64((seconds * 1000).rounded()))
+        case .integer, .number:
+            // A bare number is seconds, to the millisecond, as parseDuration reads one.
+            guard let seconds = value?.doubleValue, seconds >= 0, let duration = Duration(secondsRoundedToMilliseconds: seconds) else {
+                throw error(key, "must be a duration such as 30s, 15m or 1h30m")
+            }
+            return duration
         case .string(let text):
             guard let value = parseDuration(text) else { throw error(key, "'\(text)' is not a duration such as 30s, 15m or 1h30m") }
             return value
@@ -124,6 +139,12 @@ public struct JobSettings: Sendable {
         case .object(let items): return JobSettings(items, path: path.isEmpty ? key : path + "." + key)
         default: throw error(key, "must be a mapping")
         }
+    }
+
+    /// A number with a fraction or an exponent given where text is expected (`env: {RATIO: 0.5}`): a whole one without
+    /// its `.0` (`2.0` is "2").
+    static func text(of number: Double) -> String {
+        Int(exactly: number).map(String.init) ?? String(number)
     }
 
     /// Refuses keys nobody asked for: a typo must not silently fall back to a default.

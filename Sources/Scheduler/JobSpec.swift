@@ -1,5 +1,6 @@
 public import Cron
 public import Foundation
+public import JSONValues
 
 /// One job, as `jobs/NAME.yaml` defines it. The file is the source of truth for the spec; the `jobs` row holds
 /// state (paused, last slot) and a copy of the spec as JSON, from which any replica can run it.
@@ -55,7 +56,7 @@ public struct JobSpec: Sendable, Equatable {
     public var timeZoneName: String
     public var enabled: Bool
     /// The kind's `with:` settings, validated by the kind when the spec was loaded.
-    public var settings: [String: SpecValue]
+    public var settings: [String: JSONValue]
     public var concurrency: Concurrency
     public var misfire: Misfire
     public var maxCatchup: Int
@@ -69,7 +70,7 @@ public struct JobSpec: Sendable, Equatable {
     /// Added to the environment of the run (command jobs see it).
     public var env: [String: String]
     /// The spec as given, in canonical JSON: what the `jobs` row stores and hashes.
-    public var document: SpecValue
+    public var document: JSONValue
 
     /// sha256 of ``document``'s canonical JSON: changes exactly when the spec changes.
     public var specHash: String { SpecHash.of(document.json) }
@@ -83,7 +84,7 @@ public struct JobSpec: Sendable, Equatable {
     /// - Parameters:
     ///   - defaultName: the file's name without `.yaml`, used when the document has no `name`, and required to match it.
     ///   - kinds: when given, the kind must exist and validate its `with:` settings.
-    public init(document values: [String: SpecValue], defaultName: String?, kinds: JobKindRegistry?) throws(JobSpecError) {
+    public init(document values: [String: JSONValue], defaultName: String?, kinds: JobKindRegistry?) throws(JobSpecError) {
         // Unknown keys first: `schedul:` should read as a typo, not as a missing schedule.
         if let unknown = values.keys.sorted().first(where: { !Self.keys.contains($0) }) {
             let suggestion = JobSettings.closest(to: unknown, in: Set(Self.keys)).map { " (did you mean '\($0)'?)" } ?? ""

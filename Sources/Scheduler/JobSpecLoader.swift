@@ -16,26 +16,11 @@ public struct JobSpecLoader: Sendable {
     /// - Throws: ``JobSpecLoadError`` listing every broken file (the good ones are not returned then: a daemon
     ///   must not start with half its jobs), or when the folder cannot be read.
     public func loadDirectory(_ directory: String) throws(JobSpecLoadError) -> [JobSpec] {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory)
-        } catch {
-            throw JobSpecLoadError(problems: [
-                JobSpecError(key: nil, message: "cannot read the jobs folder; set --jobs or NOMALY_JOBS_DIR", file: directory)
-            ])
-        }
-        var specs: [JobSpec] = []
-        var problems: [JobSpecError] = []
-        for name in names.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
-            do {
-                specs.append(try loadFile(directory + "/" + name))
-            } catch {
-                problems.append(error)
-            }
-        }
-        if !problems.isEmpty { throw JobSpecLoadError(problems: problems) }
-        return specs
+        try SpecDirectory.load(directory, unreadable: Self.unreadableFolder, file: loadFile)
     }
+
+    /// A jobs folder that cannot be read is an error, unlike a missing `registry/`: a daemon would plan nothing.
+    static let unreadableFolder = SpecDirectory.Unreadable.fails(message: "cannot read the jobs folder; set --jobs or NOMALY_JOBS_DIR")
 
     public func loadFile(_ path: String) throws(JobSpecError) -> JobSpec {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {

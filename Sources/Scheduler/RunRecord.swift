@@ -1,4 +1,5 @@
 public import Foundation
+public import JSONValues
 
 /// The states of a run. `queued` and `running` are live; the rest are final.
 public enum RunStatus: String, Sendable, Codable, CaseIterable {
@@ -32,10 +33,10 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public let leaseExpiresAt: Date?
     public let error: String?
     public let exitCode: Int?
-    public let result: SpecValue?
+    public let result: JSONValue?
     public let cancelRequestedAt: Date?
     /// The spec this run executes instead of its job's: set on runs the API creates (`POST /api/v1/scoring-jobs`).
-    public let spec: SpecValue?
+    public let spec: JSONValue?
 
     /// Seconds from start to finish, when both are known.
     public var durationSeconds: Double? {
@@ -63,7 +64,7 @@ public struct JobRow: Sendable, Decodable {
     public let kind: String
     public let schedule: String
     public let timezone: String
-    public let spec: SpecValue
+    public let spec: JSONValue
     public let specHash: String
     public let paused: Bool
     public let enabled: Bool
@@ -96,5 +97,5 @@ public struct ClaimedRun: Sendable, Decodable {
     public let trigger: String
     public let leaseToken: UUID
     public let startedAt: Date
-    public let spec: SpecValue
+    public let spec: JSONValue
 }

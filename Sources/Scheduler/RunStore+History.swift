@@ -1,5 +1,6 @@
 public import Foundation
 import Postgres
+import Units
 
 /// One job's runs over a window, for the operations report.
 public struct JobRunStatistics: Sendable, Decodable, Equatable {
@@ -22,8 +23,8 @@ extension RunStore {
     /// - Returns: the runs deleted, or that would be.
     public func deleteFinishedRuns(olderThan age: Duration, dryRun: Bool) async throws -> Int {
         let condition = "finished_at IS NOT NULL AND finished_at < now() - make_interval(secs => $1)"
-        guard dryRun else { return try await pool.execute("DELETE FROM job_runs WHERE \(condition)", [Self.seconds(age)]) }
-        return Int(try await pool.query("SELECT count(*) FROM job_runs WHERE \(condition)", [Self.seconds(age)]).first?.decode(Int64.self) ?? 0)
+        guard dryRun else { return try await pool.execute("DELETE FROM job_runs WHERE \(condition)", [age.inSeconds]) }
+        return Int(try await pool.query("SELECT count(*) FROM job_runs WHERE \(condition)", [age.inSeconds]).first?.decode(Int64.self) ?? 0)
     }
 
     /// Every job, removed ones included, by name, with its runs that finished in the last `window`.
@@ -42,7 +43,7 @@ extension RunStore {
             LEFT JOIN job_runs r ON r.job_name = j.name AND r.finished_at > now() - make_interval(secs => $1)
             GROUP BY j.name, j.kind, j.paused ORDER BY j.name
             """,
-            [Self.seconds(window)]
+            [window.inSeconds]
         ).decode(JobRunStatistics.self)
     }
 }

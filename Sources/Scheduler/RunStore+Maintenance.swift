@@ -1,4 +1,5 @@
 public import Foundation
+public import JSONValues
 import Postgres
 
 extension RunStore {
@@ -54,7 +55,7 @@ extension RunStore {
         public let attempt: Int
         public let exclusive: Bool
         public let claimedBy: String?
-        public let spec: SpecValue
+        public let spec: JSONValue
     }
 
     /// Marks runs with expired leases as `lost`, and queues a retry for those whose job allows another attempt.

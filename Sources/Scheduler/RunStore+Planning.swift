@@ -1,6 +1,7 @@
 import Cron
 import Foundation
 import Postgres
+import Units
 
 extension RunStore {
     static let catalogLock = AdvisoryLockKey(name: "scheduler.catalog")
@@ -44,8 +45,8 @@ extension RunStore {
                     """,
                     [
                         spec.name, spec.kind, spec.schedule.expression, spec.timeZoneName, try PostgresJSON(spec.document), spec.specHash,
-                        spec.enabled, spec.concurrency.rawValue, spec.startingDeadline.map(Self.seconds), spec.history.keepSucceeded,
-                        spec.history.keepFailed, Self.seconds(spec.history.maxAge),
+                        spec.enabled, spec.concurrency.rawValue, spec.startingDeadline?.inSeconds, spec.history.keepSucceeded,
+                        spec.history.keepFailed, spec.history.maxAge.inSeconds,
                     ]
                 )
                 if !rows.isEmpty { changed.append(spec.name) }

@@ -1,6 +1,8 @@
 public import Foundation
+public import JSONValues
 import Logging
 public import Postgres
+import Units
 
 /// Every statement the scheduler runs against `jobs` and `job_runs`. The exactly-once guarantees live here:
 /// slots are unique rows, claims use `FOR UPDATE SKIP LOCKED`, and every write by a worker is fenced by its
@@ -51,7 +53,7 @@ public struct RunStore: Sendable {
                         RETURNING r.id, r.job_name, r.scheduled_at, r.not_before, CASE WHEN r.trigger = 'catchup' THEN greatest(r.not_before, r.queued_at) ELSE r.not_before END AS due_at, r.attempt,
                             r.trigger, r.lease_token, r.started_at, coalesce(r.spec, j.spec) AS spec
                         """,
-                        [Array(chosen), worker, Self.seconds(lease)]
+                        [Array(chosen), worker, lease.inSeconds]
                     ).decode(ClaimedRun.self)
                 }
             } catch let error as PostgresError where error.code == .uniqueViolation {
@@ -84,7 +86,7 @@ public struct RunStore: Sendable {
             WHERE r.id = h.id AND r.lease_token = h.token AND r.status = 'running'
             RETURNING r.id, r.cancel_requested_at IS NOT NULL AS cancel_requested, r.cancel_reason
             """,
-            [runs.map(\.id), runs.map(\.token), Self.seconds(lease)]
+            [runs.map(\.id), runs.map(\.token), lease.inSeconds]
         ).decode(Held.self)
         return Dictionary(uniqueKeysWithValues: held.map { ($0.id, $0.cancelRequested ? ($0.cancelReason ?? "cancelled") : nil) })
     }
@@ -99,7 +101,7 @@ public struct RunStore: Sendable {
         public var status: RunStatus
         public var error: String?
         public var logTail: String?
-        public var result: SpecValue?
+        public var result: JSONValue?
         public var exitCode: Int32?
         /// When set, a next attempt is queued to start then, in the same transaction.
         public var retryAt: Date?
@@ -108,7 +110,7 @@ public struct RunStore: Sendable {
             status: RunStatus,
             error: String? = nil,
             logTail: String? = nil,
-            result: SpecValue? = nil,
+            result: JSONValue? = nil,
             exitCode: Int32? = nil,
             retryAt: Date? = nil
         ) {
@@ -164,9 +166,5 @@ public struct RunStore: Sendable {
     /// The earliest moment a queued run becomes due, so the dispatcher can sleep until exactly then.
     public func nextDue() async throws -> Date? {
         try await pool.query("SELECT min(not_before) FROM job_runs WHERE status = 'queued'").first?.decode(Date?.self)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
+import JSONValues
 import Logging
+import Units
 
 extension Scheduler {
     /// Starts a claimed run in a task of its own and registers it for heartbeats and shutdown.
@@ -76,7 +78,7 @@ extension Scheduler {
     private func finish(_ claimed: ClaimedRun, job: JobSpec?, _ completion: RunStore.Completion, started: Date, logger: Logger) async {
         var completion = completion
         if completion.status.isFailure, let job, job.retries.allowsRetry(afterAttempt: claimed.attempt) {
-            completion.retryAt = Date().addingTimeInterval(RunStore.seconds(job.retries.delay(afterAttempt: claimed.attempt)))
+            completion.retryAt = Date().addingTimeInterval(job.retries.delay(afterAttempt: claimed.attempt).inSeconds)
         }
         let duration = Date().timeIntervalSince(started)
         do {

@@ -1,8 +1,10 @@
 public import Foundation
+import JSONValues
 public import Logging
 import Postgres
 public import ServiceLifecycle
 import Synchronization
+import Units
 
 /// How one replica's scheduler behaves.
 public struct SchedulerConfiguration: Sendable {
@@ -199,7 +201,7 @@ public final class Scheduler: Service, Sendable {
                     guard let spec = try? JobSpec(document: run.spec.objectValue ?? [:], defaultName: run.jobName, kinds: nil),
                         spec.retries.allowsRetry(afterAttempt: run.attempt)
                     else { return nil }
-                    return Date().addingTimeInterval(RunStore.seconds(spec.retries.delay(afterAttempt: run.attempt)))
+                    return Date().addingTimeInterval(spec.retries.delay(afterAttempt: run.attempt).inSeconds)
                 }
                 for run in lost {
                     metrics.lost(job: run.jobName)

@@ -1,5 +1,6 @@
 import Cron
 public import Foundation
+import Units
 
 /// Decides which slots of a job to queue, given where the previous tick stopped and the clock. No I/O:
 /// the scheduler feeds it rows and a clock; tests feed it anything.
@@ -85,8 +86,7 @@ public struct SlotPlanner: Sendable {
     /// When a slot's run may start: its time plus a random share of the job's jitter window.
     public static func notBefore(_ slot: Date, jitter: Duration?, random: Double = .random(in: 0..<1)) -> Date {
         guard let jitter, jitter > .zero else { return slot }
-        let seconds = Double(jitter.components.seconds) + Double(jitter.components.attoseconds) / 1e18
-        return slot.addingTimeInterval(seconds * random)
+        return slot.addingTimeInterval(jitter.inSeconds * random)
     }
 }
 

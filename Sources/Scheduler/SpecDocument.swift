@@ -1,3 +1,4 @@
+public import JSONValues
 import Yams
 
 /// A YAML file read as JSON-shaped values, remembering where each key was written so that a problem found
@@ -9,7 +10,7 @@ import Yams
 /// do { … try settings.finish() } catch { throw document.locate(error) }
 /// ```
 public struct SpecDocument: Sendable {
-    public let values: [String: SpecValue]
+    public let values: [String: JSONValue]
     public let file: String
     private let marks: [String: Position]
 
@@ -57,24 +58,32 @@ public struct SpecDocument: Sendable {
     }
 
     /// Converts YAML to JSON-shaped values, remembering where each key path was written.
-    static func value(_ node: Node, path: String, marks: inout [String: Position]) throws(JobSpecError) -> SpecValue {
+    static func value(_ node: Node, path: String, marks: inout [String: Position]) throws(JobSpecError) -> JSONValue {
         if let mark = node.mark, !path.isEmpty { marks[path] = Position(line: mark.line, column: mark.column) }
         switch node {
         case .scalar(let scalar):
             switch node.tag.rawValue {
             case Tag.Name.null.rawValue: return .null
-            case Tag.Name.bool.rawValue: return node.bool.map(SpecValue.bool) ?? .string(scalar.string)
-            case Tag.Name.int.rawValue, Tag.Name.float.rawValue: return node.float.map(SpecValue.number) ?? .string(scalar.string)
+            case Tag.Name.bool.rawValue: return node.bool.map(JSONValue.bool) ?? .string(scalar.string)
+            case Tag.Name.int.rawValue, Tag.Name.float.rawValue:
+                guard let number = node.float else { return .string(scalar.string) }
+                // A decimal integer keeps every digit, which a Double (53 bits) would not. Decimal only, as Double
+                // reads them: `010` stays ten (Yams's Int reads octal), and hexadecimal and base-60 integers stay
+                // the numbers they were before integers were kept.
+                if node.tag.rawValue == Tag.Name.int.rawValue, let whole = Int64(scalar.string.filter { $0 != "_" }, radix: 10) {
+                    return .integer(whole)
+                }
+                return .number(number)
             default: return .string(scalar.string)
             }
         case .sequence(let sequence):
-            var items: [SpecValue] = []
+            var items: [JSONValue] = []
             for (index, item) in sequence.enumerated() {
                 items.append(try value(item, path: path + "[\(index)]", marks: &marks))
             }
             return .array(items)
         case .mapping(let mapping):
-            var object: [String: SpecValue] = [:]
+            var object: [String: JSONValue] = [:]
             for (key, item) in mapping {
                 guard let name = key.string else {
                     throw JobSpecError(key: path, message: "keys must be strings", line: key.mark?.line, column: key.mark?.column)

@@ -9,7 +9,7 @@ public func parseDuration(_ text: String) -> Duration? {
     if trimmed.isEmpty { return nil }
     // A bare number is plain digits and a point: "1e300" or "inf" is not a duration anyone meant.
     if trimmed.allSatisfy({ $0.isNumber || $0 == "." }), let seconds = Double(trimmed), seconds <= maximumDurationSeconds {
-        return .milliseconds(Int64((seconds * 1000).rounded()))
+        return Duration(secondsRoundedToMilliseconds: seconds)
     }
     var total = Duration.zero
     var scanner = Substring(trimmed)

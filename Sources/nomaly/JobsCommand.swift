@@ -2,6 +2,7 @@ import ArgumentParser
 import Config
 import Cron
 import Foundation
+import JSONValues
 import Postgres
 import Scheduler
 
@@ -75,7 +76,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         struct Details: Encodable {
             let name: String
-            let spec: SpecValue
+            let spec: JSONValue
             let paused: Bool
             let enabled: Bool
             let explanation: String

@@ -1,6 +1,7 @@
 import Foundation
 import ObjectStore
 import Synchronization
+import Units
 
 /// One line on stderr for long transfers, redrawn at most ten times a second:
 /// `upload  [##########----------]  50%  100.0 MiB / 200.0 MiB  62.5 MiB/s  ETA 0:02`.
@@ -66,7 +67,7 @@ final class ProgressBar: Sendable {
     private func render(_ state: State, elapsed: Duration) -> String {
         let done = state.doneByTransfer.values.reduce(0, +)
         let total = expectedTotal ?? (state.totalByTransfer.isEmpty ? nil : state.totalByTransfer.values.reduce(0, +))
-        let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 0.001)
+        let seconds = max(elapsed.inSeconds, 0.001)
         let rate = Double(done) / seconds
         var parts = [label]
         if let total, total > 0 {

@@ -1,5 +1,6 @@
 import Foundation
 import ObjectStore
+import Units
 
 /// `nomaly s3 cp`: one object or a tree, between any two stores (local folders and S3 buckets).
 struct S3Copier {
@@ -90,7 +91,6 @@ struct S3Copier {
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        (ContinuousClock.now - start).inSeconds
     }
 }

@@ -1,5 +1,6 @@
 import Backup
 import Foundation
+import JSONValues
 import Jobs
 import Postgres
 import Registry

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 import Jobs
 import ObjectStore
 import Postgres
@@ -42,7 +43,7 @@ enum JobsHarness {
 
     /// Loads one job file with the kinds over `services` (as `nomaly serve` does), then runs it as the scheduler would,
     /// with a real run row (scores reference it), on the kinds over `runWith` (another replica's settings) if given.
-    static func run(_ yaml: String, name: String, services: ModelServices, runWith: ModelServices? = nil) async throws -> SpecValue? {
+    static func run(_ yaml: String, name: String, services: ModelServices, runWith: ModelServices? = nil) async throws -> JSONValue? {
         let job = try load(yaml, name: name, services: services)
         let runner = runWith ?? services
         try await services.pool.execute(

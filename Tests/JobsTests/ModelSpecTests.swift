@@ -62,4 +62,12 @@ struct ModelSpecTests {
         }
         _ = try JobSpecLoader(kinds: kinds).load("kind: train\nschedule: \"@daily\"\nwith: {model: good}\n", file: "t.yaml", defaultName: "t")
     }
+
+    @Test("a registry folder that does not exist holds no specs")
+    func missingFolder() throws {
+        let folder = try TemporaryFolder()
+        #expect(try ModelSpecLoader.loadDirectory(folder.path + "/registry").isEmpty)
+        try folder.file("registry/demo.yaml", "detector: ecod\ndata: {sql: SELECT 1 AS a}\n")
+        #expect(try ModelSpecLoader.loadDirectory(folder.path + "/registry").map(\.name) == ["demo"])
+    }
 }

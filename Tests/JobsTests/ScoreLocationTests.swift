@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 import Jobs
 import ObjectStore
 import Postgres
@@ -159,7 +160,7 @@ struct ScoreLocationTests {
                     try await JobsHarness.run(Self.score(input: bucket.url(key), output: bucket.url(output)), name: "s", services: services)?
                         .objectValue
                 )
-                #expect(result["summary"]?.objectValue?["rows"] == .number(200), "\(key)")
+                #expect(result["summary"]?.objectValue?["rows"] == .integer(200), "\(key)")
                 let copy = folder.path + "/" + (output as NSString).lastPathComponent
                 try await bucket.store.get(key: output, to: copy, progress: nil)
                 #expect(try String(contentsOfFile: copy, encoding: .utf8).split(separator: "\n").count == 201)

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 import Jobs
 import ObjectStore
 import Postgres
@@ -52,7 +53,7 @@ struct ScoreStreamingTests {
         _ yaml: String,
         services: ModelServices,
         halfway: @escaping @Sendable () async throws -> Bool
-    ) async throws -> SpecValue? {
+    ) async throws -> JSONValue? {
         try await services.pool.withConnection { gate in
             try await gate.execute("SELECT pg_advisory_lock($1)", [gateKey])
             let run = Task { try await JobsHarness.run(yaml, name: "gated", services: services) }
@@ -99,7 +100,7 @@ struct ScoreStreamingTests {
             {
                 try await Self.partsInProgress(bucket, key: "out/scores.csv") >= 1
             }
-            #expect(result?.objectValue?["summary"]?.objectValue?["rows"] == .number(420_000))
+            #expect(result?.objectValue?["summary"]?.objectValue?["rows"] == .integer(420_000))
             let copy = folder.path + "/scores.csv"
             try await bucket.get(key: "out/scores.csv", to: copy, progress: nil)
             let lines = try String(contentsOfFile: copy, encoding: .utf8).split(separator: "\n")

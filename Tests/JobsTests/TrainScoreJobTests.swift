@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 import Jobs
 import ObjectStore
 import Postgres
@@ -16,14 +17,15 @@ struct TrainScoreJobTests {
             let services = try JobsHarness.services(pool, folder: folder)
             let train = "kind: train\nschedule: \"0 2 * * *\"\nwith: {model: demo}\n"
             let first = try #require(try await JobsHarness.run(train, name: "nightly-train", services: services)?.objectValue)
-            #expect(first["version"] == .number(1))
+            #expect(first["version"] == .integer(1))
             #expect(first["promotion"] == .string("promoted"))
-            #expect(first["holdout_rows"] == .number(105))
+            #expect(first["holdout_rows"] == .integer(105))
             let holdoutAUC = first["metrics"]?.objectValue?["holdout"]?.objectValue?["roc_auc"]
-            #expect(holdoutAUC == .number(1), "the demo's frauds are obvious: \(String(describing: holdoutAUC))")
+            // An AUC of exactly 1 comes back from JSON as the integer 1.
+            #expect(holdoutAUC?.doubleValue == 1, "the demo's frauds are obvious: \(String(describing: holdoutAUC))")
 
             let second = try #require(try await JobsHarness.run(train, name: "nightly-train", services: services)?.objectValue)
-            #expect(second["version"] == .number(2))
+            #expect(second["version"] == .integer(2))
             #expect(second["promotion"] == .string("kept"), "an equal ROC-AUC does not replace production")
             let production = try await services.registry.resolve(.alias(model: "demo", alias: "production"))
             #expect(production.version == 1)
@@ -35,8 +37,8 @@ struct TrainScoreJobTests {
                 with: {model: demo@production, input: \(folder.path)/registry/data/payments-today.csv, id: id, output: table}
                 """
             let scored = try #require(try await JobsHarness.run(score, name: "nightly-score", services: services)?.objectValue)
-            #expect(scored["version"] == .number(1))
-            #expect(scored["summary"]?.objectValue?["rows"] == .number(200))
+            #expect(scored["version"] == .integer(1))
+            #expect(scored["summary"]?.objectValue?["rows"] == .integer(200))
             let stored = try await pool.query(
                 "SELECT count(*) AS rows, count(*) FILTER (WHERE is_anomaly) AS anomalies, count(*) FILTER (WHERE row_key LIKE 'p2-%') AS keyed FROM anomaly_scores"
             ).first!

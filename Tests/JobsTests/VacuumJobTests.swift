@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 import Jobs
 import Postgres
 import Scheduler
@@ -28,14 +29,14 @@ struct VacuumJobTests {
                 RunContext(job: job, runID: 1, attempt: 1, scheduledAt: Date(), trigger: "manual", logger: TestEnvironment.logger, log: log)
             )
             let table = try #require(
-                outcome.result?.objectValue?["tables"].flatMap { value -> [SpecValue]? in
+                outcome.result?.objectValue?["tables"].flatMap { value -> [JSONValue]? in
                     if case .array(let items) = value { return items }
                     return nil
                 }?.first?.objectValue
             )
             #expect(table["table"] == .string("readings"))
-            #expect(table["dead_before"] == .number(10000))
-            #expect(table["dead_after"] == .number(0))
+            #expect(table["dead_before"] == .integer(10000))
+            #expect(table["dead_after"] == .integer(0))
             #expect(log.tail.contains("VACUUM (ANALYZE true, FULL false) readings: dead tuples 10000 → 0"))
         }
     }

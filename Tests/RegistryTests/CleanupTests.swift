@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 import Modeling
 import ObjectStore
 import Postgres

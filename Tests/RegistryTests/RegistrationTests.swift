@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+import JSONValues
 import Modeling
 import ObjectStore
 import Postgres

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 import Scheduler
 import Synchronization
 
@@ -23,7 +24,7 @@ struct RecordingKind: JobKind {
             context.log.append(line: "run \(context.runID) attempt \(context.attempt)")
             try await Task.sleep(for: sleep)
             if fail { throw JobFailure("asked to fail", exitCode: 3) }
-            return RunOutcome(result: .object(["attempt": .number(Double(context.attempt))]))
+            return RunOutcome(result: .object(["attempt": .integer(Int64(context.attempt))]))
         }
     }
 }

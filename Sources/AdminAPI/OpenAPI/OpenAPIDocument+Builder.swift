@@ -1,3 +1,4 @@
+import JSONValues
 import Registry
 
 // The small vocabulary the document is written in: schemas, parameters, responses and operations, each turning into

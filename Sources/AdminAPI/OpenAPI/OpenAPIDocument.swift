@@ -1,4 +1,5 @@
 import Foundation
+import JSONValues
 import Registry
 
 /// The OpenAPI 3.1 description of the admin API that `GET /openapi.json` serves.

@@ -1,6 +1,7 @@
 public import Audit
 import Foundation
 public import Hummingbird
+import JSONValues
 public import ObjectStore
 public import Registry
 public import Scheduler
@@ -60,7 +61,7 @@ public struct ScoringJobsController: Sendable {
         // Fail now, not in the run, for a model that does not exist (the alias is resolved again at start).
         _ = try await registry.resolve(try ModelReference.parse(body.model))
         let overwrite = body.overwrite ?? false
-        var settings: [String: SpecValue] = [
+        var settings: [String: JSONValue] = [
             "model": .string(body.model),
             "input": .string(try await input(body.input)),
             "output": .string(try await output(body.output, overwrite: overwrite)),

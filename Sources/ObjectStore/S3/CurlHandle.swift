@@ -2,6 +2,7 @@ internal import CCurl
 import FileSystem
 import Foundation
 import Synchronization
+import Units
 
 /// One libcurl easy handle, kept between requests so that its connections stay open (keep-alive).
 ///
@@ -53,9 +54,9 @@ final class CurlHandle: @unchecked Sendable {
             try set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
             try set(CURLOPT_PATH_AS_IS, 1)
             try set(CURLOPT_TCP_KEEPALIVE, 1)
-            try set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout.milliseconds))
+            try set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout.inMilliseconds))
             try set(CURLOPT_LOW_SPEED_LIMIT, 1)
-            try set(CURLOPT_LOW_SPEED_TIME, max(1, Int(configuration.stallTimeout.milliseconds / 1000)))
+            try set(CURLOPT_LOW_SPEED_TIME, max(1, Int(configuration.stallTimeout.inMilliseconds / 1000)))
             if let key = configuration.accessKeyID, let secret = configuration.secretAccessKey {
                 try set(CURLOPT_AWS_SIGV4, configuration.signingProvider)
                 try set(CURLOPT_USERNAME, key)
@@ -169,12 +170,5 @@ final class CurlHandlePool: Sendable {
         idle.withLock { handles in
             if handles.count < capacity { handles.append(handle) }
         }
-    }
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import Units
 
 /// One migration's state in `nomaly migrate --status`.
 public struct MigrationStatus: Sendable, Codable, Equatable {
@@ -201,7 +202,6 @@ public struct Migrator: Sendable {
     }
 
     private static func milliseconds(since start: ContinuousClock.Instant) -> Int {
-        let elapsed = ContinuousClock.now - start
-        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        Int((ContinuousClock.now - start).inMilliseconds)
     }
 }

@@ -2,6 +2,7 @@ import AdminAPI
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import JSONValues
 import Observability
 import Postgres
 import Registry

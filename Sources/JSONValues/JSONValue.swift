@@ -1,13 +1,17 @@
 public import Foundation
 
-/// A JSON document as the registry stores it in jsonb: a version's parameters, metrics and feature schema, an audit
-/// entry's details.
+/// A JSON document as Nomaly keeps it in jsonb: a job's spec and its `with:` settings, a run's result, a model version's
+/// parameters, metrics and feature schema, an audit entry's details, the OpenAPI document.
 ///
-/// Integers stay integers (`trees: 100` is not printed as `100.0`); numbers beyond `Int64` become doubles.
+/// Integers stay integers: `trees: 100` is `.integer(100)`, printed `100`, and `account: 12345678901234567` keeps every
+/// digit (a `Double` holds 53 bits). A number with a fraction or an exponent, or beyond `Int64`, is `.number`. JSON
+/// text does not tell `1` from `1.0` (the encoder writes `.number(1.0)` as `1`), so a whole number read back from
+/// JSON is `.integer` whatever wrote it: read numbers through ``doubleValue`` or ``integerValue``.
 ///
 /// ```swift
 /// let version = try await registry.version(model: "fraud", version: 3)
-/// if case .object(let metrics) = version.metrics, case .number(let rate)? = metrics["anomaly_rate"] { print(rate) }
+/// let rate = version.metrics["anomaly_rate"]?.doubleValue
+/// if case .integer(let trees)? = version.params["trees"] { print(trees) }
 /// ```
 public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case null
@@ -56,7 +60,8 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         self = try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
-    /// Converts any `Encodable` value through its JSON form, with snake_case keys as the artifact files use.
+    /// Any `Encodable` value through its JSON form, with snake_case keys and ISO 8601 dates: how kinds store their
+    /// reports as a run's result and the registry a manifest's parameters.
     public init(encoding value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -64,16 +69,14 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         self = try JSONValue(json: encoder.encode(value))
     }
 
-    /// Compact JSON with sorted keys.
-    public var description: String {
+    /// Canonical JSON: compact, sorted keys, slashes unescaped, so equal values always have the same text. A job's
+    /// `spec_hash` is the sha256 of this text: keep it byte for byte.
+    public var json: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 
-    /// The member `key` of an object; nil for anything else.
-    public subscript(key: String) -> JSONValue? {
-        if case .object(let members) = self { return members[key] }
-        return nil
-    }
+    /// The canonical JSON, ``json``.
+    public var description: String { json }
 }
