@@ -10,7 +10,8 @@ let swiftSettings: [SwiftSetting] = [
 
 // Dependencies point one way (docs/architecture.md):
 //   C shims → infrastructure (Units, Processes, FileSystem, Postgres, Archive, ObjectStore, Config, Observability, Cron, Datasets, Detectors)
-//   → domain (Audit, Modeling, Registry, Scheduler, Backup) → Maintenance → Jobs → interfaces (AdminAPI, nomaly).
+//   → domain (Audit, Modeling, Registry, Scheduler, Backup) → Maintenance → Jobs → AdminAPI → App (the composition
+//   root) → nomaly (argument parsing).
 // Nothing below imports anything above it; each C library is imported by exactly one Swift module.
 let package = Package(
     name: "nomaly",
@@ -212,9 +213,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The composition root: reads the settings, builds the object graph once and runs the daemon's services.
+        .target(
+            name: "App",
+            dependencies: [
+                "AdminAPI", "Audit", "Backup", "Config", "FileSystem", "Jobs", "Maintenance", "ObjectStore", "Observability",
+                "Postgres", "Registry", "Scheduler",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "nomaly",
             dependencies: [
+                "App",
                 "Units",
                 "FileSystem",
                 "Cron",
