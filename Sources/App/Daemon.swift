@@ -40,7 +40,7 @@ extension Runtime {
             if options.migrate { try await migrator.apply() }
             let services = try daemonServices(pool: database.pool, migrator: migrator, options: options)
             // Shutdown runs in reverse order: the HTTP server drains first, then the scheduler lets running jobs
-            // finish, and the pool closes last.
+            // finish, and the pools close last.
             let group = ServiceGroup(
                 configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             )
@@ -67,15 +67,16 @@ extension Runtime {
         var services: [any Service] = [pool]
         let models = try modelServices(pool: pool)
         let kinds = BuiltInKinds.registry(pool: pool, models: models, backups: try backupEnvironment(registry: models.registry))
-        if options.runScheduler { services.append(try scheduler(pool: pool, kinds: kinds)) }
+        if options.runScheduler { services += try scheduler(pool: pool, kinds: kinds) }
         let tokens = TokenStore(pool: pool)
         let servers = try adminServers(pool: pool, migrator: migrator, models: models, kinds: kinds, tokens: tokens)
         if options.serveAPI { services += [TokenRevocationListener(tokens: tokens, logger: logger)] + servers }
         return services
     }
 
-    /// The scheduler over the job files (or, without a jobs folder, the jobs already in the database).
-    private func scheduler(pool: PostgresPool, kinds: JobKindRegistry) throws -> Scheduler {
+    /// The scheduler over the job files (or, without a jobs folder, the jobs already in the database), after the
+    /// control pool its planning, claims and heartbeats use: a service of its own, so it closes after the scheduler.
+    private func scheduler(pool: PostgresPool, kinds: JobKindRegistry) throws -> [any Service] {
         let specs = try loadJobs(kinds: kinds)
         if specs == nil {
             logger.warning(
@@ -90,7 +91,16 @@ extension Runtime {
         settings.workers = configuration.workers
         settings.leaseDuration = configuration.leaseDuration
         settings.shutdownGrace = configuration.shutdownGrace
-        return Scheduler(store: RunStore(pool: pool), kinds: kinds, specs: specs, configuration: settings, logger: logger)
+        let control = PostgresPool(configuration: Scheduler.controlPoolConfiguration(for: pool.configuration), logger: logger)
+        let scheduler = Scheduler(
+            store: RunStore(pool: pool),
+            control: RunStore(pool: control),
+            kinds: kinds,
+            specs: specs,
+            configuration: settings,
+            logger: logger
+        )
+        return [control, scheduler]
     }
 
     /// The admin API and metrics servers.

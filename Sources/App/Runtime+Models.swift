@@ -23,7 +23,7 @@ extension Runtime {
     /// The registry and the train/score machinery over an open pool.
     package func modelServices(pool: PostgresPool) throws -> ModelServices {
         let registry = try modelRegistry(pool: pool)
-        let s3 = try? S3Settings().configuration
+        let s3 = try S3Settings().configuration
         return ModelServices(
             pool: pool,
             registry: registry,
