@@ -325,7 +325,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ProcessesTests", dependencies: ["Processes", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: ["Postgres", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Postgres", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AdminAPITests",

@@ -38,9 +38,9 @@ extension Runtime {
             try await Self.waitForDatabase(database.pool, logger: logger, timeout: configuration.databaseStartupTimeout)
             let migrator = Migrator(pool: database.pool, migrations: migrations, logger: logger)
             if options.migrate { try await migrator.apply() }
-            let services = try daemonServices(pool: database.pool, migrator: migrator, options: options)
+            let services = database.services + (try daemonServices(pool: database.pool, migrator: migrator, options: options))
             // Shutdown runs in reverse order: the HTTP server drains first, then the scheduler lets running jobs
-            // finish, and the pools close last.
+            // finish, its control pool and the shared pool close, and the embedded cluster (if any) stops last.
             let group = ServiceGroup(
                 configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             )
@@ -62,9 +62,9 @@ extension Runtime {
         )
     }
 
-    /// Every long-lived part of the daemon over one pool, in start order (the pool first, the HTTP servers last).
+    /// Every long-lived part of the daemon over the pool, in start order (the HTTP servers last).
     private func daemonServices(pool: PostgresPool, migrator: Migrator, options: DaemonOptions) throws -> [any Service] {
-        var services: [any Service] = [pool]
+        var services: [any Service] = []
         let models = try modelServices(pool: pool)
         let kinds = BuiltInKinds.registry(pool: pool, models: models, backups: try backupEnvironment(registry: models.registry))
         if options.runScheduler { services += try scheduler(pool: pool, kinds: kinds) }

@@ -5,6 +5,7 @@ package import Logging
 import Observability
 package import Postgres
 package import Scheduler
+package import ServiceLifecycle
 
 /// The composition root: what every command needs (the configuration, a logger, and on demand the database and
 /// the objects built over it). `nomaly`'s commands parse their arguments and call into it, so every command gets
@@ -108,6 +109,11 @@ package struct DatabaseHandle {
     package let pool: PostgresPool
     package let cluster: EmbeddedCluster?
 
+    /// The embedded cluster (if any) and the pool, as services in that order: a group stops the pool first, then
+    /// the cluster, and both lifetimes end with the group's `run()`.
+    package var services: [any Service] { (cluster.map { [$0] } ?? []) + [pool] }
+
+    /// Closes the pool and stops the embedded cluster; after the group's services did so it does nothing more.
     package func close() async {
         await pool.close()
         await cluster?.stop()
