@@ -40,6 +40,9 @@ let package = Package(
 
         // MARK: Infrastructure
         .target(name: "Units", swiftSettings: swiftSettings),
+        // Reading settings from the environment (NAME_FILE secrets, every problem collected), for every module's own
+        // settings type: below all of them, beside Units, whose value parsers it uses.
+        .target(name: "Settings", dependencies: ["Units"], swiftSettings: swiftSettings),
         .target(
             name: "FileSystem",
             dependencies: [
@@ -64,6 +67,8 @@ let package = Package(
             dependencies: [
                 "CCurl",
                 "FileSystem",
+                "Settings",
+                "Units",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -75,7 +80,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Archive", "FileSystem", "Postgres"], swiftSettings: swiftSettings),
         .target(
             name: "Config",
-            dependencies: ["Units", "Postgres", "Archive", "ObjectStore"],
+            dependencies: ["Units", "Settings", "Postgres", "Archive", "ObjectStore"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -201,6 +206,7 @@ let package = Package(
                 "Detectors",
                 "ObjectStore",
                 "Units",
+                "Settings",
                 "Config",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -217,7 +223,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "AdminAPI", "Audit", "Backup", "Config", "FileSystem", "Jobs", "Maintenance", "ObjectStore", "Observability",
+                "AdminAPI", "Audit", "Backup", "Config", "Settings", "FileSystem", "Jobs", "Maintenance", "ObjectStore", "Observability",
                 "Postgres", "Registry", "Scheduler",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -229,6 +235,7 @@ let package = Package(
             name: "nomaly",
             dependencies: [
                 "App",
+                "Settings",
                 "Units",
                 "FileSystem",
                 "Cron",
@@ -307,7 +314,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CronTests", dependencies: ["Cron"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "ObjectStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Settings", "ObjectStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArchiveTests",
             dependencies: ["Archive", "FileSystem", "Processes", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
@@ -316,7 +323,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ObjectStoreTests",
-            dependencies: ["ObjectStore", "Config", "Processes", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["ObjectStore", "Settings", "Processes", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -334,7 +341,7 @@ let package = Package(
         .testTarget(
             name: "AdminAPITests",
             dependencies: [
-                "AdminAPI", "TestSupport", "Observability", "Registry", "Audit", "Scheduler", "Jobs", "Config", "ObjectStore", "Postgres",
+                "AdminAPI", "TestSupport", "Observability", "Registry", "Audit", "Scheduler", "Jobs", "Config", "Settings", "ObjectStore", "Postgres",
                 "Modeling",
                 "Datasets", "Detectors",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -361,6 +368,7 @@ let package = Package(
             name: "BackupTests",
             dependencies: [
                 "Backup", "Maintenance", "Registry", "Scheduler", "Jobs", "Modeling", "Postgres", "ObjectStore", "Archive", "Processes", "Config",
+                "Settings",
                 "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -9,6 +9,7 @@ package import Postgres
 import Registry
 import Scheduler
 import ServiceLifecycle
+import Settings
 import UnixSignals
 
 /// What `nomaly serve` runs on this replica: the flags a command line chose.

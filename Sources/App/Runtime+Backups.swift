@@ -5,6 +5,7 @@ package import Maintenance
 package import ObjectStore
 package import Postgres
 package import Registry
+import Settings
 
 extension Runtime {
     /// What backups, restores, uploads and clean-ups work with, over the registry's pool and artifacts.

@@ -6,6 +6,7 @@ import Observability
 package import Postgres
 package import Scheduler
 package import ServiceLifecycle
+import Settings
 
 /// The composition root: what every command needs (the configuration, a logger, and on demand the database and
 /// the objects built over it). `nomaly`'s commands parse their arguments and call into it, so every command gets

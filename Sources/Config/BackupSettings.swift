@@ -1,4 +1,5 @@
 import Foundation
+import Settings
 
 /// Where backups go and how they are protected (docs/configuration.md, "Backups").
 public struct BackupSettings: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import Settings
 
 /// How `nomaly serve` answers HTTP: limits, timeouts, CORS, TLS and where API-created scoring runs may read and
 /// write. The defaults are what the daemon runs with when nothing is set.

@@ -1,6 +1,8 @@
 public import Archive
 public import Foundation
+public import ObjectStore
 public import Postgres
+public import Settings
 
 /// Where Nomaly's database is.
 public enum DatabaseLocation: Sendable, Equatable {
@@ -137,7 +139,7 @@ public struct NomalyConfiguration: Sendable {
         httpPort = reader.integer("NOMALY_HTTP_PORT", default: 8080, range: 0...65535)
         http = HTTPSettings(&reader, home: home, absolute: absolute)
         backups = BackupSettings(&reader, home: home, absolute: absolute)
-        scoring = ScoringSettings(&reader)
+        scoring = ScoringSettings(reader: &reader)
         invocationsModel = environment["NOMALY_INVOCATIONS_MODEL"].flatMap { $0.isEmpty ? nil : $0 }
         rateLimitEnabled = reader.boolean("RATE_LIMIT_ENABLED", default: true)
         rateLimitPerMinute = reader.integer("RATE_LIMIT_PER_MINUTE", default: 60, range: 1...1_000_000)

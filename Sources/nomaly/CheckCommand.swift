@@ -8,6 +8,7 @@ import ObjectStore
 import Observability
 import Postgres
 import Scheduler
+import Settings
 
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

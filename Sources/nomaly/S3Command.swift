@@ -3,6 +3,7 @@ import ArgumentParser
 import Config
 import Foundation
 import ObjectStore
+import Settings
 
 struct S3Command: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

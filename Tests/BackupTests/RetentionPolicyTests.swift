@@ -4,6 +4,7 @@ import Jobs
 import Postgres
 import Registry
 import Scheduler
+import Settings
 import TestSupport
 import Testing
 

@@ -1,6 +1,7 @@
 import Config
 import Foundation
 import Postgres
+import Settings
 import Testing
 
 @Suite("Configuration from the environment")

@@ -1,5 +1,6 @@
 import Config
 import Foundation
+import Settings
 import Testing
 
 @Suite("Address ranges for NOMALY_TRUSTED_PROXIES")

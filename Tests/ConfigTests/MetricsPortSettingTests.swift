@@ -1,4 +1,5 @@
 import Config
+import Settings
 import Testing
 
 @Suite("NOMALY_METRICS_PORT")

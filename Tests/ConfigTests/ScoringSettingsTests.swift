@@ -1,4 +1,6 @@
 import Config
+import ObjectStore
+import Settings
 import Testing
 
 @Suite("Scoring settings")
