@@ -9,7 +9,7 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 // Dependencies point one way (docs/architecture.md):
-//   C shims → infrastructure (Units, Processes, FileSystem, Postgres, Archive, ObjectStore, Config, Observability, Cron, Datasets, Detectors)
+//   C shims → infrastructure (Units, Settings, Processes, FileSystem, Postgres, Archive, ObjectStore, Observability, Cron, Datasets, Detectors)
 //   → domain (Audit, Modeling, Registry, Scheduler, Backup) → Maintenance → Jobs → AdminAPI → App (the composition
 //   root) → nomaly (argument parsing).
 // Nothing below imports anything above it; each C library is imported by exactly one Swift module.
@@ -78,11 +78,6 @@ let package = Package(
         .target(name: "Cron", dependencies: ["Units"], swiftSettings: swiftSettings),
         .target(name: "Detectors", swiftSettings: swiftSettings),
         .target(name: "Datasets", dependencies: ["Archive", "FileSystem", "Postgres"], swiftSettings: swiftSettings),
-        .target(
-            name: "Config",
-            dependencies: ["Units", "Settings", "Postgres", "Archive", "ObjectStore"],
-            swiftSettings: swiftSettings
-        ),
         .target(
             name: "Observability",
             dependencies: [
@@ -153,7 +148,7 @@ let package = Package(
         .target(
             name: "Backup",
             dependencies: [
-                "Postgres", "Processes", "Archive", "ObjectStore", "Scheduler", "FileSystem", "Audit",
+                "Postgres", "Processes", "Archive", "ObjectStore", "Scheduler", "FileSystem", "Audit", "Settings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -207,7 +202,6 @@ let package = Package(
                 "ObjectStore",
                 "Units",
                 "Settings",
-                "Config",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -223,7 +217,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "AdminAPI", "Audit", "Backup", "Config", "Settings", "FileSystem", "Jobs", "Maintenance", "ObjectStore", "Observability",
+                "AdminAPI", "Audit", "Backup", "Archive", "Settings", "FileSystem", "Jobs", "Maintenance", "ObjectStore", "Observability",
                 "Postgres", "Registry", "Scheduler",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -250,7 +244,6 @@ let package = Package(
                 "ObjectStore",
                 "Backup",
                 "Maintenance",
-                "Config",
                 "Observability",
                 "Postgres",
                 "AdminAPI",
@@ -303,7 +296,7 @@ let package = Package(
         .testTarget(
             name: "RegistryTests",
             dependencies: [
-                "Registry", "Modeling", "Datasets", "ObjectStore", "Config", "Postgres", "Archive", "Processes", "TestSupport",
+                "Registry", "Modeling", "Datasets", "ObjectStore", "Postgres", "Archive", "Processes", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -314,7 +307,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CronTests", dependencies: ["Cron"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "Settings", "ObjectStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppTests", dependencies: ["App", "AdminAPI", "Backup", "Settings", "ObjectStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArchiveTests",
             dependencies: ["Archive", "FileSystem", "Processes", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
@@ -341,7 +334,7 @@ let package = Package(
         .testTarget(
             name: "AdminAPITests",
             dependencies: [
-                "AdminAPI", "TestSupport", "Observability", "Registry", "Audit", "Scheduler", "Jobs", "Config", "Settings", "ObjectStore", "Postgres",
+                "AdminAPI", "TestSupport", "Observability", "Registry", "Audit", "Scheduler", "Jobs", "Settings", "ObjectStore", "Postgres",
                 "Modeling",
                 "Datasets", "Detectors",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -367,7 +360,7 @@ let package = Package(
         .testTarget(
             name: "BackupTests",
             dependencies: [
-                "Backup", "Maintenance", "Registry", "Scheduler", "Jobs", "Modeling", "Postgres", "ObjectStore", "Archive", "Processes", "Config",
+                "Backup", "Maintenance", "Registry", "Scheduler", "Jobs", "Modeling", "Postgres", "ObjectStore", "Archive", "Processes",
                 "Settings",
                 "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),

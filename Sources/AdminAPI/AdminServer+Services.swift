@@ -1,4 +1,3 @@
-public import Config
 import Hummingbird
 public import Logging
 import NIOCore

@@ -1,6 +1,6 @@
 import AdminAPI
 import Audit
-import Config
+import Backup
 import Jobs
 package import Logging
 import Maintenance

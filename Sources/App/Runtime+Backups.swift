@@ -1,5 +1,5 @@
+import AdminAPI
 package import Backup
-package import Config
 import Foundation
 package import Maintenance
 package import ObjectStore

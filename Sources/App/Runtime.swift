@@ -1,4 +1,5 @@
-package import Config
+import AdminAPI
+import Backup
 import FileSystem
 import Foundation
 package import Logging

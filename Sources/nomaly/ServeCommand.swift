@@ -1,6 +1,5 @@
 import App
 import ArgumentParser
-import Config
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

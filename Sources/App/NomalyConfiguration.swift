@@ -1,4 +1,6 @@
+public import AdminAPI
 public import Archive
+public import Backup
 public import Foundation
 public import ObjectStore
 public import Postgres

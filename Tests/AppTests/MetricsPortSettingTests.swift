@@ -1,4 +1,5 @@
-import Config
+import AdminAPI
+import App
 import Settings
 import Testing
 

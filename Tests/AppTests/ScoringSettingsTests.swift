@@ -1,4 +1,4 @@
-import Config
+import App
 import ObjectStore
 import Settings
 import Testing

@@ -1,4 +1,6 @@
-import Config
+import AdminAPI
+import App
+import Backup
 import Foundation
 import Postgres
 import Settings

@@ -1,4 +1,5 @@
-import Config
+import AdminAPI
+import App
 import Foundation
 import Settings
 import Testing

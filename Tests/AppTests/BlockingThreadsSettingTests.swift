@@ -1,4 +1,4 @@
-import Config
+import App
 import Foundation
 import Settings
 import Testing

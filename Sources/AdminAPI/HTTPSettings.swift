@@ -1,5 +1,5 @@
 import Foundation
-import Settings
+package import Settings
 
 /// How `nomaly serve` answers HTTP: limits, timeouts, CORS, TLS and where API-created scoring runs may read and
 /// write. The defaults are what the daemon runs with when nothing is set.
@@ -41,7 +41,7 @@ public struct HTTPSettings: Sendable, Equatable {
         self.scoringDirectory = scoringDirectory
     }
 
-    init(_ reader: inout SettingsReader, home: String, absolute: (String) -> String) {
+    package init(_ reader: inout SettingsReader, home: String, absolute: (String) -> String) {
         scoringDirectory = absolute(reader.environment["NOMALY_SCORING_DIR"] ?? home + "/scoring")
         bodyLimit = Int(reader.byteSize("NOMALY_HTTP_MAX_BODY", default: Int64(bodyLimit), range: 1024...(4 << 30)))
         uploadLimit = reader.byteSize("NOMALY_HTTP_MAX_UPLOAD", default: uploadLimit, range: 1024...(1 << 40))
