@@ -139,8 +139,8 @@ extension Runtime {
             trustedProxies: configuration.http.trustedProxies
         )
         return try AdminServer.services(
-            host: configuration.httpHost,
-            port: configuration.httpPort,
+            host: configuration.http.host,
+            port: configuration.http.port,
             version: NomalyVersion.current,
             probes: probes,
             api: api,
@@ -152,7 +152,7 @@ extension Runtime {
                 logger.info(
                     "nomaly is serving",
                     metadata: [
-                        "address": "\(configuration.httpHost):\(port)", "version": "\(NomalyVersion.current)",
+                        "address": "\(configuration.http.host):\(port)", "version": "\(NomalyVersion.current)",
                         "tls": "\(configuration.http.tlsCertificatePath != nil)",
                     ]
                 )

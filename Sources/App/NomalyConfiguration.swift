@@ -60,9 +60,7 @@ public struct NomalyConfiguration: Sendable {
     public var leaseDuration: Duration
     /// `NOMALY_SHUTDOWN_GRACE`: on SIGTERM, how long running jobs may finish before they are handed back.
     public var shutdownGrace: Duration
-    public var httpHost: String
-    public var httpPort: Int
-    /// Limits, timeouts, CORS, TLS and the scoring folder of the HTTP server.
+    /// The HTTP server's address, limits, timeouts, CORS, TLS and scoring folder.
     public var http: HTTPSettings
     /// The backup folder, the encryption key file and the off-site location.
     public var backups: BackupSettings
@@ -137,8 +135,6 @@ public struct NomalyConfiguration: Sendable {
         let blockingDefault = min(workers + databasePoolSize + ProcessInfo.processInfo.activeProcessorCount, 1024)
         blockingThreads = reader.integer("NOMALY_BLOCKING_THREADS", default: blockingDefault, range: 1...1024)
 
-        httpHost = environment["NOMALY_HTTP_HOST"] ?? "127.0.0.1"
-        httpPort = reader.integer("NOMALY_HTTP_PORT", default: 8080, range: 0...65535)
         http = HTTPSettings(&reader, home: home, absolute: absolute)
         backups = BackupSettings(&reader, home: home, absolute: absolute)
         scoring = ScoringSettings(reader: &reader)

@@ -1,3 +1,4 @@
+import AdminAPI
 import App
 import ArgumentParser
 import Foundation
@@ -171,7 +172,7 @@ struct Check: AsyncParsableCommand {
             "home": configuration.home,
             "database": database,
             "database_pool": "\(configuration.databasePoolSize) connections, acquire timeout \(configuration.databaseAcquireTimeout)",
-            "http": "\(configuration.httpHost):\(configuration.httpPort)",
+            "http": "\(configuration.http.host):\(configuration.http.port)",
             "log": "\(configuration.logLevel) as \(configuration.logFormat.rawValue)",
         ]
     }
