@@ -57,6 +57,7 @@ let package = Package(
             dependencies: [
                 "CArchive",
                 "FileSystem",
+                "Settings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -310,7 +311,7 @@ let package = Package(
         .testTarget(name: "AppTests", dependencies: ["App", "AdminAPI", "Backup", "Settings", "ObjectStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArchiveTests",
-            dependencies: ["Archive", "FileSystem", "Processes", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["Archive", "FileSystem", "Processes", "Settings", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

@@ -143,14 +143,7 @@ public struct NomalyConfiguration: Sendable {
         rateLimitPerMinute = reader.integer("RATE_LIMIT_PER_MINUTE", default: 60, range: 1...1_000_000)
         rateLimitBurst = reader.integer("RATE_LIMIT_BURST", default: 10, range: 1...1_000_000)
 
-        var limits = ArchiveLimits()
-        limits.maxTotalBytes = reader.byteSize("NOMALY_ARCHIVE_MAX_BYTES", default: limits.maxTotalBytes)
-        limits.maxEntryBytes = reader.byteSize("NOMALY_ARCHIVE_MAX_ENTRY_BYTES", default: limits.maxEntryBytes)
-        limits.maxEntries = reader.integer("NOMALY_ARCHIVE_MAX_ENTRIES", default: limits.maxEntries, range: 1...100_000_000)
-        limits.maxCompressionRatio = Double(
-            reader.integer("NOMALY_ARCHIVE_MAX_RATIO", default: Int(limits.maxCompressionRatio), range: 2...1_000_000)
-        )
-        archiveLimits = limits
+        archiveLimits = ArchiveLimits(reader: &reader)
 
         logLevel = reader.choice("LOG_LEVEL", default: "info", from: Self.logLevels)
         logFormat = LogFormat(rawValue: reader.choice("LOG_FORMAT", default: "logfmt", from: LogFormat.allCases.map(\.rawValue))) ?? .logfmt
