@@ -135,6 +135,7 @@ let package = Package(
             name: "Scheduler",
             dependencies: [
                 "Cron",
+                "Settings",
                 "Units",
                 "Postgres",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -347,7 +348,7 @@ let package = Package(
         .testTarget(
             name: "SchedulerTests",
             dependencies: [
-                "Scheduler", "Cron", "Postgres", "TestSupport",
+                "Scheduler", "Cron", "Postgres", "Settings", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -88,17 +88,13 @@ extension Runtime {
                 ]
             )
         }
-        var settings = SchedulerConfiguration()
-        settings.workers = configuration.workers
-        settings.leaseDuration = configuration.leaseDuration
-        settings.shutdownGrace = configuration.shutdownGrace
         let control = PostgresPool(configuration: Scheduler.controlPoolConfiguration(for: pool.configuration), logger: logger)
         let scheduler = Scheduler(
             store: RunStore(pool: pool),
             control: RunStore(pool: control),
             kinds: kinds,
             specs: specs,
-            configuration: settings,
+            configuration: configuration.scheduler,
             logger: logger
         )
         return [control, scheduler]

@@ -4,6 +4,7 @@ public import Backup
 public import Foundation
 public import ObjectStore
 public import Postgres
+public import Scheduler
 public import Settings
 
 /// Where Nomaly's database is.
@@ -50,16 +51,12 @@ public struct NomalyConfiguration: Sendable {
     /// `NOMALY_ARTIFACTS`: where model artifacts are stored — a path, `file:///path` or `s3://bucket/prefix`
     /// (default `$NOMALY_HOME/artifacts`). Relative paths are made absolute.
     public var artifacts: String
-    /// `WORKERS` (the deployment guide's name): job runs one replica executes at once.
-    public var workers: Int
+    /// `WORKERS` (the deployment guide's name: runs one replica executes at once), `NOMALY_LEASE_DURATION` and
+    /// `NOMALY_SHUTDOWN_GRACE`, read by the Scheduler module.
+    public var scheduler: SchedulerConfiguration
     /// `NOMALY_BLOCKING_THREADS`: the threads of the shared pool that runs blocking work (file I/O, archives, training,
     /// scoring files); by default `WORKERS` + `NOMALY_DB_POOL_SIZE` + the number of cores.
     public var blockingThreads: Int
-    /// `NOMALY_LEASE_DURATION`: how long a claimed run is held without a heartbeat; a dead replica's runs are
-    /// taken over this long after it stopped.
-    public var leaseDuration: Duration
-    /// `NOMALY_SHUTDOWN_GRACE`: on SIGTERM, how long running jobs may finish before they are handed back.
-    public var shutdownGrace: Duration
     /// The HTTP server's address, limits, timeouts, CORS, TLS and scoring folder.
     public var http: HTTPSettings
     /// The backup folder, the encryption key file and the off-site location.
@@ -111,9 +108,7 @@ public struct NomalyConfiguration: Sendable {
         } else {
             artifacts = absolute(artifactsSetting)
         }
-        workers = reader.integer("WORKERS", default: 4, range: 1...1000)
-        leaseDuration = reader.duration("NOMALY_LEASE_DURATION", default: .seconds(30))
-        shutdownGrace = reader.duration("NOMALY_SHUTDOWN_GRACE", default: .seconds(30))
+        scheduler = SchedulerConfiguration(reader: &reader)
 
         database = .embedded
         if let url = reader.secret("DATABASE_URL") {
@@ -132,7 +127,7 @@ public struct NomalyConfiguration: Sendable {
         databaseStartupTimeout = reader.duration("NOMALY_DB_STARTUP_TIMEOUT", default: .seconds(60))
         // Each run may hold a thread for its whole blocking step, so may each request holding a connection, and an
         // archive compresses on every core.
-        let blockingDefault = min(workers + databasePoolSize + ProcessInfo.processInfo.activeProcessorCount, 1024)
+        let blockingDefault = min(scheduler.workers + databasePoolSize + ProcessInfo.processInfo.activeProcessorCount, 1024)
         blockingThreads = reader.integer("NOMALY_BLOCKING_THREADS", default: blockingDefault, range: 1...1024)
 
         http = HTTPSettings(&reader, home: home, absolute: absolute)
