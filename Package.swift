@@ -9,8 +9,9 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 // Dependencies point one way (docs/architecture.md):
-//   C shims → infrastructure (Units, JSONValues, Processes, FileSystem, Postgres, Archive, ObjectStore, Config, Observability, Cron, Datasets, Detectors)
-//   → domain (Audit, Modeling, Registry, Scheduler, Backup) → Maintenance → Jobs → interfaces (AdminAPI, nomaly).
+//   C shims → infrastructure (Units, JSONValues, Settings, Processes, FileSystem, Postgres, Archive, ObjectStore, Observability, Cron, Datasets, Detectors)
+//   → domain (Audit, Modeling, Registry, Scheduler, Backup) → Maintenance → Jobs → AdminAPI → App (the composition
+//   root) → nomaly (argument parsing).
 // Nothing below imports anything above it; each C library is imported by exactly one Swift module.
 let package = Package(
     name: "nomaly",
@@ -40,6 +41,9 @@ let package = Package(
         // MARK: Infrastructure
         .target(name: "Units", swiftSettings: swiftSettings),
         .target(name: "JSONValues", swiftSettings: swiftSettings),
+        // Reading settings from the environment (NAME_FILE secrets, every problem collected), for every module's own
+        // settings type: below all of them, beside Units, whose value parsers it uses.
+        .target(name: "Settings", dependencies: ["Units"], swiftSettings: swiftSettings),
         .target(
             name: "FileSystem",
             dependencies: [
@@ -54,6 +58,7 @@ let package = Package(
             dependencies: [
                 "CArchive",
                 "FileSystem",
+                "Settings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -64,6 +69,7 @@ let package = Package(
             dependencies: [
                 "CCurl",
                 "FileSystem",
+                "Settings",
                 "Units",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -74,11 +80,6 @@ let package = Package(
         .target(name: "Cron", dependencies: ["Units"], swiftSettings: swiftSettings),
         .target(name: "Detectors", swiftSettings: swiftSettings),
         .target(name: "Datasets", dependencies: ["Archive", "FileSystem", "Postgres"], swiftSettings: swiftSettings),
-        .target(
-            name: "Config",
-            dependencies: ["Units", "Postgres", "Archive", "ObjectStore"],
-            swiftSettings: swiftSettings
-        ),
         .target(
             name: "Observability",
             dependencies: [
@@ -136,6 +137,7 @@ let package = Package(
             dependencies: [
                 "Cron",
                 "JSONValues",
+                "Settings",
                 "Units",
                 "Postgres",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -150,7 +152,7 @@ let package = Package(
         .target(
             name: "Backup",
             dependencies: [
-                "Postgres", "Processes", "Archive", "ObjectStore", "Scheduler", "FileSystem", "Audit", "Units",
+                "Postgres", "Processes", "Archive", "ObjectStore", "Scheduler", "FileSystem", "Audit", "Units", "Settings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -206,7 +208,7 @@ let package = Package(
                 "ObjectStore",
                 "Units",
                 "JSONValues",
-                "Config",
+                "Settings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -218,9 +220,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The composition root: reads the settings, builds the object graph once and runs the daemon's services.
+        .target(
+            name: "App",
+            dependencies: [
+                "AdminAPI", "Audit", "Backup", "Archive", "Settings", "FileSystem", "Jobs", "Maintenance", "ObjectStore", "Observability",
+                "Postgres", "Registry", "Scheduler",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "nomaly",
             dependencies: [
+                "App",
+                "Settings",
                 "Units",
                 "JSONValues",
                 "FileSystem",
@@ -236,7 +252,6 @@ let package = Package(
                 "ObjectStore",
                 "Backup",
                 "Maintenance",
-                "Config",
                 "Observability",
                 "Postgres",
                 "AdminAPI",
@@ -290,7 +305,7 @@ let package = Package(
         .testTarget(
             name: "RegistryTests",
             dependencies: [
-                "Registry", "Modeling", "Datasets", "ObjectStore", "Config", "Postgres", "Archive", "Processes", "JSONValues", "TestSupport",
+                "Registry", "Modeling", "Datasets", "ObjectStore", "Postgres", "Archive", "Processes", "JSONValues", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -301,16 +316,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CronTests", dependencies: ["Cron"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "ObjectStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AppTests", dependencies: ["App", "AdminAPI", "Backup", "Settings", "ObjectStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArchiveTests",
-            dependencies: ["Archive", "FileSystem", "Processes", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["Archive", "FileSystem", "Processes", "Settings", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ObjectStoreTests",
-            dependencies: ["ObjectStore", "Config", "Processes", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["ObjectStore", "Settings", "Processes", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -319,13 +334,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ProcessesTests", dependencies: ["Processes", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: ["Postgres", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Postgres", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AdminAPITests",
             dependencies: [
-                "AdminAPI", "TestSupport", "Observability", "Registry", "Audit", "Scheduler", "Jobs", "Config", "ObjectStore", "Postgres",
-                "Modeling", "JSONValues",
+                "AdminAPI", "TestSupport", "Observability", "Registry", "Audit", "Scheduler", "Jobs", "ObjectStore", "Postgres", "Modeling",
+                "JSONValues", "Settings",
                 "Datasets", "Detectors",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -336,7 +355,7 @@ let package = Package(
         .testTarget(
             name: "SchedulerTests",
             dependencies: [
-                "Scheduler", "Cron", "Postgres", "JSONValues", "TestSupport",
+                "Scheduler", "Cron", "Postgres", "JSONValues", "TestSupport", "Settings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -352,8 +371,8 @@ let package = Package(
         .testTarget(
             name: "BackupTests",
             dependencies: [
-                "Backup", "Maintenance", "Registry", "Scheduler", "Jobs", "Modeling", "Postgres", "ObjectStore", "Archive", "Processes", "Config",
-                "JSONValues", "TestSupport",
+                "Backup", "Maintenance", "Registry", "Scheduler", "Jobs", "Modeling", "Postgres", "ObjectStore", "Archive", "Processes", "JSONValues",
+                "TestSupport", "Settings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

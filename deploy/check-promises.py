@@ -118,8 +118,8 @@ for manifest, pod in (("deployment.yaml", spec["template"]["spec"]), ("migrate-j
         mounted = items is None or any(item["path"] == file for item in items)
     expect(mounted, f"k8s: {manifest} mounts no ConfigMap or Secret holding {root_cert or 'the CA'}")
 
-# nginx: body limits equal to Nomaly's defaults (Sources/Config/HTTPSettings.swift).
-settings = open("Sources/Config/HTTPSettings.swift").read()
+# nginx: body limits equal to Nomaly's defaults (Sources/AdminAPI/HTTPSettings.swift).
+settings = open("Sources/AdminAPI/HTTPSettings.swift").read()
 body_mib = int(re.search(r"bodyLimit: Int = (\d+) << 20", settings).group(1))
 upload_mib = int(re.search(r"uploadLimit: Int64 = (\d+) << 20", settings).group(1))
 nginx = open("deploy/nginx/nomaly.conf").read()

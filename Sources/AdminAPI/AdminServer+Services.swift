@@ -1,7 +1,7 @@
-public import Config
 import Hummingbird
 public import Logging
 import NIOCore
+public import ObjectStore
 public import ServiceLifecycle
 
 extension AdminServer {

@@ -1,5 +1,4 @@
 public import Audit
-public import Config
 public import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS

@@ -28,15 +28,13 @@ struct DatabaseDump {
         single.applicationName = "nomaly-backup"
         let pool = PostgresPool(configuration: single, logger: logger)
         do {
-            let outcome = try await write(to: destination, setID: setID, key: key, pool: pool)
-            await pool.close()
-            return outcome
+            return try await withAsyncCleanup {
+                try await write(to: destination, setID: setID, key: key, pool: pool)
+            } cleanup: {
+                await pool.close()
+            }
         } catch let error as PostgresError {
-            await pool.close()
             throw BackupError(.database, "cannot read the database to back up (\(source.redactedConnectionString)): \(error)")
-        } catch {
-            await pool.close()
-            throw error
         }
     }
 

@@ -48,13 +48,10 @@ struct ScratchRestore {
         configuration.connectionString = PostgresConfiguration.conninfo(fromClientEnvironment: clientEnvironment)
         configuration.maximumConnections = 1
         let pool = PostgresPool(configuration: configuration, logger: environment.logger)
-        let actual: [BackupManifest.TableRows]
-        do {
-            actual = try await pool.withConnection { try await DatabaseDump.rowCounts(on: $0) }
+        let actual = try await withAsyncCleanup {
+            try await pool.withConnection { try await DatabaseDump.rowCounts(on: $0) }
+        } cleanup: {
             await pool.close()
-        } catch {
-            await pool.close()
-            throw error
         }
         try Self.compare(actual: actual, expected: expected, what: "the test restore")
         return expected.count

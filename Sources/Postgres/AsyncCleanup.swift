@@ -1,5 +1,5 @@
 /// Runs `body`, then `cleanup` whether `body` returned or threw: an async `defer`, which Swift lacks.
-func withAsyncCleanup<Result>(
+package func withAsyncCleanup<Result>(
     _ body: () async throws -> Result,
     cleanup: () async -> Void
 ) async throws -> Result {

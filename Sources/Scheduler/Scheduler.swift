@@ -1,7 +1,7 @@
 public import Foundation
 import JSONValues
 public import Logging
-import Postgres
+public import Postgres
 public import ServiceLifecycle
 import Synchronization
 import Units
@@ -56,11 +56,26 @@ public final class Scheduler: Service, Sendable {
     let doorbell = Doorbell()
     private let specCache = Mutex<[String: (hash: String, spec: JobSpec)]>([:])
 
-    public init(store: RunStore, kinds: JobKindRegistry, specs: [JobSpec]?, configuration: SchedulerConfiguration, logger: Logger) {
+    /// Whether `run()` closes the control pool: only when the scheduler opened it itself.
+    let ownsControl: Bool
+
+    /// - Parameters:
+    ///   - store: completions and log saves, over the shared pool.
+    ///   - control: planning, claims and heartbeats, over a pool of their own (``controlPoolConfiguration(for:)``)
+    ///     that the caller runs as a service of its own and closes. Nil: the scheduler opens such a pool beside
+    ///     `store`'s and closes it when `run()` ends (for tests and tools that run a scheduler alone).
+    public init(
+        store: RunStore,
+        control: RunStore? = nil,
+        kinds: JobKindRegistry,
+        specs: [JobSpec]?,
+        configuration: SchedulerConfiguration,
+        logger: Logger
+    ) {
         self.store = store
-        var controlConfiguration = store.pool.configuration
-        controlConfiguration.maximumConnections = 3
-        control = RunStore(pool: PostgresPool(configuration: controlConfiguration, logger: logger))
+        self.control =
+            control ?? RunStore(pool: PostgresPool(configuration: Self.controlPoolConfiguration(for: store.pool.configuration), logger: logger))
+        ownsControl = control == nil
         self.kinds = kinds
         self.specs = specs
         self.configuration = configuration
@@ -97,8 +112,15 @@ public final class Scheduler: Service, Sendable {
             await drain()
             heartbeats.cancelAll()
         }
-        await control.pool.close()
+        if ownsControl { await control.pool.close() }
         logger.info("scheduler stopped")
+    }
+
+    /// The control pool's settings beside a shared pool with `shared` settings: the same server, three connections.
+    public static func controlPoolConfiguration(for shared: PostgresConfiguration) -> PostgresConfiguration {
+        var configuration = shared
+        configuration.maximumConnections = 3
+        return configuration
     }
 
     /// Lets running runs finish within the grace period, then hands the rest back.

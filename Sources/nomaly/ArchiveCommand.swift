@@ -1,6 +1,6 @@
+import App
 import Archive
 import ArgumentParser
-import Config
 import Foundation
 import Units
 

@@ -1,6 +1,6 @@
+import App
 import ArgumentParser
 import Backup
-import Config
 import Foundation
 import Units
 

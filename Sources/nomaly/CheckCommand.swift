@@ -1,5 +1,6 @@
+import AdminAPI
+import App
 import ArgumentParser
-import Config
 import Foundation
 import Jobs
 import Logging
@@ -7,6 +8,7 @@ import ObjectStore
 import Observability
 import Postgres
 import Scheduler
+import Settings
 
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -170,7 +172,7 @@ struct Check: AsyncParsableCommand {
             "home": configuration.home,
             "database": database,
             "database_pool": "\(configuration.databasePoolSize) connections, acquire timeout \(configuration.databaseAcquireTimeout)",
-            "http": "\(configuration.httpHost):\(configuration.httpPort)",
+            "http": "\(configuration.http.host):\(configuration.http.port)",
             "log": "\(configuration.logLevel) as \(configuration.logFormat.rawValue)",
         ]
     }

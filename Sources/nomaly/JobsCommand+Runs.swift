@@ -1,5 +1,5 @@
+import App
 import ArgumentParser
-import Config
 import Foundation
 import Postgres
 import Scheduler

@@ -1,5 +1,5 @@
+import App
 import ArgumentParser
-import Config
 import Cron
 import Foundation
 import JSONValues

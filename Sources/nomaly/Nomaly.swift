@@ -1,5 +1,5 @@
+import App
 import ArgumentParser
-import Config
 
 @main
 struct Nomaly: AsyncParsableCommand {

@@ -1,7 +1,8 @@
+import App
 import ArgumentParser
-import Config
 import Foundation
 import ObjectStore
+import Settings
 
 struct S3Command: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

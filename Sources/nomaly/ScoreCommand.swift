@@ -1,5 +1,5 @@
+import App
 import ArgumentParser
-import Config
 import Datasets
 import Detectors
 import Foundation

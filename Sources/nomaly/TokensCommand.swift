@@ -1,4 +1,5 @@
 import AdminAPI
+import App
 import ArgumentParser
 import Foundation
 import Units

@@ -5,6 +5,7 @@ import ObjectStore
 import Postgres
 import Processes
 import Registry
+import Settings
 import TestSupport
 import Testing
 

@@ -5,6 +5,7 @@ import Jobs
 import Postgres
 import Registry
 import Scheduler
+import Settings
 import TestSupport
 import Testing
 

@@ -14,6 +14,7 @@ struct SchedulerServiceTests {
         jobs: [(name: String, yaml: String)],
         recorder: Recorder = Recorder(),
         configure: (inout SchedulerConfiguration) -> Void = { _ in },
+        control: RunStore? = nil,
         during: (RunStore) async throws -> Void
     ) async throws {
         let kinds = JobKindRegistry([RecordingKind(recorder: recorder)])
@@ -25,6 +26,7 @@ struct SchedulerServiceTests {
         configure(&configuration)
         let scheduler = Scheduler(
             store: RunStore(pool: pool),
+            control: control,
             kinds: kinds,
             specs: specs,
             configuration: configuration,
@@ -43,6 +45,24 @@ struct SchedulerServiceTests {
         }
         await group.triggerGracefulShutdown()
         try await running.value
+    }
+
+    @Test("a control pool passed in carries the planning and claims, and is left open for its owner to close")
+    func controlPoolPassedIn() async throws {
+        try await ScratchDatabase.withSchema { pool, _ in
+            let control = PostgresPool(configuration: Scheduler.controlPoolConfiguration(for: pool.configuration), logger: TestEnvironment.logger)
+            #expect(control.configuration.maximumConnections == 3)
+            try await runScheduler(
+                pool,
+                jobs: [("tick", "kind: recording\nschedule: \"* * * * * *\"\nconcurrency: allow\n")],
+                control: RunStore(pool: control)
+            ) { store in
+                try await waitFor(timeout: .seconds(60)) { try await store.runs(job: "tick", status: .succeeded, limit: 10).count >= 1 }
+            }
+            #expect(await control.statistics().open > 0, "the scheduler did not use the control pool it was given")
+            #expect(try await control.query("SELECT 1").count == 1, "the scheduler closed a pool it does not own")
+            await control.close()
+        }
     }
 
     @Test("an every-second job runs each of its slots once, never before its time")

@@ -37,6 +37,8 @@ struct ServeCommandTests {
         let result = await collected.value
         #expect(result.status == 0, "\(result.combinedOutput)")
         #expect(result.standardError.contains("nomaly stopped"))
+        // The service group stops the cluster, and the clean-up after it must not stop it a second time.
+        #expect(result.standardError.components(separatedBy: "stopping the embedded Postgres cluster").count == 2, "\(result.standardError)")
         #expect(postgresProcesses(under: home).isEmpty, "postgres processes left behind: \(postgresProcesses(under: home))")
         #expect(FileManager.default.fileExists(atPath: home + "/postgres/data/PG_VERSION"))
     }

@@ -1,4 +1,3 @@
-public import Config
 import HTTPTypes
 public import Hummingbird
 public import Observability

@@ -1,4 +1,3 @@
-public import Config
 import Foundation
 import HTTPTypes
 public import Hummingbird

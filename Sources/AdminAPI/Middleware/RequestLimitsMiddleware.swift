@@ -1,4 +1,3 @@
-public import Config
 public import Hummingbird
 import NIOCore
 

@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 import NIOPosix
+import Synchronization
 
 /// A private Postgres cluster under `$NOMALY_HOME/postgres`, for running Nomaly with no database configured.
 ///
@@ -41,6 +42,9 @@ public final class EmbeddedCluster: Sendable {
     public let logFile: String
     private let logger: Logger
     private let usersLock: FileLock
+    /// Whether this instance holds its shared lock on `users.lock`: a second ``stop()`` (a service group's, then a
+    /// clean-up's) must not unregister again, or it would stop a server it no longer uses.
+    private let registered = Mutex(false)
 
     public init(options: Options, logger: Logger) {
         self.options = options
@@ -67,6 +71,12 @@ public final class EmbeddedCluster: Sendable {
 
     /// Unregisters this process; the last user stops the server (`pg_ctl stop -m fast`).
     public func stop() async {
+        guard
+            registered.withLock({ registered in
+                defer { registered = false }
+                return registered
+            })
+        else { return }
         _ = try? await NIOThreadPool.singleton.runIfActive { self.blockingStop() }
     }
 
@@ -100,6 +110,7 @@ public final class EmbeddedCluster: Sendable {
         }
         try ensureDatabase()
         try usersLock.lock(.shared)
+        registered.withLock { $0 = true }
     }
 
     private func blockingStop() {

@@ -1,5 +1,5 @@
+import AdminAPI
 import Audit
-import Config
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,5 +1,4 @@
 import AdminAPI
-import Config
 import Foundation
 import Observability
 import Prometheus

@@ -1,4 +1,4 @@
-import Config
+import AdminAPI
 import Foundation
 import HTTPTypes
 import Hummingbird

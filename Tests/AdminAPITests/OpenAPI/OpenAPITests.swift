@@ -1,6 +1,5 @@
 import AdminAPI
 import Audit
-import Config
 import Datasets
 import Foundation
 import Hummingbird

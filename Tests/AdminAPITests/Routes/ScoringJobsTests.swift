@@ -1,5 +1,4 @@
 import AdminAPI
-import Config
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,21 +1,30 @@
-import ArgumentParser
-import Config
+import AdminAPI
+import Backup
 import FileSystem
 import Foundation
-import Logging
+package import Logging
 import Observability
-import Postgres
-import Scheduler
+package import Postgres
+package import Scheduler
+package import ServiceLifecycle
+import Settings
 
-/// What every command needs: the configuration, a logger, and (on demand) the database.
-struct Runtime {
-    var configuration: NomalyConfiguration
-    let logger: Logger
+/// The composition root: what every command needs (the configuration, a logger, and on demand the database and
+/// the objects built over it). `nomaly`'s commands parse their arguments and call into it, so every command gets
+/// the same wiring.
+package struct Runtime {
+    package var configuration: NomalyConfiguration
+    package let logger: Logger
+
+    package init(configuration: NomalyConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
 
     /// Reads the configuration and installs logging; a bad configuration ends the command with every problem listed.
     /// - Parameter quiet: log only warnings and errors unless LOG_LEVEL says otherwise: a CLI command's output is
     ///   its answer, not the embedded cluster starting and stopping.
-    static func load(quiet: Bool = true) throws -> Runtime {
+    package static func load(quiet: Bool = true) throws -> Runtime {
         let configuration: NomalyConfiguration
         do {
             configuration = try NomalyConfiguration()
@@ -31,7 +40,7 @@ struct Runtime {
     }
 
     /// The embedded cluster when no database is configured.
-    var embeddedCluster: EmbeddedCluster? {
+    package var embeddedCluster: EmbeddedCluster? {
         guard configuration.database == .embedded else { return nil }
         var options = EmbeddedCluster.Options(home: configuration.home, systemUser: configuration.embeddedClusterUser)
         options.binDirectory = configuration.postgresBinDirectory
@@ -40,7 +49,7 @@ struct Runtime {
 
     /// Starts the embedded cluster if needed and opens a pool, without closing either: for `serve`, which hands
     /// the pool to its service group. Call ``DatabaseHandle/close()`` when done.
-    func openDatabase() async throws -> DatabaseHandle {
+    package func openDatabase() async throws -> DatabaseHandle {
         let cluster = embeddedCluster
         let postgres: PostgresConfiguration
         if let cluster {
@@ -53,20 +62,17 @@ struct Runtime {
     }
 
     /// Runs `body` with a pool, then closes it and stops the embedded cluster if this was its last user.
-    func withDatabase<Result>(_ body: (PostgresPool) async throws -> Result) async throws -> Result {
+    package func withDatabase<Result>(_ body: (PostgresPool) async throws -> Result) async throws -> Result {
         let database = try await openDatabase()
-        do {
-            let result = try await body(database.pool)
+        return try await withAsyncCleanup {
+            try await body(database.pool)
+        } cleanup: {
             await database.close()
-            return result
-        } catch {
-            await database.close()
-            throw error
         }
     }
 
     /// The schema compiled into the binary, or the folder `NOMALY_MIGRATIONS_DIR` names instead.
-    func loadMigrations() throws -> [Migration] {
+    package func loadMigrations() throws -> [Migration] {
         guard let directory = configuration.migrationsDirectory else { return try Migration.embedded() }
         // Installs from before the schema was compiled in set the variable to a folder that an upgrade leaves stale.
         logger.warning(
@@ -77,17 +83,17 @@ struct Runtime {
     }
 
     /// Where ``loadMigrations()`` reads, for reports: "compiled into this binary" or "in FOLDER (NOMALY_MIGRATIONS_DIR)".
-    var migrationsSource: String {
+    package var migrationsSource: String {
         configuration.migrationsDirectory.map { "in \($0) (NOMALY_MIGRATIONS_DIR)" } ?? "compiled into this binary"
     }
 
     /// False when the jobs folder does not exist (a binary started away from its files): `serve` then loads no job
     /// files and leaves the database's catalogue as it is, where an empty folder would retire every job. A path that
     /// exists but cannot be read as a folder is still an error.
-    var hasJobsFolder: Bool { FileManager.default.fileExists(atPath: configuration.jobsDirectory) }
+    package var hasJobsFolder: Bool { FileManager.default.fileExists(atPath: configuration.jobsDirectory) }
 
     /// Every job file, validated against `kinds`; all problems are reported together. Nil without a jobs folder.
-    func loadJobs(kinds: JobKindRegistry) throws -> [JobSpec]? {
+    package func loadJobs(kinds: JobKindRegistry) throws -> [JobSpec]? {
         guard hasJobsFolder else { return nil }
         do {
             return try JobSpecLoader(kinds: kinds).loadDirectory(configuration.jobsDirectory)
@@ -96,37 +102,28 @@ struct Runtime {
         }
     }
 
-    func absolute(_ path: String) -> String {
+    package func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 }
 
-struct DatabaseHandle {
-    let pool: PostgresPool
-    let cluster: EmbeddedCluster?
+package struct DatabaseHandle {
+    package let pool: PostgresPool
+    package let cluster: EmbeddedCluster?
 
-    func close() async {
+    /// The embedded cluster (if any) and the pool, as services in that order: a group stops the pool first, then
+    /// the cluster, and both lifetimes end with the group's `run()`.
+    package var services: [any Service] { (cluster.map { [$0] } ?? []) + [pool] }
+
+    /// Closes the pool and stops the embedded cluster; after the group's services did so it does nothing more.
+    package func close() async {
         await pool.close()
         await cluster?.stop()
     }
 }
 
 /// A failure already phrased for the operator: printed as `error: …` with exit status 1.
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-extension AsyncParsableCommand {
-    /// Turns any error into a one-line `error: …` message and a non-zero exit, instead of a Swift dump.
-    func reportingErrors(_ body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-    }
+package struct CommandFailure: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

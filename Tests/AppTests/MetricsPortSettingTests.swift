@@ -1,4 +1,6 @@
-import Config
+import AdminAPI
+import App
+import Settings
 import Testing
 
 @Suite("NOMALY_METRICS_PORT")

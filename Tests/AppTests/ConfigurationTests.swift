@@ -1,6 +1,9 @@
-import Config
+import AdminAPI
+import App
+import Backup
 import Foundation
 import Postgres
+import Settings
 import Testing
 
 @Suite("Configuration from the environment")
@@ -14,8 +17,8 @@ struct ConfigurationTests {
         let configuration = try configuration([:])
         #expect(configuration.database == .embedded)
         #expect(configuration.home == "/srv/nomaly/.nomaly")
-        #expect(configuration.httpHost == "127.0.0.1")
-        #expect(configuration.httpPort == 8080)
+        #expect(configuration.http.host == "127.0.0.1")
+        #expect(configuration.http.port == 8080)
         #expect(configuration.logLevel == "info")
         #expect(configuration.logFormat == .logfmt)
         #expect(configuration.databasePoolSize == 10)

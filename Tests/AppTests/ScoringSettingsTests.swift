@@ -1,4 +1,6 @@
-import Config
+import App
+import ObjectStore
+import Settings
 import Testing
 
 @Suite("Scoring settings")

@@ -1,8 +1,13 @@
 import Foundation
+package import Settings
 
 /// How `nomaly serve` answers HTTP: limits, timeouts, CORS, TLS and where API-created scoring runs may read and
 /// write. The defaults are what the daemon runs with when nothing is set.
 public struct HTTPSettings: Sendable, Equatable {
+    /// `NOMALY_HTTP_HOST`: the address the API listens on (default 127.0.0.1: only this machine).
+    public var host = "127.0.0.1"
+    /// `NOMALY_HTTP_PORT` (default 8080; 0 picks a free port).
+    public var port = 8080
     /// `NOMALY_HTTP_MAX_BODY`: the largest JSON or CSV body the API reads (413 beyond).
     public var bodyLimit: Int = 50 << 20
     /// `NOMALY_HTTP_MAX_UPLOAD`: the largest model tarball `POST /api/v1/models/{name}/versions` accepts.
@@ -40,7 +45,9 @@ public struct HTTPSettings: Sendable, Equatable {
         self.scoringDirectory = scoringDirectory
     }
 
-    init(_ reader: inout SettingsReader, home: String, absolute: (String) -> String) {
+    package init(_ reader: inout SettingsReader, home: String, absolute: (String) -> String) {
+        host = reader.environment["NOMALY_HTTP_HOST"] ?? host
+        port = reader.integer("NOMALY_HTTP_PORT", default: port, range: 0...65535)
         scoringDirectory = absolute(reader.environment["NOMALY_SCORING_DIR"] ?? home + "/scoring")
         bodyLimit = Int(reader.byteSize("NOMALY_HTTP_MAX_BODY", default: Int64(bodyLimit), range: 1024...(4 << 30)))
         uploadLimit = reader.byteSize("NOMALY_HTTP_MAX_UPLOAD", default: uploadLimit, range: 1024...(1 << 40))

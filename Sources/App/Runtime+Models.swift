@@ -1,14 +1,14 @@
-import Backup
-import Config
+import AdminAPI
+package import Backup
 import Foundation
-import Jobs
-import ObjectStore
-import Postgres
-import Registry
+package import Jobs
+package import ObjectStore
+package import Postgres
+package import Registry
 
 extension Runtime {
     /// The artifact store named by `NOMALY_ARTIFACTS`.
-    func artifactStore() throws -> ArtifactStore {
+    package func artifactStore() throws -> ArtifactStore {
         let text = configuration.artifacts
         let s3 = text.hasPrefix("s3://") ? try S3Settings().configuration : nil
         let location = try ObjectLocation.parsePrefix(text, s3: s3, logger: logger)
@@ -16,14 +16,14 @@ extension Runtime {
     }
 
     /// The registry over an open pool, its artifacts in the store `NOMALY_ARTIFACTS` names.
-    func modelRegistry(pool: PostgresPool) throws -> ModelRegistry {
+    package func modelRegistry(pool: PostgresPool) throws -> ModelRegistry {
         ModelRegistry(pool: pool, artifacts: try artifactStore(), limits: configuration.archiveLimits, logger: logger)
     }
 
     /// The registry and the train/score machinery over an open pool.
-    func modelServices(pool: PostgresPool) throws -> ModelServices {
+    package func modelServices(pool: PostgresPool) throws -> ModelServices {
         let registry = try modelRegistry(pool: pool)
-        let s3 = try? S3Settings().configuration
+        let s3 = try S3Settings().configuration
         return ModelServices(
             pool: pool,
             registry: registry,
@@ -41,7 +41,7 @@ extension Runtime {
     /// database), runs when they start: all with the same protected locations.
     /// - Throws: when the artifact store or the off-site backups cannot be named (bad S3 settings): the rule would be
     ///   incomplete, so there is none.
-    func scoringLocations() throws -> ScoringLocations {
+    package func scoringLocations() throws -> ScoringLocations {
         var locations = ScoringLocations(
             s3Prefixes: configuration.scoring.s3Prefixes,
             protected: [ProtectedLocation(name: "the backup folder (NOMALY_BACKUP_DIR)", place: .folder(configuration.backups.directory))],
@@ -59,7 +59,7 @@ extension Runtime {
     /// Who a CLI change is attributed to in the audit log and alias history.
     /// `USER` or `LOGNAME` as a login shell sets them; containers and cron often set neither, and then the account the
     /// process runs as names the actor rather than "unknown".
-    static var cliActor: String {
+    package static var cliActor: String {
         let environment = ProcessInfo.processInfo.environment
         if let name = environment["USER"] ?? environment["LOGNAME"], !name.isEmpty { return "cli:" + name }
         if let account = getpwuid(geteuid()), let name = account.pointee.pw_name { return "cli:" + String(cString: name) }

@@ -1,4 +1,5 @@
 import Foundation
+package import Settings
 
 /// Where backups go and how they are protected (docs/configuration.md, "Backups").
 public struct BackupSettings: Sendable, Equatable {
@@ -21,7 +22,7 @@ public struct BackupSettings: Sendable, Equatable {
         self.remote = remote
     }
 
-    init(_ reader: inout SettingsReader, home: String, absolute: (String) -> String) {
+    package init(_ reader: inout SettingsReader, home: String, absolute: (String) -> String) {
         directory = absolute(reader.environment["NOMALY_BACKUP_DIR"] ?? home + "/backups")
         func keyFile(_ variable: String) -> String? {
             let path = reader.environment[variable].flatMap { $0.isEmpty ? nil : absolute($0) }

@@ -1,14 +1,15 @@
-import Backup
-import Config
+import AdminAPI
+package import Backup
 import Foundation
-import Maintenance
-import ObjectStore
-import Postgres
-import Registry
+package import Maintenance
+package import ObjectStore
+package import Postgres
+package import Registry
+import Settings
 
 extension Runtime {
     /// What backups, restores, uploads and clean-ups work with, over the registry's pool and artifacts.
-    func backupEnvironment(registry: ModelRegistry) throws -> BackupEnvironment {
+    package func backupEnvironment(registry: ModelRegistry) throws -> BackupEnvironment {
         BackupEnvironment(
             pool: registry.pool,
             directory: configuration.backups.directory,
@@ -24,7 +25,7 @@ extension Runtime {
     }
 
     /// `NOMALY_BACKUP_S3`, else `s3://BUCKET/S3_PREFIX` + `backups/` when a bucket is configured, else nil.
-    func remoteBackups() throws -> RemoteBackups? {
+    package func remoteBackups() throws -> RemoteBackups? {
         let settings = try S3Settings()
         let text: String
         if let remote = configuration.backups.remote {
@@ -40,13 +41,13 @@ extension Runtime {
 
     /// Loads the configuration, opens the database and runs `body` with the backup environment over it: what every
     /// `nomaly backup` command starts with.
-    static func withBackups<Result>(quiet: Bool = true, _ body: (Runtime, BackupEnvironment) async throws -> Result) async throws -> Result {
+    package static func withBackups<Result>(quiet: Bool = true, _ body: (Runtime, BackupEnvironment) async throws -> Result) async throws -> Result {
         try await withMaintenance(quiet: quiet) { runtime, environment, _ in try await body(runtime, environment) }
     }
 
     /// ``withBackups(quiet:_:)`` with the registry the environment's artifacts come from: what `nomaly cleanup` starts
     /// with.
-    static func withMaintenance<Result>(
+    package static func withMaintenance<Result>(
         quiet: Bool = true,
         _ body: (Runtime, BackupEnvironment, ModelRegistry) async throws -> Result
     ) async throws -> Result {

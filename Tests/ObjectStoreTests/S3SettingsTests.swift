@@ -1,6 +1,6 @@
-import Config
 import Foundation
 import ObjectStore
+import Settings
 import Testing
 
 @Suite("S3 settings from the environment")

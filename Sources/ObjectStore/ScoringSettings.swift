@@ -1,5 +1,5 @@
 import Foundation
-import ObjectStore
+package import Settings
 
 /// What scoring may read, write and hold in memory (docs/configuration.md, "Scoring"): the S3 prefixes scoring runs
 /// may use, and the limits on their inputs and on synchronous requests.
@@ -20,7 +20,9 @@ public struct ScoringSettings: Sendable, Equatable {
         self.maxRows = maxRows
     }
 
-    init(_ reader: inout SettingsReader) {
+    /// Reads `NOMALY_SCORING_S3_PREFIXES`, `NOMALY_SCORING_MAX_INPUT` and `NOMALY_SCORING_MAX_ROWS`, each problem into
+    /// `reader`.
+    package init(reader: inout SettingsReader) {
         for entry in (reader.environment["NOMALY_SCORING_S3_PREFIXES"] ?? "").split(separator: ",") {
             let text = entry.trimmingCharacters(in: .whitespaces)
             guard !text.isEmpty else { continue }

@@ -1,5 +1,7 @@
-import Config
+import AdminAPI
+import App
 import Foundation
+import Settings
 import Testing
 
 @Suite("Address ranges for NOMALY_TRUSTED_PROXIES")

@@ -1,6 +1,11 @@
+public import AdminAPI
 public import Archive
+public import Backup
 public import Foundation
+public import ObjectStore
 public import Postgres
+public import Scheduler
+public import Settings
 
 /// Where Nomaly's database is.
 public enum DatabaseLocation: Sendable, Equatable {
@@ -46,19 +51,13 @@ public struct NomalyConfiguration: Sendable {
     /// `NOMALY_ARTIFACTS`: where model artifacts are stored — a path, `file:///path` or `s3://bucket/prefix`
     /// (default `$NOMALY_HOME/artifacts`). Relative paths are made absolute.
     public var artifacts: String
-    /// `WORKERS` (the deployment guide's name): job runs one replica executes at once.
-    public var workers: Int
+    /// `WORKERS` (the deployment guide's name: runs one replica executes at once), `NOMALY_LEASE_DURATION` and
+    /// `NOMALY_SHUTDOWN_GRACE`, read by the Scheduler module.
+    public var scheduler: SchedulerConfiguration
     /// `NOMALY_BLOCKING_THREADS`: the threads of the shared pool that runs blocking work (file I/O, archives, training,
     /// scoring files); by default `WORKERS` + `NOMALY_DB_POOL_SIZE` + the number of cores.
     public var blockingThreads: Int
-    /// `NOMALY_LEASE_DURATION`: how long a claimed run is held without a heartbeat; a dead replica's runs are
-    /// taken over this long after it stopped.
-    public var leaseDuration: Duration
-    /// `NOMALY_SHUTDOWN_GRACE`: on SIGTERM, how long running jobs may finish before they are handed back.
-    public var shutdownGrace: Duration
-    public var httpHost: String
-    public var httpPort: Int
-    /// Limits, timeouts, CORS, TLS and the scoring folder of the HTTP server.
+    /// The HTTP server's address, limits, timeouts, CORS, TLS and scoring folder.
     public var http: HTTPSettings
     /// The backup folder, the encryption key file and the off-site location.
     public var backups: BackupSettings
@@ -109,9 +108,7 @@ public struct NomalyConfiguration: Sendable {
         } else {
             artifacts = absolute(artifactsSetting)
         }
-        workers = reader.integer("WORKERS", default: 4, range: 1...1000)
-        leaseDuration = reader.duration("NOMALY_LEASE_DURATION", default: .seconds(30))
-        shutdownGrace = reader.duration("NOMALY_SHUTDOWN_GRACE", default: .seconds(30))
+        scheduler = SchedulerConfiguration(reader: &reader)
 
         database = .embedded
         if let url = reader.secret("DATABASE_URL") {
@@ -130,27 +127,18 @@ public struct NomalyConfiguration: Sendable {
         databaseStartupTimeout = reader.duration("NOMALY_DB_STARTUP_TIMEOUT", default: .seconds(60))
         // Each run may hold a thread for its whole blocking step, so may each request holding a connection, and an
         // archive compresses on every core.
-        let blockingDefault = min(workers + databasePoolSize + ProcessInfo.processInfo.activeProcessorCount, 1024)
+        let blockingDefault = min(scheduler.workers + databasePoolSize + ProcessInfo.processInfo.activeProcessorCount, 1024)
         blockingThreads = reader.integer("NOMALY_BLOCKING_THREADS", default: blockingDefault, range: 1...1024)
 
-        httpHost = environment["NOMALY_HTTP_HOST"] ?? "127.0.0.1"
-        httpPort = reader.integer("NOMALY_HTTP_PORT", default: 8080, range: 0...65535)
         http = HTTPSettings(&reader, home: home, absolute: absolute)
         backups = BackupSettings(&reader, home: home, absolute: absolute)
-        scoring = ScoringSettings(&reader)
+        scoring = ScoringSettings(reader: &reader)
         invocationsModel = environment["NOMALY_INVOCATIONS_MODEL"].flatMap { $0.isEmpty ? nil : $0 }
         rateLimitEnabled = reader.boolean("RATE_LIMIT_ENABLED", default: true)
         rateLimitPerMinute = reader.integer("RATE_LIMIT_PER_MINUTE", default: 60, range: 1...1_000_000)
         rateLimitBurst = reader.integer("RATE_LIMIT_BURST", default: 10, range: 1...1_000_000)
 
-        var limits = ArchiveLimits()
-        limits.maxTotalBytes = reader.byteSize("NOMALY_ARCHIVE_MAX_BYTES", default: limits.maxTotalBytes)
-        limits.maxEntryBytes = reader.byteSize("NOMALY_ARCHIVE_MAX_ENTRY_BYTES", default: limits.maxEntryBytes)
-        limits.maxEntries = reader.integer("NOMALY_ARCHIVE_MAX_ENTRIES", default: limits.maxEntries, range: 1...100_000_000)
-        limits.maxCompressionRatio = Double(
-            reader.integer("NOMALY_ARCHIVE_MAX_RATIO", default: Int(limits.maxCompressionRatio), range: 2...1_000_000)
-        )
-        archiveLimits = limits
+        archiveLimits = ArchiveLimits(reader: &reader)
 
         logLevel = reader.choice("LOG_LEVEL", default: "info", from: Self.logLevels)
         logFormat = LogFormat(rawValue: reader.choice("LOG_FORMAT", default: "logfmt", from: LogFormat.allCases.map(\.rawValue))) ?? .logfmt

@@ -1,5 +1,5 @@
 import Foundation
-public import ObjectStore
+public import Settings
 import Units
 
 /// The S3 settings from the environment (docs/configuration.md, "Object storage"), checked all at once.

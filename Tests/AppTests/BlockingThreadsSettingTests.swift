@@ -1,5 +1,6 @@
-import Config
+import App
 import Foundation
+import Settings
 import Testing
 
 @Suite("NOMALY_BLOCKING_THREADS")
