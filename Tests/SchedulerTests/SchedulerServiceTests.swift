@@ -58,8 +58,10 @@ struct SchedulerServiceTests {
                 control: RunStore(pool: control)
             ) { store in
                 try await waitFor(timeout: .seconds(60)) { try await store.runs(job: "tick", status: .succeeded, limit: 10).count >= 1 }
+                // Checked while the scheduler runs: at shutdown its loops are cancelled mid-statement, and a pool
+                // discards connections left busy that way, so afterwards the pool may hold none.
+                #expect(await control.statistics().open > 0, "the scheduler did not use the control pool it was given")
             }
-            #expect(await control.statistics().open > 0, "the scheduler did not use the control pool it was given")
             #expect(try await control.query("SELECT 1").count == 1, "the scheduler closed a pool it does not own")
             await control.close()
         }
