@@ -19,10 +19,13 @@ public struct JobRunStatistics: Sendable, Decodable, Equatable {
 
 extension RunStore {
     /// Deletes finished runs that finished more than `age` ago, whatever their job's `history` says (the clean-up's
-    /// `runs_max_age`, on top of ``pruneHistory(batch:)``); with `dryRun`, only counts them.
+    /// `runs_max_age`, on top of ``pruneHistory(batch:)``), except the runs the job alerts read
+    /// (``runsKeptForAlerts``); with `dryRun`, only counts them.
     /// - Returns: the runs deleted, or that would be.
     public func deleteFinishedRuns(olderThan age: Duration, dryRun: Bool) async throws -> Int {
-        let condition = "finished_at IS NOT NULL AND finished_at < now() - make_interval(secs => $1)"
+        let condition = """
+            finished_at IS NOT NULL AND finished_at < now() - make_interval(secs => $1) AND id NOT IN (\(Self.runsKeptForAlerts))
+            """
         guard dryRun else { return try await pool.execute("DELETE FROM job_runs WHERE \(condition)", [age.inSeconds]) }
         return Int(try await pool.query("SELECT count(*) FROM job_runs WHERE \(condition)", [age.inSeconds]).first?.decode(Int64.self) ?? 0)
     }

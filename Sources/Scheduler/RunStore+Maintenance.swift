@@ -88,7 +88,8 @@ extension RunStore {
     }
 
     /// Deletes finished runs beyond each job's `history` (`keep_succeeded`, `keep_failed`, `max_age`), in batches, so
-    /// the table stays bounded even for a job that runs every second.
+    /// the table stays bounded even for a job that runs every second. The runs the job alerts read are kept
+    /// (``runsKeptForAlerts``).
     /// - Returns: the number of runs deleted.
     @discardableResult
     public func pruneHistory(batch: Int = 5000) async throws -> Int {
@@ -100,18 +101,13 @@ extension RunStore {
                     """
                     DELETE FROM job_runs WHERE id IN (
                         SELECT k.id FROM (
-                            SELECT s.*, row_number() OVER (PARTITION BY s.job_name, s.ok ORDER BY s.finished_at DESC, s.id DESC) AS rank,
-                                   row_number() OVER (PARTITION BY s.job_name, s.settled ORDER BY s.finished_at DESC, s.id DESC) AS settled_rank
-                            FROM (
-                                SELECT r.id, r.job_name, r.finished_at, r.status = 'succeeded' AS ok,
-                                       r.started_at IS NOT NULL AND NOT \(Self.retryPending(of: "r")) AS settled
-                                FROM job_runs r WHERE r.finished_at IS NOT NULL
-                            ) s
+                            SELECT r.id, r.job_name, r.finished_at, r.status = 'succeeded' AS ok,
+                                   row_number() OVER (PARTITION BY r.job_name, r.status = 'succeeded' ORDER BY r.finished_at DESC, r.id DESC) AS rank
+                            FROM job_runs r WHERE r.finished_at IS NOT NULL
                         ) k JOIN jobs j ON j.name = k.job_name
                         WHERE (k.rank > CASE WHEN k.ok THEN j.keep_succeeded ELSE j.keep_failed END
                                OR k.finished_at < now() - make_interval(secs => j.max_age_seconds))
-                          -- What the job alerts read survives any policy: the newest success and the newest settled run.
-                          AND NOT (k.ok AND k.rank = 1) AND NOT (k.settled AND k.settled_rank = 1)
+                          AND k.id NOT IN (\(Self.runsKeptForAlerts))
                         LIMIT $1
                     )
                     """,

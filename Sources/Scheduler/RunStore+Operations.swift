@@ -52,12 +52,13 @@ extension RunStore {
     /// Notified whenever a run is queued or cancelled by hand, so idle dispatchers wake at once.
     public static let notificationChannel = "nomaly_runs"
 
-    /// Every job known to the database (removed ones excluded) with its last run, by name.
-    public func jobSummaries() async throws -> [JobSummary] {
+    /// Every job known to the database (removed ones excluded) with its last run, by name; with `name`, that job only.
+    public func jobSummaries(named name: String? = nil) async throws -> [JobSummary] {
         // `ran` is the newest run that started (a skipped slot or a run cancelled before it started says nothing
-        // about whether the job works); `settled` the newest that started and will not be retried. The job's
-        // failure is the settled run's: a job whose retries fill its interval always has some slot retrying, and
-        // a failure from before the job was last resumed or re-enabled is one the operator has seen.
+        // about whether the job works); `settled` the newest that started and will not be retried, so a retry of
+        // `ran` is pending exactly when the two differ. The job's failure is the settled run's: a job whose retries
+        // fill its interval always has some slot retrying, and a failure from before the job was last made active
+        // is one the operator has seen.
         try await pool.query(
             """
             SELECT j.name, j.kind, j.schedule, j.timezone, j.paused, j.enabled, j.origin, j.created_at, j.active_since,
@@ -67,7 +68,7 @@ extension RunStore {
                    (SELECT count(*) FROM job_runs s WHERE s.job_name = j.name AND s.status = 'queued') AS queued,
                    coalesce(settled.status IN ('failed', 'timed_out', 'lost') AND settled.finished_at >= j.active_since, false)
                        AS last_run_failed,
-                   coalesce(\(Self.retryPending(of: "ran")), false) AS retry_pending
+                   ran.id IS NOT NULL AND ran.id IS DISTINCT FROM settled.id AS retry_pending
             FROM jobs j
             LEFT JOIN LATERAL (
                 SELECT status, scheduled_at, finished_at FROM job_runs r
@@ -75,29 +76,42 @@ extension RunStore {
                 ORDER BY r.finished_at DESC NULLS LAST, r.id DESC LIMIT 1
             ) last ON true
             LEFT JOIN LATERAL (
-                SELECT job_name, scheduled_at, attempt FROM job_runs r
-                WHERE r.job_name = j.name AND r.started_at IS NOT NULL AND r.status NOT IN ('queued', 'running')
+                SELECT id FROM job_runs r WHERE r.job_name = j.name AND \(Self.ran("r"))
                 ORDER BY r.finished_at DESC NULLS LAST, r.id DESC LIMIT 1
             ) ran ON true
             LEFT JOIN LATERAL (
-                SELECT status, finished_at FROM job_runs r
-                WHERE r.job_name = j.name AND r.started_at IS NOT NULL AND r.status NOT IN ('queued', 'running')
-                  AND NOT \(Self.retryPending(of: "r"))
+                SELECT id, status, finished_at FROM job_runs r WHERE r.job_name = j.name AND \(Self.settled("r"))
                 ORDER BY r.finished_at DESC NULLS LAST, r.id DESC LIMIT 1
             ) settled ON true
-            WHERE j.removed_at IS NULL
+            WHERE j.removed_at IS NULL AND ($1::text IS NULL OR j.name = $1)
             ORDER BY j.name
-            """
+            """,
+            [name]
         ).decode(JobSummary.self)
     }
 
-    /// SQL that is true while a retry of the run aliased `run` (its slot's next attempt) is queued or running.
-    static func retryPending(of run: String) -> String {
+    /// SQL true for a run that started and ended (the run aliased `run`).
+    static func ran(_ run: String) -> String {
+        "\(run).started_at IS NOT NULL AND \(run).status NOT IN ('queued', 'running')"
+    }
+
+    /// SQL true for a run that started, ended and will not be retried: no next attempt of its slot is queued or running.
+    static func settled(_ run: String) -> String {
         """
-        EXISTS (SELECT 1 FROM job_runs retry WHERE retry.job_name = \(run).job_name AND retry.scheduled_at = \(run).scheduled_at
+        \(ran(run)) AND NOT EXISTS (
+            SELECT 1 FROM job_runs retry WHERE retry.job_name = \(run).job_name AND retry.scheduled_at = \(run).scheduled_at
                 AND retry.attempt = \(run).attempt + 1 AND retry.status IN ('queued', 'running'))
         """
     }
+
+    /// The runs the job alerts read, which no retention deletes: each job's newest success and newest settled run.
+    static let runsKeptForAlerts = """
+        (SELECT DISTINCT ON (job_name) id FROM job_runs k WHERE k.status = 'succeeded'
+            ORDER BY job_name, finished_at DESC NULLS LAST, id DESC)
+        UNION ALL
+        (SELECT DISTINCT ON (job_name) id FROM job_runs k WHERE \(settled("k"))
+            ORDER BY job_name, finished_at DESC NULLS LAST, id DESC)
+        """
 
     public func job(named name: String) async throws -> JobRow {
         guard let row = try await pool.query("SELECT \(JobRow.columns) FROM jobs WHERE name = $1 AND removed_at IS NULL", [name]).first else {

@@ -9,7 +9,7 @@ import Testing
 @Suite("Job summaries: retries pending, the newest run that ran, when a job became active (real Postgres)")
 struct JobSummaryTests {
     func summary(_ store: RunStore, _ name: String = "job") async throws -> JobSummary {
-        try #require(try await store.jobSummaries().first { $0.name == name })
+        try #require(try await store.jobSummaries(named: name).first)
     }
 
     /// Claims the only due run and ends it.
@@ -79,7 +79,7 @@ struct JobSummaryTests {
         }
     }
 
-    @Test("history pruning keeps each job's newest success and newest settled run, whatever keep_* and max_age say")
+    @Test("history pruning and the clean-up keep each job's newest success and newest settled run, whatever their limits say")
     func pruningKeepsWhatAlertsRead() async throws {
         try await ScratchDatabase.withSchema { pool, _ in
             let store = RunStore(pool: pool)
@@ -97,12 +97,16 @@ struct JobSummaryTests {
                 """
             )
             let before = try await summary(store)
+            // The clean-up's age limit keeps them too: both deletes share one rule.
+            #expect(try await store.deleteFinishedRuns(olderThan: .seconds(3_600), dryRun: true) == 3)
             _ = try await store.pruneHistory(batch: 100)
             let left = try await store.runs(job: "job", limit: 10)
             #expect(left.map(\.status) == [.failed, .succeeded], "\(left.map { ($0.status, $0.scheduledAt) })")
             let after = try await summary(store)
             #expect(after.lastSuccessAt == before.lastSuccessAt)
             #expect(after.lastRunFailed && before.lastRunFailed)
+            #expect(try await store.deleteFinishedRuns(olderThan: .seconds(3_600), dryRun: false) == 0)
+            #expect(try await store.runs(job: "job", limit: 10).count == 2)
         }
     }
 

@@ -75,10 +75,7 @@ public final class PrometheusServer: Sendable {
     /// Stops it and waits for it to exit.
     public func stop() async {
         child.signal(SIGTERM)
-        let child = child
-        _ = await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: child.collect()) }
-        }
+        _ = await NomalyProcess.collect(child)
     }
 
     /// The samples of an instant query, as label sets with their values.

@@ -48,7 +48,7 @@ public struct JobsController: Sendable {
 
     @Sendable func show(_ request: Request, context: NomalyRequestContext) async throws -> JSONResponse<JobSummary> {
         let name = try context.parameter("name")
-        guard let job = try await store.jobSummaries().first(where: { $0.name == name }) else {
+        guard let job = try await store.jobSummaries(named: name).first else {
             throw APIError(.notFound, code: "not_found", "there is no job \(name)")
         }
         return JSONResponse(job)
@@ -73,7 +73,7 @@ public struct JobsController: Sendable {
         let name = try context.parameter("name")
         try await store.setPaused(paused, job: name)
         try await audit.record(try context.caller, action: paused ? "job.pause" : "job.resume", target: name, details: [:], context: context)
-        return JSONResponse(try await store.jobSummaries().first { $0.name == name })
+        return JSONResponse(try await store.jobSummaries(named: name).first)
     }
 
     @Sendable func runs(_ request: Request, context: NomalyRequestContext) async throws -> JSONResponse<RunPage> {
