@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Synchronization
 
@@ -48,7 +47,6 @@ public final class ObjectWriteStream: @unchecked Sendable {
     private var pending: [UInt8] = []
     private var partsStarted = 0
     private var uploadID: String?
-    private var hasher = SHA256()
     private var size: Int64 = 0
 
     // Shared with the part uploads.
@@ -97,7 +95,6 @@ public final class ObjectWriteStream: @unchecked Sendable {
     /// - Throws: a part's upload error, or `CancellationError` after ``abort()``.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         try checkOpen()
-        hasher.update(bufferPointer: bytes)
         size += Int64(bytes.count)
         pending.append(contentsOf: bytes)
         while pending.count >= partSize(partsStarted + 1) {
