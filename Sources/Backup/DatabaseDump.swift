@@ -107,8 +107,6 @@ struct DatabaseDump {
         key: EncryptionKey?
     ) async throws -> BackupManifest.FileEntry {
         let program = URL(fileURLWithPath: arguments[0]).lastPathComponent
-        // A backup cancelled before its dump started starts no pg_dump.
-        try Task.checkCancellation()
         do {
             return try await ChildProcess.supervise(arguments, environment: environment, killGrace: PostgresTools.killGrace) { child in
                 let writer = try SetFileWriter(name: name, setID: setID, destination: destination, key: key)

@@ -37,6 +37,9 @@ extension ChildProcess {
         killGrace: Duration,
         _ body: @escaping @Sendable (ChildProcess) throws -> Value
     ) async throws -> Value {
+        // A task cancelled before its program starts starts none (a backup cancelled before its dump, a job
+        // cancelled while it waited for a worker).
+        try Task.checkCancellation()
         let child = try spawn(
             arguments,
             environment: environment,
