@@ -2,6 +2,13 @@ import Foundation
 import Hummingbird
 
 extension Request {
+    /// Shared by every request: a configured `JSONDecoder` is safe to use from many threads at once.
+    static let bodyDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+
     /// Decodes a JSON body of at most `limit` bytes with snake_case keys; 400 naming the problem otherwise.
     func decodeJSON<Value: Decodable>(_ type: Value.Type, context: NomalyRequestContext, limit: Int = 1 << 20) async throws -> Value {
         let buffer: ByteBuffer
@@ -11,10 +18,8 @@ extension Request {
             throw APIError(.contentTooLarge, code: "too_large", "the JSON body is larger than \(limit) bytes")
         }
         try JSONBody.validate(buffer, contentType: headers[.contentType], maxDepth: context.maxJSONDepth)
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         do {
-            return try decoder.decode(Value.self, from: Data(buffer.readableBytesView))
+            return try Self.bodyDecoder.decode(Value.self, from: Data(buffer.readableBytesView))
         } catch let DecodingError.keyNotFound(key, _) {
             throw APIError(.badRequest, code: "invalid_json", "the body lacks \(key.stringValue)")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),

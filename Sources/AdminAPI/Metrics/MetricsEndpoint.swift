@@ -5,6 +5,7 @@ public import Postgres
 public import Prometheus
 public import Registry
 import Scheduler
+import Units
 
 /// `GET /metrics`: runs the collectors (pool sizes, process metrics), then answers the registry in the
 /// Prometheus text exposition format. Served ahead of the router by ``Hummingbird/ApplicationProtocol/withMetrics(_:)``,
@@ -94,7 +95,7 @@ public struct MetricsEndpoint: Sendable {
             let name = HTTPField.Name("X-Prometheus-Scrape-Timeout-Seconds"), let text = request.headers[name],
             let seconds = Double(text), seconds.isFinite, seconds > 0
         else { return nil }
-        return .milliseconds(Int64(min(seconds, 3_600) * 1_000))
+        return Duration(secondsRoundedToMilliseconds: min(seconds, 3_600))
     }
 
     /// The registry's current text exposition, without running the collectors.

@@ -97,7 +97,7 @@ public struct JobsController: Sendable {
             before: cursor
         )
         if let since = request.uri.queryParameters.get("since") {
-            guard let date = ISO8601DateFormatter().date(from: String(since)) else {
+            guard let date = try? Date(String(since), strategy: .iso8601) else {
                 throw APIError(.badRequest, code: "bad_request", "since must be an ISO 8601 time such as 2026-11-29T00:00:00Z")
             }
             runs = runs.filter { $0.scheduledAt >= date }

@@ -104,6 +104,21 @@ struct APIRoutesTests {
             try await client.execute(uri: "/api/v1/runs?status=sleeping", method: .get, headers: headers(tokens.viewer)) {
                 #expect($0.status == .badRequest)
             }
+            try await client.execute(uri: "/api/v1/runs?job=nightly&since=yesterday", method: .get, headers: headers(tokens.viewer)) {
+                #expect($0.status == .badRequest)
+                #expect(String(buffer: $0.body).contains("since must be an ISO 8601 time"))
+            }
+            // `since` keeps runs scheduled at or after it: the queued run now, none a year ahead.
+            for (since, count) in [("2000-01-01T00:00:00Z", 1), ("2999-01-01T00:00:00Z", 0)] {
+                try await client.execute(uri: "/api/v1/runs?job=nightly&since=\(since)", method: .get, headers: headers(tokens.viewer)) { response in
+                    let object = try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any]
+                    #expect((object?["runs"] as? [[String: Any]])?.count == count, "since \(since)")
+                }
+            }
+            try await client.execute(uri: "/api/v1/jobs/absent", method: .get, headers: headers(tokens.viewer)) { response in
+                #expect(response.status == .notFound)
+                #expect(errorCode(response) == "not_found")
+            }
             try await client.execute(uri: "/api/v1/runs/\(runID)/cancel", method: .post, headers: headers(tokens.operatorToken)) { response in
                 #expect(String(buffer: response.body).contains("\"status\":\"cancelled\""))
             }

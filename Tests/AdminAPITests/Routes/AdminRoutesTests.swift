@@ -59,6 +59,17 @@ struct AdminRoutesTests {
                     body: ByteBuffer(string: invalid)
                 ) { #expect($0.status == .badRequest, "\(invalid)") }
             }
+            // A JSON body over 1 MiB is refused before it is parsed, and creates nothing.
+            let huge = #"{"name": ""# + String(repeating: "x", count: (1 << 20) + 1) + #"", "role": "viewer"}"#
+            try await client.execute(
+                uri: "/api/v1/tokens",
+                method: .post,
+                headers: bearer(harness.tokens.admin, contentType: "application/json"),
+                body: ByteBuffer(string: huge)
+            ) { response in
+                #expect(response.status == .contentTooLarge)
+                #expect(errorCode(response) == "too_large")
+            }
             try await client.execute(uri: "/api/v1/tokens/grafana", method: .delete, headers: bearer(harness.tokens.admin)) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body).contains(#""revoked":true"#))
