@@ -64,7 +64,7 @@ public final class PrometheusServer: Sendable {
         )
         if await HTTPProbe.waitUntilOK(url + "/-/ready") == nil {
             child.signal(SIGKILL)
-            _ = child.collect()
+            _ = await NomalyProcess.collect(child)
             throw APIError(description: "prometheus did not become ready: \(log.suffix(3000))")
         }
     }
