@@ -4,12 +4,11 @@ public import Observability
 public import Prometheus
 public import Registry
 public import Scheduler
-import Synchronization
 
 /// Collectors that read shared state from the database at scrape time. Every replica reports the same values, so
 /// alert rules and dashboards aggregate them with `max by (…)`; a replica that never ran a job still reports it.
-/// A failed read leaves the previous values (`nomaly_ready_check` and `/ready` are where an outage shows); a
-/// successful one drops the series of jobs, models and aliases that are gone.
+/// A failed read leaves the previous values for a while (``GaugeSnapshot/readFailed()``; `nomaly_ready_check` and
+/// `/ready` are where an outage shows); a successful one drops the series of jobs, models and aliases that are gone.
 extension MetricsCollector {
     /// Per job, for the "job failing" and "no success for twice its interval" alerts:
     /// - `nomaly_job_last_run_failed`: 1 when the newest run that ran (skipped slots aside) failed, timed out or was
@@ -24,23 +23,10 @@ extension MetricsCollector {
     ///
     /// Removed jobs are not listed. `api.scoring` reports only its backlog and successes: its runs are callers'
     /// requests, whose failures are theirs, and it has no schedule.
-    ///
-    /// After ``staleAfterFailedReads`` failed reads in a row the series are dropped: the rules take `max by (job)`
-    /// over replicas, so one replica that cannot read would otherwise pin a stale `paused` or `last_run_failed`
-    /// for the whole fleet. A single failed read keeps them, so a blip does not reset the alerts' `for:`.
     public static func jobs(_ runs: RunStore, metrics registry: PrometheusCollectorRegistry) -> MetricsCollector {
         let snapshot = GaugeSnapshot(registry: registry)
-        let failedReads = Mutex(0)
         return MetricsCollector(name: "jobs") {
-            guard let jobs = try? await runs.jobSummaries() else {
-                let failed = failedReads.withLock { count in
-                    count += 1
-                    return count
-                }
-                if failed >= staleAfterFailedReads { snapshot.publish([]) }
-                return
-            }
-            failedReads.withLock { $0 = 0 }
+            guard let jobs = try? await runs.jobSummaries() else { return snapshot.readFailed() }
             let now = Date()
             var samples: [GaugeSnapshot.Sample] = []
             for job in jobs {
@@ -77,9 +63,6 @@ extension MetricsCollector {
         }
     }
 
-    /// How many scrapes in a row may fail to read the jobs before their series are dropped.
-    public static let staleAfterFailedReads = 3
-
     static func interval(of job: JobSummary, at date: Date) -> TimeInterval? {
         guard let schedule = try? CronSchedule(parsing: job.schedule), let zone = TimeZone(identifier: job.timezone) else { return nil }
         return schedule.longestInterval(in: zone, from: date)
@@ -92,7 +75,9 @@ extension MetricsCollector {
     public static func modelRegistry(_ modelRegistry: ModelRegistry, metrics registry: PrometheusCollectorRegistry) -> MetricsCollector {
         let snapshot = GaugeSnapshot(registry: registry)
         return MetricsCollector(name: "model_registry") {
-            guard let models = try? await modelRegistry.models(), let aliases = try? await modelRegistry.aliasBaselines() else { return }
+            guard let models = try? await modelRegistry.models(), let aliases = try? await modelRegistry.aliasBaselines() else {
+                return snapshot.readFailed()
+            }
             var samples = models.map {
                 GaugeSnapshot.Sample(
                     name: "nomaly_model_versions",

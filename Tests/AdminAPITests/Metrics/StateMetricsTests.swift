@@ -133,11 +133,11 @@ struct StateMetricsTests {
 
             // This replica can no longer read: its stale "paused" must not silence the fleet's alerts for long.
             await reader.close()
-            for failed in 1...MetricsCollector.staleAfterFailedReads {
+            for failed in 1...GaugeSnapshot.staleAfterFailedReads {
                 await jobs.collect()
                 let value = MetricsTests.value(series, in: NomalyMetrics.exposition(of: registry))
                 #expect(
-                    (value == nil) == (failed == MetricsCollector.staleAfterFailedReads),
+                    (value == nil) == (failed == GaugeSnapshot.staleAfterFailedReads),
                     "after \(failed) failed reads: \(String(describing: value))"
                 )
             }
