@@ -239,7 +239,6 @@ let package = Package(
                 "Settings",
                 "Units",
                 "JSONValues",
-                "FileSystem",
                 "Cron",
                 "Datasets",
                 "Detectors",
@@ -247,7 +246,6 @@ let package = Package(
                 "Scheduler",
                 "Jobs",
                 "Registry",
-                "Audit",
                 "Archive",
                 "ObjectStore",
                 "Backup",
@@ -256,10 +254,7 @@ let package = Package(
                 "Postgres",
                 "AdminAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -316,7 +311,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CronTests", dependencies: ["Cron"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "AppTests", dependencies: ["App", "AdminAPI", "Backup", "Settings", "ObjectStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AppTests",
+            dependencies: ["App", "Postgres", "AdminAPI", "Backup", "Settings", "ObjectStore"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ArchiveTests",
             dependencies: ["Archive", "FileSystem", "Processes", "Settings", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
@@ -373,7 +372,7 @@ let package = Package(
         .testTarget(
             name: "BackupTests",
             dependencies: [
-                "Backup", "Maintenance", "Registry", "Scheduler", "Jobs", "Modeling", "Postgres", "ObjectStore", "Archive", "Processes", "JSONValues",
+                "Backup", "Maintenance", "Registry", "Scheduler", "Jobs", "Postgres", "ObjectStore", "Processes", "JSONValues",
                 "TestSupport", "Settings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -69,10 +69,11 @@ extension Runtime {
         let models = try modelServices(pool: pool)
         let kinds = BuiltInKinds.registry(pool: pool, models: models, backups: try backupEnvironment(registry: models.registry))
         if options.runScheduler { services += try scheduler(pool: pool, kinds: kinds) }
+        // A scheduler-only replica builds no HTTP side: no metrics bootstrap, no TLS certificate read.
+        guard options.serveAPI else { return services }
         let tokens = TokenStore(pool: pool)
         let servers = try adminServers(pool: pool, migrator: migrator, models: models, kinds: kinds, tokens: tokens)
-        if options.serveAPI { services += [TokenRevocationListener(tokens: tokens, logger: logger)] + servers }
-        return services
+        return services + [TokenRevocationListener(tokens: tokens, logger: logger)] + servers
     }
 
     /// The scheduler over the job files (or, without a jobs folder, the jobs already in the database), after the
