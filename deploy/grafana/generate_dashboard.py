@@ -267,8 +267,10 @@ DATABASE = [
                            "properties": [{"id": "custom.lineStyle", "value": {"fill": "dash", "dash": [10, 10]}},
                                           {"id": "custom.fillOpacity", "value": 0}]}],
                desc="Each replica has its own pool. in_use at the limit with callers waiting: raise the pool size or find the slow query."),
-    timeseries("Callers waiting for a connection", targets((f"sum by (instance) (nomaly_db_pool_waiting{{{I}}})", "{{instance}}")), "none",
-               minimum=0, desc="Anything above zero for long means the pool is the bottleneck."),
+    timeseries("Callers waiting for a connection",
+               targets((f"sum by (instance) (rate(nomaly_db_pool_wait_seconds_total{{{I}}}[$__rate_interval]))", "{{instance}}")), "none",
+               minimum=0, desc="The average number of callers waiting for a pooled connection (what DatabasePoolSaturated reads; a sample "
+                               "of nomaly_db_pool_waiting misses waits between scrapes). Above zero for long: the pool is the bottleneck."),
     stat("Readiness checks", targets((f"min by (check) (nomaly_ready_check{{{I}}})", "{{check}}")), "none", w=24,
          mappings=[{"type": "value", "options": {"0": {"index": 0, "text": "failing", "color": "red"}, "1": {"index": 1, "text": "ok", "color": "green"}}}],
          desc="What /ready checks, worst replica shown. A failing replica answers 503 and leaves the load balancer."),
