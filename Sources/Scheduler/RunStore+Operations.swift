@@ -38,7 +38,7 @@ public struct JobSummary: Sendable, Codable {
     /// When the job last became expected to run: created, resumed, re-enabled or re-added.
     public let activeSince: Date
     /// The newest run that started and will not be retried failed, timed out or was lost, after the job was last
-    /// resumed or re-enabled: the job has given up on a slot. What the JobFailing alert reads.
+    /// resumed, re-enabled or given a new schedule: the job has given up on a slot. What the JobFailing alert reads.
     public let lastRunFailed: Bool
     /// A retry of the newest run that started is queued (waiting out its backoff) or running.
     public let retryPending: Bool

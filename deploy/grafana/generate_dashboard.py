@@ -20,7 +20,7 @@ J = 'job=~"$job"'
 M = 'model=~"$model"'
 I = 'instance=~"$instance"'
 
-# What JobNotSucceededFor counts: from the newest success, or from when the job was created, resumed or re-enabled.
+# What JobNotSucceededFor counts: from the newest success, or from when the job was created, resumed, re-enabled or given a new schedule.
 SINCE_SUCCESS = f"time() - max by (job) (nomaly_job_success_window_start_timestamp_seconds{{{J}}})"
 INTERVAL = f"max by (job) (nomaly_job_interval_seconds{{{J}}})"
 PAUSED = f"max by (job) (nomaly_job_paused{{{J}}})"

@@ -16,7 +16,7 @@ extension MetricsCollector {
     /// - `nomaly_job_retry_pending`: 1 while a retry of that failed run is queued or running. Not the same as
     ///   queued runs: the next slot of a job that fires every few seconds is nearly always queued;
     /// - `nomaly_job_success_window_start_timestamp_seconds`: the newest success, or when the job was created,
-    ///   resumed or re-enabled if that is later;
+    ///   resumed, re-enabled or given a new schedule if that is later;
     /// - `nomaly_job_last_success_timestamp_seconds`, `nomaly_job_created_timestamp_seconds`,
     ///   `nomaly_job_interval_seconds` (the longest gap between its fires over the next five weeks),
     ///   `nomaly_job_paused` (paused or disabled) and `nomaly_job_queued_runs`.
@@ -52,7 +52,7 @@ extension MetricsCollector {
                 add("nomaly_job_created_timestamp_seconds", "When the job first appeared (Unix time).", job.createdAt.timeIntervalSince1970)
                 add(
                     "nomaly_job_success_window_start_timestamp_seconds",
-                    "The job's newest success, or when it was created, resumed or re-enabled if later (Unix time).",
+                    "The job's newest success, or when it was created, resumed, re-enabled or given a new schedule if later (Unix time).",
                     job.successWindowStart.timeIntervalSince1970
                 )
                 if let interval = Self.interval(of: job, at: now) {
