@@ -25,11 +25,7 @@ public enum OpenAPIDocument {
     /// The document as JSON with sorted keys.
     /// - Parameter version: the Nomaly version, written as `info.version`.
     public static func json(version: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a tree of strings, numbers and containers cannot fail.
-        let data = try! encoder.encode(document(version: version))
-        return String(decoding: data, as: UTF8.self)
+        document(version: version).json
     }
 
     /// The document as a JSON tree.

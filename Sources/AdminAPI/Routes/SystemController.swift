@@ -5,13 +5,14 @@ import NIOCore
 /// port of its own, a `GET /metrics` that says where it went. `/health`, `/ready` and `/version` are
 /// ``HealthController``'s.
 public struct SystemController: Sendable {
-    let version: String
     /// `NOMALY_METRICS_PORT`, when `/metrics` is served there instead.
     let metricsPort: Int?
+    /// The OpenAPI document, built once: it depends only on the version.
+    let openAPIDocument: ByteBuffer
 
     public init(version: String, metricsPort: Int?) {
-        self.version = version
         self.metricsPort = metricsPort
+        openAPIDocument = ByteBuffer(string: OpenAPIDocument.json(version: version))
     }
 
     public func addRoutes(to router: Router<NomalyRequestContext>) {
@@ -28,7 +29,7 @@ public struct SystemController: Sendable {
         Response(
             status: .ok,
             headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json(version: version)))
+            body: .init(byteBuffer: openAPIDocument)
         )
     }
 }
