@@ -138,20 +138,17 @@ func describe(_ aliases: [String: Int]) -> String {
 }
 
 /// Runs `body` with the registry over the configured database, reporting errors the CLI way.
+/// Only the registry: no train/score machinery, no scoring locations, no detector cache.
 func withRegistry(_ body: (ModelRegistry) async throws -> Void) async throws {
-    try await withModelServices { try await body($0.registry) }
+    try await reportingErrors {
+        let runtime = try Runtime.load()
+        try await runtime.withDatabase { pool in try await body(try runtime.modelRegistry(pool: pool)) }
+    }
 }
 
 func withModelServices(_ body: (ModelServices) async throws -> Void) async throws {
-    do {
+    try await reportingErrors {
         let runtime = try Runtime.load()
-        try await runtime.withDatabase { pool in
-            try await body(try runtime.modelServices(pool: pool))
-        }
-    } catch let error as ExitCode {
-        throw error
-    } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        throw ExitCode.failure
+        try await runtime.withDatabase { pool in try await body(try runtime.modelServices(pool: pool)) }
     }
 }

@@ -49,7 +49,7 @@ public struct TokenGate: Sendable {
             error.headers[.retryAfter] = String(max(1, Int(wait.rounded(.up))))
             throw error
         }
-        try await admit(address)
+        try await take(Self.addressKey(client), what: "from \(client)")
         guard let token = Self.bearerToken(request) else {
             if missingTokenCounts { await lockout.recordFailure(client) }
             throw APIError(.unauthorized, code: "unauthorized", "missing bearer token: send Authorization: Bearer <token>")
