@@ -1,4 +1,5 @@
 import Backup
+import BackupFixtures
 import Foundation
 import Postgres
 import Processes

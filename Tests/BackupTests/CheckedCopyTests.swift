@@ -1,3 +1,4 @@
+import BackupFixtures
 import Foundation
 import Postgres
 import Registry

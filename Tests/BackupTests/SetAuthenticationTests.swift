@@ -1,4 +1,5 @@
 import Backup
+import BackupFixtures
 import Foundation
 import ObjectStore
 import Postgres

@@ -1,4 +1,5 @@
 import Backup
+import BackupFixtures
 import Crypto
 import Foundation
 import Postgres

@@ -1,7 +1,14 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Datasets
+
+/// A reference that does not keep its object alive, to see when the last owner let go.
+struct Weak<Object: AnyObject>: @unchecked Sendable {
+    weak var value: Object?
+    init(_ value: Object) { self.value = value }
+}
 
 /// Bytes handed out a few at a time, as a download delivers them; it throws `failure` after `failAfter` bytes.
 final class PieceSource: ByteSource, @unchecked Sendable {
@@ -87,15 +94,19 @@ struct ByteSourceTests {
     }
 
     @Test("a reader that stops early releases the gzip pump without a SIGPIPE ending the process")
-    func abandonedEarly() throws {
+    func abandonedEarly() async throws {
         let files = try ScratchFiles()
         let bytes = try files.read(try files.gzip("big.gz", CSVFileSourceTests.bigText))
+        var pieces: [Weak<PieceSource>] = []
         for _ in 0..<5 {
-            let source = try CSVFileSource(source: PieceSource(bytes), name: "t", selection: selection, missing: .skip)
+            let piece = PieceSource(bytes)
+            pieces.append(Weak(piece))
+            let source = try CSVFileSource(source: piece, name: "t", selection: selection, missing: .skip)
             _ = try source.nextChunk(maxRows: 10)
         }
-        // The pumps write into pipes whose readers are gone; give them the time to notice.
-        Thread.sleep(forTimeInterval: 0.5)
+        // The pumps write into pipes whose readers are gone. A pump holds its source until its thread ends, so once
+        // every source is released every pump has met the closed pipe (and a SIGPIPE would have ended the process).
+        try await waitFor(timeout: .seconds(60)) { pieces.allSatisfy { $0.value == nil } }
         #expect(try readAll(try CSVFileSource(source: PieceSource(Array("a\n1\n".utf8)), name: "t"), maxRows: 10).count == 1)
     }
 }

@@ -1,4 +1,5 @@
 import Backup
+import BackupFixtures
 import Foundation
 import Maintenance
 import Postgres
@@ -9,8 +10,8 @@ import Testing
 struct CleanupTests {
     @Test("retention deletes exactly the expected sets, locally and in the bucket, and keeps the newest verified one")
     func retention() async throws {
-        try await MaintenanceHarness.with(remote: true) { harness in
-            try await harness.populate()
+        try await BackupHarness.with(remote: true) { harness in
+            try await harness.populateModels()
             let now = Date()
             let day = 86_400.0
             // Database sets aged 40, 35, 10 and 1 days; model sets aged 9…1 days.

@@ -1,4 +1,5 @@
 import Backup
+import BackupFixtures
 import Foundation
 import Maintenance
 import Postgres
@@ -9,8 +10,8 @@ import Testing
 struct OperationsReportTests {
     @Test("per job success rate and durations, per model versions and aliases, backup freshness")
     func report() async throws {
-        try await MaintenanceHarness.with { harness in
-            try await harness.populate()
+        try await BackupHarness.with { harness in
+            try await harness.populateModels()
             try await harness.pool.execute("INSERT INTO jobs (name, kind, schedule, spec_hash) VALUES ('nightly', 'command', '@daily', 'x')")
             try await harness.pool.execute(
                 """

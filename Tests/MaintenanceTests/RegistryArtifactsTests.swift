@@ -1,4 +1,5 @@
 import Backup
+import BackupFixtures
 import Foundation
 import Maintenance
 import ObjectStore
@@ -10,8 +11,8 @@ import Testing
 struct RegistryArtifactsTests {
     @Test("live objects carry the artifact store's keys; keys, lookups and stores are the artifact store's")
     func adapter() async throws {
-        try await MaintenanceHarness.with { harness in
-            try await harness.populate()
+        try await BackupHarness.with { harness in
+            try await harness.populateModels()
             let artifacts = RegistryArtifacts(harness.registry)
             let store = harness.registry.artifacts
             let live = try await artifacts.liveObjects()

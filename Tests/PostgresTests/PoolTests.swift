@@ -61,6 +61,7 @@ struct PoolTests {
             let waiter = try await pool.withConnection { _ in
                 let waiter = Task { try await pool.query("SELECT 1") }
                 try await waitFor(timeout: .seconds(60)) { await pool.statistics().waiting == 1 }
+                // The subject, not a synchronisation: the waiter must be kept waiting a known minimum time.
                 try await Task.sleep(for: .milliseconds(20))
                 return waiter
             }
@@ -80,8 +81,11 @@ struct PoolTests {
                 logger: TestEnvironment.logger
             )
             try await killer.query("SELECT pg_terminate_backend($1)", [firstPID])
+            // pg_terminate_backend only signals the backend; wait until it is gone, so the pool meets a dead connection.
+            try await waitFor(timeout: .seconds(60)) {
+                try await killer.query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", [firstPID]).first!.decode(Int.self) == 0
+            }
             await killer.close()
-            try await Task.sleep(for: .milliseconds(100))
             let secondPID = try #require(try await pool.query("SELECT pg_backend_pid()").first).decode(Int32.self)
             #expect(secondPID != firstPID)
         }

@@ -94,7 +94,10 @@ struct RunStoreTests {
             let claimed = try await store.claim(limit: 2, worker: "dead", lease: .milliseconds(200))
             #expect(claimed.count == 2)
             _ = try await store.heartbeat([(claimed[1].id, claimed[1].leaseToken)], lease: .seconds(60))
-            try await Task.sleep(for: .milliseconds(400))
+            // The database's clock decides expiry: wait until it says the first lease has run out.
+            try await waitFor(timeout: .seconds(60)) {
+                try await pool.query("SELECT lease_expires_at < now() FROM job_runs WHERE id = $1", [claimed[0].id]).first!.decode(Bool.self)
+            }
             let lost = try await store.reapExpiredLeases { _ in Date().addingTimeInterval(-1) }
             #expect(lost.map(\.id) == [claimed[0].id])
             let (record, _) = try await store.run(id: claimed[0].id)

@@ -22,9 +22,7 @@ struct JobsCommandTests {
             let served = Task { await NomalyProcess.collect(serve) }
             defer { serve.signal(SIGTERM) }
             let cli = ["DATABASE_URL": scratch.connectionString, "LOG_LEVEL": "warning"]
-            for _ in 0..<100 where try await pool.query("SELECT count(*) FROM jobs").first!.decode(Int.self) < 2 {
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            try await waitFor(timeout: .seconds(120)) { try await pool.query("SELECT count(*) FROM jobs").first!.decode(Int.self) >= 2 }
 
             let ok = try await NomalyProcess.run(["jobs", "run", "ok", "--wait"], environment: cli)
             #expect(ok.status == 0, "\(ok.combinedOutput)")

@@ -18,7 +18,7 @@ struct SchedulerProcessTests {
         let finishedAt: Date
     }
 
-    @Test("every slot of an every-second job succeeds exactly once; a forbid job never overlaps itself", .timeLimit(.minutes(3)))
+    @Test("every slot of an every-second job succeeds exactly once; a forbid job never overlaps itself", .timeLimit(.minutes(5)))
     func replicas() async throws {
         let jobs = "/tmp/" + TestEnvironment.uniqueName("replica-jobs")
         try FileManager.default.createDirectory(atPath: jobs, withIntermediateDirectories: true)
@@ -48,15 +48,34 @@ struct SchedulerProcessTests {
                 let child = try NomalyProcess.start(["serve", "--no-api"], environment: environment)
                 return (child, Task { await NomalyProcess.collect(child) })
             }
+            // The latest slot of `every` that succeeded, as the replicas' progress; nil before the first.
+            func lastSucceeded() async throws -> Date? {
+                try await pool.query("SELECT max(scheduled_at) FROM job_runs WHERE job_name = 'every' AND status = 'succeeded'")
+                    .first!.decode(Date?.self)
+            }
+            func progressed(beyond date: Date) async throws -> Bool { try await lastSucceeded().map { $0 >= date } ?? false }
+
             var replicas = try (0..<3).map { _ in try start() }
             let windowStart = Date().addingTimeInterval(4)
-            try await Task.sleep(for: .seconds(20))
+            // The replicas' own progress paces the test, not the wall clock: a loaded machine only makes it slower.
+            try await waitFor(timeout: .seconds(120)) { try await progressed(beyond: windowStart.addingTimeInterval(15)) }
             replicas[1].0.signal(SIGKILL)
             _ = await replicas[1].1.value
-            try await Task.sleep(for: .seconds(5))
+            // Stay down past a lease (3 s), so the survivors must reap whatever the killed replica held.
+            let killedAt = Date()
+            try await waitFor(timeout: .seconds(120)) { try await progressed(beyond: killedAt.addingTimeInterval(5)) }
             replicas[1] = try start()
-            try await Task.sleep(for: .seconds(35))
-            let windowEnd = Date().addingTimeInterval(-6)
+            let windowEnd = windowStart.addingTimeInterval(50)
+            let expected = Set(stride(from: windowStart.timeIntervalSince1970.rounded(.up), through: windowEnd.timeIntervalSince1970, by: 1))
+            // Every slot of the window succeeds eventually (a lost run is retried). If one never does, stop waiting:
+            // the checks below name it.
+            try? await waitFor(timeout: .seconds(120)) {
+                let succeeded = try await pool.query(
+                    "SELECT count(DISTINCT scheduled_at) FROM job_runs WHERE job_name = 'every' AND status = 'succeeded' AND scheduled_at BETWEEN $1 AND $2",
+                    [Date(timeIntervalSince1970: expected.min()!), Date(timeIntervalSince1970: expected.max()!)]
+                ).first!.decode(Int.self)
+                return succeeded >= expected.count
+            }
             for replica in replicas { replica.0.signal(SIGTERM) }
             for replica in replicas {
                 let result = await replica.1.value
@@ -70,7 +89,6 @@ struct SchedulerProcessTests {
                 """
             ).decode(Slot.self)
             #expect(slots.allSatisfy { $0.succeeded <= 1 }, "slots that succeeded twice: \(slots.filter { $0.succeeded > 1 }.map(\.scheduledAt))")
-            let expected = Set(stride(from: windowStart.timeIntervalSince1970.rounded(.up), through: windowEnd.timeIntervalSince1970, by: 1))
             let succeeded = Set(slots.filter { $0.succeeded == 1 }.map(\.scheduledAt.timeIntervalSince1970))
             let missing = expected.subtracting(succeeded).sorted().map { Date(timeIntervalSince1970: $0) }
             #expect(missing.isEmpty, "slots in the window without a success: \(missing)")

@@ -102,16 +102,17 @@ struct HealthRoutesTests {
         // A probe timeout far beyond the test's own waits: on a loaded machine the default 3 s could cut the held
         // round short and answer 503.
         let router = Router()
+        let arrivals = ArrivalCounter()
+        router.add(middleware: arrivals)
         router.addHealthRoutes(version: "1", probes: [probe], probeTimeout: .seconds(600))
         try await Application(router: router).test(.router) { client in
             try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<requests {
                     group.addTask { try await client.execute(uri: "/ready", method: .get) { $0.status } }
                 }
-                try await waitFor(timeout: .seconds(120)) { rounds.withLock { $0 } >= 1 }
-                // Give the other requests time to arrive while the round is held; any that arrive later start a new
-                // round, which the bound below allows for.
-                try await Task.sleep(for: .milliseconds(300))
+                // Hold the round until every request has reached the router; one that joins after the round ends
+                // starts a new round, which the bound below allows for.
+                try await waitFor(timeout: .seconds(120)) { rounds.withLock { $0 } >= 1 && arrivals.count == requests }
                 released.withLock { $0 = true }
                 for try await status in group { #expect(status == .ok) }
             }
@@ -156,5 +157,19 @@ struct HealthRoutesTests {
             try await migrator.apply()
             #expect(try await ReadinessProbe.migrations(migrator).check() == nil)
         }
+    }
+}
+
+/// Counts the requests that reached the router, before any handler runs.
+struct ArrivalCounter: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    private let arrived = Storage()
+    final class Storage: Sendable { let value = Atomic<Int>(0) }
+
+    var count: Int { arrived.value.load(ordering: .relaxed) }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        arrived.value.add(1, ordering: .relaxed)
+        return try await next(request, context)
     }
 }
