@@ -1,17 +1,20 @@
-import App
 import ObjectStore
 import Settings
 import Testing
 
 @Suite("Scoring settings")
 struct ScoringSettingsTests {
-    func configuration(_ variables: [String: String]) throws(ConfigurationError) -> NomalyConfiguration {
-        try NomalyConfiguration(environment: Environment(variables), workingDirectory: "/srv/nomaly")
+    /// The settings as read from `variables`, or every problem they have.
+    func settings(_ variables: [String: String]) throws(ConfigurationError) -> ScoringSettings {
+        var reader = SettingsReader(Environment(variables))
+        let settings = ScoringSettings(reader: &reader)
+        guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
+        return settings
     }
 
     @Test("defaults: no S3 prefix at all, 10 GiB inputs, a million rows per request")
     func defaults() throws {
-        let scoring = try configuration([:]).scoring
+        let scoring = try settings([:])
         #expect(scoring.s3Prefixes.isEmpty)
         #expect(scoring.maxInputBytes == 10 << 30)
         #expect(scoring.maxRows == 1_000_000)
@@ -19,10 +22,10 @@ struct ScoringSettingsTests {
 
     @Test("prefixes are normalised to one trailing slash, so s3://b/in never covers s3://b/inbox")
     func prefixes() throws {
-        let scoring = try configuration([
+        let scoring = try settings([
             "NOMALY_SCORING_S3_PREFIXES": "s3://data/scoring/in, s3://data/scoring/out//",
             "NOMALY_SCORING_MAX_INPUT": "2GiB", "NOMALY_SCORING_MAX_ROWS": "5000",
-        ]).scoring
+        ])
         #expect(scoring.s3Prefixes == ["s3://data/scoring/in/", "s3://data/scoring/out/"])
         #expect(scoring.maxInputBytes == 2 << 30)
         #expect(scoring.maxRows == 5000)
@@ -41,7 +44,7 @@ struct ScoringSettingsTests {
         ]
     )
     func refused(variable: String, value: String) {
-        let error = #expect(throws: ConfigurationError.self) { try configuration([variable: value]) }
+        let error = #expect(throws: ConfigurationError.self) { try settings([variable: value]) }
         #expect(error?.problems.map(\.variable) == [variable])
     }
 }

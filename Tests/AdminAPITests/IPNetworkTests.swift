@@ -1,7 +1,5 @@
 import AdminAPI
-import App
 import Foundation
-import Settings
 import Testing
 
 @Suite("Address ranges for NOMALY_TRUSTED_PROXIES")
@@ -33,19 +31,6 @@ struct IPNetworkTests {
         for text in ["10.0.0.0/33", "10.0.0/8", "fd00::/129", "nginx", "10.0.0.0/x", ""] {
             #expect(throws: IPNetworkError.self, "\(text)") { try IPNetwork(parsing: text) }
         }
-    }
-
-    @Test("NOMALY_TRUSTED_PROXIES is read as a comma-separated list; a bad entry is a configuration problem naming it")
-    func setting() throws {
-        func load(_ value: String) throws(ConfigurationError) -> NomalyConfiguration {
-            try NomalyConfiguration(environment: Environment(["NOMALY_TRUSTED_PROXIES": value]), workingDirectory: "/srv/nomaly")
-        }
-        let configuration = try load("10.0.0.0/8, 127.0.0.1 ,fd00::/8")
-        #expect(configuration.http.trustedProxies.map(\.description) == ["10.0.0.0/8", "127.0.0.1", "fd00::/8"])
-        #expect(throws: ConfigurationError.self) { try load("10.0.0.0/8,nginx") }
-        let error = #expect(throws: ConfigurationError.self) { try load("10.0.0.0/99") }
-        #expect("\(error.map { "\($0)" } ?? "")".contains("NOMALY_TRUSTED_PROXIES"))
-        #expect("\(error.map { "\($0)" } ?? "")".contains("prefix length"))
     }
 
     @Test(
