@@ -33,7 +33,12 @@ struct PostgresToolsTests {
     func missingFile() async throws {
         let tools = try testServerTools()
         await expectBackupError(.storage, "restoring the database: cannot open /nonexistent/database.dump: No such file or directory") {
-            try await PostgresTools.run([tools.path("pg_restore"), "--list"], environment: [:], input: "/nonexistent/database.dump", what: "restoring the database")
+            try await PostgresTools.run(
+                [tools.path("pg_restore"), "--list"],
+                environment: [:],
+                input: "/nonexistent/database.dump",
+                what: "restoring the database"
+            )
         }
     }
 

@@ -29,7 +29,10 @@ struct ServeFailureTests {
         #expect(result.standardError.contains("error: invalid configuration:"), "\(result.standardError)")
         #expect(result.standardError.contains("WORKERS: '0' is not an integer in 1…1000"), "\(result.standardError)")
         #expect(result.standardError.contains("NOMALY_HTTP_PORT: 'notaport' is not an integer in 0…65535"), "\(result.standardError)")
-        #expect(result.standardError.contains("NOMALY_BACKUP_S3: 'https://offsite/nomaly/' is not an s3://bucket/prefix URL"), "\(result.standardError)")
+        #expect(
+            result.standardError.contains("NOMALY_BACKUP_S3: 'https://offsite/nomaly/' is not an s3://bucket/prefix URL"),
+            "\(result.standardError)"
+        )
         #expect(result.standardError.contains("nomaly check"), "it points at the full report")
         #expect(!result.standardError.contains("waiting for the database"), "\(result.standardError)")
     }

@@ -30,7 +30,9 @@ struct BackupSettingsTests {
             "NOMALY_BACKUP_S3": "s3://offsite/nomaly/",
         ])
         #expect(problems.isEmpty, "\(problems)")
-        #expect(settings == BackupSettings(directory: "/srv/nomaly/dumps", encryptionKeyFile: key, signingKeyFile: key, remote: "s3://offsite/nomaly/"))
+        #expect(
+            settings == BackupSettings(directory: "/srv/nomaly/dumps", encryptionKeyFile: key, signingKeyFile: key, remote: "s3://offsite/nomaly/")
+        )
     }
 
     @Test("empty values count as unset")

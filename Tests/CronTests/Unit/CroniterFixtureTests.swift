@@ -29,7 +29,9 @@ struct CroniterFixtureTests {
     }
 
     static func load() throws -> Document {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/croniter.json")
+        // Fixtures/ sits at the target's root, one folder above this file's Unit/.
+        let target = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let path = target.appendingPathComponent("Fixtures/croniter.json")
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try decoder.decode(Document.self, from: Data(contentsOf: path))
