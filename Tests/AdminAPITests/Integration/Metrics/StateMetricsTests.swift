@@ -247,6 +247,7 @@ struct StateMetricsTests {
             ReadinessProbe(name: "metrics-failing") { "the thing is down" },
             ReadinessProbe(name: "metrics-throwing") { throw CancellationError() },
             ReadinessProbe(name: "metrics-stuck") {
+                // The subject: a probe that does not answer within the 200 ms timeout.
                 try await Task.sleep(for: .seconds(60))
                 return nil
             },

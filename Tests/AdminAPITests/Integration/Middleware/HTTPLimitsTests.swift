@@ -59,6 +59,7 @@ struct HTTPLimitsTests {
         let slowRoute: @Sendable (Router<NomalyRequestContext>) -> Void = { router in
             router.get("slow") { _, _ -> String in
                 do {
+                    // The subject: a handler far slower than the 300 ms timeout, which must cut it short.
                     try await Task.sleep(for: .seconds(600))
                 } catch {
                     cancelled.set()
