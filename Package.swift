@@ -284,6 +284,14 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        // The world backups and the clean-up work on (a schema, a registry, a backup folder), shared by BackupTests and
+        // MaintenanceTests; a target of its own because TestSupport sits below Registry and Backup.
+        .target(
+            name: "BackupFixtures",
+            dependencies: ["Backup", "Maintenance", "Registry", "ObjectStore", "Postgres", "TestSupport"],
+            path: "Tests/BackupFixtures",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "UnitsTests", dependencies: ["Units"], swiftSettings: swiftSettings),
         .testTarget(name: "JSONValuesTests", dependencies: ["JSONValues"], swiftSettings: swiftSettings),
         .testTarget(
@@ -373,7 +381,7 @@ let package = Package(
             name: "BackupTests",
             dependencies: [
                 "Backup", "Maintenance", "Registry", "Scheduler", "Jobs", "Postgres", "ObjectStore", "Processes", "JSONValues",
-                "TestSupport", "Settings",
+                "TestSupport", "BackupFixtures", "Settings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -383,7 +391,7 @@ let package = Package(
         .testTarget(
             name: "MaintenanceTests",
             dependencies: [
-                "Maintenance", "Backup", "Registry", "Observability", "Postgres", "ObjectStore", "TestSupport",
+                "Maintenance", "Backup", "Registry", "Observability", "Postgres", "ObjectStore", "TestSupport", "BackupFixtures",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings

@@ -1,4 +1,5 @@
 import Backup
+import BackupFixtures
 import Foundation
 import Maintenance
 import ObjectStore
@@ -9,52 +10,11 @@ import Settings
 import TestSupport
 import Testing
 
-/// A scratch database with the schema and two models, artifacts in a local folder, and a backup folder.
-struct BackupHarness {
-    let pool: PostgresPool
-    let scratch: ScratchDatabase
-    let folder: TemporaryFolder
-    let registry: ModelRegistry
-    var environment: BackupEnvironment
-
-    var artifactRoot: String { folder.path + "/artifacts" }
-
-    static func with<Result>(
-        remote: Bool = false,
-        keyFile: String? = nil,
-        signingKeyFile: String? = nil,
-        _ body: (BackupHarness) async throws -> Result
-    ) async throws -> Result {
-        try await ScratchDatabase.withSchema { pool, scratch in
-            let folder = try TemporaryFolder("nomaly-backup")
-            let artifacts = ArtifactStore(store: FileStore(root: folder.path + "/artifacts"), prefix: "")
-            let registry = ModelRegistry(pool: pool, artifacts: artifacts, logger: TestEnvironment.logger)
-            var environment = BackupEnvironment(
-                pool: pool,
-                directory: folder.path + "/backups",
-                artifacts: RegistryArtifacts(registry),
-                encryptionKeyFile: keyFile,
-                signingKeyFile: signingKeyFile,
-                nomalyVersion: "test",
-                logger: TestEnvironment.logger
-            )
-            if remote {
-                environment.remote = RemoteBackups(store: try await S3Buckets.makeStore(name: "backups"), prefix: "nomaly/")
-            }
-            return try await body(BackupHarness(pool: pool, scratch: scratch, folder: folder, registry: registry, environment: environment))
-        }
-    }
-
+/// What only the backup tests check about the shared harness (``BackupFixtures/BackupHarness``).
+extension BackupHarness {
     /// Two models with two versions each, one deleted, an alias, tokens and runs: every registry table has rows.
     func populate() async throws {
-        for (index, model) in ["fraud", "churn"].enumerated() {
-            for seed in 1...2 {
-                let path = try await ModelFactory.artifact(in: folder, seed: UInt64(index * 10 + seed))
-                _ = try await registry.register(model: model, artifact: path, actor: "test")
-            }
-            try await registry.promote(model: model, version: 1, alias: "production", actor: "test")
-        }
-        try await registry.delete(model: "churn", version: 2, actor: "test")
+        try await populateModels()
         try await pool.execute(
             "INSERT INTO api_tokens (name, role, token_sha256) VALUES ('ci', 'admin', repeat('a', 64)), ('grafana', 'viewer', repeat('b', 64))"
         )

@@ -22,6 +22,7 @@ struct RecordingKind: JobKind {
         func run(_ context: RunContext) async throws -> RunOutcome {
             recorder.record(context.runID)
             context.log.append(line: "run \(context.runID) attempt \(context.attempt)")
+            // The subject of the tests that set `sleep`: a run that takes time (overlap, leases, shutdown grace).
             try await Task.sleep(for: sleep)
             if fail { throw JobFailure("asked to fail", exitCode: 3) }
             return RunOutcome(result: .object(["attempt": .integer(Int64(context.attempt))]))
