@@ -47,6 +47,7 @@ let package = Package(
         .target(
             name: "FileSystem",
             dependencies: [
+                "Settings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -83,6 +84,7 @@ let package = Package(
         .target(
             name: "Observability",
             dependencies: [
+                "Settings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -99,6 +101,7 @@ let package = Package(
             dependencies: [
                 "CPostgres",
                 "Processes",
+                "Settings",
                 "Units",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -296,7 +299,7 @@ let package = Package(
         .testTarget(name: "JSONValuesTests", dependencies: ["JSONValues"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FileSystemTests",
-            dependencies: ["FileSystem", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["FileSystem", "Settings", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DetectorsTests", dependencies: ["Detectors"], swiftSettings: swiftSettings),
@@ -321,7 +324,10 @@ let package = Package(
         .testTarget(name: "CronTests", dependencies: ["Cron"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AppTests",
-            dependencies: ["App", "Postgres", "AdminAPI", "Backup", "Settings", "ObjectStore"],
+            dependencies: [
+                "App", "Postgres", "AdminAPI", "Backup", "FileSystem", "Observability", "Registry", "Settings", "ObjectStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -338,14 +344,15 @@ let package = Package(
         .testTarget(
             name: "ObservabilityTests",
             dependencies: [
-                "Observability", .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
+                "Observability", "Settings", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ProcessesTests", dependencies: ["Processes", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PostgresTests",
-            dependencies: ["Postgres", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            dependencies: ["Postgres", "Settings", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Postgres", "TestSupport"], swiftSettings: swiftSettings),

@@ -25,9 +25,9 @@ public struct APIDependencies: Sendable {
     public let invocationsModel: String?
     /// The job kinds `POST /api/v1/scoring-jobs` validates its runs against: the daemon's own.
     public let kinds: JobKindRegistry
-    /// The S3 prefixes and protected locations `POST /api/v1/scoring-jobs` allows, as the score kind applies them; the
-    /// scoring folder comes from ``HTTPSettings``. By default no S3 at all.
-    public let scoringLocations: ScoringLocations?
+    /// Where `POST /api/v1/scoring-jobs` lets runs read and write: the scoring folder, the S3 prefixes and the protected
+    /// locations, finished by the composition root, the same rule the score kind applies when a run starts.
+    public let scoringLocations: ScoringLocations
 
     public init(
         tokens: TokenStore,
@@ -39,7 +39,7 @@ public struct APIDependencies: Sendable {
         rateLimiter: RateLimiter? = nil,
         cache: DetectorCache? = nil,
         invocationsModel: String? = nil,
-        scoringLocations: ScoringLocations? = nil
+        scoringLocations: ScoringLocations
     ) {
         self.tokens = tokens
         self.runs = runs
@@ -51,12 +51,6 @@ public struct APIDependencies: Sendable {
         self.invocationsModel = invocationsModel
         self.kinds = kinds
         self.scoringLocations = scoringLocations
-    }
-
-    func scoringLocations(_ settings: HTTPSettings) -> ScoringLocations {
-        var locations = scoringLocations ?? ScoringLocations(scoringDirectory: settings.scoringDirectory)
-        locations.scoringDirectory = settings.scoringDirectory
-        return locations
     }
 
     /// The lockout and rate limits every token lookup passes: the router's and `/metrics`' alike.
@@ -102,7 +96,7 @@ public enum AdminServer {
                 registry: api.registry,
                 kinds: api.kinds,
                 audit: api.audit,
-                locations: api.scoringLocations(settings)
+                locations: api.scoringLocations
             )
             .addRoutes(to: v1)
             ModelsController(registry: api.registry).addRoutes(to: v1)

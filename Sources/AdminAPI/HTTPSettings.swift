@@ -40,15 +40,20 @@ public struct HTTPSettings: Sendable, Equatable {
     /// `NOMALY_SCORING_DIR` (default `$NOMALY_HOME/scoring`): the only folder `POST /api/v1/scoring-jobs` may read
     /// input files from and write output files to.
     public var scoringDirectory: String
+    /// `NOMALY_INVOCATIONS_MODEL`: the model (`NAME@ALIAS`, `NAME:VERSION`) MLflow clients reach at `POST /invocations`
+    /// when a request names none.
+    public var invocationsModel: String?
 
     public init(scoringDirectory: String) {
         self.scoringDirectory = scoringDirectory
     }
 
-    package init(_ reader: inout SettingsReader, home: String, absolute: (String) -> String) {
+    /// Reads the HTTP variables, each problem into `reader`; relative paths start at the reader's working directory.
+    package init(reader: inout SettingsReader) {
         host = reader.environment["NOMALY_HTTP_HOST"] ?? host
         port = reader.integer("NOMALY_HTTP_PORT", default: port, range: 0...65535)
-        scoringDirectory = absolute(reader.environment["NOMALY_SCORING_DIR"] ?? home + "/scoring")
+        scoringDirectory = reader.path("NOMALY_SCORING_DIR") ?? reader.home + "/scoring"
+        invocationsModel = reader.environment["NOMALY_INVOCATIONS_MODEL"]
         bodyLimit = Int(reader.byteSize("NOMALY_HTTP_MAX_BODY", default: Int64(bodyLimit), range: 1024...(4 << 30)))
         uploadLimit = reader.byteSize("NOMALY_HTTP_MAX_UPLOAD", default: uploadLimit, range: 1024...(1 << 40))
         maxHeaderBytes = Int(reader.byteSize("NOMALY_HTTP_MAX_HEADER_BYTES", default: Int64(maxHeaderBytes), range: 1024...(1 << 20)))
@@ -92,8 +97,8 @@ public struct HTTPSettings: Sendable, Equatable {
                 )
             }
         }
-        tlsCertificatePath = reader.environment["NOMALY_TLS_CERT"].map(absolute)
-        tlsKeyPath = reader.environment["NOMALY_TLS_KEY"].map(absolute)
+        tlsCertificatePath = reader.path("NOMALY_TLS_CERT")
+        tlsKeyPath = reader.path("NOMALY_TLS_KEY")
         if (tlsCertificatePath == nil) != (tlsKeyPath == nil) {
             reader.report(
                 ConfigurationProblem(

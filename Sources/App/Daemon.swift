@@ -36,7 +36,7 @@ extension Runtime {
         if options.runScheduler { try checkJobFiles() }
         let database = try await openDatabase()
         try await withAsyncCleanup {
-            try await Self.waitForDatabase(database.pool, logger: logger, timeout: configuration.databaseStartupTimeout)
+            try await Self.waitForDatabase(database.pool, logger: logger, timeout: configuration.postgres.startupTimeout)
             let migrator = Migrator(pool: database.pool, migrations: migrations, logger: logger)
             if options.migrate { try await migrator.apply() }
             let services = database.services + (try daemonServices(pool: database.pool, migrator: migrator, options: options))
@@ -57,7 +57,7 @@ extension Runtime {
         _ = try loadJobs(
             kinds: BuiltInKinds.registry(
                 pool: nil,
-                specsDirectory: configuration.registryDirectory,
+                specsDirectory: configuration.folders.registryDirectory,
                 scoringLocations: try scoringLocations()
             )
         )
@@ -84,7 +84,7 @@ extension Runtime {
             logger.warning(
                 "no jobs folder: no job files loaded; jobs already in the database are kept and run as before",
                 metadata: [
-                    "folder": "\(configuration.jobsDirectory)",
+                    "folder": "\(configuration.folders.jobsDirectory)",
                     "hint": "create the folder (an empty one retires every job), or set NOMALY_JOBS_DIR or --jobs",
                 ]
             )
@@ -118,10 +118,9 @@ extension Runtime {
             registry: models.registry,
             audit: AuditLog(pool: pool),
             kinds: kinds,
-            rateLimiter: configuration.rateLimitEnabled
-                ? RateLimiter(perMinute: configuration.rateLimitPerMinute, burst: configuration.rateLimitBurst) : nil,
+            rateLimiter: configuration.rateLimits.makeLimiter(),
             cache: models.cache,
-            invocationsModel: configuration.invocationsModel,
+            invocationsModel: configuration.http.invocationsModel,
             scoringLocations: models.scoringLocations
         )
         // Bootstraps swift-metrics (Prometheus) once. A token required for /metrics passes the API's own gate,

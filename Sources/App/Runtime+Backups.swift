@@ -17,7 +17,7 @@ extension Runtime {
             remote: try remoteBackups(),
             encryptionKeyFile: configuration.backups.encryptionKeyFile,
             signingKeyFile: configuration.backups.signingKeyFile,
-            binDirectory: configuration.postgresBinDirectory,
+            binDirectory: configuration.postgres.binDirectory,
             archiveLimits: configuration.archiveLimits,
             nomalyVersion: NomalyVersion.current,
             logger: logger
@@ -26,7 +26,7 @@ extension Runtime {
 
     /// `NOMALY_BACKUP_S3`, else `s3://BUCKET/S3_PREFIX` + `backups/` when a bucket is configured, else nil.
     package func remoteBackups() throws -> RemoteBackups? {
-        let settings = try S3Settings()
+        let settings = try configuration.s3.get()
         let text: String
         if let remote = configuration.backups.remote {
             text = remote

@@ -7,7 +7,7 @@ import Observability
 package import Postgres
 package import Scheduler
 package import ServiceLifecycle
-import Settings
+package import Settings
 
 /// The composition root: what every command needs (the configuration, a logger, and on demand the database and
 /// the objects built over it). `nomaly`'s commands parse their arguments and call into it, so every command gets
@@ -22,28 +22,39 @@ package struct Runtime {
     }
 
     /// Reads the configuration and installs logging; a bad configuration ends the command with every problem listed.
-    /// - Parameter quiet: log only warnings and errors unless LOG_LEVEL says otherwise: a CLI command's output is
-    ///   its answer, not the embedded cluster starting and stopping.
-    package static func load(quiet: Bool = true) throws -> Runtime {
-        let configuration: NomalyConfiguration
+    /// - Parameters:
+    ///   - quiet: log only warnings and errors unless LOG_LEVEL says otherwise: a CLI command's output is its answer,
+    ///     not the embedded cluster starting and stopping.
+    ///   - environment: the variables to read, the process's by default; nothing else reads the process's environment.
+    ///   - workingDirectory: resolves relative paths, the process's current directory by default.
+    package static func load(
+        quiet: Bool = true,
+        environment: Environment = Environment(),
+        workingDirectory: String = FileManager.default.currentDirectoryPath
+    ) throws -> Runtime {
+        let configuration = try readConfiguration(environment: environment, workingDirectory: workingDirectory)
+        // Before anything uses the pool, which is sized once.
+        BlockingWork.configure(threads: configuration.blockingWork.threads)
+        bootstrapLogging(format: configuration.log.format, level: configuration.log.level(quiet: quiet))
+        // After the bootstrap: a logger takes its handler when it is made.
+        return Runtime(configuration: configuration, logger: Logger(label: "nomaly"))
+    }
+
+    /// What ``load(quiet:environment:workingDirectory:)`` reads, without installing anything for the whole process.
+    /// - Throws: ``CommandFailure`` listing every invalid variable.
+    package static func readConfiguration(environment: Environment, workingDirectory: String) throws(CommandFailure) -> NomalyConfiguration {
         do {
-            configuration = try NomalyConfiguration()
+            return try NomalyConfiguration(environment: environment, workingDirectory: workingDirectory)
         } catch {
             throw CommandFailure(error.description + "\nrun `nomaly check` for the full report")
         }
-        // Before anything uses the pool, which is sized once.
-        BlockingWork.configure(threads: configuration.blockingThreads)
-        let explicit = ProcessInfo.processInfo.environment["LOG_LEVEL"].map { !$0.isEmpty } ?? false
-        let level = quiet && !explicit ? .warning : Logger.Level(rawValue: configuration.logLevel) ?? .info
-        bootstrapLogging(format: configuration.logFormat == .json ? .json : .logfmt, level: level)
-        return Runtime(configuration: configuration, logger: Logger(label: "nomaly"))
     }
 
     /// The embedded cluster when no database is configured.
     package var embeddedCluster: EmbeddedCluster? {
-        guard configuration.database == .embedded else { return nil }
-        var options = EmbeddedCluster.Options(home: configuration.home, systemUser: configuration.embeddedClusterUser)
-        options.binDirectory = configuration.postgresBinDirectory
+        guard configuration.postgres.location == .embedded else { return nil }
+        var options = EmbeddedCluster.Options(home: configuration.home, systemUser: configuration.postgres.embeddedClusterUser)
+        options.binDirectory = configuration.postgres.binDirectory
         return EmbeddedCluster(options: options, logger: logger)
     }
 
@@ -53,9 +64,9 @@ package struct Runtime {
         let cluster = embeddedCluster
         let postgres: PostgresConfiguration
         if let cluster {
-            postgres = configuration.postgres(connectionString: try await cluster.start())
+            postgres = configuration.postgres.configuration(connectionString: try await cluster.start())
         } else {
-            postgres = configuration.postgresConfiguration!
+            postgres = configuration.postgres.configuration!
         }
         logger.debug("database", metadata: ["target": "\(postgres.redactedConnectionString)"])
         return DatabaseHandle(pool: PostgresPool(configuration: postgres, logger: logger), cluster: cluster)
@@ -73,7 +84,7 @@ package struct Runtime {
 
     /// The schema compiled into the binary, or the folder `NOMALY_MIGRATIONS_DIR` names instead.
     package func loadMigrations() throws -> [Migration] {
-        guard let directory = configuration.migrationsDirectory else { return try Migration.embedded() }
+        guard let directory = configuration.postgres.migrationsDirectory else { return try Migration.embedded() }
         // Installs from before the schema was compiled in set the variable to a folder that an upgrade leaves stale.
         logger.warning(
             "using the migrations in NOMALY_MIGRATIONS_DIR, not the ones compiled into this binary",
@@ -84,26 +95,27 @@ package struct Runtime {
 
     /// Where ``loadMigrations()`` reads, for reports: "compiled into this binary" or "in FOLDER (NOMALY_MIGRATIONS_DIR)".
     package var migrationsSource: String {
-        configuration.migrationsDirectory.map { "in \($0) (NOMALY_MIGRATIONS_DIR)" } ?? "compiled into this binary"
+        configuration.postgres.migrationsDirectory.map { "in \($0) (NOMALY_MIGRATIONS_DIR)" } ?? "compiled into this binary"
     }
 
     /// False when the jobs folder does not exist (a binary started away from its files): `serve` then loads no job
     /// files and leaves the database's catalogue as it is, where an empty folder would retire every job. A path that
     /// exists but cannot be read as a folder is still an error.
-    package var hasJobsFolder: Bool { FileManager.default.fileExists(atPath: configuration.jobsDirectory) }
+    package var hasJobsFolder: Bool { FileManager.default.fileExists(atPath: configuration.folders.jobsDirectory) }
 
     /// Every job file, validated against `kinds`; all problems are reported together. Nil without a jobs folder.
     package func loadJobs(kinds: JobKindRegistry) throws -> [JobSpec]? {
         guard hasJobsFolder else { return nil }
         do {
-            return try JobSpecLoader(kinds: kinds).loadDirectory(configuration.jobsDirectory)
+            return try JobSpecLoader(kinds: kinds).loadDirectory(configuration.folders.jobsDirectory)
         } catch {
             throw CommandFailure("invalid job files:\n" + error.problems.map { "  \($0)" }.joined(separator: "\n"))
         }
     }
 
+    /// `path` from a command line, absolute against the working directory the settings' paths start at.
     package func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        configuration.absolute(path)
     }
 }
 

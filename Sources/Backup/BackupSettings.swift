@@ -22,10 +22,11 @@ public struct BackupSettings: Sendable, Equatable {
         self.remote = remote
     }
 
-    package init(_ reader: inout SettingsReader, home: String, absolute: (String) -> String) {
-        directory = absolute(reader.environment["NOMALY_BACKUP_DIR"] ?? home + "/backups")
+    /// Reads the backup variables, each problem into `reader`; relative paths start at the reader's working directory.
+    package init(reader: inout SettingsReader) {
+        directory = reader.path("NOMALY_BACKUP_DIR") ?? reader.home + "/backups"
         func keyFile(_ variable: String) -> String? {
-            let path = reader.environment[variable].flatMap { $0.isEmpty ? nil : absolute($0) }
+            let path = reader.path(variable)
             if let path, !FileManager.default.isReadableFile(atPath: path) {
                 reader.report(ConfigurationProblem(variable: variable, message: "\(path) is missing or unreadable"))
             }
@@ -33,7 +34,7 @@ public struct BackupSettings: Sendable, Equatable {
         }
         encryptionKeyFile = keyFile("ENCRYPTION_KEY_FILE")
         signingKeyFile = keyFile("NOMALY_BACKUP_SIGNING_KEY_FILE")
-        remote = reader.environment["NOMALY_BACKUP_S3"].flatMap { $0.isEmpty ? nil : $0 }
+        remote = reader.environment["NOMALY_BACKUP_S3"]
         if let remote, !remote.hasPrefix("s3://") {
             reader.report(ConfigurationProblem(variable: "NOMALY_BACKUP_S3", message: "'\(remote)' is not an s3://bucket/prefix URL"))
         }

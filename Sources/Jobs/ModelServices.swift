@@ -15,7 +15,7 @@ public struct ModelServices: Sendable {
     public let threads: Int
     public let nomalyVersion: String
     /// Where scoring runs may read and write (`NOMALY_SCORING_S3_PREFIXES`, the protected locations, the scoring
-    /// folder); the registry's own artifact store is always among the protected locations.
+    /// folder), as the composition root finished it: the registry's own artifact store is among the protected locations.
     public let scoringLocations: ScoringLocations
     /// `NOMALY_SCORING_MAX_INPUT`: the most bytes of CSV a scoring run reads, counted after decompression, and the
     /// largest object it downloads.
@@ -25,7 +25,8 @@ public struct ModelServices: Sendable {
     package var afterLocationsChecked: (@Sendable () async throws -> Void)?
 
     /// - Parameters:
-    ///   - scoringLocations: by default, no S3 and the folder `scoring` for API runs.
+    ///   - scoringLocations: the finished rule, taken as it is. By default no S3, nothing protected and the folder
+    ///     `scoring` for API runs: for callers that never score.
     public init(
         pool: PostgresPool,
         registry: ModelRegistry,
@@ -44,9 +45,7 @@ public struct ModelServices: Sendable {
         self.s3 = s3
         self.threads = threads
         self.nomalyVersion = nomalyVersion
-        var locations = scoringLocations
-        locations.protect("the artifact store (NOMALY_ARTIFACTS)", store: registry.artifacts.store, prefix: registry.artifacts.prefix)
-        self.scoringLocations = locations
+        self.scoringLocations = scoringLocations
         self.maxInputBytes = maxInputBytes
     }
 

@@ -28,6 +28,13 @@ public struct S3Settings: Sendable {
     /// - Throws: ``ConfigurationError`` with one ``ConfigurationProblem`` per invalid variable.
     public init(environment: Environment = Environment()) throws(ConfigurationError) {
         var reader = SettingsReader(environment)
+        self.init(reader: &reader)
+        if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
+    }
+
+    /// Reads the settings, each problem into `reader`; an invalid variable leaves its default in place.
+    package init(reader: inout SettingsReader) {
+        let environment = reader.environment
         var configuration = S3Configuration()
         isConfigured = Self.variables.contains { environment[$0] != nil || environment[$0 + "_FILE"] != nil }
 
@@ -74,8 +81,6 @@ public struct S3Settings: Sendable {
         configuration.partSize = reader.byteSize("S3_PART_SIZE", default: configuration.partSize, range: parts)
         configuration.concurrency = reader.integer("S3_CONCURRENCY", default: configuration.concurrency, range: 1...64)
         configuration.maxAttempts = reader.integer("S3_MAX_ATTEMPTS", default: configuration.maxAttempts, range: 1...20)
-
-        if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
         self.configuration = configuration
     }
 

@@ -38,6 +38,11 @@ public struct ScoringLocations: Sendable, Equatable {
         protected.append(location)
     }
 
+    /// Adds the model artifact store (`NOMALY_ARTIFACTS`), by the name every refusal gives it.
+    public mutating func protectArtifactStore(_ store: any ObjectStore, prefix: String) {
+        protect("the artifact store (NOMALY_ARTIFACTS)", store: store, prefix: prefix)
+    }
+
     /// Whether `text` names an object in S3 (`s3://`, in any case) rather than a local file.
     public static func isS3(_ text: String) -> Bool { foldedASCII(text.utf8.prefix(5)) == Array("s3://".utf8) }
 

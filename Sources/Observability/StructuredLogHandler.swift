@@ -8,7 +8,8 @@ public import Logging
 /// {"ts":"2026-11-29T08:00:00.123Z","level":"info","logger":"nomaly","msg":"applied migration","migration":"0001_initial.sql"}
 /// ```
 public struct StructuredLogHandler: LogHandler {
-    public enum Format: Sendable {
+    /// `LOG_FORMAT`'s values.
+    public enum Format: String, Sendable, CaseIterable {
         case logfmt
         case json
     }

@@ -1,3 +1,4 @@
+public import Foundation
 import Units
 
 /// Reads typed settings from an ``Environment`` and collects every problem instead of stopping at the first,
@@ -10,10 +11,28 @@ import Units
 /// ```
 public struct SettingsReader {
     public let environment: Environment
+    /// What relative paths in settings are relative to.
+    public let workingDirectory: String
+    /// `NOMALY_HOME` (default `.nomaly`), absolute: the folder below which every module's defaults lie (the embedded
+    /// cluster, artifacts, backups, the scoring folder).
+    public let home: String
     public private(set) var problems: [ConfigurationProblem] = []
 
-    public init(_ environment: Environment) {
+    /// - Parameter workingDirectory: resolves relative paths; the process's current directory by default.
+    public init(_ environment: Environment, workingDirectory: String = FileManager.default.currentDirectoryPath) {
         self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.home = Self.absolutePath(environment["NOMALY_HOME"] ?? ".nomaly", in: workingDirectory)
+    }
+
+    /// `path` made absolute against ``workingDirectory`` (see ``absolutePath(_:in:)``).
+    public func absolute(_ path: String) -> String {
+        Self.absolutePath(path, in: workingDirectory)
+    }
+
+    /// The variable `name` as an absolute path, or nil when it is unset.
+    public func path(_ name: String) -> String? {
+        environment[name].map(absolute)
     }
 
     public mutating func report(_ problem: ConfigurationProblem) {
@@ -79,6 +98,17 @@ public struct SettingsReader {
             return defaultValue
         }
         return value
+    }
+
+    /// `path` made absolute against `directory`, with `.` and `..` parts resolved; an absolute path keeps its text. Every
+    /// path a setting or a command line names goes through here, so that the same text means the same folder everywhere.
+    ///
+    /// ```swift
+    /// SettingsReader.absolutePath("jobs/../registry", in: "/srv/nomaly")   // "/srv/nomaly/registry"
+    /// SettingsReader.absolutePath("/etc/nomaly", in: "/srv/nomaly")        // "/etc/nomaly"
+    /// ```
+    public static func absolutePath(_ path: String, in directory: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: directory).appendingPathComponent(path).standardizedFileURL.path
     }
 
     static func describe(_ bytes: Int64) -> String {

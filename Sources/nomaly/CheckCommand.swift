@@ -67,18 +67,18 @@ struct Check: AsyncParsableCommand {
     func run() async throws {
         var report = Report(ok: true, problems: [], settings: [:])
         var runtime: Runtime?
-        do {
-            let configuration = try NomalyConfiguration()
+        let (configuration, problems) = NomalyConfiguration.read()
+        if problems.isEmpty {
             report.settings = Self.settings(configuration)
             bootstrapLoggingQuietly(configuration)
             runtime = Runtime(configuration: configuration, logger: .init(label: "nomaly"))
-        } catch {
-            report.problems += error.problems.map { Problem(variable: $0.variable, message: $0.message) }
+        } else {
+            report.problems += problems.map { Problem(variable: $0.variable, message: $0.message) }
         }
-        do {
-            let s3 = try S3Settings()
+        switch configuration.s3 {
+        case .success(let s3):
             if s3.isConfigured { report.settings["s3"] = s3.configuration.summary }
-        } catch {
+        case .failure(let error):
             report.problems += error.problems.map { Problem(variable: $0.variable, message: $0.message) }
         }
         if let runtime {
@@ -121,10 +121,10 @@ struct Check: AsyncParsableCommand {
             do {
                 let kinds = BuiltInKinds.registry(
                     pool: nil,
-                    specsDirectory: runtime.configuration.registryDirectory,
+                    specsDirectory: runtime.configuration.folders.registryDirectory,
                     scoringLocations: scoringLocations
                 )
-                let folder = runtime.configuration.jobsDirectory
+                let folder = runtime.configuration.folders.jobsDirectory
                 if runtime.hasJobsFolder {
                     let jobs = try JobSpecLoader(kinds: kinds).loadDirectory(folder)
                     report.settings["jobs"] = "\(jobs.count) in \(folder)"
@@ -136,12 +136,12 @@ struct Check: AsyncParsableCommand {
                 report.problems += error.problems.map { Problem(variable: "NOMALY_JOBS_DIR", $0) }
             }
             do {
-                let specs = try ModelSpecLoader.loadDirectory(runtime.configuration.registryDirectory)
-                report.settings["registry"] = "\(specs.count) model specs in \(runtime.configuration.registryDirectory)"
+                let specs = try ModelSpecLoader.loadDirectory(runtime.configuration.folders.registryDirectory)
+                report.settings["registry"] = "\(specs.count) model specs in \(runtime.configuration.folders.registryDirectory)"
             } catch {
                 report.problems += error.problems.map { Problem(variable: "NOMALY_REGISTRY_DIR", $0) }
             }
-            report.settings["artifacts"] = runtime.configuration.artifacts
+            report.settings["artifacts"] = runtime.configuration.folders.artifacts
         }
         report.ok = report.problems.isEmpty
         if json {
@@ -163,7 +163,7 @@ struct Check: AsyncParsableCommand {
     /// What will be used, with secrets redacted.
     static func settings(_ configuration: NomalyConfiguration) -> [String: String] {
         let database: String
-        switch configuration.database {
+        switch configuration.postgres.location {
         case .embedded: database = "embedded cluster in \(configuration.home)/postgres"
         case .libpqEnvironment: database = "libpq environment (PG* variables)"
         case .connectionString(let text): database = PostgresConfiguration.redact(text)
@@ -171,13 +171,13 @@ struct Check: AsyncParsableCommand {
         return [
             "home": configuration.home,
             "database": database,
-            "database_pool": "\(configuration.databasePoolSize) connections, acquire timeout \(configuration.databaseAcquireTimeout)",
+            "database_pool": "\(configuration.postgres.poolSize) connections, acquire timeout \(configuration.postgres.acquireTimeout)",
             "http": "\(configuration.http.host):\(configuration.http.port)",
-            "log": "\(configuration.logLevel) as \(configuration.logFormat.rawValue)",
+            "log": "\(configuration.log.level.rawValue) as \(configuration.log.format.rawValue)",
         ]
     }
 
     private func bootstrapLoggingQuietly(_ configuration: NomalyConfiguration) {
-        Observability.bootstrapLogging(format: configuration.logFormat == .json ? .json : .logfmt, level: .warning)
+        Observability.bootstrapLogging(format: configuration.log.format, level: .warning)
     }
 }

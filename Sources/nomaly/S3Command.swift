@@ -19,9 +19,9 @@ struct S3Command: AsyncParsableCommand {
 
     /// Installs logging from the configuration and reads the S3 settings; bad S3 variables end the command, all listed.
     static func loadSettings() throws -> S3Configuration {
-        _ = try Runtime.load()
+        let runtime = try Runtime.load()
         do {
-            return try S3Settings().configuration
+            return try runtime.configuration.s3.get().configuration
         } catch {
             throw CommandFailure(error.description + "\nrun `nomaly check` for the full report")
         }

@@ -65,6 +65,8 @@ func withTestAPI(
         let finalSettings = settings
         var locations = ScoringLocations(scoringDirectory: settings.scoringDirectory)
         scoring.locations(&locations)
+        // As the daemon's composition root finishes the rule: the registry's artifact store is never a scoring target.
+        locations.protectArtifactStore(registry.artifacts.store, prefix: registry.artifacts.prefix)
         let services = ModelServices(
             pool: pool,
             registry: registry,

@@ -28,6 +28,9 @@ enum JobsHarness {
                 toPath: folder.path + "/registry/demo.yaml"
             )
         }
+        // As the daemon's composition root finishes the rule: the registry's artifact store is never a scoring target.
+        var finished = locations ?? ScoringLocations(scoringDirectory: folder.path + "/scoring")
+        finished.protectArtifactStore(artifacts.store, prefix: artifacts.prefix)
         return ModelServices(
             pool: pool,
             registry: ModelRegistry(pool: pool, artifacts: artifacts, logger: TestEnvironment.logger),
@@ -36,7 +39,7 @@ enum JobsHarness {
             s3: s3,
             threads: 2,
             nomalyVersion: "test",
-            scoringLocations: locations ?? ScoringLocations(scoringDirectory: folder.path + "/scoring"),
+            scoringLocations: finished,
             maxInputBytes: maxInputBytes
         )
     }

@@ -20,14 +20,12 @@ public struct ScoringJobsController: Sendable {
     let audit: AuditLog
     let locations: ScoringLocations
 
-    /// - Parameter locations: the registry's artifact store is added to its protected locations.
+    /// - Parameter locations: the finished rule, its protected locations included (the composition root builds it).
     public init(runs: RunStore, registry: ModelRegistry, kinds: JobKindRegistry, audit: AuditLog, locations: ScoringLocations) {
         self.runs = runs
         self.registry = registry
         self.kinds = kinds
         self.audit = audit
-        var locations = locations
-        locations.protect("the artifact store (NOMALY_ARTIFACTS)", store: registry.artifacts.store, prefix: registry.artifacts.prefix)
         self.locations = locations
     }
 

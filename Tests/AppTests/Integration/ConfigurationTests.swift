@@ -2,6 +2,8 @@ import AdminAPI
 import App
 import Backup
 import Foundation
+import Logging
+import Observability
 import Postgres
 import Settings
 import Testing
@@ -15,28 +17,28 @@ struct ConfigurationTests {
     @Test("defaults: embedded database, ./.nomaly, 127.0.0.1:8080, info logs as logfmt")
     func defaults() throws {
         let configuration = try configuration([:])
-        #expect(configuration.database == .embedded)
+        #expect(configuration.postgres.location == .embedded)
         #expect(configuration.home == "/srv/nomaly/.nomaly")
         #expect(configuration.http.host == "127.0.0.1")
         #expect(configuration.http.port == 8080)
-        #expect(configuration.logLevel == "info")
-        #expect(configuration.logFormat == .logfmt)
-        #expect(configuration.databasePoolSize == 10)
-        #expect(configuration.databaseAcquireTimeout == .seconds(10))
-        #expect(configuration.postgresConfiguration == nil)
+        #expect(configuration.log.level == .info)
+        #expect(configuration.log.format == .logfmt)
+        #expect(configuration.postgres.poolSize == 10)
+        #expect(configuration.postgres.acquireTimeout == .seconds(10))
+        #expect(configuration.postgres.configuration == nil)
     }
 
     @Test("DATABASE_URL wins; the guide's POSTGRES_* variables come next; then libpq's PG* environment")
     func databaseSources() throws {
         let url = try configuration(["DATABASE_URL": "postgresql://u@db/n?sslmode=require", "POSTGRES_HOST": "ignored"])
-        #expect(url.database == .connectionString("postgresql://u@db/n?sslmode=require"))
+        #expect(url.postgres.location == .connectionString("postgresql://u@db/n?sslmode=require"))
         let guide = try configuration([
             "POSTGRES_HOST": "postgres", "POSTGRES_PORT": "5433", "POSTGRES_DB": "pynomaly_prod", "POSTGRES_USER": "o'brien",
         ])
-        #expect(guide.database == .connectionString("host='postgres' port=5433 dbname='pynomaly_prod' user='o\\'brien'"))
+        #expect(guide.postgres.location == .connectionString("host='postgres' port=5433 dbname='pynomaly_prod' user='o\\'brien'"))
         let libpq = try configuration(["PGHOST": "/var/run/postgresql"])
-        #expect(libpq.database == .libpqEnvironment)
-        #expect(libpq.postgresConfiguration?.connectionString == nil)
+        #expect(libpq.postgres.location == .libpqEnvironment)
+        #expect(libpq.postgres.configuration?.connectionString == nil)
     }
 
     @Test("secrets come from NAME or NAME_FILE, with the file's trailing newline dropped")
@@ -45,14 +47,14 @@ struct ConfigurationTests {
         try "postgresql://nomaly@db/nomaly\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let fromFile = try configuration(["DATABASE_URL_FILE": path])
-        #expect(fromFile.database == .connectionString("postgresql://nomaly@db/nomaly"))
+        #expect(fromFile.postgres.location == .connectionString("postgresql://nomaly@db/nomaly"))
 
         let passwordPath = path + "-password"
         try "s3cret\r\n".write(toFile: passwordPath, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: passwordPath) }
         let password = try configuration(["DATABASE_URL": "postgresql://nomaly@db/nomaly", "POSTGRES_PASSWORD_FILE": passwordPath])
-        #expect(password.databasePassword == "s3cret")
-        #expect(password.postgresConfiguration?.password == "s3cret")
+        #expect(password.postgres.password == "s3cret")
+        #expect(password.postgres.configuration?.password == "s3cret")
     }
 
     @Test("bad secrets: both forms set, a missing file, an empty file")

@@ -1,4 +1,5 @@
 import App
+import FileSystem
 import Foundation
 import Settings
 import Testing
@@ -12,9 +13,9 @@ struct BlockingThreadsSettingTests {
     @Test("unset: a thread per worker, per database connection and per core; set: as given")
     func parsed() throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        #expect(try configuration([:]).blockingThreads == 4 + 10 + cores)
-        #expect(try configuration(["WORKERS": "8", "NOMALY_DB_POOL_SIZE": "20"]).blockingThreads == 8 + 20 + cores)
-        #expect(try configuration(["NOMALY_BLOCKING_THREADS": "3"]).blockingThreads == 3)
+        #expect(try configuration([:]).blockingWork.threads == 4 + 10 + cores)
+        #expect(try configuration(["WORKERS": "8", "NOMALY_DB_POOL_SIZE": "20"]).blockingWork.threads == 8 + 20 + cores)
+        #expect(try configuration(["NOMALY_BLOCKING_THREADS": "3"]).blockingWork.threads == 3)
     }
 
     @Test("no integer, or none in 1…1024, is refused by name", arguments: ["many", "0", "1025"])

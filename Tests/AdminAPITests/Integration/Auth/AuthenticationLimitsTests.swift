@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Jobs
+import ObjectStore
 import Scheduler
 import TestSupport
 import Testing
@@ -29,7 +30,8 @@ struct AuthenticationLimitsTests {
             registry: harness.registry,
             audit: AuditLog(pool: harness.pool),
             kinds: BuiltInKinds.registry(pool: nil),
-            rateLimiter: rateLimiter
+            rateLimiter: rateLimiter,
+            scoringLocations: ScoringLocations(scoringDirectory: "scoring")
         )
     }
 

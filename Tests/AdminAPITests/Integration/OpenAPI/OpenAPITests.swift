@@ -64,7 +64,8 @@ struct OpenAPITests {
             registry: registry,
             audit: AuditLog(pool: pool),
             kinds: BuiltInKinds.registry(pool: nil),
-            rateLimiter: rateLimiter
+            rateLimiter: rateLimiter,
+            scoringLocations: ScoringLocations(scoringDirectory: "scoring")
         )
         do {
             let result = try await body(api)
