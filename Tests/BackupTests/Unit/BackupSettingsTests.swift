@@ -8,8 +8,8 @@ import Testing
 struct BackupSettingsTests {
     /// The settings read from `variables` with `/srv/nomaly` as the home and the working directory, and the problems.
     func read(_ variables: [String: String]) -> (settings: BackupSettings, problems: [ConfigurationProblem]) {
-        var reader = SettingsReader(Environment(variables))
-        let settings = BackupSettings(&reader, home: "/srv/nomaly", absolute: { $0.hasPrefix("/") ? $0 : "/srv/nomaly/" + $0 })
+        var reader = SettingsReader(Environment(variables.merging(["NOMALY_HOME": "/srv/nomaly"]) { $1 }), workingDirectory: "/srv/nomaly")
+        let settings = BackupSettings(reader: &reader)
         return (settings, reader.problems)
     }
 
