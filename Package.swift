@@ -224,8 +224,8 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "AdminAPI", "Audit", "Backup", "Archive", "Settings", "FileSystem", "Jobs", "Maintenance", "ObjectStore", "Observability",
-                "Postgres", "Registry", "Scheduler",
+                "AdminAPI", "Audit", "Backup", "Archive", "Cron", "JSONValues", "Settings", "FileSystem", "Jobs", "Maintenance", "ObjectStore",
+                "Observability", "Postgres", "Registry", "Scheduler",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
