@@ -1,4 +1,4 @@
-package import Cron
+import Cron
 package import Foundation
 package import JSONValues
 package import Scheduler
