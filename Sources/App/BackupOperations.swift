@@ -1,7 +1,7 @@
 package import Backup
 import Foundation
 package import Maintenance
-package import Registry
+import Registry
 
 /// What `nomaly backup` and `nomaly cleanup` do, over one backup environment: the CLI asks this, never the
 /// creator, verifier, restorer or uploader themselves.

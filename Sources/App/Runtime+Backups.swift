@@ -1,9 +1,9 @@
 import AdminAPI
 package import Backup
 import Foundation
-package import Maintenance
-package import ObjectStore
-package import Postgres
+import Maintenance
+import ObjectStore
+import Postgres
 package import Registry
 import Settings
 
