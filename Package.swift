@@ -297,7 +297,7 @@ let package = Package(
         .testTarget(name: "CronTests", dependencies: ["Cron"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AppTests",
-            dependencies: ["App", "Postgres", "AdminAPI", "Backup", "Settings", "ObjectStore"],
+            dependencies: ["App", "Postgres", "AdminAPI", "Backup", "Settings", "ObjectStore", "Scheduler", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
