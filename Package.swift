@@ -227,8 +227,8 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "AdminAPI", "Audit", "Backup", "Archive", "Settings", "FileSystem", "Jobs", "Maintenance", "ObjectStore", "Observability",
-                "Postgres", "Registry", "Scheduler",
+                "AdminAPI", "Audit", "Backup", "Archive", "Cron", "JSONValues", "Settings", "FileSystem", "Jobs", "Maintenance", "ObjectStore",
+                "Observability", "Postgres", "Registry", "Scheduler",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -237,27 +237,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "nomaly",
+            // Exactly what its files import: App for every piece of wiring, the rest for the value types it prints.
             dependencies: [
-                "App",
-                "Settings",
-                "Units",
-                "JSONValues",
-                "Cron",
-                "Datasets",
-                "Detectors",
-                "Modeling",
-                "Scheduler",
-                "Jobs",
-                "Registry",
-                "Archive",
-                "ObjectStore",
-                "Backup",
-                "Maintenance",
-                "Observability",
-                "Postgres",
-                "AdminAPI",
+                "App", "AdminAPI", "Archive", "Backup", "Cron", "Datasets", "Detectors", "JSONValues", "Jobs", "Maintenance", "Modeling",
+                "ObjectStore", "Postgres", "Registry", "Scheduler", "Units",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -326,7 +310,7 @@ let package = Package(
             name: "AppTests",
             dependencies: [
                 "App", "Postgres", "AdminAPI", "Backup", "FileSystem", "Observability", "Registry", "Settings", "ObjectStore",
-                .product(name: "Logging", package: "swift-log"),
+                "Scheduler", "TestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

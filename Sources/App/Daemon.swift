@@ -54,13 +54,7 @@ extension Runtime {
 
     /// The job files validated against the built-in kinds, without a database.
     private func checkJobFiles() throws {
-        _ = try loadJobs(
-            kinds: BuiltInKinds.registry(
-                pool: nil,
-                specsDirectory: configuration.folders.registryDirectory,
-                scoringLocations: try scoringLocations()
-            )
-        )
+        _ = try loadJobs(kinds: offlineJobKinds(scoringLocations: try scoringLocations()))
     }
 
     /// Every long-lived part of the daemon over the pool, in start order (the HTTP servers last).

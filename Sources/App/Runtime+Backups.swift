@@ -1,9 +1,9 @@
 import AdminAPI
 package import Backup
 import Foundation
-package import Maintenance
-package import ObjectStore
-package import Postgres
+import Maintenance
+import ObjectStore
+import Postgres
 package import Registry
 import Settings
 
@@ -39,22 +39,11 @@ extension Runtime {
         return RemoteBackups(store: location.store, prefix: location.key)
     }
 
-    /// Loads the configuration, opens the database and runs `body` with the backup environment over it: what every
-    /// `nomaly backup` command starts with.
-    package static func withBackups<Result>(quiet: Bool = true, _ body: (Runtime, BackupEnvironment) async throws -> Result) async throws -> Result {
-        try await withMaintenance(quiet: quiet) { runtime, environment, _ in try await body(runtime, environment) }
-    }
-
-    /// ``withBackups(quiet:_:)`` with the registry the environment's artifacts come from: what `nomaly cleanup` starts
-    /// with.
-    package static func withMaintenance<Result>(
-        quiet: Bool = true,
-        _ body: (Runtime, BackupEnvironment, ModelRegistry) async throws -> Result
-    ) async throws -> Result {
-        let runtime = try Runtime.load(quiet: quiet)
-        return try await runtime.withDatabase { pool in
-            let registry = try runtime.modelRegistry(pool: pool)
-            return try await body(runtime, try runtime.backupEnvironment(registry: registry), registry)
+    /// Opens the database and runs `body` with the backups over it: what every `nomaly backup` command and
+    /// `nomaly cleanup` start with.
+    package func withBackups<Result>(_ body: (BackupOperations) async throws -> Result) async throws -> Result {
+        try await withDatabase { pool in
+            try await body(try BackupOperations(runtime: self, registry: try modelRegistry(pool: pool)))
         }
     }
 }

@@ -1,5 +1,5 @@
 import AdminAPI
-package import Backup
+import Backup
 import Foundation
 package import Jobs
 package import ObjectStore

@@ -105,9 +105,8 @@ package struct Runtime {
 
     /// Every job file, validated against `kinds`; all problems are reported together. Nil without a jobs folder.
     package func loadJobs(kinds: JobKindRegistry) throws -> [JobSpec]? {
-        guard hasJobsFolder else { return nil }
         do {
-            return try JobSpecLoader(kinds: kinds).loadDirectory(configuration.folders.jobsDirectory)
+            return try jobFiles(kinds: kinds)
         } catch {
             throw CommandFailure("invalid job files:\n" + error.problems.map { "  \($0)" }.joined(separator: "\n"))
         }

@@ -38,18 +38,16 @@ struct BackupCommand: AsyncParsableCommand {
         func run() async throws {
             guard let scope = BackupScope(rawValue: kind) else { throw ValidationError("--kind must be database, models or full") }
             try await reportingErrors {
-                try await Runtime.withBackups { runtime, environment in
-                    let manifest = try await BackupCreator(environment).create(.init(scope: scope, verify: !noVerify))
-                    var uploaded: UploadReport?
-                    if upload { uploaded = try await BackupUploader(environment).upload([manifest.id]) }
+                try await Runtime.load().withBackups { backups in
+                    let (manifest, uploaded) = try await backups.create(scope: scope, verify: !noVerify, upload: upload)
                     if json { return try JSONOutput.print(manifest) }
                     print(
                         "created \(manifest.id) (\(scope.rawValue), \(ProgressBar.bytes(manifest.totalSize))\(manifest.encryption == nil ? "" : ", encrypted"))"
-                            + (noVerify ? "" : ", verified") + " in \(environment.setPath(manifest.id))"
+                            + (noVerify ? "" : ", verified") + " in \(backups.environment.setPath(manifest.id))"
                     )
                     if let uploaded {
                         print(
-                            "uploaded \(uploaded.uploaded.count) object(s) to \(environment.remote!.description) (\(uploaded.skipped) already there)"
+                            "uploaded \(uploaded.uploaded.count) object(s) to \(backups.environment.remote!.description) (\(uploaded.skipped) already there)"
                         )
                     }
                 }
@@ -65,10 +63,10 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                try await Runtime.withBackups { runtime, environment in
-                    let listings = try await BackupSets(environment).list()
+                try await Runtime.load().withBackups { backups in
+                    let listings = try await backups.list()
                     if json { return try JSONOutput.print(listings) }
-                    guard !listings.isEmpty else { return print("no backups in \(runtime.configuration.backups.directory)") }
+                    guard !listings.isEmpty else { return print("no backups in \(backups.environment.directory)") }
                     print(Self.row(["ID", "KIND", "STATUS", "AGE", "SIZE", "WHERE", "VERIFIED"]))
                     for listing in listings {
                         let places = [listing.local == nil ? nil : "local", listing.remote == nil ? nil : "s3"].compactMap { $0 }
@@ -126,9 +124,8 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                try await Runtime.withBackups { runtime, environment in
-                    let setID = try BackupCommand.resolve(id, environment: environment)
-                    let report = try await BackupVerifier(environment).verify(setID, restoreTest: restoreTest, waivers: waivers.waivers)
+                try await Runtime.load().withBackups { backups in
+                    let report = try await backups.verify(id, restoreTest: restoreTest, waivers: waivers.waivers)
                     if json { return try JSONOutput.print(report) }
                     var parts = [report.signedWith.map { "manifest signed with key \($0)" } ?? "manifest not signed"]
                     if !report.waived.isEmpty { parts.append("accepted \(report.waived.joined(separator: " and ")) as asked") }
@@ -176,16 +173,8 @@ struct BackupCommand: AsyncParsableCommand {
             guard let scope = BackupScope(rawValue: kind) else { throw ValidationError("--kind must be database, models or full") }
             guard let timeout = parseDuration(waitForRuns) else { throw ValidationError("--wait-for-runs takes a duration such as 10m") }
             try await reportingErrors {
-                try await Runtime.withBackups(quiet: false) { runtime, environment in
-                    let setID = try BackupCommand.resolve(id, environment: environment)
-                    let options = BackupRestorer.Options(
-                        scope: scope,
-                        confirmed: yes,
-                        runsTimeout: timeout,
-                        migrations: try runtime.loadMigrations(),
-                        waivers: waivers.waivers
-                    )
-                    let report = try await BackupRestorer(environment).restore(setID, options)
+                try await Runtime.load(quiet: false).withBackups { backups in
+                    let report = try await backups.restore(id, scope: scope, confirmed: yes, runsTimeout: timeout, waivers: waivers.waivers)
                     if json { return try JSONOutput.print(report) }
                     var lines = ["restored \(scope.rawValue) from \(report.id)" + (report.downloaded ? " (downloaded from the bucket)" : "")]
                     lines.append("  manifest: " + (report.signedWith.map { "signed with key \($0)" } ?? "not signed"))
@@ -222,12 +211,11 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                try await Runtime.withBackups { runtime, environment in
-                    let chosen = try ids.isEmpty ? nil : ids.map { try BackupCommand.resolve($0, environment: environment) }
-                    let report = try await BackupUploader(environment).upload(chosen, artifacts: artifacts)
+                try await Runtime.load().withBackups { backups in
+                    let report = try await backups.upload(ids, artifacts: artifacts)
                     if json { return try JSONOutput.print(report) }
                     print(
-                        "\(report.sets.count) set(s) to \(environment.remote!.description): uploaded \(report.uploaded.count) object(s) "
+                        "\(report.sets.count) set(s) to \(backups.environment.remote!.description): uploaded \(report.uploaded.count) object(s) "
                             + "(\(ProgressBar.bytes(report.bytesUploaded))), \(report.skipped) already there"
                             + (artifacts ? "; artifacts uploaded \(report.artifactsUploaded), already there \(report.artifactsSkipped)" : "")
                     )
@@ -258,16 +246,5 @@ struct BackupCommand: AsyncParsableCommand {
         var waivers: BackupWaivers {
             BackupWaivers(allowUnencrypted: allowUnencrypted, allowUnsigned: allowUnsigned, actor: Runtime.cliActor)
         }
-    }
-
-    static func resolve(_ text: String, environment: BackupEnvironment) throws -> BackupSetID {
-        if text == "latest" {
-            guard let newest = try BackupSets(environment).localSets().last else {
-                throw CommandFailure("no complete backup set in \(environment.directory)")
-            }
-            return newest.id
-        }
-        guard let id = BackupSetID(text) else { throw CommandFailure("'\(text)' is not a set id such as 20261203_020000") }
-        return id
     }
 }

@@ -51,8 +51,8 @@ struct CleanupCommand: AsyncParsableCommand {
         options.runsMaxAge = runsMaxAge == "never" ? nil : try Self.duration(runsMaxAge, "--runs-max-age")
         options.scoresMaxAge = scoresMaxAge == "never" ? nil : try Self.duration(scoresMaxAge, "--scores-max-age")
         try await reportingErrors {
-            try await Runtime.withMaintenance { _, environment, registry in
-                let report = try await Cleanup(environment, registry: registry).run(options)
+            try await Runtime.load().withBackups { backups in
+                let report = try await backups.cleanup(options)
                 if json { return try JSONOutput.print(report) }
                 let verb = dryRun ? "would delete" : "deleted"
                 print("\(verb):")

@@ -1,7 +1,6 @@
 import App
 import ArgumentParser
 import Foundation
-import Postgres
 import Scheduler
 import Units
 
@@ -39,30 +38,20 @@ extension JobsCommand {
                     guard let value = parseDuration(text) else { throw ValidationError("--timeout: '\(text)' is not a duration such as 10m") }
                     return value
                 }
-                let runtime = try Runtime.load()
-                let final = try await runtime.withDatabase { pool -> RunRecord? in
-                    let store = RunStore(pool: pool)
-                    let id = try await store.trigger(job: name)
+                let final = try await Runtime.load().withJobs { jobs -> RunRecord? in
+                    let id = try await jobs.trigger(name)
                     if !json { print("queued run \(id) of \(name)") }
                     guard wait else {
                         if json { try JSONOutput.print(Outcome(id: id, status: .queued, error: nil)) }
                         return nil
                     }
-                    let deadline = limit.map { ContinuousClock.now + $0 }
-                    var warned = false
-                    let started = ContinuousClock.now
-                    while true {
-                        let (record, _) = try await store.run(id: id)
-                        if record.status.isFinal { return record }
-                        if let deadline, ContinuousClock.now > deadline {
-                            throw CommandFailure("run \(id) is still \(record.status.rawValue) after \(timeout ?? ""); it goes on")
-                        }
-                        if !warned, record.status == .queued, ContinuousClock.now - started > .seconds(15) {
-                            FileHandle.standardError.write(Data("run \(id) is not claimed yet: is a `nomaly serve` scheduler running?\n".utf8))
-                            warned = true
-                        }
-                        try await Task.sleep(for: .milliseconds(200))
+                    let record = try await jobs.waitForEnd(of: id, timeout: limit) {
+                        FileHandle.standardError.write(Data("run \(id) is not claimed yet: is a `nomaly serve` scheduler running?\n".utf8))
                     }
+                    guard record.status.isFinal else {
+                        throw CommandFailure("run \(id) is still \(record.status.rawValue) after \(timeout ?? ""); it goes on")
+                    }
+                    return record
                 }
                 guard let final else { return }
                 if json {
@@ -91,13 +80,8 @@ extension JobsCommand {
                     guard let value = RunStatus(rawValue: text) else { throw ValidationError("--status: '\(text)' is not a run status") }
                     return value
                 }
-                let runtime = try Runtime.load()
-                try await runtime.withDatabase { pool in
-                    let store = RunStore(pool: pool)
-                    _ = try await store.job(named: name)
-                    let runs = try await store.runs(job: name, status: filter, limit: max(1, limit))
-                    if json { try JSONOutput.print(runs) } else { Self.printRuns(runs) }
-                }
+                let runs = try await Runtime.load().withJobs { try await $0.history(of: name, status: filter, limit: limit) }
+                if json { try JSONOutput.print(runs) } else { Self.printRuns(runs) }
             }
         }
 
@@ -130,15 +114,12 @@ extension JobsCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let runtime = try Runtime.load()
-                try await runtime.withDatabase { pool in
-                    let (record, tail) = try await RunStore(pool: pool).run(id: id)
-                    if json { return try JSONOutput.print(Output(run: record, logTail: tail)) }
-                    FileHandle.standardError.write(
-                        Data("run \(record.id) of \(record.jobName): \(record.status.rawValue)\(record.error.map { " (\($0))" } ?? "")\n".utf8)
-                    )
-                    print(tail ?? "", terminator: tail?.hasSuffix("\n") == false ? "\n" : "")
-                }
+                let (record, tail) = try await Runtime.load().withJobs { try await $0.logs(of: id) }
+                if json { return try JSONOutput.print(Output(run: record, logTail: tail)) }
+                FileHandle.standardError.write(
+                    Data("run \(record.id) of \(record.jobName): \(record.status.rawValue)\(record.error.map { " (\($0))" } ?? "")\n".utf8)
+                )
+                print(tail ?? "", terminator: tail?.hasSuffix("\n") == false ? "\n" : "")
             }
         }
     }
@@ -152,8 +133,8 @@ extension JobsCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let status = try await Runtime.load().withDatabase { pool in
-                    try await RunStore(pool: pool).cancel(runID: id, reason: "cancelled by an operator (nomaly jobs cancel)")
+                let status = try await Runtime.load().withJobs { jobs in
+                    try await jobs.cancel(id, reason: "cancelled by an operator (nomaly jobs cancel)")
                 }
                 print(status == .cancelled ? "cancelled run \(id)" : "asked the worker of run \(id) to stop it")
             }

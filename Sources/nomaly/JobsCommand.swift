@@ -1,9 +1,7 @@
 import App
 import ArgumentParser
-import Cron
 import Foundation
 import JSONValues
-import Postgres
 import Scheduler
 
 struct JobsCommand: AsyncParsableCommand {
@@ -23,45 +21,25 @@ struct JobsCommand: AsyncParsableCommand {
         @Flag(help: "Print an array of {name, kind, schedule, timezone, paused, enabled, next_fire_at, last_status, retry_pending, …}.")
         var json = false
 
-        struct Row: Encodable {
-            let job: JobSummary
-            let nextFireAt: Date?
-            func encode(to encoder: any Encoder) throws {
-                try job.encode(to: encoder)
-                var container = encoder.container(keyedBy: Key.self)
-                try container.encodeIfPresent(nextFireAt, forKey: .nextFireAt)
-            }
-            enum Key: String, CodingKey { case nextFireAt }
-        }
-
         func run() async throws {
             try await reportingErrors {
-                let runtime = try Runtime.load()
-                try await runtime.withDatabase { pool in
-                    let summaries = try await RunStore(pool: pool).jobSummaries()
-                    let rows = summaries.map { Row(job: $0, nextFireAt: nextFire($0)) }
-                    if json { return try JSONOutput.print(rows) }
-                    printColumns(
-                        header: ["NAME", "KIND", "SCHEDULE", "ZONE", "NEXT", "LAST", "RUNNING"],
-                        rows: rows.map { row in
-                            let job = row.job
-                            let next =
-                                !job.enabled
-                                ? "disabled"
-                                : job.paused ? "paused" : job.origin == .api ? "on demand" : row.nextFireAt.map(TimeText.absolute) ?? "never"
-                            var last = job.lastStatus.map { "\($0.rawValue) \(TimeText.ago(job.lastFinishedAt))" } ?? "-"
-                            // What the JobFailing alert reads: a pending retry means the job has not given up yet.
-                            if job.retryPending, job.lastStatus?.isFailure == true { last += ", retry queued" }
-                            return [job.name, job.kind, job.schedule, job.timezone, next, last, String(job.running)]
-                        }
-                    )
-                }
+                let rows = try await Runtime.load().withJobs { try await $0.list() }
+                if json { return try JSONOutput.print(rows) }
+                printColumns(
+                    header: ["NAME", "KIND", "SCHEDULE", "ZONE", "NEXT", "LAST", "RUNNING"],
+                    rows: rows.map { row in
+                        let job = row.job
+                        let next =
+                            !job.enabled
+                            ? "disabled"
+                            : job.paused ? "paused" : job.origin == .api ? "on demand" : row.nextFireAt.map(TimeText.absolute) ?? "never"
+                        var last = job.lastStatus.map { "\($0.rawValue) \(TimeText.ago(job.lastFinishedAt))" } ?? "-"
+                        // What the JobFailing alert reads: a pending retry means the job has not given up yet.
+                        if job.retryPending, job.lastStatus?.isFailure == true { last += ", retry queued" }
+                        return [job.name, job.kind, job.schedule, job.timezone, next, last, String(job.running)]
+                    }
+                )
             }
-        }
-
-        func nextFire(_ job: JobSummary) -> Date? {
-            guard let schedule = try? CronSchedule(parsing: job.schedule), let zone = TimeZone(identifier: job.timezone) else { return nil }
-            return schedule.next(after: Date(), in: zone)
         }
     }
 
@@ -74,45 +52,18 @@ struct JobsCommand: AsyncParsableCommand {
         @Flag(help: "Print {name, spec, paused, enabled, next_fires, recent_runs}.")
         var json = false
 
-        struct Details: Encodable {
-            let name: String
-            let spec: JSONValue
-            let paused: Bool
-            let enabled: Bool
-            let explanation: String
-            let nextFires: [Date]
-            let recentRuns: [RunRecord]
-        }
-
         func run() async throws {
             try await reportingErrors {
-                let runtime = try Runtime.load()
-                try await runtime.withDatabase { pool in
-                    let store = RunStore(pool: pool)
-                    let row = try await store.job(named: name)
-                    // An api job (api.scoring) has no schedule: its runs carry their own specs.
-                    let spec = row.origin == .file ? try row.jobSpec() : nil
-                    let fires =
-                        spec.map { $0.schedule.fireTimes(after: Date(), through: Date().addingTimeInterval(400 * 86_400), in: $0.timeZone, limit: 5) }
-                        ?? []
-                    let details = Details(
-                        name: row.name,
-                        spec: row.spec,
-                        paused: row.paused,
-                        enabled: row.enabled,
-                        explanation: spec?.schedule.explain() ?? "none: runs are created by POST /api/v1/scoring-jobs",
-                        nextFires: fires,
-                        recentRuns: try await store.runs(job: name, limit: 5)
-                    )
-                    if json { return try JSONOutput.print(details) }
-                    print("job:       \(row.name) (\(row.kind))")
-                    print("schedule:  \(row.schedule) in \(row.timezone): \(details.explanation)")
-                    print("state:     \(row.removedAt != nil ? "removed" : !row.enabled ? "disabled" : row.paused ? "paused" : "active")")
-                    print("spec:      \(row.spec.json)")
-                    print("next:      \(fires.map { TimeText.absolute($0, in: spec?.timeZone ?? .gmt) }.joined(separator: ", "))")
-                    print("")
-                    History.printRuns(details.recentRuns)
-                }
+                let details = try await Runtime.load().withJobs { try await $0.details(of: name) }
+                if json { return try JSONOutput.print(details) }
+                let row = details.row
+                print("job:       \(row.name) (\(row.kind))")
+                print("schedule:  \(row.schedule) in \(row.timezone): \(details.explanation)")
+                print("state:     \(row.removedAt != nil ? "removed" : !row.enabled ? "disabled" : row.paused ? "paused" : "active")")
+                print("spec:      \(row.spec.json)")
+                print("next:      \(details.nextFires.map { TimeText.absolute($0, in: details.timeZone ?? .gmt) }.joined(separator: ", "))")
+                print("")
+                History.printRuns(details.recentRuns)
             }
         }
     }
@@ -125,7 +76,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                try await Runtime.load().withDatabase { try await RunStore(pool: $0).setPaused(true, job: name) }
+                try await Runtime.load().withJobs { try await $0.setPaused(true, job: name) }
                 print("paused \(name)")
             }
         }
@@ -137,7 +88,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                try await Runtime.load().withDatabase { try await RunStore(pool: $0).setPaused(false, job: name) }
+                try await Runtime.load().withJobs { try await $0.setPaused(false, job: name) }
                 print("resumed \(name)")
             }
         }

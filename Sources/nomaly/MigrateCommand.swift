@@ -26,10 +26,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let runtime = try Runtime.load()
-            let migrations = try runtime.loadMigrations()
-            try await runtime.withDatabase { pool in
-                let migrator = Migrator(pool: pool, migrations: migrations, logger: runtime.logger)
+            try await Runtime.load().withMigrator { migrator in
                 if status {
                     let statuses = try await migrator.status()
                     if json { try JSONOutput.print(statuses) } else { Self.printTable(statuses) }

@@ -25,13 +25,8 @@ extension ModelsCommand {
         var json = false
 
         func run() async throws {
-            try await withModelServices { services in
-                let version = try await services.registry.register(
-                    model: name,
-                    artifact: artifact,
-                    description: description,
-                    actor: Runtime.cliActor
-                )
+            try await reportingErrors {
+                let version = try await Runtime.load().registerModel(name, artifact: artifact, description: description, actor: Runtime.cliActor)
                 if json { return try JSONOutput.print(version) }
                 print("registered \(version.model):\(version.version) (sha256 \(version.artifactSha256))")
             }
@@ -50,9 +45,8 @@ extension ModelsCommand {
         var json = false
 
         func run() async throws {
-            try await withModelServices { services in
-                let spec = try ModelSpecLoader.load(model: name, directory: services.specsDirectory)
-                let report = try await SpecTrainer(services: services).train(spec, actor: Runtime.cliActor)
+            try await reportingErrors {
+                let report = try await Runtime.load().trainModel(name, actor: Runtime.cliActor)
                 if json { return try JSONOutput.print(report) }
                 print("registered \(report.model):\(report.version) on \(report.trainingRows) rows (holdout \(report.holdoutRows))")
                 if let auc = report.metrics.value(of: "roc_auc") { print("ROC-AUC \(formatMetric(auc))") }
@@ -142,9 +136,9 @@ extension ModelsCommand {
         var output: String
 
         func run() async throws {
-            try await withModelServices { services in
-                let version = try await services.registry.resolve(try ModelReference.parse(reference))
-                try await services.registry.artifacts.fetch(sha256: version.artifactSha256, to: output)
+            try await reportingErrors {
+                let runtime = try Runtime.load()
+                let version = try await runtime.downloadModel(try ModelReference.parse(reference), to: output)
                 print("\(version.model):\(version.version) → \(output) (sha256 \(version.artifactSha256))")
             }
         }

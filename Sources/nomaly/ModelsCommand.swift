@@ -1,7 +1,6 @@
 import App
 import ArgumentParser
 import Foundation
-import Jobs
 import Registry
 
 struct ModelsCommand: AsyncParsableCommand {
@@ -138,17 +137,6 @@ func describe(_ aliases: [String: Int]) -> String {
 }
 
 /// Runs `body` with the registry over the configured database, reporting errors the CLI way.
-/// Only the registry: no train/score machinery, no scoring locations, no detector cache.
 func withRegistry(_ body: (ModelRegistry) async throws -> Void) async throws {
-    try await reportingErrors {
-        let runtime = try Runtime.load()
-        try await runtime.withDatabase { pool in try await body(try runtime.modelRegistry(pool: pool)) }
-    }
-}
-
-func withModelServices(_ body: (ModelServices) async throws -> Void) async throws {
-    try await reportingErrors {
-        let runtime = try Runtime.load()
-        try await runtime.withDatabase { pool in try await body(try runtime.modelServices(pool: pool)) }
-    }
+    try await reportingErrors { try await Runtime.load().withRegistry(body) }
 }

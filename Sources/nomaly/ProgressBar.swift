@@ -1,3 +1,4 @@
+import App
 import Foundation
 import ObjectStore
 import Synchronization
@@ -114,5 +115,13 @@ final class ProgressBar: Sendable {
         let total = Int(seconds.rounded(.up))
         let (hours, minutes, rest) = (total / 3600, total / 60 % 60, total % 60)
         return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, rest) : String(format: "%d:%02d", minutes, rest)
+    }
+}
+
+extension ProgressBar: CopyObserver {
+    func progress(transfer: Int) -> TransferProgressHandler? { handler(transfer: transfer) }
+
+    func copied(verb: String, from source: String, to destination: String, bytes: Int64, seconds: Double) {
+        print(Self.summary(verb: verb, from: source, to: destination, bytes: bytes, seconds: seconds))
     }
 }

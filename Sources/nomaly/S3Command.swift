@@ -2,7 +2,6 @@ import App
 import ArgumentParser
 import Foundation
 import ObjectStore
-import Settings
 
 struct S3Command: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,21 +15,6 @@ struct S3Command: AsyncParsableCommand {
             """,
         subcommands: [Copy.self, List.self, Remove.self]
     )
-
-    /// Installs logging from the configuration and reads the S3 settings; bad S3 variables end the command, all listed.
-    static func loadSettings() throws -> S3Configuration {
-        let runtime = try Runtime.load()
-        do {
-            return try runtime.configuration.s3.get().configuration
-        } catch {
-            throw CommandFailure(error.description + "\nrun `nomaly check` for the full report")
-        }
-    }
-
-    /// A key prefix as a folder: `logs` and `logs/` both mean `logs/`; the empty prefix stays empty.
-    static func folder(_ prefix: String) -> String {
-        prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
-    }
 
     struct Copy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -57,11 +41,12 @@ struct S3Command: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let copier = S3Copier(s3: try S3Command.loadSettings())
+                let objects = try Runtime.load().objectOperations()
                 if recursive {
-                    try await copier.copyTree(from: source, to: destination)
+                    let copied = try await objects.copyTree(from: source, to: destination) { ProgressBar(label: $0, expectedTotal: $1) }
+                    if copied == 0 { FileHandle.standardError.write(Data("nothing to copy below \(source)\n".utf8)) }
                 } else {
-                    try await copier.copyOne(from: source, to: destination)
+                    try await objects.copyOne(from: source, to: destination) { verb, _ in ProgressBar(label: verb) }
                 }
             }
         }
@@ -85,9 +70,7 @@ struct S3Command: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let s3 = try S3Command.loadSettings()
-                let location = try ObjectLocation.parsePrefix(location, s3: s3)
-                let objects = try await location.store.list(prefix: location.key)
+                let objects = try await Runtime.load().objectOperations().list(location)
                 if json {
                     try JSONOutput.print(objects)
                     return
@@ -120,53 +103,17 @@ struct S3Command: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let s3 = try S3Command.loadSettings()
+                let objects = try Runtime.load().objectOperations()
                 guard location.lowercased().hasPrefix("s3://") else {
                     throw CommandFailure("nomaly s3 rm takes s3:// URLs; '\(location)' is local (use rm)")
                 }
                 if recursive {
-                    try await removeTree(s3: s3)
+                    let deleted = try await objects.removeTree(location) { print("delete: \($0)") }
+                    if deleted == 0 { FileHandle.standardError.write(Data("nothing to delete below \(location)\n".utf8)) }
                     return
                 }
-                let object = try ObjectLocation.parse(location, s3: s3)
-                guard try await object.store.head(key: object.key) != nil else {
-                    throw ObjectStoreError(code: .notFound, message: "no object at \(object)")
-                }
-                try await object.store.delete(key: object.key)
-                print("delete: \(object)")
+                print("delete: \(try await objects.remove(location))")
             }
-        }
-
-        func removeTree(s3: S3Configuration) async throws {
-            let root = try ObjectLocation.parsePrefix(location, s3: s3)
-            let objects = try await root.store.list(prefix: S3Command.folder(root.key))
-            if objects.isEmpty {
-                FileHandle.standardError.write(Data("nothing to delete below \(location)\n".utf8))
-                return
-            }
-            let store = root.store
-            try await forEachConcurrently(objects.map(\.key), limit: s3.concurrency) { key in
-                try await store.delete(key: key)
-                print("delete: \(ObjectLocation(store: store, key: key))")
-            }
-        }
-    }
-}
-
-/// Runs `body` for every element, at most `limit` at a time; the first error cancels the rest and is rethrown.
-func forEachConcurrently<Element: Sendable>(
-    _ elements: [Element],
-    limit: Int,
-    _ body: @escaping @Sendable (Element) async throws -> Void
-) async throws {
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        var pending = elements[...]
-        for _ in 0..<max(limit, 1) {
-            guard let element = pending.popFirst() else { break }
-            group.addTask { try await body(element) }
-        }
-        while try await group.next() != nil {
-            if let element = pending.popFirst() { group.addTask { try await body(element) } }
         }
     }
 }

@@ -3,7 +3,6 @@ import ArgumentParser
 import Datasets
 import Detectors
 import Foundation
-import Jobs
 import Modeling
 import Registry
 
@@ -59,7 +58,6 @@ struct ScoreCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let runtime = try Runtime.load()
-            let artifact = try await loadModel(runtime)
             let request = ScoringRequest(
                 input: input,
                 output: output,
@@ -70,7 +68,9 @@ struct ScoreCommand: AsyncParsableCommand {
                 threads: threads,
                 chunkRows: chunkRows
             )
-            let summary = try await BatchScorer.score(artifact, request: request)
+            let summary = try await runtime.score(model: model, request: request) { version, reference in
+                FileHandle.standardError.write(Data("using \(version.model):\(version.version) (\(reference))\n".utf8))
+            }
             if json {
                 try JSONOutput.print(summary)
             } else if output != "-" {
@@ -87,19 +87,5 @@ struct ScoreCommand: AsyncParsableCommand {
             text += "\nROC-AUC \(formatMetric(auc))  PR-AUC \(formatMetric(ap))" + (summary.scoresExact ? "" : " (estimated from a sample)")
         }
         return text
-    }
-
-    /// A file when it looks like one, else a registry reference (which needs the database).
-    func loadModel(_ runtime: Runtime) async throws -> ModelArtifact {
-        if FileManager.default.fileExists(atPath: model) || model.contains("/") || model.hasSuffix(".tar.gz") {
-            return try await ModelArtifact.load(model, limits: runtime.configuration.archiveLimits)
-        }
-        let reference = try ModelReference.parse(model)
-        return try await runtime.withDatabase { pool in
-            let services = try runtime.modelServices(pool: pool)
-            let version = try await services.registry.resolve(reference)
-            FileHandle.standardError.write(Data("using \(version.model):\(version.version) (\(reference))\n".utf8))
-            return try await services.cache.model(sha256: version.artifactSha256)
-        }
     }
 }

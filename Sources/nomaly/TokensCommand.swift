@@ -37,9 +37,8 @@ struct TokensCommand: AsyncParsableCommand {
                 return duration
             }
             try await reportingErrors {
-                let runtime = try Runtime.load()
-                try await runtime.withDatabase { pool in
-                    let (token, record) = try await TokenStore(pool: pool).create(name: name, role: role, expiresIn: lifetime)
+                try await Runtime.load().withTokens { tokens in
+                    let (token, record) = try await tokens.create(name: name, role: role, expiresIn: lifetime)
                     if json { return try JSONOutput.print(CreatedToken(token: token, record: record)) }
                     print(token)
                     FileHandle.standardError.write(
@@ -58,9 +57,8 @@ struct TokensCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let runtime = try Runtime.load()
-                try await runtime.withDatabase { pool in
-                    let tokens = try await TokenStore(pool: pool).list()
+                try await Runtime.load().withTokens { store in
+                    let tokens = try await store.list()
                     if json { return try JSONOutput.print(tokens) }
                     printColumns(
                         header: ["NAME", "ROLE", "EXPIRES", "LAST USED", "STATE"],
@@ -84,9 +82,8 @@ struct TokensCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let runtime = try Runtime.load()
-                try await runtime.withDatabase { pool in
-                    guard try await TokenStore(pool: pool).revoke(name: name) else { throw CommandFailure("no active token named \(name)") }
+                try await Runtime.load().withTokens { tokens in
+                    guard try await tokens.revoke(name: name) else { throw CommandFailure("no active token named \(name)") }
                     print("revoked \(name)")
                 }
             }

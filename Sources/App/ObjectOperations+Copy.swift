@@ -1,53 +1,68 @@
-import Foundation
-import ObjectStore
+package import Foundation
+package import ObjectStore
 import Units
 
-/// `nomaly s3 cp`: one object or a tree, between any two stores (local folders and S3 buckets).
-struct S3Copier {
-    let s3: S3Configuration
+/// What a copy tells its caller as it goes: `nomaly s3 cp` draws one bar on a terminal and prints a line per file.
+package protocol CopyObserver: Sendable {
+    /// The handler for the bytes of one transfer; a tree's transfers are numbered from 0.
+    func progress(transfer: Int) -> TransferProgressHandler?
+    /// One object arrived (or, at the end of a tree, all of them: `verb` then says how many).
+    func copied(verb: String, from source: String, to destination: String, bytes: Int64, seconds: Double)
+}
 
-    func copyOne(from sourceText: String, to destinationText: String) async throws {
+extension ObjectOperations {
+    /// Copies one file or object, in either direction. A `destination` ending in `/`, an existing local folder or a
+    /// bare `s3://bucket` receives the source's file name.
+    /// - Parameter observer: made once the verb (`upload`, `download`, `copy`) is known.
+    package func copyOne(
+        from sourceText: String,
+        to destinationText: String,
+        observer makeObserver: (_ verb: String, _ expectedTotal: Int64?) -> some CopyObserver
+    ) async throws {
         let source = try ObjectLocation.parse(sourceText, s3: s3)
         let destination = try ObjectLocation.parse(Self.destinationName(destinationText, sourceKey: source.key), s3: s3)
         let verb = Self.verb(source, destination)
-        let bar = ProgressBar(label: verb)
+        let observer = makeObserver(verb, nil)
         let started = ContinuousClock.now
-        let info = try await Self.copy(source, to: destination, progress: bar.handler())
-        bar.print(ProgressBar.summary(verb: verb, from: "\(source)", to: "\(destination)", bytes: info.size, seconds: Self.seconds(since: started)))
+        let info = try await Self.copy(source, to: destination, progress: observer.progress(transfer: 0))
+        observer.copied(verb: verb, from: "\(source)", to: "\(destination)", bytes: info.size, seconds: Self.seconds(since: started))
     }
 
-    func copyTree(from sourceText: String, to destinationText: String) async throws {
+    /// Copies every object below a folder or prefix, keeping their names relative to it, `s3.concurrency` at a time;
+    /// stops at the first failure (files already copied stay). Returns how many objects there were: 0 when there
+    /// was nothing to copy.
+    package func copyTree(
+        from sourceText: String,
+        to destinationText: String,
+        observer makeObserver: (_ verb: String, _ expectedTotal: Int64?) -> some CopyObserver
+    ) async throws -> Int {
         let source = try ObjectLocation.parsePrefix(sourceText, s3: s3)
         let destination = try ObjectLocation.parsePrefix(destinationText, s3: s3)
-        let sourcePrefix = S3Command.folder(source.key)
-        let destinationPrefix = S3Command.folder(destination.key)
+        let sourcePrefix = Self.folder(source.key)
+        let destinationPrefix = Self.folder(destination.key)
         // Keys ending in / are the folder markers some consoles create, not files.
         let objects = try await source.store.list(prefix: sourcePrefix).filter { !$0.key.hasSuffix("/") }
-        guard !objects.isEmpty else {
-            FileHandle.standardError.write(Data("nothing to copy below \(sourceText)\n".utf8))
-            return
-        }
+        guard !objects.isEmpty else { return 0 }
         let verb = Self.verb(source, destination)
         let total = objects.map(\.size).reduce(0, +)
-        let bar = ProgressBar(label: verb, expectedTotal: total)
+        let observer = makeObserver(verb, total)
         let started = ContinuousClock.now
         let (sourceStore, destinationStore) = (source.store, destination.store)
         try await forEachConcurrently(Array(objects.enumerated()), limit: s3.concurrency) { index, object in
             let from = ObjectLocation(store: sourceStore, key: object.key)
             let to = ObjectLocation(store: destinationStore, key: destinationPrefix + object.key.dropFirst(sourcePrefix.count))
             let fileStarted = ContinuousClock.now
-            let info = try await Self.copy(from, to: to, progress: bar.handler(transfer: index))
-            bar.print(ProgressBar.summary(verb: verb, from: "\(from)", to: "\(to)", bytes: info.size, seconds: Self.seconds(since: fileStarted)))
+            let info = try await Self.copy(from, to: to, progress: observer.progress(transfer: index))
+            observer.copied(verb: verb, from: "\(from)", to: "\(to)", bytes: info.size, seconds: Self.seconds(since: fileStarted))
         }
-        bar.print(
-            ProgressBar.summary(
-                verb: "\(verb) \(objects.count) objects",
-                from: "\(source)",
-                to: "\(destination)",
-                bytes: total,
-                seconds: Self.seconds(since: started)
-            )
+        observer.copied(
+            verb: "\(verb) \(objects.count) objects",
+            from: "\(source)",
+            to: "\(destination)",
+            bytes: total,
+            seconds: Self.seconds(since: started)
         )
+        return objects.count
     }
 
     /// Copies one object: an upload from a local file, a download into one, or (remote to remote) a download into a
