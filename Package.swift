@@ -73,7 +73,9 @@ let package = Package(
                 "Units",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -91,13 +93,15 @@ let package = Package(
         ),
         .target(
             name: "Processes",
-            dependencies: [],
+            // FileSystem: the system calls Swift cannot import (pipe2) and the one way to run on a thread of its own.
+            dependencies: ["FileSystem"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Postgres",
             dependencies: [
                 "CPostgres",
+                "FileSystem",
                 "Processes",
                 "Units",
                 .product(name: "Logging", package: "swift-log"),
@@ -324,7 +328,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ObjectStoreTests",
-            dependencies: ["ObjectStore", "Settings", "Processes", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "ObjectStore", "Settings", "Processes", "TestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
