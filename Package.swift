@@ -116,7 +116,7 @@ let package = Package(
         ),
 
         // MARK: Domain
-        .target(name: "Audit", dependencies: ["Postgres"], swiftSettings: swiftSettings),
+        .target(name: "Audit", dependencies: ["Postgres", "JSONValues"], swiftSettings: swiftSettings),
         .target(
             name: "Modeling",
             dependencies: [
@@ -304,7 +304,7 @@ let package = Package(
         .testTarget(
             name: "RegistryTests",
             dependencies: [
-                "Registry", "Modeling", "Datasets", "ObjectStore", "Postgres", "Archive", "Processes", "JSONValues", "TestSupport",
+                "Registry", "Audit", "Modeling", "Datasets", "ObjectStore", "Postgres", "Archive", "Processes", "JSONValues", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
