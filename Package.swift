@@ -74,7 +74,9 @@ let package = Package(
                 "Units",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -93,13 +95,15 @@ let package = Package(
         ),
         .target(
             name: "Processes",
-            dependencies: [],
+            // FileSystem: the system calls Swift cannot import (pipe2) and the one way to run on a thread of its own.
+            dependencies: ["FileSystem"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Postgres",
             dependencies: [
                 "CPostgres",
+                "FileSystem",
                 "Processes",
                 "Settings",
                 "Units",
@@ -115,7 +119,7 @@ let package = Package(
         ),
 
         // MARK: Domain
-        .target(name: "Audit", dependencies: ["Postgres"], swiftSettings: swiftSettings),
+        .target(name: "Audit", dependencies: ["Postgres", "JSONValues"], swiftSettings: swiftSettings),
         .target(
             name: "Modeling",
             dependencies: [
@@ -295,7 +299,7 @@ let package = Package(
         .testTarget(
             name: "RegistryTests",
             dependencies: [
-                "Registry", "Modeling", "Datasets", "ObjectStore", "Postgres", "Archive", "Processes", "JSONValues", "TestSupport",
+                "Registry", "Audit", "Modeling", "Datasets", "ObjectStore", "Postgres", "Archive", "Processes", "JSONValues", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -322,7 +326,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ObjectStoreTests",
-            dependencies: ["ObjectStore", "Settings", "Processes", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "ObjectStore", "Settings", "Processes", "TestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -100,6 +100,7 @@ public enum AdminServer {
             )
             .addRoutes(to: v1)
             ModelsController(registry: api.registry).addRoutes(to: v1)
+            AuditController(audit: api.audit).addRoutes(to: v1)
             ArtifactsController(registry: api.registry, uploadLimit: settings.uploadLimit).addRoutes(to: v1)
             ScoringController(
                 registry: api.registry,

@@ -4,6 +4,7 @@ import Backup
 import Jobs
 package import Logging
 import Maintenance
+import ObjectStore
 import Observability
 package import Postgres
 import Registry
@@ -39,9 +40,12 @@ extension Runtime {
             try await Self.waitForDatabase(database.pool, logger: logger, timeout: configuration.postgres.startupTimeout)
             let migrator = Migrator(pool: database.pool, migrations: migrations, logger: logger)
             if options.migrate { try await migrator.apply() }
-            let services = database.services + (try daemonServices(pool: database.pool, migrator: migrator, options: options))
+            let services =
+                database.services + [S3TransferThreads.shared]
+                + (try daemonServices(pool: database.pool, migrator: migrator, options: options))
             // Shutdown runs in reverse order: the HTTP server drains first, then the scheduler lets running jobs
-            // finish, its control pool and the shared pool close, and the embedded cluster (if any) stops last.
+            // finish, its control pool closes, the S3 transfer threads stop, the shared pool closes, and the embedded
+            // cluster (if any) stops last.
             let group = ServiceGroup(
                 configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             )

@@ -8,7 +8,7 @@ public import Postgres
 /// ```swift
 /// let audit = AuditLog(pool: pool)
 /// try await audit.record(try AuditEvent(actor: "cli:ana", action: "token.revoke", target: "ci", details: [String: String]()))
-/// let newest: [MyEntry] = try await audit.entries(limit: 20)
+/// let newest = try await audit.entries(limit: 20)
 /// ```
 public struct AuditLog: Sendable {
     let pool: PostgresPool
@@ -31,6 +31,12 @@ public struct AuditLog: Sendable {
     /// Appends `event` on `connection`, inside whatever transaction the caller has open there: rolled back with it.
     public static func record(_ event: AuditEvent, on connection: PostgresConnection) async throws {
         try await connection.execute(insert, parameters(event))
+    }
+
+    /// The newest entries, newest first; pass the last entry's id as `before` for the next page.
+    /// - Parameter limit: clamped to 1…1000.
+    public func entries(limit: Int = 100, before: Int64? = nil) async throws -> [AuditEntry] {
+        try await entries(limit: limit, before: before, as: AuditEntry.self)
     }
 
     /// The newest entries, newest first, decoded into the caller's row type from the columns `id`, `at`, `actor`,

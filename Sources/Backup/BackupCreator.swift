@@ -103,7 +103,12 @@ public struct BackupCreator: Sendable {
         var rowCounts: [BackupManifest.TableRows] = []
         var artifacts: BackupManifest.ArtifactFacts?
         if scope.includesDatabase {
-            let dump = DatabaseDump(source: environment.source, binDirectory: environment.binDirectory, logger: environment.logger)
+            let dump = DatabaseDump(
+                source: environment.source,
+                binDirectory: environment.binDirectory,
+                toolsCache: environment.tools,
+                logger: environment.logger
+            )
             let outcome = try await dump.write(to: folder + "/" + DatabaseDump.fileName, setID: id, key: key)
             files.append(outcome.file)
             postgres = outcome.facts

@@ -29,6 +29,8 @@ public struct BackupEnvironment: Sendable {
     public var signingKeyFile: String?
     /// `NOMALY_PG_BINDIR`.
     public var binDirectory: String?
+    /// The client programs found for each server version, shared by copies of this environment.
+    let tools = PostgresToolsCache()
     public var archiveLimits: ArchiveLimits
     public var nomalyVersion: String
     public let logger: Logger

@@ -185,7 +185,7 @@ public struct BackupRestorer: Sendable {
 
     private func restoreDatabase(dump: String, manifest: BackupManifest, migrations: [Migration]) async throws -> (Int, Int) {
         let server = try await environment.pool.serverMajorVersion()
-        let tools = try PostgresTools(serverMajor: server.major, override: environment.binDirectory)
+        let tools = try await environment.tools.forServer(major: server.major, override: environment.binDirectory)
         let clientEnvironment = try environment.source.clientEnvironment(applicationName: "nomaly-restore")
         // Without --dbname pg_restore would print a script instead of restoring: name the database explicitly.
         let database = try await environment.pool.query("SELECT current_database()").first!.decode(String.self)

@@ -130,7 +130,7 @@ public struct BackupVerifier: Sendable {
     /// - Parameter shown: the set's file the copy at `path` was made from, for messages.
     private func readWholeDump(_ path: String, shown: String) async throws {
         let server = try await environment.pool.serverMajorVersion()
-        let tools = try PostgresTools(serverMajor: server.major, override: environment.binDirectory)
+        let tools = try await environment.tools.forServer(major: server.major, override: environment.binDirectory)
         try await PostgresTools.run(
             [tools.path("pg_restore"), "--file=/dev/null"],
             environment: ProcessInfo.processInfo.environment,

@@ -20,6 +20,7 @@ struct DatabaseDump {
     /// The database to dump; usually the one the records go to.
     let source: PostgresConfiguration
     let binDirectory: String?
+    let toolsCache: PostgresToolsCache
     let logger: Logger
 
     func write(to destination: String, setID: BackupSetID, key: EncryptionKey?) async throws -> Outcome {
@@ -40,7 +41,7 @@ struct DatabaseDump {
 
     private func write(to destination: String, setID: BackupSetID, key: EncryptionKey?, pool: PostgresPool) async throws -> Outcome {
         let server = try await pool.serverMajorVersion()
-        let tools = try PostgresTools(serverMajor: server.major, override: binDirectory)
+        let tools = try await toolsCache.forServer(major: server.major, override: binDirectory)
         let environment = try source.clientEnvironment(applicationName: "nomaly-backup")
         return try await pool.withConnection { connection in
             try await connection.withTransaction(isolation: .repeatableRead) { connection in

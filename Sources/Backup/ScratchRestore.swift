@@ -37,7 +37,7 @@ struct ScratchRestore {
     private func restoreAndCount(into database: String, dump: String, expected: [BackupManifest.TableRows]) async throws -> Int {
         var configuration = environment.source
         let server = try await environment.pool.serverMajorVersion()
-        let tools = try PostgresTools(serverMajor: server.major, override: environment.binDirectory)
+        let tools = try await environment.tools.forServer(major: server.major, override: environment.binDirectory)
         let clientEnvironment = try configuration.clientEnvironment(applicationName: "nomaly-restore-test", database: database)
         try await PostgresTools.run(
             [tools.path("pg_restore"), "--exit-on-error", "--no-owner", "--no-privileges", "--dbname=" + database],

@@ -71,7 +71,9 @@ package enum SystemCalls {
         return Int32(truncatingIfNeeded: result)
     }
 
-    private static func symbol<Function>(_ name: String) -> Function? {
+    /// The C function `name` of the running process (glibc's included), looked up with `dlsym`; nil where it is
+    /// missing. `Function` must be the `@convention(c)` type of its real signature.
+    package static func symbol<Function>(_ name: String) -> Function? {
         guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
         return unsafeBitCast(address, to: Function.self)
     }

@@ -37,7 +37,7 @@ public struct ObjectLocation: Sendable, CustomStringConvertible {
         logger: Logger = Logger(label: "nomaly.objectstore"),
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) throws(ObjectStoreError) -> ObjectLocation {
-        if let (bucket, key) = try s3Parts(text) {
+        if let (bucket, key) = try checkedS3Parts(text) {
             guard !key.isEmpty else {
                 throw ObjectStoreError(code: .invalidLocation, message: "'\(text)' names a bucket, not an object: add a key (s3://\(bucket)/KEY)")
             }
@@ -65,7 +65,7 @@ public struct ObjectLocation: Sendable, CustomStringConvertible {
         logger: Logger = Logger(label: "nomaly.objectstore"),
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) throws(ObjectStoreError) -> ObjectLocation {
-        if let (bucket, prefix) = try s3Parts(text) {
+        if let (bucket, prefix) = try checkedS3Parts(text) {
             let components = prefix.split(separator: "/", omittingEmptySubsequences: false)
             let inner = prefix.hasSuffix("/") ? components.dropLast() : components[...]
             guard prefix.isEmpty || inner.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }), !prefix.contains("\0") else {
@@ -91,17 +91,37 @@ public struct ObjectLocation: Sendable, CustomStringConvertible {
 
     // MARK: Parsing
 
-    /// Bucket and the rest for an `s3://` URL; nil for anything that is not one.
-    private static func s3Parts(_ text: String) throws(ObjectStoreError) -> (String, String)? {
-        guard text.lowercased().hasPrefix("s3://") else { return nil }
-        let rest = text.dropFirst(5)
-        let bucket = String(rest.prefix { $0 != "/" })
-        let key = String(rest.dropFirst(bucket.count + 1))
+    /// Bucket and the rest for an `s3://` URL, the bucket checked; nil for anything that is not one.
+    private static func checkedS3Parts(_ text: String) throws(ObjectStoreError) -> (String, String)? {
+        guard let (bucket, key) = s3Parts(text) else { return nil }
         guard isValidBucketName(bucket) else {
             let reason = bucket.isEmpty ? "it has no bucket" : "'\(bucket)' is not a bucket name"
             throw ObjectStoreError(code: .invalidLocation, message: "'\(text)' is not a usable s3:// URL: \(reason)")
         }
         return (bucket, key)
+    }
+
+    /// Whether `text` starts with `s3://`, the scheme's letters in any ASCII case.
+    package static func hasS3Scheme(_ text: String) -> Bool {
+        text.utf8.prefix(5).map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }.elementsEqual("s3://".utf8)
+    }
+
+    /// The one splitting of an `s3://` URL into bucket and key, for locations, scoring's confinement and its settings
+    /// alike: nil for anything that is not one; neither part is checked. Byte-wise, as S3 stores keys: the bucket ends
+    /// at the first `/` byte. Swift's `String` works on grapheme clusters instead, where a combining mark after a slash
+    /// hides the slash, so two parsers of the same URL could disagree on where the key starts.
+    ///
+    /// ```swift
+    /// ObjectLocation.s3Parts("s3://scores/in/day.csv")  // ("scores", "in/day.csv")
+    /// ObjectLocation.s3Parts("s3://scores")             // ("scores", "")
+    /// ```
+    package static func s3Parts(_ text: String) -> (bucket: String, key: String)? {
+        guard hasS3Scheme(text) else { return nil }
+        let rest = Array(text.utf8.dropFirst(5))
+        let slash = rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
+        // Cut at an ASCII byte, valid UTF-8 stays valid on both sides.
+        let key = slash < rest.endIndex ? rest[(slash + 1)...] : []
+        return (String(decoding: rest[..<slash], as: UTF8.self), String(decoding: key, as: UTF8.self))
     }
 
     /// S3's rules (3–63 letters, digits, dots and hyphens, starting and ending with a letter or digit), widened to

@@ -89,6 +89,8 @@ public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
         public static let alreadyExists = Code(name: "already_exists")
         /// The object is larger than the reader accepts.
         public static let tooLarge = Code(name: "too_large")
+        /// The transfer threads were stopped (the process is stopping); not retried.
+        public static let shutDown = Code(name: "shut_down")
     }
 
     public var code: Code

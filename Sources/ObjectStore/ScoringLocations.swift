@@ -44,7 +44,7 @@ public struct ScoringLocations: Sendable, Equatable {
     }
 
     /// Whether `text` names an object in S3 (`s3://`, in any case) rather than a local file.
-    public static func isS3(_ text: String) -> Bool { foldedASCII(text.utf8.prefix(5)) == Array("s3://".utf8) }
+    public static func isS3(_ text: String) -> Bool { ObjectLocation.hasS3Scheme(text) }
 
     /// Checks an `s3://` URL. Pure: no I/O.
     ///
@@ -55,7 +55,7 @@ public struct ScoringLocations: Sendable, Equatable {
     /// - Returns: the URL with its scheme in lower case, as runs should use it.
     /// - Throws: ``ScoringLocationError`` `.invalidLocation`, `.protectedLocation` or `.s3NotAllowed`.
     public func checkS3(_ text: String, role: String) throws(ScoringLocationError) -> String {
-        guard let (bucket, key) = Self.s3Parts(text), ObjectLocation.isValidBucketName(bucket), Self.isUsableKey(Array(key.utf8)) else {
+        guard let (bucket, key) = ObjectLocation.s3Parts(text), ObjectLocation.isValidBucketName(bucket), Self.isUsableKey(Array(key.utf8)) else {
             throw ScoringLocationError(
                 code: .invalidLocation,
                 message: "\(role) '\(text)' is not an s3://bucket/key URL (a key without empty, '.' or '..' parts)"
@@ -76,7 +76,7 @@ public struct ScoringLocations: Sendable, Equatable {
             }
         }
         let allowed = s3Prefixes.contains { allowedPrefix in
-            guard let (allowedBucket, allowedKey) = Self.s3Parts(allowedPrefix) else { return false }
+            guard let (allowedBucket, allowedKey) = ObjectLocation.s3Parts(allowedPrefix) else { return false }
             return allowedBucket == bucket && forms.allSatisfy { $0.starts(with: allowedKey.utf8) && Self.isUsableKey($0) }
         }
         guard allowed else {
@@ -175,16 +175,6 @@ public struct ScoringLocations: Sendable, Equatable {
     }
 
     // MARK: Rules (on UTF-8 bytes, as S3 and the kernel compare names)
-
-    /// The bucket and the key of `s3://bucket/key`, split at the first `/` byte; nil without the scheme.
-    static func s3Parts(_ text: String) -> (bucket: String, key: String)? {
-        guard isS3(text) else { return nil }
-        let rest = Array(text.utf8.dropFirst(5))
-        let slash = rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
-        // Cut at an ASCII byte, valid UTF-8 stays valid on both sides.
-        let key = slash < rest.endIndex ? rest[(slash + 1)...] : []
-        return (String(decoding: rest[..<slash], as: UTF8.self), String(decoding: key, as: UTF8.self))
-    }
 
     /// A key S3 addresses as written: relative, without empty, `.` or `..` parts or control characters.
     static func isUsableKey(_ key: [UInt8]) -> Bool {

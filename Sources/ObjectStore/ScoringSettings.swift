@@ -44,15 +44,14 @@ public struct ScoringSettings: Sendable, Equatable {
     /// `s3://bucket/prefix/` with exactly one trailing slash, so that `s3://b/in` never covers `s3://b/inbox`; nil for
     /// anything else, a bare bucket included.
     static func normalisedPrefix(_ text: String) -> String? {
-        guard text.hasPrefix("s3://") else { return nil }
-        let rest = text.dropFirst("s3://".count)
-        guard let slash = rest.firstIndex(of: "/") else { return nil }
-        let bucket = rest[..<slash]
-        var key = String(rest[rest.index(after: slash)...])
-        while key.hasSuffix("/") { key.removeLast() }
-        let segments = key.split(separator: "/", omittingEmptySubsequences: false)
-        guard ObjectLocation.isValidBucketName(String(bucket)), !key.isEmpty, !segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+        // Only a lowercase scheme, as before; bucket and key are split like every other s3:// URL (byte-wise).
+        guard text.utf8.starts(with: "s3://".utf8), let (bucket, key) = ObjectLocation.s3Parts(text) else { return nil }
+        var folder = Array(key.utf8)
+        while folder.last == UInt8(ascii: "/") { folder.removeLast() }
+        let segments = folder.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard ObjectLocation.isValidBucketName(bucket), !folder.isEmpty,
+            !segments.contains(where: { $0.isEmpty || $0.elementsEqual(".".utf8) || $0.elementsEqual("..".utf8) })
         else { return nil }
-        return "s3://\(bucket)/\(key)/"
+        return "s3://\(bucket)/\(String(decoding: folder, as: UTF8.self))/"
     }
 }

@@ -1,3 +1,4 @@
+import FileSystem
 public import Logging
 import NIOPosix
 public import ServiceLifecycle
@@ -6,7 +7,9 @@ import Units
 /// A bounded pool of libpq connections, and the `Service` that owns them.
 ///
 /// Every libpq call runs on the pool's own threads (one per connection, plus one), never on a SwiftNIO
-/// event loop or Swift's cooperative pool. A connection that the server closed (a restart, a failover,
+/// event loop or Swift's cooperative pool. The threads start with the first connection, not with the pool, so making
+/// a pool has no side effect; they stop when ``run()`` ends or ``close()`` is called, which a command without a
+/// service group does itself. A connection that the server closed (a restart, a failover,
 /// `pg_terminate_backend`) is noticed when it is next lent out and replaced by a fresh one.
 ///
 /// ```swift
@@ -16,14 +19,13 @@ import Units
 public final class PostgresPool: Service, Sendable {
     public let configuration: PostgresConfiguration
     let logger: Logger
-    let threadPool: NIOThreadPool
+    private let threads: OwnedThreadPool
     private let state: PoolState
 
     public init(configuration: PostgresConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        threadPool = NIOThreadPool(numberOfThreads: configuration.maximumConnections + 1)
-        threadPool.start()
+        threads = OwnedThreadPool(threads: configuration.maximumConnections + 1)
         state = PoolState(maximum: configuration.maximumConnections)
     }
 
@@ -57,6 +59,9 @@ public final class PostgresPool: Service, Sendable {
         await state.statistics
     }
 
+    /// Whether the pool's threads are running: not before the first connection, nor after ``close()``.
+    package var threadsAreRunning: Bool { threads.isRunning }
+
     // MARK: Service
 
     /// Closes idle connections past ``PostgresConfiguration/idleTimeout`` until graceful shutdown, then closes the pool.
@@ -76,7 +81,7 @@ public final class PostgresPool: Service, Sendable {
     public func close() async {
         // Dropping the idle connections runs their deinit, which sends the server a Terminate message.
         _ = await state.close()
-        try? await threadPool.shutdownGracefully()
+        await threads.shutdown()
     }
 
     // MARK: Leasing
@@ -86,12 +91,16 @@ public final class PostgresPool: Service, Sendable {
         while true {
             switch try await state.take(deadline: deadline) {
             case .idle(let connection):
-                let usable = (try? await threadPool.runIfActive { connection.blockingIsUsable() }) ?? false
+                let usable = (try? await connection.threadPool.runIfActive { connection.blockingIsUsable() }) ?? false
                 if usable { return connection }
                 logger.info("replacing a broken database connection")
                 await state.discard()
             case .openSlot:
                 do {
+                    // A lease that raced `close()` past the state finds the threads stopped: the pool is shut down.
+                    guard let threadPool = threads.started() else {
+                        throw PostgresError(code: .poolClosed, message: "the database pool is shut down")
+                    }
                     return try await PostgresConnection.connect(configuration: configuration, threadPool: threadPool, logger: logger)
                 } catch {
                     await state.discard()

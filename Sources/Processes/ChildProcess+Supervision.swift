@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 
 extension ChildProcess {
@@ -48,14 +49,9 @@ extension ChildProcess {
             standardInput: standardInput
         )
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let thread = Thread {
-                    let result = Swift.Result { try body(child) }
-                    child.endSupervision()
-                    continuation.resume(with: result)
-                }
-                thread.name = "nomaly.child"
-                thread.start()
+            try await DedicatedThread.run(named: "nomaly.child") {
+                defer { child.endSupervision() }
+                return try body(child)
             }
         } onCancel: {
             child.stop(killGrace: killGrace)

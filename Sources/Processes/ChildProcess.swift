@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 
 /// A program started with `posix_spawn`, with its standard output and error captured through pipes.
@@ -227,7 +228,7 @@ public final class ChildProcess: @unchecked Sendable {
         var descriptors: [Int32] = [-1, -1]
         // Close-on-exec from birth keeps our ends out of every other child, even one spawned by another thread
         // between pipe(2) and fcntl(2); dup2 in the file actions gives this child its own copy.
-        guard GlibcExtensions.pipe2(&descriptors, O_CLOEXEC) == 0 else {
+        guard SystemCalls.pipe2(&descriptors, O_CLOEXEC) == 0 else {
             throw ChildProcessError(program: "pipe", message: String(cString: strerror(errno)))
         }
         return descriptors

@@ -115,16 +115,6 @@ extension ModelRegistry {
             throw RegistryError(.notFound, "\(model) has no alias \(alias)")
         }
     }
-
-    /// The newest audit entries, newest first; pass the last entry's id as `before` for the next page.
-    ///
-    /// ```swift
-    /// let page = try await registry.audit(limit: 50)
-    /// let next = try await registry.audit(limit: 50, before: page.last?.id)
-    /// ```
-    public func audit(limit: Int = 100, before: Int64? = nil) async throws -> [AuditEntry] {
-        try await AuditLog(pool: pool).entries(limit: limit, before: before)
-    }
 }
 
 /// An alias and what its version flagged in training, for comparing scoring against it.

@@ -86,12 +86,10 @@ public struct ClaimedRun: Sendable, Decodable {
     public let id: Int64
     public let jobName: String
     public let scheduledAt: Date
-    /// When the run became due: its slot plus jitter, or the end of a retry's backoff.
-    public let notBefore: Date
-    /// Where the firing lag (what FiringLagHigh reads) counts from: `notBefore`, except for a catch-up of a slot
-    /// missed while the job was paused or the cluster down, which counts from when it was queued. It was due an
-    /// hour ago but waited for no worker. A regular slot queued late counts from `notBefore`: a planner that falls
-    /// behind is lag.
+    /// Where the firing lag (what FiringLagHigh reads) counts from: when the run became due (`not_before`: its slot
+    /// plus jitter, or the end of a retry's backoff), except for a catch-up of a slot missed while the job was paused
+    /// or the cluster down, which counts from when it was queued. It was due an hour ago but waited for no worker. A
+    /// regular slot queued late counts from `not_before`: a planner that falls behind is lag.
     public let dueAt: Date
     public let attempt: Int
     public let trigger: String

@@ -50,7 +50,7 @@ public struct RunStore: Sendable {
                             lease_expires_at = now() + make_interval(secs => $3), started_at = now(), heartbeat_at = now()
                         FROM jobs j
                         WHERE r.id = ANY($1) AND j.name = r.job_name
-                        RETURNING r.id, r.job_name, r.scheduled_at, r.not_before, CASE WHEN r.trigger = 'catchup' THEN greatest(r.not_before, r.queued_at) ELSE r.not_before END AS due_at, r.attempt,
+                        RETURNING r.id, r.job_name, r.scheduled_at, CASE WHEN r.trigger = 'catchup' THEN greatest(r.not_before, r.queued_at) ELSE r.not_before END AS due_at, r.attempt,
                             r.trigger, r.lease_token, r.started_at, coalesce(r.spec, j.spec) AS spec
                         """,
                         [Array(chosen), worker, lease.inSeconds]

@@ -1,3 +1,4 @@
+import Audit
 import Datasets
 import Foundation
 import Modeling
@@ -14,6 +15,8 @@ struct RegistryHarness {
     let registry: ModelRegistry
 
     var artifacts: ArtifactStore { registry.artifacts }
+    /// Where the registry's changes are recorded (in the change's own transaction).
+    var audit: AuditLog { AuditLog(pool: pool) }
 
     init(pool: PostgresPool, store: any ObjectStore, prefix: String = "models/") {
         self.pool = pool

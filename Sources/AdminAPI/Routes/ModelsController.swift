@@ -2,8 +2,9 @@ import Foundation
 public import Hummingbird
 public import Registry
 
-/// `/api/v1/models…` and `/api/v1/audit`: the registry over HTTP (reads for viewers; deletions and alias changes for
-/// admins). Artifacts have ``ArtifactsController``, scoring ``ScoringController``.
+/// `/api/v1/models…`: the registry over HTTP (reads for viewers; deletions and alias changes for admins). Artifacts
+/// have ``ArtifactsController``, scoring ``ScoringController``, the audit log (which registry changes write)
+/// ``AuditController``.
 public struct ModelsController: Sendable {
     let registry: ModelRegistry
 
@@ -46,8 +47,6 @@ public struct ModelsController: Sendable {
             .put("{name}/aliases/{alias}", use: promote)
             .delete("{name}/aliases/{alias}", use: removeAlias)
             .post("{name}/aliases/{alias}/rollback", use: rollback)
-        api.group("audit").add(middleware: RequireRole(.viewer))
-            .get(use: audit)
     }
 
     @Sendable func list(_ request: Request, context: NomalyRequestContext) async throws -> JSONResponse<[ModelSummary]> {
@@ -119,9 +118,4 @@ public struct ModelsController: Sendable {
         return JSONResponse(try await change(try context.parameter("name"), try context.parameter("alias"), reason, context.actor))
     }
 
-    @Sendable func audit(_ request: Request, context: NomalyRequestContext) async throws -> JSONResponse<[AuditEntry]> {
-        let limit = try request.integerQuery("limit", default: 100, range: 1...1000)!
-        let before = try request.integerQuery("cursor", range: 1...Int.max).map(Int64.init)
-        return JSONResponse(try await registry.audit(limit: limit, before: before))
-    }
 }

@@ -83,7 +83,7 @@ extension S3Store {
     }
 
     func uploadPart(_ part: Part, path: String, objectKey: String, uploadID: String, tracker: ProgressTracker) async throws -> (Int, String) {
-        let (length, digests) = try await threads.pool.runIfActive {
+        let (length, digests) = try await transferThreads.pool(for: configuration).runIfActive {
             try FileDigests.compute(path: path, offset: part.offset, length: part.length)
         }
         let etag = try await sendPart(

@@ -29,7 +29,7 @@ extension S3Store {
         if ifAbsent, try await head(key: key) != nil { throw ObjectStoreError.exists("s3://\(bucket)/\(objectKey)") }
         let configuration = configuration
         // A multipart upload needs only the sha256 here: its parts get their own MD5s.
-        let (size, digests) = try await threads.pool.runIfActive {
+        let (size, digests) = try await transferThreads.pool(for: configuration).runIfActive {
             try FileDigests.compute(path: path, offset: 0, length: nil) { !configuration.usesMultipart(forObjectOfSize: $0) }
         }
         let tracker = ProgressTracker(total: size, handler: progress)

@@ -34,7 +34,7 @@ extension S3Store {
             let attemptBytes = ByteCounter()
             do {
                 return try await withTaskCancellationHandler {
-                    try await threads.pool.runIfActive {
+                    try await transferThreads.pool(for: configuration).runIfActive {
                         let handle = try handles.borrow()
                         defer { handles.giveBack(handle) }
                         let transfer = CurlTransfer(cancellation: cancellation) { count in

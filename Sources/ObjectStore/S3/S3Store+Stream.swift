@@ -1,3 +1,4 @@
+import FileSystem
 import Foundation
 import Logging
 
@@ -39,7 +40,11 @@ extension S3Store {
             let get = request
             do {
                 try await withTaskCancellationHandler {
-                    try await Self.onStreamThread {
+                    try Task.checkCancellation()
+                    // A thread of its own, for as long as it downloads: the transfer waits for its reader whenever the
+                    // stream's buffer is full, and the reader (on the blocking pool, say) waits for the transfer, so
+                    // were the GET queued for a pool thread that readers hold, neither would ever finish.
+                    try await DedicatedThread.run(named: "nomaly.s3-stream") {
                         let handle = try handles.borrow()
                         defer { handles.giveBack(handle) }
                         let transfer = CurlTransfer(cancellation: cancellation, onBytes: nil)
@@ -81,19 +86,6 @@ extension S3Store {
                 stream.fail(error)
                 return
             }
-        }
-    }
-
-    /// Runs one GET of a streamed download on a thread of its own (`nomaly.s3-stream`). The transfer waits for its
-    /// reader whenever the stream's buffer is full, and the reader (on the blocking pool, say) waits for the transfer:
-    /// were the transfer queued for a pool thread that readers hold, neither would ever finish. One thread per open
-    /// stream, for as long as it downloads (docs/architecture.md, "Where blocking work runs").
-    static func onStreamThread<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
-        try Task.checkCancellation()
-        return try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread { continuation.resume(with: Result { try body() }) }
-            thread.name = "nomaly.s3-stream"
-            thread.start()
         }
     }
 }

@@ -1,7 +1,5 @@
 import Foundation
 public import Logging
-public import NIOPosix
-import Synchronization
 
 /// Objects in an S3 bucket below a key prefix, over libcurl and its built-in SigV4 signing.
 ///
@@ -9,7 +7,7 @@ import Synchronization
 /// `x-amz-meta-sha256`, and downloads check it before the file appears; files of at least
 /// ``S3Configuration/multipartThreshold`` go up in parts, several at a time, and a failed multipart upload is aborted so
 /// that no orphaned parts are billed. Transient failures (5xx, 429, timeouts, lost connections) are retried with
-/// exponential backoff and jitter. Every curl call runs on the store's transfer threads (`threadPool`; a streamed
+/// exponential backoff and jitter. Every curl call runs on the transfer threads (``S3TransferThreads``; a streamed
 /// download's on a thread of its own), never on Swift's cooperative pool.
 ///
 /// Keys are relative to `prefix`: with prefix `nomaly/`, key `models/a.tar.gz` is the object `nomaly/models/a.tar.gz`.
@@ -25,27 +23,27 @@ public struct S3Store: ObjectStore {
     /// Empty, or ending in `/`.
     public let prefix: String
     let logger: Logger
-    let threads: TransferThreads
+    let transferThreads: S3TransferThreads
     let handles: CurlHandlePool
     let bucketCheck: BucketCheck
 
     /// - Parameters:
     ///   - bucket: the bucket; not checked until the first request.
     ///   - prefix: where the store's keys start; `nomaly` and `nomaly/` both mean the folder `nomaly/`.
-    ///   - threadPool: runs the blocking curl calls. By default the store starts a pool of its own on first use, with
-    ///     one thread per concurrent part plus one, and shuts it down when the last copy of the store goes away.
+    ///   - transferThreads: run the blocking curl calls; the process's own by default, whose lifetime is not the
+    ///     store's: building a store starts nothing.
     public init(
         configuration: S3Configuration,
         bucket: String,
         prefix: String = "",
         logger: Logger,
-        threadPool: NIOThreadPool? = nil
+        transferThreads: S3TransferThreads = .shared
     ) {
         self.configuration = configuration
         self.bucket = bucket
         self.prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
         self.logger = logger
-        threads = TransferThreads(lent: threadPool, size: max(configuration.concurrency, 1) + 1)
+        self.transferThreads = transferThreads
         handles = CurlHandlePool(capacity: max(configuration.concurrency, 1) + 2)
         bucketCheck = BucketCheck()
     }
@@ -143,38 +141,5 @@ public struct S3Store: ObjectStore {
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         return formatter.date(from: text)
-    }
-}
-
-/// The blocking threads an ``S3Store``'s curl calls run on: a pool lent by the caller, or one of its own, started on
-/// first use and shut down when the last copy of the store goes away (every operation in flight holds a copy).
-///
-/// Not the shared blocking pool: work there waits for transfers (a streamed upload's writer for its parts), so the
-/// transfers must never queue behind it. Every call here ends on its own (curl gives up after its timeouts), and none
-/// waits for anything else in the process; the one transfer that waits for its reader, a streamed download, runs on
-/// a thread of its own instead (``S3Store/onStreamThread(_:)``). docs/architecture.md, "Where blocking work runs".
-final class TransferThreads: Sendable {
-    private let lent: NIOThreadPool?
-    private let size: Int
-    private let owned = Mutex<NIOThreadPool?>(nil)
-
-    init(lent: NIOThreadPool?, size: Int) {
-        self.lent = lent
-        self.size = size
-    }
-
-    deinit {
-        owned.withLock { $0 }?.shutdownGracefully { _ in }
-    }
-
-    var pool: NIOThreadPool {
-        if let lent { return lent }
-        return owned.withLock { owned in
-            if let owned { return owned }
-            let pool = NIOThreadPool(numberOfThreads: size)
-            pool.start()
-            owned = pool
-            return pool
-        }
     }
 }

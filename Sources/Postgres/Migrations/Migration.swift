@@ -28,6 +28,11 @@ public struct Migration: Sendable, Equatable {
     /// build plugin), sorted by version. What every command applies unless `NOMALY_MIGRATIONS_DIR` names a folder.
     /// - Throws: ``MigrationError`` for a misnamed file or two files with one version (the build does not check names).
     public static func embedded() throws -> [Migration] {
+        try compiledIn.get()
+    }
+
+    /// The compiled-in files parsed and checksummed once per process: they cannot change while it runs.
+    private static let compiledIn = Result { () throws -> [Migration] in
         let texts = Dictionary(uniqueKeysWithValues: EmbeddedMigrations.files.map { ($0.name, $0.text) })
         return try collect(EmbeddedMigrations.files.map(\.name), location: "migrations") { texts[$0] ?? "" }
     }

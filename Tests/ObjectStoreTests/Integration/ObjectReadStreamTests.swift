@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import NIOPosix
 import TestSupport
 import Testing
 
@@ -57,9 +56,9 @@ struct ObjectReadStreamTests {
         let bucket = try await S3Fixture.makeBucket()
         let folder = try ScratchFolder()
         defer { folder.remove() }
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
-        let store = S3Store(configuration: try S3Fixture.configuration(), bucket: bucket, logger: TestEnvironment.logger, threadPool: pool)
+        let configuration = try S3Fixture.configuration()
+        let threads = S3TransferThreads(threads: 1)
+        let store = S3Store(configuration: configuration, bucket: bucket, logger: TestEnvironment.logger, transferThreads: threads)
         // More than the stream holds: the download must wait for the reader, and the reader for the download.
         let size = ObjectReadStream.capacity + (4 << 20)
         let source = try await folder.file("source", size: size)
@@ -67,8 +66,8 @@ struct ObjectReadStreamTests {
         let stream = try await store.openStream(key: "large.bin", maxBytes: Int64(size))
         defer { stream.close() }
         // Were the download queued behind the reader on the pool's one thread, neither would ever finish.
-        let (total, sha256) = try await pool.runIfActive { try Self.readAllBlocking(stream) }
-        try await pool.shutdownGracefully()
+        let (total, sha256) = try await threads.run(for: configuration) { try Self.readAllBlocking(stream) }
+        await threads.shutdown()
         #expect(total == Int64(size))
         #expect(sha256 == (try await S3Fixture.sha256(source)))
     }

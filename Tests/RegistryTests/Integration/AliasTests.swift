@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 import Postgres
 import Registry
@@ -64,7 +65,7 @@ struct AliasTests {
             }
             try await registry.promote(model: "fraud", version: 4, alias: "production", expect: .version(1), actor: "ana")
             let historyBefore = try await registry.history(model: "fraud")
-            let auditBefore = try await registry.audit()
+            let auditBefore = try await harness.audit.entries()
             await expectRegistryError(.conflict, "production of fraud is at 4, not 3 as expected") {
                 try await registry.promote(model: "fraud", version: 2, alias: "production", expect: .version(3), actor: "bob")
             }
@@ -73,7 +74,7 @@ struct AliasTests {
             }
             #expect(try await registry.resolve(.alias(model: "fraud", alias: "production")).version == 4)
             #expect(try await registry.history(model: "fraud") == historyBefore)
-            #expect(try await registry.audit() == auditBefore)
+            #expect(try await harness.audit.entries() == auditBefore)
 
             let same = try await registry.promote(model: "fraud", version: 4, alias: "production", expect: .version(4), actor: "ana")
             #expect(same.fromVersion == 4 && same.toVersion == 4)

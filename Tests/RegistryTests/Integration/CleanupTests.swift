@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 import JSONValues
 import Modeling
@@ -14,7 +15,8 @@ struct CleanupTests {
         let folder = try TemporaryFolder()
         let artifact = try await ModelFactory.artifact(in: folder)
         try await ScratchDatabase.withSchema { pool, _ in
-            let registry = RegistryHarness.files(pool, folder).registry
+            let harness = RegistryHarness.files(pool, folder)
+            let registry = harness.registry
             for _ in 0..<3 { _ = try await registry.register(model: "fraud", artifact: artifact, actor: "ana") }
             try await registry.promote(model: "fraud", version: 3, alias: "production", actor: "ana")
             try await registry.promote(model: "fraud", version: 3, alias: "staging", actor: "ana")
@@ -37,7 +39,7 @@ struct CleanupTests {
             await expectRegistryError(.refused, "that version was deleted") {
                 try await registry.rollback(model: "fraud", alias: "production", actor: "ana")
             }
-            #expect(try await registry.audit(limit: 1).first?.action == "model.delete")
+            #expect(try await harness.audit.entries(limit: 1).first?.action == "model.delete")
             // Numbers are never reused.
             #expect(try await registry.register(model: "fraud", artifact: artifact, actor: "ana").version == 4)
         }
@@ -86,7 +88,7 @@ struct CleanupTests {
             #expect(Set(try await harness.storedKeys()) == Set(before).subtracting([droppedKey, orphanKey]))
             // v1's artifact stays: "other" still uses it.
             try await harness.artifacts.fetch(sha256: v1.artifactSha256, to: folder.path + "/v1.tar.gz")
-            let entry = try #require(try await registry.audit(limit: 1).first)
+            let entry = try #require(try await harness.audit.entries(limit: 1).first)
             #expect(entry.action == "model.gc" && entry.actor == "ops" && entry.details["bytes"] == .integer(report.bytesReclaimed))
 
             let again = try await registry.collectGarbage(dryRun: false)

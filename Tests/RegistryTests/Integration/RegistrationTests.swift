@@ -1,4 +1,5 @@
 import Archive
+import Audit
 import Foundation
 import JSONValues
 import Modeling
@@ -76,10 +77,10 @@ struct RegistrationTests {
             try await harness.artifacts.fetch(sha256: first.artifactSha256, to: copy)
             #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == Data(contentsOf: URL(fileURLWithPath: artifact)))
 
-            let entries = try await harness.registry.audit(limit: 10)
+            let entries = try await harness.audit.entries(limit: 10)
             #expect(entries.map(\.target) == ["fraud:2", "fraud:1"])
             #expect(entries.last?.actor == "ana" && entries.last?.details["spec_hash"] == .string("spec-1"))
-            #expect(try await harness.registry.audit(limit: 10, before: entries[0].id).map(\.target) == ["fraud:1"])
+            #expect(try await harness.audit.entries(limit: 10, before: entries[0].id).map(\.target) == ["fraud:1"])
         }
     }
 

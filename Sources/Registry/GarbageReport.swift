@@ -1,25 +1,3 @@
-public import Foundation
-public import JSONValues
-
-/// One row of the audit log: who changed what, when.
-///
-/// ```swift
-/// let entries = try await registry.audit(limit: 20)
-/// for entry in entries { print(entry.at, entry.actor, entry.action, entry.target ?? "") }
-/// let older = try await registry.audit(limit: 20, before: entries.last?.id)
-/// ```
-public struct AuditEntry: Codable, Sendable, Equatable {
-    public var id: Int64
-    public var at: Date
-    public var actor: String
-    /// `model.register`, `model.promote`, `model.rollback`, `model.alias.remove`, `model.delete`, `model.gc`, …
-    public var action: String
-    /// `fraud:3`, `fraud@production`, …
-    public var target: String?
-    public var details: JSONValue
-    public var remoteAddr: String?
-}
-
 /// What a garbage collection removed, or would remove in a dry run.
 ///
 /// ```swift
