@@ -86,6 +86,7 @@ let package = Package(
         .target(
             name: "Observability",
             dependencies: [
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 "Settings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -108,7 +109,6 @@ let package = Package(
                 "Settings",
                 "Units",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -125,7 +125,6 @@ let package = Package(
             dependencies: [
                 "Datasets", "Detectors", "Archive", "FileSystem", "Postgres",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
@@ -133,8 +132,7 @@ let package = Package(
         .target(
             name: "Registry",
             dependencies: [
-                "Postgres", "Audit", "ObjectStore", "Modeling", "Archive", "Detectors", "FileSystem", "JSONValues", "Units",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "Postgres", "Audit", "ObjectStore", "Modeling", "Archive", "FileSystem", "JSONValues", "Units",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -187,7 +185,6 @@ let package = Package(
                 "Registry",
                 "Modeling",
                 "Datasets",
-                "Detectors",
                 "FileSystem",
                 "ObjectStore",
                 "Backup",
@@ -203,6 +200,7 @@ let package = Package(
         .target(
             name: "AdminAPI",
             dependencies: [
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 "Cron",
                 "Postgres",
                 "Audit",
@@ -231,6 +229,8 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
+                "Units",
+                "Modeling",
                 "AdminAPI", "Audit", "Backup", "Archive", "Cron", "JSONValues", "Settings", "FileSystem", "Jobs", "Maintenance", "ObjectStore",
                 "Observability", "Postgres", "Registry", "Scheduler",
                 .product(name: "Logging", package: "swift-log"),
@@ -271,7 +271,9 @@ let package = Package(
         // MARK: Tests (integration tests read DATABASE_URL / S3_ENDPOINT set by scripts/test)
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", "Processes", "ObjectStore", "Modeling", "Datasets"],
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"), "Postgres", "Processes", "ObjectStore", "Modeling", "Datasets",
+            ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -293,14 +295,13 @@ let package = Package(
         .testTarget(name: "DetectorsTests", dependencies: ["Detectors"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DatasetsTests",
-            dependencies: ["Datasets", "Archive", "Postgres", "TestSupport"],
+            dependencies: ["Datasets", "Postgres", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "RegistryTests",
             dependencies: [
                 "Registry", "Audit", "Modeling", "Datasets", "ObjectStore", "Postgres", "Archive", "Processes", "JSONValues", "TestSupport",
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -327,6 +328,7 @@ let package = Package(
         .testTarget(
             name: "ObjectStoreTests",
             dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
                 "ObjectStore", "Settings", "Processes", "TestSupport",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -336,6 +338,7 @@ let package = Package(
         .testTarget(
             name: "ObservabilityTests",
             dependencies: [
+                .product(name: "Metrics", package: "swift-metrics"),
                 "Observability", "Settings", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -351,6 +354,8 @@ let package = Package(
         .testTarget(
             name: "AdminAPITests",
             dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 "AdminAPI", "TestSupport", "Observability", "Registry", "Audit", "Scheduler", "Jobs", "ObjectStore", "Postgres", "Modeling",
                 "JSONValues", "Settings",
                 "Datasets", "Detectors",
@@ -363,7 +368,7 @@ let package = Package(
         .testTarget(
             name: "SchedulerTests",
             dependencies: [
-                "Scheduler", "Cron", "Postgres", "JSONValues", "TestSupport", "Settings",
+                "Scheduler", "Postgres", "JSONValues", "TestSupport", "Settings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -372,7 +377,8 @@ let package = Package(
         .testTarget(
             name: "JobsTests",
             dependencies: [
-                "Jobs", "Scheduler", "Postgres", "Processes", "Registry", "ObjectStore", "Modeling", "Datasets", "JSONValues", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                "Jobs", "Scheduler", "Postgres", "Processes", "Registry", "ObjectStore", "Datasets", "JSONValues", "TestSupport",
             ],
             swiftSettings: swiftSettings
         ),
