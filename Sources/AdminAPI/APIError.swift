@@ -1,24 +1,24 @@
 import Datasets
 import Foundation
-public import Hummingbird
+package import Hummingbird
 import Registry
 import Scheduler
 
 /// An error answered as `{"error":{"code":…,"message":…}}` with its status.
-public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
-    public let status: HTTPResponse.Status
-    public let code: String
-    public let message: String
+package struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
+    package let status: HTTPResponse.Status
+    package let code: String
+    package let message: String
     /// Extra headers, such as Retry-After on 429.
-    public var headers: HTTPFields = [:]
+    package var headers: HTTPFields = [:]
 
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String) {
+    package init(_ status: HTTPResponse.Status, code: String, _ message: String) {
         self.status = status
         self.code = code
         self.message = message
     }
 
-    public var description: String { "\(status.code) \(code): \(message)" }
+    package var description: String { "\(status.code) \(code): \(message)" }
 
     struct Body: Encodable {
         struct Detail: Encodable {
@@ -28,7 +28,7 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
         let error: Detail
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         let data = try PlainJSON.encoder.encode(Body(error: .init(code: code, message: message)))
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"

@@ -1,8 +1,8 @@
 import Hummingbird
-public import Logging
+package import Logging
 import NIOCore
-public import ObjectStore
-public import ServiceLifecycle
+package import ObjectStore
+package import ServiceLifecycle
 
 extension AdminServer {
     /// The HTTP side of `nomaly serve` as services for its `ServiceGroup`: the API with `/metrics` on the same port, or,
@@ -13,7 +13,7 @@ extension AdminServer {
     /// `http_requests_total`.
     /// - Parameter onListening: called with the API's bound port once it accepts connections.
     /// - Throws: when `NOMALY_TLS_CERT` or `NOMALY_TLS_KEY` cannot be loaded.
-    public static func services(
+    package static func services(
         host: String,
         port: Int,
         version: String,

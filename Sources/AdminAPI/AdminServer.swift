@@ -1,35 +1,35 @@
-public import Audit
-public import Hummingbird
+package import Audit
+package import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
-public import Logging
+package import Logging
 import NIOCore
 import NIOSSL
-public import ObjectStore
-public import Observability
-public import Registry
-public import Scheduler
+package import ObjectStore
+package import Observability
+package import Registry
+package import Scheduler
 
 /// What the authenticated API works on; nil in tests of the public endpoints alone.
-public struct APIDependencies: Sendable {
-    public let tokens: TokenStore
-    public let runs: RunStore
-    public let registry: ModelRegistry
-    public let audit: AuditLog
-    public let lockout: FailedAttemptLimiter
+package struct APIDependencies: Sendable {
+    package let tokens: TokenStore
+    package let runs: RunStore
+    package let registry: ModelRegistry
+    package let audit: AuditLog
+    package let lockout: FailedAttemptLimiter
     /// nil when `RATE_LIMIT_ENABLED=false`.
-    public let rateLimiter: RateLimiter?
+    package let rateLimiter: RateLimiter?
     /// Loaded models for the scoring endpoints.
-    public let cache: DetectorCache
+    package let cache: DetectorCache
     /// `NOMALY_INVOCATIONS_MODEL`: what `POST /invocations` scores with when the request names no model.
-    public let invocationsModel: String?
+    package let invocationsModel: String?
     /// The job kinds `POST /api/v1/scoring-jobs` validates its runs against: the daemon's own.
-    public let kinds: JobKindRegistry
+    package let kinds: JobKindRegistry
     /// Where `POST /api/v1/scoring-jobs` lets runs read and write: the scoring folder, the S3 prefixes and the protected
     /// locations, finished by the composition root, the same rule the score kind applies when a run starts.
-    public let scoringLocations: ScoringLocations
+    package let scoringLocations: ScoringLocations
 
-    public init(
+    package init(
         tokens: TokenStore,
         runs: RunStore,
         registry: ModelRegistry,
@@ -54,18 +54,18 @@ public struct APIDependencies: Sendable {
     }
 
     /// The lockout and rate limits every token lookup passes: the router's and `/metrics`' alike.
-    public var gate: TokenGate { TokenGate(tokens: tokens, lockout: lockout, rateLimiter: rateLimiter) }
+    package var gate: TokenGate { TokenGate(tokens: tokens, lockout: lockout, rateLimiter: rateLimiter) }
 }
 
 /// Builds the HTTP side of `nomaly serve`: health and readiness, and with ``APIDependencies`` the token-protected
 /// `/api/v1` routes. Errors are answered as `{"error":{"code":…,"message":…}}`.
-public enum AdminServer {
-    public typealias App = Application<RouterResponder<NomalyRequestContext>>
+package enum AdminServer {
+    package typealias App = Application<RouterResponder<NomalyRequestContext>>
 
     /// The router, separate from the server so tests can drive it with `app.test(.router)`.
     /// - Parameter metrics: counts every request the router answers, when the application is not wrapped
     ///   ``Hummingbird/ApplicationProtocol/withMetrics(_:)`` (because `/metrics` has a port of its own).
-    public static func router(
+    package static func router(
         version: String,
         probes: [ReadinessProbe],
         api: APIDependencies? = nil,
@@ -119,7 +119,7 @@ public enum AdminServer {
     ///   - metrics: as in ``router(version:probes:api:settings:metrics:)``.
     ///   - onListening: called with the bound port once the server accepts connections.
     /// - Throws: when `NOMALY_TLS_CERT` or `NOMALY_TLS_KEY` cannot be loaded.
-    public static func application(
+    package static func application(
         host: String,
         port: Int,
         version: String,
@@ -141,7 +141,7 @@ public enum AdminServer {
     }
 
     /// HTTP/1.1 with the idle timeout, wrapped in TLS when a certificate and key are configured.
-    public static func server(_ settings: HTTPSettings) throws -> HTTPServerBuilder {
+    package static func server(_ settings: HTTPSettings) throws -> HTTPServerBuilder {
         // NIO's decoder limits are a backstop far above the configured header limit: requests between the two get
         // a clear 431 from ``RequestLimitsMiddleware`` instead of a dropped connection.
         let backstop = max(80 << 10, 2 * (settings.maxHeaderBytes + settings.maxURLBytes))
@@ -171,6 +171,6 @@ public enum AdminServer {
 }
 
 /// A certificate or key that cannot be loaded: `nomaly serve` stops with this message instead of serving plain HTTP.
-public struct TLSSetupError: Error, CustomStringConvertible {
-    public let description: String
+package struct TLSSetupError: Error, CustomStringConvertible {
+    package let description: String
 }

@@ -1,4 +1,4 @@
-public import Audit
+import Audit
 
 extension AuditLog {
     /// Appends an API change with the token's name as the actor and the caller's address.

@@ -11,12 +11,12 @@ package import Settings
 /// var reader = SettingsReader(Environment())
 /// let limiter = RateLimitSettings(reader: &reader).makeLimiter()   // nil when RATE_LIMIT_ENABLED=false
 /// ```
-public struct RateLimitSettings: Sendable, Equatable {
-    public var enabled = true
-    public var perMinute = 60
-    public var burst = 10
+package struct RateLimitSettings: Sendable, Equatable {
+    package var enabled = true
+    package var perMinute = 60
+    package var burst = 10
 
-    public init(enabled: Bool = true, perMinute: Int = 60, burst: Int = 10) {
+    package init(enabled: Bool = true, perMinute: Int = 60, burst: Int = 10) {
         self.enabled = enabled
         self.perMinute = perMinute
         self.burst = burst
@@ -30,7 +30,7 @@ public struct RateLimitSettings: Sendable, Equatable {
     }
 
     /// The limiter every API request passes; nil when rate limiting is off.
-    public func makeLimiter() -> RateLimiter? {
+    package func makeLimiter() -> RateLimiter? {
         enabled ? RateLimiter(perMinute: perMinute, burst: burst) : nil
     }
 }

@@ -3,48 +3,48 @@ package import Settings
 
 /// How `nomaly serve` answers HTTP: limits, timeouts, CORS, TLS and where API-created scoring runs may read and
 /// write. The defaults are what the daemon runs with when nothing is set.
-public struct HTTPSettings: Sendable, Equatable {
+package struct HTTPSettings: Sendable, Equatable {
     /// `NOMALY_HTTP_HOST`: the address the API listens on (default 127.0.0.1: only this machine).
-    public var host = "127.0.0.1"
+    package var host = "127.0.0.1"
     /// `NOMALY_HTTP_PORT` (default 8080; 0 picks a free port).
-    public var port = 8080
+    package var port = 8080
     /// `NOMALY_HTTP_MAX_BODY`: the largest JSON or CSV body the API reads (413 beyond).
-    public var bodyLimit: Int = 50 << 20
+    package var bodyLimit: Int = 50 << 20
     /// `NOMALY_HTTP_MAX_UPLOAD`: the largest model tarball `POST /api/v1/models/{name}/versions` accepts.
-    public var uploadLimit: Int64 = 100 << 20
+    package var uploadLimit: Int64 = 100 << 20
     /// `NOMALY_HTTP_MAX_HEADER_BYTES`: the request line excluded, all header names and values together (431 beyond).
-    public var maxHeaderBytes = 16 << 10
+    package var maxHeaderBytes = 16 << 10
     /// `NOMALY_HTTP_MAX_URL_BYTES`: path and query (414 beyond).
-    public var maxURLBytes = 8 << 10
+    package var maxURLBytes = 8 << 10
     /// `NOMALY_HTTP_MAX_JSON_DEPTH`: nesting of arrays and objects in a JSON body (400 beyond).
-    public var maxJSONDepth = 32
+    package var maxJSONDepth = 32
     /// `NOMALY_HTTP_IDLE_TIMEOUT`: a connection that sends nothing this long is closed (slow or abandoned clients).
-    public var idleTimeout: Duration = .seconds(60)
+    package var idleTimeout: Duration = .seconds(60)
     /// `NOMALY_HTTP_REQUEST_TIMEOUT`: a request not answered within this long gets 503 and its work is cancelled.
-    public var requestTimeout: Duration = .seconds(300)
+    package var requestTimeout: Duration = .seconds(300)
     /// `NOMALY_CORS_ORIGINS`: comma-separated origins (`https://grafana.example.com`) browsers may call the API
     /// from; empty means no cross-origin access.
-    public var corsOrigins: [String] = []
+    package var corsOrigins: [String] = []
     /// `NOMALY_TLS_CERT` and `NOMALY_TLS_KEY`: PEM files; with both set the server speaks HTTPS itself.
-    public var tlsCertificatePath: String?
-    public var tlsKeyPath: String?
+    package var tlsCertificatePath: String?
+    package var tlsKeyPath: String?
     /// `NOMALY_TRUSTED_PROXIES`: address ranges of reverse proxies (nginx, an ingress controller) whose
     /// `X-Forwarded-For` names the client. Lockouts, rate limits and the audit log then use the client's address
     /// instead of the proxy's; from any other peer the header is ignored, so clients cannot forge it.
-    public var trustedProxies: [IPNetwork] = []
+    package var trustedProxies: [IPNetwork] = []
     /// `NOMALY_METRICS_REQUIRE_TOKEN`: `/metrics` needs a bearer token too (Prometheus's `authorization` setting).
-    public var metricsRequireToken = false
+    package var metricsRequireToken = false
     /// `NOMALY_METRICS_PORT`: when set, `/metrics` is served on this port (same host, same TLS) and no longer on the
     /// API's, so a firewall or NetworkPolicy can let only Prometheus reach it.
-    public var metricsPort: Int?
+    package var metricsPort: Int?
     /// `NOMALY_SCORING_DIR` (default `$NOMALY_HOME/scoring`): the only folder `POST /api/v1/scoring-jobs` may read
     /// input files from and write output files to.
-    public var scoringDirectory: String
+    package var scoringDirectory: String
     /// `NOMALY_INVOCATIONS_MODEL`: the model (`NAME@ALIAS`, `NAME:VERSION`) MLflow clients reach at `POST /invocations`
     /// when a request names none.
-    public var invocationsModel: String?
+    package var invocationsModel: String?
 
-    public init(scoringDirectory: String) {
+    package init(scoringDirectory: String) {
         self.scoringDirectory = scoringDirectory
     }
 

@@ -10,14 +10,14 @@ import Darwin
 /// let network = try IPNetwork(parsing: "172.16.0.0/12")
 /// network.contains("172.18.0.5")   // true
 /// ```
-public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
+package struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
     /// 4 bytes for IPv4, 16 for IPv6.
     let base: [UInt8]
     let prefixLength: Int
-    public let description: String
+    package let description: String
 
     /// - Throws: ``ConfigurationProblem``-ready text when the address or prefix length is malformed.
-    public init(parsing text: String) throws(IPNetworkError) {
+    package init(parsing text: String) throws(IPNetworkError) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let address = Self.bytes(of: String(parts[0])) else {
             throw IPNetworkError(text: text, reason: "'\(parts[0])' is not an IPv4 or IPv6 address")
@@ -37,7 +37,7 @@ public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
 
     /// Whether `address` (textual IPv4 or IPv6) lies in the range. An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`,
     /// how a dual-stack socket reports IPv4 peers) matches IPv4 ranges.
-    public func contains(_ address: String) -> Bool {
+    package func contains(_ address: String) -> Bool {
         guard var bytes = Self.bytes(of: address) else { return false }
         if bytes.count == 16, base.count == 4, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff {
             bytes = Array(bytes[12...])
@@ -46,7 +46,7 @@ public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether `text` is a textual IPv4 or IPv6 address.
-    public static func isAddress(_ text: String) -> Bool { bytes(of: text) != nil }
+    package static func isAddress(_ text: String) -> Bool { bytes(of: text) != nil }
 
     /// What lockouts and rate limits count a client by: an IPv4 address as it is (IPv4-mapped IPv6 included), an IPv6
     /// address by its /64, the smallest network one host or one site is normally given, so that rotating through the
@@ -56,7 +56,7 @@ public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
     /// IPNetwork.clientKey(for: "2001:db8:1:2:aaaa::9")   // "2001:db8:1:2::/64"
     /// IPNetwork.clientKey(for: "::ffff:203.0.113.9")     // "203.0.113.9"
     /// ```
-    public static func clientKey(for address: String) -> String {
+    package static func clientKey(for address: String) -> String {
         guard let bytes = bytes(of: address) else { return address }
         if bytes.count == 4 { return address }
         if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff {
@@ -87,8 +87,8 @@ public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-public struct IPNetworkError: Error, Sendable, CustomStringConvertible {
-    public let text: String
-    public let reason: String
-    public var description: String { "'\(text)': \(reason)" }
+package struct IPNetworkError: Error, Sendable, CustomStringConvertible {
+    package let text: String
+    package let reason: String
+    package var description: String { "'\(text)': \(reason)" }
 }

@@ -1,9 +1,9 @@
 import Foundation
-public import Hummingbird
+package import Hummingbird
 
 /// The encoder of every result the API answers, set once as ``NomalyRequestContext/responseEncoder``: JSON with the
 /// CLI's conventions (docs/cli.md), snake_case keys, ISO 8601 dates, sorted keys, slashes written as they are.
-public struct APIResponseEncoder: ResponseEncoder {
+package struct APIResponseEncoder: ResponseEncoder {
     /// Configured once, never changed after: a configured JSONEncoder encodes on several threads at once.
     static let json: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -13,9 +13,9 @@ public struct APIResponseEncoder: ResponseEncoder {
         return encoder
     }()
 
-    public init() {}
+    package init() {}
 
-    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
+    package func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
         Response(
             status: .ok,
             headers: [.contentType: "application/json; charset=utf-8"],
@@ -25,16 +25,16 @@ public struct APIResponseEncoder: ResponseEncoder {
 }
 
 /// A result and its status, encoded by the request context's `responseEncoder` (``APIResponseEncoder`` on the API).
-public struct JSONResponse<Value: Encodable>: ResponseGenerator {
+package struct JSONResponse<Value: Encodable>: ResponseGenerator {
     let value: Value
     let status: HTTPResponse.Status
 
-    public init(_ value: Value, status: HTTPResponse.Status = .ok) {
+    package init(_ value: Value, status: HTTPResponse.Status = .ok) {
         self.value = value
         self.status = status
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = try context.responseEncoder.encode(value, from: request, context: context)
         response.status = status
         return response

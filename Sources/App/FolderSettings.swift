@@ -6,16 +6,16 @@ package import Settings
 /// These stay in App rather than in a module: no module reads a path here itself. App loads the job files for the
 /// scheduler and the model specs for the registry and the train kind, and builds the artifact store (with the S3
 /// settings when it is `s3://`) for the registry; the modules take what was loaded or built.
-public struct FolderSettings: Sendable, Equatable {
+package struct FolderSettings: Sendable, Equatable {
     /// `NOMALY_JOBS_DIR` (default `./jobs`), absolute: one YAML file per job.
-    public var jobsDirectory: String
+    package var jobsDirectory: String
     /// `NOMALY_REGISTRY_DIR` (default `./registry`), absolute: one model spec (`NAME.yaml`) per model.
-    public var registryDirectory: String
+    package var registryDirectory: String
     /// `NOMALY_ARTIFACTS`: where model artifacts are stored — a path, `file:///path` or `s3://bucket/prefix`
     /// (default `$NOMALY_HOME/artifacts`). Relative paths are made absolute.
-    public var artifacts: String
+    package var artifacts: String
 
-    public init(jobsDirectory: String, registryDirectory: String, artifacts: String) {
+    package init(jobsDirectory: String, registryDirectory: String, artifacts: String) {
         self.jobsDirectory = jobsDirectory
         self.registryDirectory = registryDirectory
         self.artifacts = artifacts

@@ -1,13 +1,13 @@
-public import AdminAPI
-public import Archive
-public import Backup
-public import FileSystem
-public import Foundation
-public import ObjectStore
-public import Observability
-public import Postgres
-public import Scheduler
-public import Settings
+package import AdminAPI
+package import Archive
+package import Backup
+package import FileSystem
+import Foundation
+package import ObjectStore
+package import Observability
+package import Postgres
+package import Scheduler
+package import Settings
 
 /// The daemon's and the CLI's settings, read from environment variables (see docs/configuration.md): each module's
 /// own settings type, read once, in one pass.
@@ -16,43 +16,43 @@ public import Settings
 /// ``ConfigurationError`` listing every invalid variable so that `nomaly check` can report them together. The S3
 /// settings are the exception: they are read here too, but kept as a ``s3`` result, since only the commands that reach
 /// S3 need them valid (as before, a bad `S3_PART_SIZE` does not stop `nomaly jobs list`).
-public struct NomalyConfiguration: Sendable {
+package struct NomalyConfiguration: Sendable {
     /// What relative paths in settings and on command lines are relative to.
-    public var workingDirectory: String
+    package var workingDirectory: String
     /// `NOMALY_HOME`, absolute: the embedded cluster, artifacts and backups live below it.
-    public var home: String
+    package var home: String
     /// The job files, the model specs and the artifact store.
-    public var folders: FolderSettings
+    package var folders: FolderSettings
     /// `WORKERS` (the deployment guide's name: runs one replica executes at once), `NOMALY_LEASE_DURATION` and
     /// `NOMALY_SHUTDOWN_GRACE`, read by the Scheduler module.
-    public var scheduler: SchedulerConfiguration
+    package var scheduler: SchedulerConfiguration
     /// The database: which server (or the embedded cluster), the pool, the cluster's programs and user.
-    public var postgres: PostgresSettings
+    package var postgres: PostgresSettings
     /// `NOMALY_BLOCKING_THREADS`: the threads of the shared pool that runs blocking work (file I/O, archives, training,
     /// scoring files); by default `WORKERS` + `NOMALY_DB_POOL_SIZE` + the number of cores.
-    public var blockingWork: BlockingWorkSettings
+    package var blockingWork: BlockingWorkSettings
     /// The HTTP server's address, limits, timeouts, CORS, TLS, scoring folder and `/invocations` model.
-    public var http: HTTPSettings
+    package var http: HTTPSettings
     /// The backup folder, the encryption key file and the off-site location.
-    public var backups: BackupSettings
+    package var backups: BackupSettings
     /// The S3 prefixes scoring may use and the limits on scoring inputs and requests.
-    public var scoring: ScoringSettings
+    package var scoring: ScoringSettings
     /// The API's token buckets.
-    public var rateLimits: RateLimitSettings
+    package var rateLimits: RateLimitSettings
     /// `NOMALY_ARCHIVE_MAX_BYTES`, `…_MAX_ENTRY_BYTES`, `…_MAX_ENTRIES`, `…_MAX_RATIO`: what extracting an artifact or
     /// backup tarball may expand to.
-    public var archiveLimits: ArchiveLimits
+    package var archiveLimits: ArchiveLimits
     /// `LOG_LEVEL` and `LOG_FORMAT`.
-    public var log: LogSettings
+    package var log: LogSettings
     /// The S3 variables, or every problem with them. `try s3.get()` where an S3 store is built.
-    public var s3: Result<S3Settings, ConfigurationError>
+    package var s3: Result<S3Settings, ConfigurationError>
 
     /// Reads the configuration.
     /// - Parameters:
     ///   - environment: the variables to read.
     ///   - workingDirectory: resolves relative paths; the process's current directory by default.
     /// - Throws: ``ConfigurationError`` with one ``ConfigurationProblem`` per invalid variable (S3's aside, see ``s3``).
-    public init(
+    package init(
         environment: Environment = Environment(),
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) throws(ConfigurationError) {
@@ -63,7 +63,7 @@ public struct NomalyConfiguration: Sendable {
 
     /// Reads the configuration whatever is wrong with it: invalid variables keep their defaults and are returned as
     /// `problems`, in the order `nomaly check` lists them (S3's are in ``s3``).
-    public static func read(
+    package static func read(
         environment: Environment = Environment(),
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) -> (configuration: NomalyConfiguration, problems: [ConfigurationProblem]) {
@@ -96,7 +96,7 @@ public struct NomalyConfiguration: Sendable {
     }
 
     /// `path` from a command line, absolute against the directory the settings' paths start at.
-    public func absolute(_ path: String) -> String {
+    package func absolute(_ path: String) -> String {
         SettingsReader.absolutePath(path, in: workingDirectory)
     }
 }

@@ -1,4 +1,4 @@
 /// The version of this build, reported by `nomaly --version`, `GET /version` and recorded in model lineage.
-public enum NomalyVersion {
-    public static let current = "0.1.0"
+package enum NomalyVersion {
+    package static let current = "0.1.0"
 }

@@ -1,6 +1,6 @@
 /// One member of a tar archive, as `nomaly archive list` shows it.
-public struct ArchiveEntry: Sendable, Codable, Equatable {
-    public enum Kind: String, Sendable, Codable {
+package struct ArchiveEntry: Sendable, Codable, Equatable {
+    package enum Kind: String, Sendable, Codable {
         case file
         case directory
         case symlink
@@ -9,15 +9,15 @@ public struct ArchiveEntry: Sendable, Codable, Equatable {
         case other
     }
 
-    public let path: String
-    public let kind: Kind
-    public let size: Int64
+    package let path: String
+    package let kind: Kind
+    package let size: Int64
     /// Permission bits (`0o644`).
-    public let mode: Int
+    package let mode: Int
     /// The target of a symlink or hardlink.
-    public let linkTarget: String?
+    package let linkTarget: String?
 
-    public init(path: String, kind: Kind, size: Int64, mode: Int, linkTarget: String? = nil) {
+    package init(path: String, kind: Kind, size: Int64, mode: Int, linkTarget: String? = nil) {
         self.path = path
         self.kind = kind
         self.size = size
@@ -27,10 +27,10 @@ public struct ArchiveEntry: Sendable, Codable, Equatable {
 }
 
 /// What creating or extracting produced.
-public struct ArchiveSummary: Sendable, Codable, Equatable {
+package struct ArchiveSummary: Sendable, Codable, Equatable {
     /// Hex sha256 of the compressed archive, equal to `sha256sum`'s.
-    public let sha256: String
-    public let compressedBytes: Int64
-    public let uncompressedBytes: Int64
-    public let entries: Int
+    package let sha256: String
+    package let compressedBytes: Int64
+    package let uncompressedBytes: Int64
+    package let entries: Int
 }

@@ -2,18 +2,18 @@
 ///
 /// The ratio check catches a bomb early: a gigabyte of zeros compresses about 1000:1, so it is refused
 /// after `ratioGrace` bytes instead of after filling the disk.
-public struct ArchiveLimits: Sendable, Equatable {
+package struct ArchiveLimits: Sendable, Equatable {
     /// Sum of all entries' uncompressed bytes.
-    public var maxTotalBytes: Int64
+    package var maxTotalBytes: Int64
     /// Uncompressed bytes of any one entry.
-    public var maxEntryBytes: Int64
+    package var maxEntryBytes: Int64
     /// Number of entries of any type.
-    public var maxEntries: Int
+    package var maxEntries: Int
     /// Uncompressed bytes per compressed byte read, checked once `ratioGrace` bytes were produced.
-    public var maxCompressionRatio: Double
-    public var ratioGrace: Int64
+    package var maxCompressionRatio: Double
+    package var ratioGrace: Int64
 
-    public init(
+    package init(
         maxTotalBytes: Int64 = 8 << 30,
         maxEntryBytes: Int64 = 4 << 30,
         maxEntries: Int = 100_000,
@@ -27,5 +27,5 @@ public struct ArchiveLimits: Sendable, Equatable {
         self.ratioGrace = ratioGrace
     }
 
-    public static let `default` = ArchiveLimits()
+    package static let `default` = ArchiveLimits()
 }

@@ -17,15 +17,15 @@
 ///     total += block.count
 /// }
 /// ```
-public final class GzipFileReader {
+package final class GzipFileReader {
     /// The file being read.
-    public let path: String
+    package let path: String
     private let source: InflatingSource
 
     /// Opens `path` and starts inflating it.
     ///
     /// - Throws: ``ArchiveError`` with code `.io` when the file cannot be opened.
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         source = try InflatingSource(path: path)
     }
@@ -42,12 +42,12 @@ public final class GzipFileReader {
     ///
     /// - Throws: ``ArchiveError`` with code `.corrupt` when the file is not gzip, is damaged or is truncated,
     ///   and `.io` when it cannot be read.
-    public func next() throws -> UnsafeRawBufferPointer {
+    package func next() throws -> UnsafeRawBufferPointer {
         try source.next()
     }
 
     /// Compressed bytes read from the file so far, for progress reports.
-    public var compressedBytesRead: Int64 { source.compressedBytesRead }
+    package var compressedBytesRead: Int64 { source.compressedBytesRead }
 
     /// Whether `bytes` start with the gzip magic number (`1f 8b`), which is how gzip input is recognised
     /// regardless of the file's name.
@@ -55,7 +55,7 @@ public final class GzipFileReader {
     /// ```swift
     /// GzipFileReader.hasGzipMagic([0x1F, 0x8B, 0x08])   // true
     /// ```
-    public static func hasGzipMagic(_ bytes: some Collection<UInt8>) -> Bool {
+    package static func hasGzipMagic(_ bytes: some Collection<UInt8>) -> Bool {
         bytes.starts(with: [0x1F, 0x8B])
     }
 }

@@ -11,11 +11,11 @@ import Foundation
 /// print(summary.sha256)   // equal to `sha256sum model.tar.gz`
 /// try await TarGz.extract("model.tar.gz", into: "/tmp/model", limits: .default)
 /// ```
-public enum TarGz {
+package enum TarGz {
     /// Archives every file and folder below `directory`, named relative to it. Symlinks, devices and FIFOs
     /// are refused. The output appears atomically: a failure leaves no file at `output`.
     @discardableResult
-    public static func create(directory: String, output: String, options: ArchiveCreateOptions = .init()) async throws -> ArchiveSummary {
+    package static func create(directory: String, output: String, options: ArchiveCreateOptions = .init()) async throws -> ArchiveSummary {
         try await BlockingWork.run {
             try withUTF8Locale { try TarGzCreator.create(directory: directory, output: output, options: options) }
         }
@@ -23,14 +23,14 @@ public enum TarGz {
 
     /// Archives the given files under their chosen names, adding their folders.
     @discardableResult
-    public static func create(files: [ArchiveInput], output: String, options: ArchiveCreateOptions = .init()) async throws -> ArchiveSummary {
+    package static func create(files: [ArchiveInput], output: String, options: ArchiveCreateOptions = .init()) async throws -> ArchiveSummary {
         try await BlockingWork.run {
             try withUTF8Locale { try TarGzCreator.create(files: files, output: output, options: options) }
         }
     }
 
     /// Every entry as stored, including ones extraction would refuse, with the archive's sha256.
-    public static func list(_ archive: String) async throws -> (entries: [ArchiveEntry], summary: ArchiveSummary) {
+    package static func list(_ archive: String) async throws -> (entries: [ArchiveEntry], summary: ArchiveSummary) {
         try await BlockingWork.run { try withUTF8Locale { try listBlocking(archive) } }
     }
 
@@ -38,7 +38,7 @@ public enum TarGz {
     /// bounds and the type documentation for what is refused. Nothing is left behind on failure.
     /// - Returns: the archive's sha256 (of the compressed file, as read) and sizes.
     @discardableResult
-    public static func extract(_ archive: String, into destination: String, limits: ArchiveLimits = .default) async throws -> ArchiveSummary {
+    package static func extract(_ archive: String, into destination: String, limits: ArchiveLimits = .default) async throws -> ArchiveSummary {
         try await BlockingWork.run {
             try withUTF8Locale { try SafeExtractor.extract(archive: archive, into: destination, limits: limits) }
         }

@@ -3,28 +3,28 @@ import FileSystem
 import Foundation
 
 /// A file to put into an archive under a chosen name.
-public struct ArchiveInput: Sendable, Equatable {
+package struct ArchiveInput: Sendable, Equatable {
     /// The path inside the archive (`model.bin`, `data/schema.json`).
-    public let name: String
+    package let name: String
     /// The local file to read.
-    public let source: String
+    package let source: String
 
-    public init(name: String, source: String) {
+    package init(name: String, source: String) {
         self.name = name
         self.source = source
     }
 }
 
 /// How to compress.
-public struct ArchiveCreateOptions: Sendable {
+package struct ArchiveCreateOptions: Sendable {
     /// zlib level 1…9; 6 is gzip's and pigz's default.
-    public var compressionLevel = 6
+    package var compressionLevel = 6
     /// Uncompressed bytes per gzip member.
-    public var blockSize = 1 << 20
+    package var blockSize = 1 << 20
     /// Blocks compressed at once.
-    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    package var threads = ProcessInfo.processInfo.activeProcessorCount
 
-    public init() {}
+    package init() {}
 }
 
 /// Writes deterministic `.tar.gz` files: entries sorted by path bytes, owner 0:0 without names, mtime 0,

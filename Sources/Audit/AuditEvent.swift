@@ -1,4 +1,4 @@
-public import Postgres
+package import Postgres
 
 /// One change to record in `audit_log`: who did what to which target, with details as a JSON object.
 ///
@@ -6,23 +6,23 @@ public import Postgres
 /// let event = try AuditEvent(actor: "token:alice", action: "job.trigger", target: "nightly", details: ["run_id": "42"])
 /// try await AuditLog(pool: pool).record(event)
 /// ```
-public struct AuditEvent: Sendable {
+package struct AuditEvent: Sendable {
     /// `token:NAME` for the API, `cli:USER` for the CLI, whatever a job or a test names.
-    public let actor: String
+    package let actor: String
     /// `model.promote`, `job.trigger`, `backup.waiver`, …
-    public let action: String
+    package let action: String
     /// `fraud:3`, `nightly`, a backup set id, …
-    public let target: String?
+    package let target: String?
     /// The details as the JSON text stored in the `jsonb` column (compact, sorted keys).
-    public let details: PostgresJSON
-    public let remoteAddress: String?
+    package let details: PostgresJSON
+    package let remoteAddress: String?
 
     /// - Parameters:
     ///   - details: any `Encodable` value whose JSON form is an object.
     ///   - remoteAddress: the caller's address; by default the one the API bound for the request
     ///     (``AuditOrigin/remoteAddress``), nil outside a request.
     /// - Throws: the encoder's error for details that cannot be encoded.
-    public init(
+    package init(
         actor: String,
         action: String,
         target: String?,

@@ -1,4 +1,4 @@
-public import Postgres
+package import Postgres
 
 /// The only reader and writer of `audit_log`: registry changes, API changes and backup waivers all go through it.
 ///
@@ -10,10 +10,10 @@ public import Postgres
 /// try await audit.record(try AuditEvent(actor: "cli:ana", action: "token.revoke", target: "ci", details: [String: String]()))
 /// let newest = try await audit.entries(limit: 20)
 /// ```
-public struct AuditLog: Sendable {
+package struct AuditLog: Sendable {
     let pool: PostgresPool
 
-    public init(pool: PostgresPool) {
+    package init(pool: PostgresPool) {
         self.pool = pool
     }
 
@@ -24,25 +24,25 @@ public struct AuditLog: Sendable {
     }
 
     /// Appends `event` in a statement of its own.
-    public func record(_ event: AuditEvent) async throws {
+    package func record(_ event: AuditEvent) async throws {
         try await pool.execute(Self.insert, Self.parameters(event))
     }
 
     /// Appends `event` on `connection`, inside whatever transaction the caller has open there: rolled back with it.
-    public static func record(_ event: AuditEvent, on connection: PostgresConnection) async throws {
+    package static func record(_ event: AuditEvent, on connection: PostgresConnection) async throws {
         try await connection.execute(insert, parameters(event))
     }
 
     /// The newest entries, newest first; pass the last entry's id as `before` for the next page.
     /// - Parameter limit: clamped to 1…1000.
-    public func entries(limit: Int = 100, before: Int64? = nil) async throws -> [AuditEntry] {
+    package func entries(limit: Int = 100, before: Int64? = nil) async throws -> [AuditEntry] {
         try await entries(limit: limit, before: before, as: AuditEntry.self)
     }
 
     /// The newest entries, newest first, decoded into the caller's row type from the columns `id`, `at`, `actor`,
     /// `action`, `target`, `details` and `remote_addr`; pass the last entry's id as `before` for the next page.
     /// - Parameter limit: clamped to 1…1000.
-    public func entries<Entry: Decodable>(limit: Int = 100, before: Int64? = nil, as type: Entry.Type = Entry.self) async throws -> [Entry] {
+    package func entries<Entry: Decodable>(limit: Int = 100, before: Int64? = nil, as type: Entry.Type = Entry.self) async throws -> [Entry] {
         try await pool.query(
             """
             SELECT id, at, actor, action, target, details, remote_addr FROM audit_log

@@ -7,6 +7,6 @@
 ///     try await registry.promote(model: "fraud", version: 3, alias: "production", actor: "token:alice")
 /// }
 /// ```
-public enum AuditOrigin {
-    @TaskLocal public static var remoteAddress: String?
+package enum AuditOrigin {
+    @TaskLocal package static var remoteAddress: String?
 }

@@ -1,11 +1,11 @@
-public import ObjectStore
+package import ObjectStore
 
 /// What backups need of the model artifacts: the store they live in and its key layout, whether one is stored,
 /// storing one back (a models restore into a remote store), and which ones live versions use.
 ///
 /// The registry's artifact store and its versions answer it (`Maintenance.RegistryArtifacts`): Backup does not
 /// depend on the registry, whose tables it never reads.
-public protocol BackupArtifacts: Sendable {
+package protocol BackupArtifacts: Sendable {
     var store: any ObjectStore { get }
     /// Every artifact key starts with this.
     var keyPrefix: String { get }

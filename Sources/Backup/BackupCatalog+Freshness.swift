@@ -1,35 +1,35 @@
-public import Foundation
+package import Foundation
 import Postgres
 import Units
 
 /// How fresh one kind of backup is, for alerts such as "no verified backup in 26 h".
-public struct BackupFreshness: Sendable, Equatable {
+package struct BackupFreshness: Sendable, Equatable {
     /// `database`, `models` or `full`.
-    public let kind: String
+    package let kind: String
     /// When the newest successful set of the kind finished.
-    public let lastSuccess: Date?
+    package let lastSuccess: Date?
     /// When the newest verified set of the kind finished (when it was made: re-verifying an old set does not make
     /// backups fresh).
-    public let lastVerified: Date?
+    package let lastVerified: Date?
     /// The size of the newest successful set.
-    public let lastSize: Int64?
+    package let lastSize: Int64?
     /// Failed attempts started in the last 24 hours.
-    public let failuresLastDay: Int
+    package let failuresLastDay: Int
 }
 
 /// The newest sets and the failures of a window, for the operations report.
-public struct BackupSummary: Sendable, Codable, Equatable {
-    public let newestSucceeded: String?
-    public let newestSucceededAt: Date?
-    public let newestVerified: String?
-    public let newestVerifiedAt: Date?
+package struct BackupSummary: Sendable, Codable, Equatable {
+    package let newestSucceeded: String?
+    package let newestSucceededAt: Date?
+    package let newestVerified: String?
+    package let newestVerifiedAt: Date?
     /// Failed attempts started in the window.
-    public let failedInWindow: Int
+    package let failedInWindow: Int
 }
 
 extension BackupCatalog {
     /// One entry per kind that has a row, by kind.
-    public func freshness() async throws -> [BackupFreshness] {
+    package func freshness() async throws -> [BackupFreshness] {
         // Times come as epoch seconds: a `Date` made from them gives back exactly the number the server computed.
         struct Row: Decodable {
             let kind: String
@@ -60,7 +60,7 @@ extension BackupCatalog {
     }
 
     /// The newest succeeded and the newest verified set, and the failed attempts that started in the last `window`.
-    public func summary(over window: Duration) async throws -> BackupSummary {
+    package func summary(over window: Duration) async throws -> BackupSummary {
         try await pool.query(
             """
             SELECT (SELECT id FROM backups WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1) AS newest_succeeded,

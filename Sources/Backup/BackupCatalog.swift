@@ -1,22 +1,22 @@
 import FileSystem
-public import Foundation
+package import Foundation
 import Logging
-public import Postgres
+package import Postgres
 
 /// One row of the `backups` table: an attempt to make a set, failed ones included.
-public struct BackupRecord: Decodable, Sendable {
-    public let id: String
-    public let kind: String
+package struct BackupRecord: Decodable, Sendable {
+    package let id: String
+    package let kind: String
     /// `running`, `succeeded` or `failed`.
-    public let status: String
-    public let location: String
-    public let remoteUri: String?
-    public let sizeBytes: Int64?
-    public let sha256: String?
-    public let error: String?
-    public let startedAt: Date
-    public let finishedAt: Date?
-    public let verifiedAt: Date?
+    package let status: String
+    package let location: String
+    package let remoteUri: String?
+    package let sizeBytes: Int64?
+    package let sha256: String?
+    package let error: String?
+    package let startedAt: Date
+    package let finishedAt: Date?
+    package let verifiedAt: Date?
 }
 
 /// The `backups` table, and every statement on it: one row per attempt, failed ones included, so that alerts and
@@ -27,10 +27,10 @@ public struct BackupRecord: Decodable, Sendable {
 /// let catalog = BackupCatalog(pool: pool)
 /// for row in try await catalog.records() where row.status == "failed" { print(row.id, row.error ?? "") }
 /// ```
-public struct BackupCatalog: Sendable {
+package struct BackupCatalog: Sendable {
     let pool: PostgresPool
 
-    public init(pool: PostgresPool) {
+    package init(pool: PostgresPool) {
         self.pool = pool
     }
 
@@ -76,7 +76,7 @@ public struct BackupCatalog: Sendable {
     }
 
     /// Every row, oldest first.
-    public func records() async throws -> [BackupRecord] {
+    package func records() async throws -> [BackupRecord] {
         try await pool.query(
             """
             SELECT id, kind, status, location, remote_uri, size_bytes, sha256, error, started_at, finished_at, verified_at
@@ -86,7 +86,7 @@ public struct BackupCatalog: Sendable {
     }
 
     /// Drops the set's row (retention, once no copy of the set is left).
-    public func delete(_ id: BackupSetID) async throws {
+    package func delete(_ id: BackupSetID) async throws {
         try await pool.execute("DELETE FROM backups WHERE id = $1", [id.value])
     }
 

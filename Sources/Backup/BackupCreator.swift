@@ -1,5 +1,5 @@
 import FileSystem
-public import Foundation
+package import Foundation
 import Logging
 
 /// `nomaly backup create` and the `backup` job: makes a set, records it, and verifies it.
@@ -7,13 +7,13 @@ import Logging
 /// The set is assembled in a hidden folder beside its final place (`.ID.partial-…`) and renamed into place only once
 /// every file and the manifest are written, so a failure (pg_dump's exit status, a full disk, a cancelled job) leaves
 /// no half-written set: only a `failed` row with the reason.
-public struct BackupCreator: Sendable {
-    public struct Options: Sendable {
-        public var scope: BackupScope
+package struct BackupCreator: Sendable {
+    package struct Options: Sendable {
+        package var scope: BackupScope
         /// Verify right after creating (hashes and a full read of the dump); retention relies on verified sets.
-        public var verify: Bool
+        package var verify: Bool
 
-        public init(scope: BackupScope = .full, verify: Bool = true) {
+        package init(scope: BackupScope = .full, verify: Bool = true) {
             self.scope = scope
             self.verify = verify
         }
@@ -21,14 +21,14 @@ public struct BackupCreator: Sendable {
 
     let environment: BackupEnvironment
 
-    public init(_ environment: BackupEnvironment) {
+    package init(_ environment: BackupEnvironment) {
         self.environment = environment
     }
 
     /// - Returns: the new set's manifest.
     /// - Throws: ``BackupError`` (or the database's error) after recording the attempt as failed.
     @discardableResult
-    public func create(_ options: Options, now: @Sendable () -> Date = Date.init) async throws -> BackupManifest {
+    package func create(_ options: Options, now: @Sendable () -> Date = Date.init) async throws -> BackupManifest {
         let keys = try environment.keys()
         try FileManager.default.createDirectory(
             atPath: environment.directory,

@@ -1,8 +1,8 @@
-public import Archive
-public import Foundation
-public import Logging
-public import ObjectStore
-public import Postgres
+package import Archive
+import Foundation
+package import Logging
+package import ObjectStore
+package import Postgres
 
 /// Everything backup, restore, upload and clean-up work with, built once by the CLI or the daemon.
 ///
@@ -10,34 +10,34 @@ public import Postgres
 /// let backups = BackupEnvironment(pool: pool, directory: "/var/lib/nomaly/backups", artifacts: artifacts, logger: logger)
 /// let manifest = try await BackupCreator(backups).create(.init(scope: .full))
 /// ```
-public struct BackupEnvironment: Sendable {
+package struct BackupEnvironment: Sendable {
     /// Where records go (`backups` table) and, by default, the database that is dumped and restored.
-    public let pool: PostgresPool
+    package let pool: PostgresPool
     /// The database to dump and restore; `pool`'s own unless a test points it elsewhere.
-    public var source: PostgresConfiguration
+    package var source: PostgresConfiguration
     /// `NOMALY_BACKUP_DIR`: one folder per set.
-    public let directory: String
+    package let directory: String
     /// The model artifacts a set bundles or lists and a models restore puts back.
-    public let artifacts: any BackupArtifacts
+    package let artifacts: any BackupArtifacts
     /// Where sets go off-site (`s3://bucket/prefix/`); nil until S3 is configured.
-    public var remote: RemoteBackups?
+    package var remote: RemoteBackups?
     /// `ENCRYPTION_KEY_FILE`: when set, every file of a new set is encrypted and its manifest signed, encrypted sets
     /// can be read, and sets without encryption or signature are refused unless the operator waives it.
-    public var encryptionKeyFile: String?
+    package var encryptionKeyFile: String?
     /// `NOMALY_BACKUP_SIGNING_KEY_FILE`: signs the manifests of unencrypted sets (when `ENCRYPTION_KEY_FILE` is unset)
     /// and checks sets it signed; while set, unsigned sets are refused unless the operator waives it.
-    public var signingKeyFile: String?
+    package var signingKeyFile: String?
     /// `NOMALY_PG_BINDIR`.
-    public var binDirectory: String?
+    package var binDirectory: String?
     /// The client programs found for each server version, shared by copies of this environment.
     let tools = PostgresToolsCache()
-    public var archiveLimits: ArchiveLimits
-    public var nomalyVersion: String
-    public let logger: Logger
+    package var archiveLimits: ArchiveLimits
+    package var nomalyVersion: String
+    package let logger: Logger
     /// Tests only: where a test changes the backup folder as an attacker could.
     var hooks = BackupHooks()
 
-    public init(
+    package init(
         pool: PostgresPool,
         directory: String,
         artifacts: any BackupArtifacts,
@@ -70,7 +70,7 @@ public struct BackupEnvironment: Sendable {
         )
     }
 
-    public func setPath(_ id: BackupSetID) -> String { directory + "/" + id.value }
+    package func setPath(_ id: BackupSetID) -> String { directory + "/" + id.value }
 
     /// Whether the artifacts live in a local folder, which a set can bundle and a restore can replace.
     package var localArtifactRoot: String? { (artifacts.store as? FileStore)?.root }
@@ -86,22 +86,22 @@ struct BackupHooks: Sendable {
 }
 
 /// Off-site copies: a store (an S3 bucket) and the prefix sets go under, as `PREFIX/YYYY/MM/DD/ID/FILE`.
-public struct RemoteBackups: Sendable {
-    public let store: any ObjectStore
+package struct RemoteBackups: Sendable {
+    package let store: any ObjectStore
     /// Empty or ending in `/`.
-    public let prefix: String
+    package let prefix: String
 
-    public init(store: any ObjectStore, prefix: String) {
+    package init(store: any ObjectStore, prefix: String) {
         self.store = store
         self.prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
     }
 
-    public func key(_ id: BackupSetID, file: String) -> String { prefix + id.datePath + id.value + "/" + file }
+    package func key(_ id: BackupSetID, file: String) -> String { prefix + id.datePath + id.value + "/" + file }
 
     /// Where artifacts are mirrored: content-addressed keys never change, so they are kept once, not per day.
-    public var artifactPrefix: String { prefix + "artifacts/" }
+    package var artifactPrefix: String { prefix + "artifacts/" }
 
-    public var description: String {
+    package var description: String {
         let location = store.locationDescription
         return (location.hasSuffix("/") ? location : location + "/") + prefix
     }

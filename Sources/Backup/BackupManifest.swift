@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// `manifest.json`: what a set holds and how to check it, written last so that a set with a manifest is complete.
 ///
@@ -7,74 +7,74 @@ public import Foundation
 ///
 /// Formats: 1, sets made before issue 16 (never signed; encrypted files not bound to their set); 2, encrypted files
 /// bound to the set id and their name (``SetFileBinding``), signed whenever a key was configured.
-public struct BackupManifest: Sendable, Codable, Equatable {
-    public static let currentFormat = 2
-    public static let fileName = "manifest.json"
+package struct BackupManifest: Sendable, Codable, Equatable {
+    package static let currentFormat = 2
+    package static let fileName = "manifest.json"
     /// A manifest is read whole before it is authenticated, so a larger one is refused unread. About 300 bytes per
     /// artifact and a few KiB besides: room for some 200,000 live artifacts.
-    public static let maximumSize = 64 << 20
+    package static let maximumSize = 64 << 20
 
-    public var format: Int
-    public var id: BackupSetID
-    public var kind: BackupScope
-    public var createdAt: Date
-    public var finishedAt: Date
-    public var nomalyVersion: String
+    package var format: Int
+    package var id: BackupSetID
+    package var kind: BackupScope
+    package var createdAt: Date
+    package var finishedAt: Date
+    package var nomalyVersion: String
     /// Absent for a models-only set.
-    public var postgres: PostgresFacts?
-    public var encryption: EncryptionFacts?
-    public var files: [FileEntry]
+    package var postgres: PostgresFacts?
+    package var encryption: EncryptionFacts?
+    package var files: [FileEntry]
     /// Rows of every table in the dump, counted in the dump's own snapshot; a restore test compares them.
-    public var rowCounts: [TableRows]
+    package var rowCounts: [TableRows]
     /// Absent for a database-only set.
-    public var artifacts: ArtifactFacts?
+    package var artifacts: ArtifactFacts?
 
-    public struct PostgresFacts: Sendable, Codable, Equatable {
-        public var serverVersion: String
-        public var pgDumpVersion: String
+    package struct PostgresFacts: Sendable, Codable, Equatable {
+        package var serverVersion: String
+        package var pgDumpVersion: String
         /// The highest migration applied when the dump was taken.
-        public var migrationLevel: Int
-        public var database: String
+        package var migrationLevel: Int
+        package var database: String
     }
 
     /// A list rather than a dictionary: JSONDecoder's snake-case strategy would rewrite dictionary keys too.
-    public struct TableRows: Sendable, Codable, Equatable {
-        public var table: String
-        public var rows: Int64
+    package struct TableRows: Sendable, Codable, Equatable {
+        package var table: String
+        package var rows: Int64
     }
 
-    public struct EncryptionFacts: Sendable, Codable, Equatable {
-        public var algorithm: String
-        public var chunkSize: Int
-        public var keyId: String
+    package struct EncryptionFacts: Sendable, Codable, Equatable {
+        package var algorithm: String
+        package var chunkSize: Int
+        package var keyId: String
     }
 
     /// One file of the set. `sha256`/`size` describe the bytes as stored (what `sha256sum` in the folder or an S3
     /// checksum sees); `contentSha256`/`contentSize` the decrypted content, present when the file is encrypted.
-    public struct FileEntry: Sendable, Codable, Equatable {
-        public var name: String
-        public var size: Int64
-        public var sha256: String
-        public var contentSize: Int64?
-        public var contentSha256: String?
+    package struct FileEntry: Sendable, Codable, Equatable {
+        package var name: String
+        package var size: Int64
+        package var sha256: String
+        package var contentSize: Int64?
+        package var contentSha256: String?
     }
 
-    public struct ArtifactFacts: Sendable, Codable, Equatable {
+    package struct ArtifactFacts: Sendable, Codable, Equatable {
         /// `bundled`: copies are in `models.tar.gz`; `referenced`: only their keys, the store already being off-site.
-        public var mode: String
+        package var mode: String
         /// The artifact store, as `NOMALY_ARTIFACTS` named it.
-        public var store: String
-        public var objects: [ArtifactObject]
+        package var store: String
+        package var objects: [ArtifactObject]
     }
 
-    public struct ArtifactObject: Sendable, Codable, Equatable {
-        public var sha256: String
-        public var key: String
-        public var size: Int64
+    package struct ArtifactObject: Sendable, Codable, Equatable {
+        package var sha256: String
+        package var key: String
+        package var size: Int64
         /// `model:version` of every live version using it.
-        public var versions: [String]
+        package var versions: [String]
 
-        public init(sha256: String, key: String, size: Int64, versions: [String]) {
+        package init(sha256: String, key: String, size: Int64, versions: [String]) {
             self.sha256 = sha256
             self.key = key
             self.size = size
@@ -82,9 +82,9 @@ public struct BackupManifest: Sendable, Codable, Equatable {
         }
     }
 
-    public func file(named name: String) -> FileEntry? { files.first { $0.name == name } }
+    package func file(named name: String) -> FileEntry? { files.first { $0.name == name } }
 
-    public var totalSize: Int64 { files.reduce(0) { $0 + $1.size } }
+    package var totalSize: Int64 { files.reduce(0) { $0 + $1.size } }
 
     // Property names survive the snake-case round trip (`keyId` ↔ `key_id`); `keyID` would not.
     static let encoder: JSONEncoder = {
@@ -102,10 +102,10 @@ public struct BackupManifest: Sendable, Codable, Equatable {
         return decoder
     }()
 
-    public func encoded() throws -> Data { try Self.encoder.encode(self) }
+    package func encoded() throws -> Data { try Self.encoder.encode(self) }
 
     /// Parses a manifest, refusing formats newer than this build understands.
-    public static func decode(_ data: Data, source: String) throws(BackupError) -> BackupManifest {
+    package static func decode(_ data: Data, source: String) throws(BackupError) -> BackupManifest {
         let manifest: BackupManifest
         do {
             manifest = try decoder.decode(BackupManifest.self, from: data)
@@ -119,7 +119,7 @@ public struct BackupManifest: Sendable, Codable, Equatable {
     }
 
     /// Reads and parses a manifest no larger than ``maximumSize``. Blocking.
-    public static func read(from path: String) throws(BackupError) -> BackupManifest {
+    package static func read(from path: String) throws(BackupError) -> BackupManifest {
         guard let data = try readBytes(at: path) else { throw BackupError(.notFound, "cannot read \(path): there is no such file") }
         return try decode(data, source: path)
     }

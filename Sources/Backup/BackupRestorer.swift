@@ -1,28 +1,28 @@
 import Archive
 import FileSystem
-public import Foundation
+package import Foundation
 import Logging
-public import Postgres
+package import Postgres
 import Scheduler
 
 /// What a restore did.
-public struct RestoreReport: Sendable, Codable {
-    public let id: String
-    public let kind: String
-    public let pausedAt: Date
-    public let resumedAt: Date
+package struct RestoreReport: Sendable, Codable {
+    package let id: String
+    package let kind: String
+    package let pausedAt: Date
+    package let resumedAt: Date
     /// Runs waited for after pausing claims.
-    public let waitedForRuns: Int
-    public let tablesRestored: Int?
-    public let migrationsApplied: Int?
-    public let artifactsRestored: Int?
+    package let waitedForRuns: Int
+    package let tablesRestored: Int?
+    package let migrationsApplied: Int?
+    package let artifactsRestored: Int?
     /// Where the replaced artifact folder was moved (`ARTIFACTS.backup.YYYYMMDD_HHMMSS`), as the guide's script does.
-    public let replacedArtifactsMovedTo: String?
-    public let downloaded: Bool
+    package let replacedArtifactsMovedTo: String?
+    package let downloaded: Bool
     /// The id of the key whose signature of the manifest matched; nil for a set read unsigned.
-    public let signedWith: String?
+    package let signedWith: String?
     /// Protections the set lacks that the operator waived (`unencrypted`, `unsigned`).
-    public let waived: [String]
+    package let waived: [String]
 }
 
 /// `nomaly backup restore ID --kind database|models|full --yes`.
@@ -37,19 +37,19 @@ public struct RestoreReport: Sendable, Codable {
 /// when the backup was taken are closed as cancelled rather than retried. Artifacts are extracted beside the store,
 /// checked against their sha256, and swapped in, the replaced folder being kept as `…backup.TIMESTAMP`. Claims resume
 /// when the lock is released, at the end or on any failure, or by the server if this process dies.
-public struct BackupRestorer: Sendable {
-    public struct Options: Sendable {
-        public var scope: BackupScope
+package struct BackupRestorer: Sendable {
+    package struct Options: Sendable {
+        package var scope: BackupScope
         /// The operator's `--yes`: a restore replaces live data.
-        public var confirmed: Bool
+        package var confirmed: Bool
         /// How long to wait for running runs after pausing claims.
-        public var runsTimeout: Duration
+        package var runsTimeout: Duration
         /// This build's migrations, applied after a database restore from an older level.
-        public var migrations: [Migration]
+        package var migrations: [Migration]
         /// Missing protections the operator accepts (`--allow-unencrypted`, `--allow-unsigned`); logged and audited.
-        public var waivers: BackupWaivers
+        package var waivers: BackupWaivers
 
-        public init(
+        package init(
             scope: BackupScope,
             confirmed: Bool,
             runsTimeout: Duration = .seconds(600),
@@ -66,11 +66,11 @@ public struct BackupRestorer: Sendable {
 
     let environment: BackupEnvironment
 
-    public init(_ environment: BackupEnvironment) {
+    package init(_ environment: BackupEnvironment) {
         self.environment = environment
     }
 
-    public func restore(_ id: BackupSetID, _ options: Options) async throws -> RestoreReport {
+    package func restore(_ id: BackupSetID, _ options: Options) async throws -> RestoreReport {
         guard options.confirmed else {
             throw BackupError(
                 .refused,

@@ -1,13 +1,13 @@
-public import Foundation
+package import Foundation
 
 /// A set's name: its UTC creation time as `YYYYMMDD_HHMMSS`, the guide's `BACKUP_DATE`, so names sort by age and an
 /// operator can type them.
-public struct BackupSetID: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
-    public let value: String
-    public let date: Date
+package struct BackupSetID: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+    package let value: String
+    package let date: Date
 
     /// The id for an instant (seconds are truncated).
-    public init(date: Date) {
+    package init(date: Date) {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
@@ -24,7 +24,7 @@ public struct BackupSetID: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 
     /// Parses `YYYYMMDD_HHMMSS`; nil for anything else (other files in the backup folder are ignored, not errors).
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let bytes = Array(text.utf8)
         guard bytes.count == 15, bytes[8] == UInt8(ascii: "_"),
             bytes.enumerated().allSatisfy({ $0.offset == 8 || (0x30...0x39).contains($0.element) })
@@ -46,16 +46,16 @@ public struct BackupSetID: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 
     /// `YYYY/MM/DD/`: where the set goes under the bucket prefix, as the guide's `$(date +%Y/%m/%d)/`.
-    public var datePath: String {
+    package var datePath: String {
         let digits = Array(value)
         return String(digits[0..<4]) + "/" + String(digits[4..<6]) + "/" + String(digits[6..<8]) + "/"
     }
 
-    public var description: String { value }
+    package var description: String { value }
 
-    public static func < (lhs: BackupSetID, rhs: BackupSetID) -> Bool { lhs.value < rhs.value }
+    package static func < (lhs: BackupSetID, rhs: BackupSetID) -> Bool { lhs.value < rhs.value }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let id = BackupSetID(text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not YYYYMMDD_HHMMSS"))
@@ -63,7 +63,7 @@ public struct BackupSetID: Sendable, Hashable, Comparable, CustomStringConvertib
         self = id
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(value)
     }

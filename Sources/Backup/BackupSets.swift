@@ -1,59 +1,59 @@
-public import Foundation
+package import Foundation
 import Logging
-public import ObjectStore
+package import ObjectStore
 
 /// A complete set in the backup folder (one with a readable manifest).
-public struct LocalBackupSet: Sendable {
-    public let id: BackupSetID
-    public let path: String
-    public let manifest: BackupManifest
+package struct LocalBackupSet: Sendable {
+    package let id: BackupSetID
+    package let path: String
+    package let manifest: BackupManifest
 
     /// Whether its manifest has a signature beside it (checked only when the set is verified or restored).
-    public var isSigned: Bool { FileManager.default.fileExists(atPath: path + "/" + ManifestSignature.fileName) }
+    package var isSigned: Bool { FileManager.default.fileExists(atPath: path + "/" + ManifestSignature.fileName) }
 }
 
 /// A set in the bucket: every object under `PREFIX/YYYY/MM/DD/ID/`. It is complete when its manifest is there,
 /// because uploads send the manifest last.
-public struct RemoteBackupSet: Sendable {
-    public let id: BackupSetID
+package struct RemoteBackupSet: Sendable {
+    package let id: BackupSetID
     /// Ends in `/`.
-    public let keyPrefix: String
-    public let objects: [ObjectInfo]
+    package let keyPrefix: String
+    package let objects: [ObjectInfo]
 
-    public var isComplete: Bool { objects.contains { $0.key == keyPrefix + BackupManifest.fileName } }
-    public var size: Int64 { objects.reduce(0) { $0 + $1.size } }
+    package var isComplete: Bool { objects.contains { $0.key == keyPrefix + BackupManifest.fileName } }
+    package var size: Int64 { objects.reduce(0) { $0 + $1.size } }
 }
 
 /// One line of `nomaly backup list`: what is known about a set from the folder, the bucket and the table.
-public struct BackupListing: Sendable, Codable {
-    public let id: String
-    public let kind: String?
+package struct BackupListing: Sendable, Codable {
+    package let id: String
+    package let kind: String?
     /// `succeeded`, `failed`, `running`, or `unrecorded` for a set with no row (copied in by hand, or made before
     /// a restore of an older database).
-    public let status: String
-    public let createdAt: Date
-    public let ageSeconds: Int64
-    public let sizeBytes: Int64?
-    public let local: String?
-    public let remote: String?
-    public let encrypted: Bool?
+    package let status: String
+    package let createdAt: Date
+    package let ageSeconds: Int64
+    package let sizeBytes: Int64?
+    package let local: String?
+    package let remote: String?
+    package let encrypted: Bool?
     /// Whether the local copy's manifest is signed; nil when there is no local copy.
-    public let signed: Bool?
-    public let verifiedAt: Date?
-    public let error: String?
+    package let signed: Bool?
+    package let verifiedAt: Date?
+    package let error: String?
 }
 
 /// Finds sets in the backup folder and the bucket, and joins them with the rows of the ``BackupCatalog``.
-public struct BackupSets: Sendable {
+package struct BackupSets: Sendable {
     let environment: BackupEnvironment
 
-    public init(_ environment: BackupEnvironment) {
+    package init(_ environment: BackupEnvironment) {
         self.environment = environment
     }
 
     /// Complete local sets, oldest first. Folders without a manifest are unfinished or damaged and are not sets;
     /// other files in the folder are ignored.
-    public func localSets() throws -> [LocalBackupSet] {
+    package func localSets() throws -> [LocalBackupSet] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: environment.directory)) ?? []
         return try names.sorted().compactMap { name -> LocalBackupSet? in
             guard let id = BackupSetID(name) else { return nil }
@@ -64,12 +64,12 @@ public struct BackupSets: Sendable {
         }
     }
 
-    public func localSet(_ id: BackupSetID) throws -> LocalBackupSet? {
+    package func localSet(_ id: BackupSetID) throws -> LocalBackupSet? {
         try localSets().first { $0.id == id }
     }
 
     /// Sets in the bucket, oldest first; empty when no bucket is configured.
-    public func remoteSets() async throws -> [RemoteBackupSet] {
+    package func remoteSets() async throws -> [RemoteBackupSet] {
         guard let remote = environment.remote else { return [] }
         let objects: [ObjectInfo]
         do {
@@ -90,7 +90,7 @@ public struct BackupSets: Sendable {
     }
 
     /// Everything known about every set: local and remote sets and the table's rows (failed attempts included).
-    public func list(now: Date = Date()) async throws -> [BackupListing] {
+    package func list(now: Date = Date()) async throws -> [BackupListing] {
         let local = Dictionary(uniqueKeysWithValues: try localSets().map { ($0.id.value, $0) })
         let remote = Dictionary(uniqueKeysWithValues: try await remoteSets().filter(\.isComplete).map { ($0.id.value, $0) })
         let rows = Dictionary(uniqueKeysWithValues: try await BackupCatalog(pool: environment.pool).records().map { ($0.id, $0) })

@@ -2,20 +2,20 @@ import Foundation
 package import Settings
 
 /// Where backups go and how they are protected (docs/configuration.md, "Backups").
-public struct BackupSettings: Sendable, Equatable {
+package struct BackupSettings: Sendable, Equatable {
     /// `NOMALY_BACKUP_DIR` (default `$NOMALY_HOME/backups`), absolute: one folder per set.
-    public var directory: String
+    package var directory: String
     /// `ENCRYPTION_KEY_FILE` (the guide's name): a file holding a 256-bit key; when set, every file of a new set is
     /// encrypted with AES-256-GCM and its manifest signed, and sets without encryption or signature are refused.
-    public var encryptionKeyFile: String?
+    package var encryptionKeyFile: String?
     /// `NOMALY_BACKUP_SIGNING_KEY_FILE`: a file holding a 256-bit key (the same forms) that signs the manifests of
     /// unencrypted sets and checks sets it signed; when set, unsigned sets are refused.
-    public var signingKeyFile: String?
+    package var signingKeyFile: String?
     /// `NOMALY_BACKUP_S3`: where sets go off-site, `s3://bucket/prefix/`. When unset and a bucket is configured
     /// (`S3_BUCKET`, `S3_BUCKET_NAME`, `AWS_S3_BACKUP_BUCKET`), sets go to `s3://BUCKET/S3_PREFIX` + `backups/`.
-    public var remote: String?
+    package var remote: String?
 
-    public init(directory: String, encryptionKeyFile: String? = nil, signingKeyFile: String? = nil, remote: String? = nil) {
+    package init(directory: String, encryptionKeyFile: String? = nil, signingKeyFile: String? = nil, remote: String? = nil) {
         self.directory = directory
         self.encryptionKeyFile = encryptionKeyFile
         self.signingKeyFile = signingKeyFile

@@ -1,18 +1,18 @@
 import FileSystem
-public import Foundation
+import Foundation
 import Logging
-public import ObjectStore
+import ObjectStore
 
 /// What an upload did; `uploaded` + `skipped` = every object considered.
-public struct UploadReport: Sendable, Codable, Equatable {
-    public var uploaded: [String] = []
-    public var skipped = 0
-    public var bytesUploaded: Int64 = 0
-    public var sets: [String] = []
-    public var artifactsUploaded = 0
-    public var artifactsSkipped = 0
+package struct UploadReport: Sendable, Codable, Equatable {
+    package var uploaded: [String] = []
+    package var skipped = 0
+    package var bytesUploaded: Int64 = 0
+    package var sets: [String] = []
+    package var artifactsUploaded = 0
+    package var artifactsSkipped = 0
 
-    public init() {}
+    package init() {}
 }
 
 /// The `s3-upload` job and `backup create --upload`: copies sets (and optionally the artifact store) to the bucket.
@@ -21,17 +21,17 @@ public struct UploadReport: Sendable, Codable, Equatable {
 /// simply run again. Each set's files go first, then its signature, and its manifest last, so a set in the bucket with a manifest is
 /// complete. Every upload is checked afterwards with a HEAD (size, and sha256 where the store records it); large files
 /// go up in concurrent multipart chunks (``S3Store``).
-public struct BackupUploader: Sendable {
+package struct BackupUploader: Sendable {
     let environment: BackupEnvironment
 
-    public init(_ environment: BackupEnvironment) {
+    package init(_ environment: BackupEnvironment) {
         self.environment = environment
     }
 
     /// - Parameters:
     ///   - ids: the sets to upload; every complete local set when nil.
     ///   - artifacts: also mirror the local artifact store under `PREFIX/artifacts/`.
-    public func upload(_ ids: [BackupSetID]? = nil, artifacts: Bool = false) async throws -> UploadReport {
+    package func upload(_ ids: [BackupSetID]? = nil, artifacts: Bool = false) async throws -> UploadReport {
         guard let remote = environment.remote else {
             throw BackupError(.refused, "no bucket is configured for backups: set S3_BUCKET (or AWS_S3_BACKUP_BUCKET) or NOMALY_BACKUP_S3")
         }

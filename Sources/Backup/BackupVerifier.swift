@@ -1,24 +1,24 @@
 import Archive
 import Crypto
 import FileSystem
-public import Foundation
+import Foundation
 import Logging
 import Postgres
 
 /// What `backup verify` checked.
-public struct VerificationReport: Sendable, Codable {
-    public let id: String
-    public let files: Int
-    public let bytes: Int64
+package struct VerificationReport: Sendable, Codable {
+    package let id: String
+    package let files: Int
+    package let bytes: Int64
     /// Whether chunks were authenticated (the set is encrypted and the key was there).
-    public let decrypted: Bool
+    package let decrypted: Bool
     /// The id of the key whose signature of the manifest matched; nil for a set read unsigned.
-    public let signedWith: String?
+    package let signedWith: String?
     /// Protections the set lacks that the operator waived (`unencrypted`, `unsigned`).
-    public let waived: [String]
-    public let dumpRead: Bool
+    package let waived: [String]
+    package let dumpRead: Bool
     /// Tables compared after a restore into a scratch database; nil without `--restore-test`.
-    public let restoreTestTables: Int?
+    package let restoreTestTables: Int?
 }
 
 /// `nomaly backup verify`: proves a set can be restored, without touching the live database.
@@ -35,17 +35,17 @@ public struct VerificationReport: Sendable, Codable {
 ///    exits 0 on a dump cut to half its size, so it proves nothing) and the models tarball is listed to its end;
 /// 3. with `restoreTest`, the dump is restored with `--exit-on-error` into a scratch database that is dropped
 ///    whatever happens, and every table's row count is compared with the manifest.
-public struct BackupVerifier: Sendable {
+package struct BackupVerifier: Sendable {
     let environment: BackupEnvironment
 
-    public init(_ environment: BackupEnvironment) {
+    package init(_ environment: BackupEnvironment) {
         self.environment = environment
     }
 
     /// - Parameter waivers: missing protections the operator accepts (`--allow-unencrypted`, `--allow-unsigned`);
     ///   each one used is logged and audited.
     @discardableResult
-    public func verify(_ id: BackupSetID, restoreTest: Bool = false, waivers: BackupWaivers = .none) async throws -> VerificationReport {
+    package func verify(_ id: BackupSetID, restoreTest: Bool = false, waivers: BackupWaivers = .none) async throws -> VerificationReport {
         let keys = try environment.keys()
         let set = try await SetSource(environment).fetch(id, keys: keys, waivers: waivers)
         defer { set.cleanUp() }

@@ -1,20 +1,20 @@
 import FileSystem
 import Foundation
-public import Postgres
+import Postgres
 import Processes
 
 /// `pg_dump`, `pg_restore` and `psql` of a version that can handle the server: pg_dump refuses servers newer than
 /// itself, and pg_restore reads only archives made by its own version or older. Debian installs each major version in
 /// `/usr/lib/postgresql/N/bin`; the oldest one at least as new as the server is chosen, so dumps stay readable by
 /// that server's own tools.
-public struct PostgresTools: Sendable {
-    public let directory: String?
-    public let version: String
+package struct PostgresTools: Sendable {
+    package let directory: String?
+    package let version: String
 
     /// - Parameters:
     ///   - serverMajor: the server's major version (15 for 15.10).
     ///   - override: `NOMALY_PG_BINDIR`, used as given.
-    public init(serverMajor: Int, override: String? = nil) throws(BackupError) {
+    package init(serverMajor: Int, override: String? = nil) throws(BackupError) {
         let candidates: [String?]
         if let override {
             candidates = [override]
@@ -40,7 +40,7 @@ public struct PostgresTools: Sendable {
         )
     }
 
-    public func path(_ program: String) -> String { directory.map { $0 + "/" + program } ?? program }
+    package func path(_ program: String) -> String { directory.map { $0 + "/" + program } ?? program }
 
     /// `15` from `pg_dump (PostgreSQL) 15.10 (Debian 15.10-0+deb12u1)`.
     static func majorVersion(_ versionLine: String) -> Int? {

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import Units
 
 /// How long sets are kept, per kind: older than `maxAge`, or beyond the newest `keepLast`, a set goes, except the
@@ -6,22 +6,22 @@ import Units
 ///
 /// The defaults are the guide's: database backups 30 days (`RETENTION_DAYS=30`), model backups the newest 7
 /// (`tail -n +8`); full sets hold a database, so they follow the database rule.
-public struct RetentionPolicy: Sendable, Equatable {
-    public struct Rule: Sendable, Equatable {
-        public var maxAge: Duration?
-        public var keepLast: Int?
+package struct RetentionPolicy: Sendable, Equatable {
+    package struct Rule: Sendable, Equatable {
+        package var maxAge: Duration?
+        package var keepLast: Int?
 
-        public init(maxAge: Duration? = nil, keepLast: Int? = nil) {
+        package init(maxAge: Duration? = nil, keepLast: Int? = nil) {
             self.maxAge = maxAge
             self.keepLast = keepLast
         }
     }
 
-    public var database: Rule
-    public var models: Rule
-    public var full: Rule
+    package var database: Rule
+    package var models: Rule
+    package var full: Rule
 
-    public init(
+    package init(
         database: Rule = .init(maxAge: .seconds(30 * 86_400)),
         models: Rule = .init(keepLast: 7),
         full: Rule = .init(maxAge: .seconds(30 * 86_400))
@@ -31,7 +31,7 @@ public struct RetentionPolicy: Sendable, Equatable {
         self.full = full
     }
 
-    public func rule(for scope: BackupScope) -> Rule {
+    package func rule(for scope: BackupScope) -> Rule {
         switch scope {
         case .database: return database
         case .models: return models
@@ -40,12 +40,12 @@ public struct RetentionPolicy: Sendable, Equatable {
     }
 
     /// A set as retention sees it.
-    public struct Candidate: Sendable, Equatable {
-        public let id: BackupSetID
-        public let scope: BackupScope
-        public let verified: Bool
+    package struct Candidate: Sendable, Equatable {
+        package let id: BackupSetID
+        package let scope: BackupScope
+        package let verified: Bool
 
-        public init(id: BackupSetID, scope: BackupScope, verified: Bool) {
+        package init(id: BackupSetID, scope: BackupScope, verified: Bool) {
             self.id = id
             self.scope = scope
             self.verified = verified
@@ -53,7 +53,7 @@ public struct RetentionPolicy: Sendable, Equatable {
     }
 
     /// The sets to delete, oldest first. Pure: the same sets and clock always give the same answer.
-    public func expired(_ sets: [Candidate], now: Date) -> [Candidate] {
+    package func expired(_ sets: [Candidate], now: Date) -> [Candidate] {
         var doomed: [Candidate] = []
         for scope in BackupScope.allCases {
             let rule = rule(for: scope)

@@ -8,37 +8,37 @@ import Foundation
 /// let waivers = BackupWaivers(allowUnencrypted: true, allowUnsigned: true, actor: "cli:alice")
 /// try await BackupVerifier(environment).verify(id, waivers: waivers)
 /// ```
-public struct BackupWaivers: Sendable, Equatable {
+package struct BackupWaivers: Sendable, Equatable {
     /// `--allow-unencrypted`: accept a set without encryption although `ENCRYPTION_KEY_FILE` is set.
-    public var allowUnencrypted: Bool
+    package var allowUnencrypted: Bool
     /// `--allow-unsigned`: accept a set whose manifest carries no signature, or one made with a signing key that is not
     /// configured here, although a key is configured. A signature that does not match is never accepted.
-    public var allowUnsigned: Bool
+    package var allowUnsigned: Bool
     /// Who waived, for the audit log (`cli:USER`).
-    public var actor: String
+    package var actor: String
 
-    public init(allowUnencrypted: Bool = false, allowUnsigned: Bool = false, actor: String = "unknown") {
+    package init(allowUnencrypted: Bool = false, allowUnsigned: Bool = false, actor: String = "unknown") {
         self.allowUnencrypted = allowUnencrypted
         self.allowUnsigned = allowUnsigned
         self.actor = actor
     }
 
-    public static let none = BackupWaivers()
+    package static let none = BackupWaivers()
 }
 
 /// How a set's manifest came to be trusted.
-public struct SetAuthentication: Sendable, Equatable {
+package struct SetAuthentication: Sendable, Equatable {
     /// A protection the set lacks, accepted through a waiver.
-    public struct Waiver: Sendable, Equatable, Codable {
+    package struct Waiver: Sendable, Equatable, Codable {
         /// `unencrypted` or `unsigned`.
-        public let kind: String
+        package let kind: String
         /// What the set lacks, for the log and the audit entry.
-        public let reason: String
+        package let reason: String
     }
 
     /// The id of the key whose signature matched; nil when the set was read without checking one.
-    public var signedWith: String?
-    public var waived: [Waiver]
+    package var signedWith: String?
+    package var waived: [Waiver]
 
     /// Neither signed nor waived: no key is configured to check anything with.
     static let unchecked = SetAuthentication(signedWith: nil, waived: [])

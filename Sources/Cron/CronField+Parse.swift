@@ -5,7 +5,7 @@ extension CronField {
     /// try CronField(parsing: "MON-FRI", kind: .dayOfWeek, position: 5).mask // 0b0111110
     /// ```
     init(parsing text: String, kind: CronFieldKind, position: Int) throws(CronParseError) {
-        var parser = FieldParser(kind: kind, position: position, text: text)
+        let parser = FieldParser(kind: kind, position: position, text: text)
         var items: [Item] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             guard !part.isEmpty else { throw parser.error(.syntax, "\"\(text)\" has an empty list item") }

@@ -8,7 +8,7 @@ extension CronSchedule {
     /// try CronSchedule(parsing: "0 3 * * 5L").explain() // "at 03:00 on the last Friday of the month"
     /// try CronSchedule(parsing: "@every 7m").explain() // "every 7 minutes, counted from 1970-01-01 00:00 UTC"
     /// ```
-    public func explain() -> String {
+    package func explain() -> String {
         switch kind {
         case .every(let seconds):
             // Fires are multiples of the interval since the epoch: say where they fall when it is not obvious.

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import Units
 
 /// A parsed cron expression: five fields (minute hour day-of-month month day-of-week), six with a leading
@@ -13,7 +13,7 @@ import Units
 /// schedule.next(after: saturdayNoon, in: berlin) // 2026-03-29T03:00:00+02:00: 02:30 does not exist that day
 /// schedule.explain() // "at 02:30 every day"
 /// ```
-public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
+package struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
     enum Kind: Sendable, Equatable {
         case fields(CronRule)
         /// `@every`: whole seconds, fired at multiples of it since the Unix epoch.
@@ -21,7 +21,7 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The expression as given, without surrounding whitespace.
-    public let expression: String
+    package let expression: String
     let kind: Kind
 
     static let macros: [String: String] = [
@@ -32,7 +32,7 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
     /// Parses and validates an expression.
     ///
     /// - Throws: ``CronParseError`` naming the field and the reason: `field 2 (hour): 24 is out of range 0–23`.
-    public init(parsing expression: String) throws(CronParseError) {
+    package init(parsing expression: String) throws(CronParseError) {
         let trimmed = expression.trimmingWhitespace()
         self.expression = trimmed
         let words = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
@@ -85,7 +85,7 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
         return seconds
     }
 
-    public var description: String { expression }
+    package var description: String { expression }
 
     /// The first fire time strictly after `date`, for a job in `timeZone`; nil if there is none (e.g. Feb 30).
     ///
@@ -93,14 +93,14 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
     /// try CronSchedule(parsing: "0 0 29 2 *").next(after: march2026, in: .gmt) // 2028-02-29T00:00:00Z
     /// try CronSchedule(parsing: "0 0 30 2 *").next(after: march2026, in: .gmt) // nil, after a 400-year search
     /// ```
-    public func next(after date: Date, in timeZone: TimeZone) -> Date? {
+    package func next(after date: Date, in timeZone: TimeZone) -> Date? {
         fireTimes(after: date, through: Self.latest, in: timeZone, limit: 1).first
     }
 
     /// Fire times in (start, end], in order, at most `limit` — the scheduler materialises due slots with it.
     ///
     /// Equal to calling ``next(after:in:)`` repeatedly, but each step reuses the previous one's position.
-    public func fireTimes(after start: Date, through end: Date, in timeZone: TimeZone, limit: Int) -> [Date] {
+    package func fireTimes(after start: Date, through end: Date, in timeZone: TimeZone, limit: Int) -> [Date] {
         guard limit > 0, end > start, let first = Self.instant(max(start, Self.earliest)) else { return [] }
         let last = min(end, Self.latest).timeIntervalSince1970
         var fires: [Date] = []
@@ -124,7 +124,7 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
     ///
     /// Looks at the next 10 fires after `date`, so a weekday job reports one day and `@monthly` 28 to 31 days.
     /// Around a DST change a daily job may report 23 hours. Nil when the schedule fires fewer than twice.
-    public func typicalInterval(in timeZone: TimeZone, from date: Date) -> TimeInterval? {
+    package func typicalInterval(in timeZone: TimeZone, from date: Date) -> TimeInterval? {
         if case .every(let interval) = kind { return TimeInterval(interval) }
         let fires = fireTimes(after: date, through: Self.latest, in: timeZone, limit: 10)
         return zip(fires, fires.dropFirst()).map { $1.timeIntervalSince($0) }.min()
@@ -136,7 +136,7 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
     /// Five weeks hold every weekly pattern and a month boundary. At most 1,000 fires are walked (a job firing every
     /// second repeats long before). A schedule that fires fewer than three times in the window is measured over its
     /// next three fires, so yearly jobs report a year. Nil when the schedule fires fewer than twice.
-    public func longestInterval(in timeZone: TimeZone, from date: Date) -> TimeInterval? {
+    package func longestInterval(in timeZone: TimeZone, from date: Date) -> TimeInterval? {
         if case .every(let interval) = kind { return TimeInterval(interval) }
         var fires = fireTimes(after: date, through: date.addingTimeInterval(35 * 86_400), in: timeZone, limit: 1_000)
         if fires.count < 3 { fires = fireTimes(after: date, through: Self.latest, in: timeZone, limit: 3) }

@@ -16,7 +16,7 @@
 /// ```
 ///
 /// Invariant: one reader at a time, on a thread that may block.
-public protocol ByteSource: AnyObject, Sendable {
+package protocol ByteSource: AnyObject, Sendable {
     /// Copies the next bytes into the start of `buffer`. Blocking.
     /// - Returns: how many; 0 only at the end of the input.
     /// - Throws: the source's own error (a failed or oversized download); it reaches the reader unchanged.

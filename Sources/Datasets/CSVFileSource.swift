@@ -22,11 +22,11 @@ import Darwin
 /// }
 /// print(source.rowsRead, source.rowsSkipped)
 /// ```
-public final class CSVFileSource: @unchecked Sendable {
+package final class CSVFileSource: @unchecked Sendable {
     /// The file being read, or the name a ``ByteSource`` was given.
-    public let path: String
+    package let path: String
     /// The file's columns and the selected ones.
-    public let columns: SourceColumns
+    package let columns: SourceColumns
     private var parser: CSVParser
     private let input: ByteInput
     private var block = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -44,7 +44,7 @@ public final class CSVFileSource: @unchecked Sendable {
     /// - Throws: ``DatasetError``: `.io` when the file cannot be opened or read or its gzip data is damaged,
     ///   `.emptyInput` when it has no header, `.malformed` or `.columnSelection` when the header does not fit,
     ///   `.tooLarge` beyond `maxBytes` (also later, from ``nextChunk(maxRows:)``).
-    public convenience init(
+    package convenience init(
         path: String,
         format: CSVFormat = .init(),
         selection: ColumnSelection = .init(),
@@ -68,7 +68,7 @@ public final class CSVFileSource: @unchecked Sendable {
     ///   - descriptor: duplicated; the caller keeps and closes its own.
     ///   - name: how errors name the input.
     /// - Throws: as ``init(path:format:selection:missing:medians:maxBytes:)``.
-    public convenience init(
+    package convenience init(
         descriptor: Int32,
         name: String,
         format: CSVFormat = .init(),
@@ -93,7 +93,7 @@ public final class CSVFileSource: @unchecked Sendable {
     /// ```
     /// - Parameter name: how errors name the input (`s3://bucket/key.csv`).
     /// - Throws: as ``init(path:format:selection:missing:medians:maxBytes:)``, and the source's own errors unchanged.
-    public convenience init(
+    package convenience init(
         source: any ByteSource,
         name: String,
         format: CSVFormat = .init(),
@@ -132,21 +132,21 @@ public final class CSVFileSource: @unchecked Sendable {
     }
 
     /// The selected feature columns, in the order of each row's values.
-    public var featureNames: [String] { columns.featureNames }
+    package var featureNames: [String] { columns.featureNames }
     /// The id column, when the selection names one.
-    public var idColumn: String? { columns.idColumn }
+    package var idColumn: String? { columns.idColumn }
     /// The label column, when the selection names one.
-    public var labelColumn: String? { columns.labelColumn }
+    package var labelColumn: String? { columns.labelColumn }
     /// Rows delivered so far.
-    public var rowsRead: Int { parser.rowsRead - parser.pendingRowCount }
+    package var rowsRead: Int { parser.rowsRead - parser.pendingRowCount }
     /// Rows dropped so far because a feature was missing under ``MissingValuePolicy/skip``.
-    public var rowsSkipped: Int { parser.rowsSkipped }
+    package var rowsSkipped: Int { parser.rowsSkipped }
 
     /// The next rows, at most `maxRows` of them; nil once the file is exhausted. Blocking.
     ///
     /// A chunk has fewer than `maxRows` rows only at the end of the file.
     /// - Throws: ``DatasetError`` naming the file, line and column of the first problem.
-    public func nextChunk(maxRows: Int) throws -> RowChunk? {
+    package func nextChunk(maxRows: Int) throws -> RowChunk? {
         precondition(maxRows > 0, "maxRows must be positive")
         if done { return nil }
         while true {

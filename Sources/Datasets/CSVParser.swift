@@ -24,14 +24,14 @@
 /// _ = try parser.finish(maxRows: 100)
 /// let chunk = parser.takeChunk()   // 2 rows: features [1.5, 2, 3, 4], ids ["a", "b"]
 /// ```
-public struct CSVParser {
-    public let format: CSVFormat
-    public let selection: ColumnSelection
-    public let missing: MissingValuePolicy
+package struct CSVParser {
+    package let format: CSVFormat
+    package let selection: ColumnSelection
+    package let missing: MissingValuePolicy
     /// Per-feature values that replace missing cells under `.imputeMedian`; nil leaves them NaN.
-    public let medians: [Double]?
+    package let medians: [Double]?
     /// How errors name the input: a file path, or `query`.
-    public let sourceName: String
+    package let sourceName: String
 
     var layout: ColumnLayout?
     var builder = ChunkBuilder(featureCount: 0, hasIDs: false, hasLabels: false)
@@ -45,16 +45,16 @@ public struct CSVParser {
     var finished = false
 
     /// Rows accepted so far, including those waiting in the current chunk.
-    public internal(set) var rowsRead = 0
+    package internal(set) var rowsRead = 0
     /// Rows dropped because a feature was missing under ``MissingValuePolicy/skip``.
-    public internal(set) var rowsSkipped = 0
+    package internal(set) var rowsSkipped = 0
 
     /// - Parameters:
     ///   - medians: one value per selected feature, used for missing cells under `.imputeMedian`.
     ///   - sourceName: the file path, or `query`, as errors should name it.
     /// - Throws: ``DatasetError`` when the delimiter cannot work (a quote, a line break, a character numbers
     ///   use, or a non-ASCII byte).
-    public init(
+    package init(
         format: CSVFormat = .init(),
         selection: ColumnSelection = .init(),
         missing: MissingValuePolicy = .error,
@@ -78,10 +78,10 @@ public struct CSVParser {
     }
 
     /// The input's columns and the selected ones; nil until the header (or first row) has been read.
-    public var columns: SourceColumns? { layout?.columns }
+    package var columns: SourceColumns? { layout?.columns }
 
     /// Rows parsed and not yet taken with ``takeChunk()``.
-    public var pendingRowCount: Int { builder.rowCount }
+    package var pendingRowCount: Int { builder.rowCount }
 
     /// Parses the next bytes of the input.
     ///
@@ -89,7 +89,7 @@ public struct CSVParser {
     /// it: take the chunk and call again with the bytes not consumed. Bytes of an unfinished last record are
     /// kept inside the parser and count as consumed. `maxRows` 0 reads just the header.
     /// - Returns: how many bytes of `bytes` were consumed.
-    public mutating func parse(_ bytes: UnsafeRawBufferPointer, maxRows: Int) throws -> Int {
+    package mutating func parse(_ bytes: UnsafeRawBufferPointer, maxRows: Int) throws -> Int {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), !bytes.isEmpty else { return 0 }
         precondition(!finished, "CSVParser.parse after finish")
         let count = bytes.count
@@ -127,7 +127,7 @@ public struct CSVParser {
     ///   parsed: take the chunk and call again.
     /// - Throws: ``DatasetError`` `.emptyInput` when there was no header (or no row at all without one),
     ///   `.malformed` when a quoted field is never closed.
-    public mutating func finish(maxRows: Int) throws -> Bool {
+    package mutating func finish(maxRows: Int) throws -> Bool {
         if finished { return true }
         if layout == nil {
             if !carry.isEmpty { try readFirstRecord(isFinal: true) }
@@ -145,7 +145,7 @@ public struct CSVParser {
     }
 
     /// Hands over the rows parsed since the last call (possibly none).
-    public mutating func takeChunk() -> RowChunk {
+    package mutating func takeChunk() -> RowChunk {
         builder.take()
     }
 

@@ -1,4 +1,4 @@
-public import Postgres
+package import Postgres
 
 extension Dataset {
     /// Reads a whole CSV file, plain or gzip-compressed. Blocking: call it on a thread that may block.
@@ -11,7 +11,7 @@ extension Dataset {
     /// print("\(data.rowCount) rows, \(data.skippedRows) dropped for missing values")
     /// ```
     /// - Throws: ``DatasetError`` naming the file, line and column of the first problem.
-    public static func load(
+    package static func load(
         csv path: String,
         format: CSVFormat = .init(),
         selection: ColumnSelection = .init(),
@@ -35,7 +35,7 @@ extension Dataset {
     /// ```
     /// - Throws: ``DatasetError`` (naming `query` and the line of the CSV result), or the server's
     ///   ``PostgresError`` when the query fails.
-    public static func load(
+    package static func load(
         sql query: String,
         pool: PostgresPool,
         selection: ColumnSelection = .init(),

@@ -1,17 +1,17 @@
 /// Statistics of one feature column, over its non-missing values, for a model's feature schema.
 ///
 /// With no values at all (an empty data set, or a column of NaN), `count` is 0 and the others are NaN.
-public struct ColumnSummary: Sendable, Equatable, Codable {
-    public var name: String
+package struct ColumnSummary: Sendable, Equatable, Codable {
+    package var name: String
     /// Non-missing values.
-    public var count: Int
-    public var min: Double
-    public var max: Double
-    public var mean: Double
+    package var count: Int
+    package var min: Double
+    package var max: Double
+    package var mean: Double
     /// The middle value, or the mean of the two middle values when `count` is even.
-    public var median: Double
+    package var median: Double
 
-    public init(name: String, count: Int, min: Double, max: Double, mean: Double, median: Double) {
+    package init(name: String, count: Int, min: Double, max: Double, mean: Double, median: Double) {
         self.name = name
         self.count = count
         self.min = min
@@ -27,7 +27,7 @@ extension Dataset {
     /// ```swift
     /// for column in data.columnSummaries() { print(column.name, column.min, column.median, column.max) }
     /// ```
-    public func columnSummaries() -> [ColumnSummary] {
+    package func columnSummaries() -> [ColumnSummary] {
         let featureCount = self.featureCount
         var column = [Double]()
         column.reserveCapacity(rowCount)

@@ -8,28 +8,28 @@
 /// print(data.rowCount, data.featureNames, data.medians ?? [])
 /// let first = data.row(0)   // the first row's feature values
 /// ```
-public struct Dataset: Sendable, Equatable {
+package struct Dataset: Sendable, Equatable {
     /// The feature columns, in the order of each row's values.
-    public var featureNames: [String]
-    public var rowCount: Int
+    package var featureNames: [String]
+    package var rowCount: Int
     /// Row-major: `features[row * featureCount + column]`.
-    public var features: [Double]
+    package var features: [Double]
     /// One per row, when the selection named an id column.
-    public var ids: [String]?
+    package var ids: [String]?
     /// One per row, when the selection named a label column.
-    public var labels: [Double]?
+    package var labels: [Double]?
     /// Per feature, the median that replaced missing cells under ``MissingValuePolicy/imputeMedian``
     /// (computed from this data's non-missing values); nil under the other policies. A model keeps these to
     /// fill missing cells the same way when it scores.
-    public var medians: [Double]?
+    package var medians: [Double]?
     /// Rows dropped under ``MissingValuePolicy/skip``.
-    public var skippedRows: Int
+    package var skippedRows: Int
     /// The column the ids came from.
-    public var idColumn: String?
+    package var idColumn: String?
     /// The column the labels came from.
-    public var labelColumn: String?
+    package var labelColumn: String?
 
-    public init(
+    package init(
         featureNames: [String],
         rowCount: Int,
         features: [Double],
@@ -52,10 +52,10 @@ public struct Dataset: Sendable, Equatable {
         self.labelColumn = labelColumn
     }
 
-    public var featureCount: Int { featureNames.count }
+    package var featureCount: Int { featureNames.count }
 
     /// The feature values of one row.
-    public func row(_ index: Int) -> ArraySlice<Double> {
+    package func row(_ index: Int) -> ArraySlice<Double> {
         features[(index * featureCount)..<((index + 1) * featureCount)]
     }
 }

@@ -10,41 +10,41 @@
 /// do { _ = try Dataset.load(csv: "train.csv") }
 /// catch let error as DatasetError where error.code == .missingValue { print(error) }
 /// ```
-public struct DatasetError: Error, Sendable, CustomStringConvertible {
+package struct DatasetError: Error, Sendable, CustomStringConvertible {
     /// The kind of failure. Static lets rather than an enum, so new kinds do not break callers' switches.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         let name: String
-        public var description: String { name }
+        package var description: String { name }
 
         /// The input has no header row (or, without a header, no row at all).
-        public static let emptyInput = Code(name: "empty_input")
+        package static let emptyInput = Code(name: "empty_input")
         /// Not well-formed CSV: a row with the wrong number of fields, a stray quote, a bad header.
-        public static let malformed = Code(name: "malformed_csv")
+        package static let malformed = Code(name: "malformed_csv")
         /// A cell is not a number, not finite, or not a usable label.
-        public static let invalidValue = Code(name: "invalid_value")
+        package static let invalidValue = Code(name: "invalid_value")
         /// A feature cell is empty or NaN under the `error` policy, or a label is missing.
-        public static let missingValue = Code(name: "missing_value")
+        package static let missingValue = Code(name: "missing_value")
         /// The column selection names columns the input lacks, or is contradictory.
-        public static let columnSelection = Code(name: "column_selection")
+        package static let columnSelection = Code(name: "column_selection")
         /// The SQL query is empty.
-        public static let invalidQuery = Code(name: "invalid_query")
+        package static let invalidQuery = Code(name: "invalid_query")
         /// The file could not be opened or read, or its gzip compression is damaged.
-        public static let io = Code(name: "io")
+        package static let io = Code(name: "io")
         /// The input holds more bytes than its reader accepts (counted after decompression).
-        public static let tooLarge = Code(name: "input_too_large")
+        package static let tooLarge = Code(name: "input_too_large")
     }
 
-    public var code: Code
+    package var code: Code
     /// What is wrong, without the location.
-    public var message: String
+    package var message: String
     /// The file path, or `query` for a SQL source.
-    public var source: String
+    package var source: String
     /// 1-based physical line in the input, when the problem is on one.
-    public var line: Int?
+    package var line: Int?
     /// 1-based field index in the row, when the problem is in one cell.
-    public var column: Int?
+    package var column: Int?
 
-    public init(code: Code, message: String, source: String, line: Int? = nil, column: Int? = nil) {
+    package init(code: Code, message: String, source: String, line: Int? = nil, column: Int? = nil) {
         self.code = code
         self.message = message
         self.source = source
@@ -53,7 +53,7 @@ public struct DatasetError: Error, Sendable, CustomStringConvertible {
     }
 
     /// `source:line:column: message`, leaving out the parts that are unknown.
-    public var description: String {
+    package var description: String {
         var location = source
         if let line {
             location += ":\(line)"

@@ -9,29 +9,29 @@
 /// for score in [0.1, 0.7] { scores.append(score) }
 /// scores.count { $0 > 0.5 }   // 1
 /// ```
-public struct DoubleBlocks: RandomAccessCollection, MutableCollection, Sendable {
+package struct DoubleBlocks: RandomAccessCollection, MutableCollection, Sendable {
     static let blockShift = 16
     static let blockSize = 1 << blockShift
 
     var blocks: [[Double]] = []
-    public private(set) var count = 0
+    package private(set) var count = 0
 
-    public init() {}
+    package init() {}
 
-    public init(_ values: some Sequence<Double>) {
+    package init(_ values: some Sequence<Double>) {
         for value in values { append(value) }
     }
 
-    public var startIndex: Int { 0 }
-    public var endIndex: Int { count }
+    package var startIndex: Int { 0 }
+    package var endIndex: Int { count }
 
-    public subscript(position: Int) -> Double {
+    package subscript(position: Int) -> Double {
         get { blocks[position >> Self.blockShift][position & (Self.blockSize - 1)] }
         set { blocks[position >> Self.blockShift][position & (Self.blockSize - 1)] = newValue }
     }
 
     @inline(__always)
-    public mutating func append(_ value: Double) {
+    package mutating func append(_ value: Double) {
         if count & (Self.blockSize - 1) == 0 {
             var block: [Double] = []
             block.reserveCapacity(Self.blockSize)
@@ -41,7 +41,7 @@ public struct DoubleBlocks: RandomAccessCollection, MutableCollection, Sendable 
         count += 1
     }
 
-    public mutating func append(contentsOf values: UnsafeBufferPointer<Double>) {
+    package mutating func append(contentsOf values: UnsafeBufferPointer<Double>) {
         var rest = values[...]
         while !rest.isEmpty {
             if count & (Self.blockSize - 1) == 0 {

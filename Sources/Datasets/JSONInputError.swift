@@ -8,44 +8,44 @@
 /// do { try JSONReader.validate(bytes, maxDepth: 32) }
 /// catch let error as JSONInputError where error.code == .encoding { print("send UTF-8:", error) }
 /// ```
-public struct JSONInputError: Error, Sendable, CustomStringConvertible {
+package struct JSONInputError: Error, Sendable, CustomStringConvertible {
     /// The kind of failure. Static lets rather than an enum, so new kinds do not break callers' switches.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         let name: String
-        public var description: String { name }
+        package var description: String { name }
 
         /// Not JSON (RFC 8259): a stray character, a malformed number, string or literal, a duplicate key, anything
         /// after the document, or an early end.
-        public static let syntax = Code(name: "syntax")
+        package static let syntax = Code(name: "syntax")
         /// Arrays and objects nest deeper than the reader allows.
-        public static let tooDeep = Code(name: "too_deep")
+        package static let tooDeep = Code(name: "too_deep")
         /// The bytes are not UTF-8: a UTF-16 or UTF-32 byte order mark, a NUL byte, or an invalid UTF-8 sequence.
-        public static let encoding = Code(name: "encoding")
+        package static let encoding = Code(name: "encoding")
         /// Well-formed JSON in a shape the reader does not take, such as an MLflow body without its features.
-        public static let shape = Code(name: "shape")
+        package static let shape = Code(name: "shape")
         /// A value that cannot be used: not a number, not finite, or missing where nothing imputes it.
-        public static let value = Code(name: "value")
+        package static let value = Code(name: "value")
         /// More rows than the caller allows.
-        public static let tooManyRows = Code(name: "too_many_rows")
+        package static let tooManyRows = Code(name: "too_many_rows")
         /// More columns than the caller allows: names in a column list, or values in one row.
-        public static let tooManyColumns = Code(name: "too_many_columns")
+        package static let tooManyColumns = Code(name: "too_many_columns")
         /// More keys held at once than the reader allows: an object's keys and those of the objects around it.
-        public static let tooManyKeys = Code(name: "too_many_keys")
+        package static let tooManyKeys = Code(name: "too_many_keys")
         /// A string, key or number longer than the reader allows.
-        public static let tooLong = Code(name: "too_long")
+        package static let tooLong = Code(name: "too_long")
     }
 
-    public var code: Code
+    package var code: Code
     /// What is wrong, without the location.
-    public var message: String
+    package var message: String
     /// How the input is named in ``description``: `body` for a request body.
-    public var source: String
+    package var source: String
     /// 1-based line of the problem in the text, for errors in the text itself.
-    public var line: Int?
+    package var line: Int?
     /// 1-based byte column in that line.
-    public var column: Int?
+    package var column: Int?
 
-    public init(code: Code, message: String, source: String = "body", line: Int? = nil, column: Int? = nil) {
+    package init(code: Code, message: String, source: String = "body", line: Int? = nil, column: Int? = nil) {
         self.code = code
         self.message = message
         self.source = source
@@ -54,7 +54,7 @@ public struct JSONInputError: Error, Sendable, CustomStringConvertible {
     }
 
     /// `source:line:column: message` for errors in the text, the message alone for errors about the content.
-    public var description: String {
+    package var description: String {
         guard let line, let column else { return message }
         return "\(source):\(line):\(column): \(message)"
     }

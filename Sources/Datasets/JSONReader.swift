@@ -30,8 +30,8 @@
 /// try Array("]}".utf8).withUnsafeBytes { try reader.read($0, into: &counter) }
 /// try reader.finish(into: &counter)    // counter.numbers == 2
 /// ```
-public struct JSONReader {
-    public enum Token: Equatable, Sendable {
+package struct JSONReader {
+    package enum Token: Equatable, Sendable {
         case beginObject, endObject, beginArray, endArray
         /// An object's key; the consumer gets its text.
         case key
@@ -57,13 +57,13 @@ public struct JSONReader {
     }
 
     /// Arrays and objects may nest this deep; one more is a ``JSONInputError/Code/tooDeep`` error.
-    public let maxDepth: Int
+    package let maxDepth: Int
     /// Keys held at once: those of an object and of the objects it is in.
-    public let maxKeys: Int
+    package let maxKeys: Int
     /// The longest string (decoded), key or number, in bytes.
-    public let maxTokenBytes: Int
+    package let maxTokenBytes: Int
     /// How errors name the input.
-    public let sourceName: String
+    package let sourceName: String
 
     var expect = Expect.value
     var partial = Partial.none
@@ -87,7 +87,7 @@ public struct JSONReader {
     var lineStart = 0
     var sawValue = false
 
-    public init(maxDepth: Int, maxKeys: Int = .max, maxTokenBytes: Int = .max, sourceName: String = "body") {
+    package init(maxDepth: Int, maxKeys: Int = .max, maxTokenBytes: Int = .max, sourceName: String = "body") {
         self.maxDepth = maxDepth
         self.maxKeys = maxKeys
         self.maxTokenBytes = maxTokenBytes
@@ -101,11 +101,11 @@ public struct JSONReader {
     }
 
     /// Whether a whole document has been read (only whitespace may follow).
-    public var isComplete: Bool { expect == .end && partial == .none }
+    package var isComplete: Bool { expect == .end && partial == .none }
 
     /// Reads `bytes`, the next part of the text, handing each completed token to `consumer`.
     /// - Throws: ``JSONInputError`` at the first problem; the reader is unusable afterwards.
-    public mutating func read<Consumer: JSONTokenConsumer>(_ bytes: UnsafeRawBufferPointer, into consumer: inout Consumer) throws {
+    package mutating func read<Consumer: JSONTokenConsumer>(_ bytes: UnsafeRawBufferPointer, into consumer: inout Consumer) throws {
         guard let raw = bytes.baseAddress, !bytes.isEmpty else { return }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let end = base + bytes.count
@@ -151,7 +151,7 @@ public struct JSONReader {
     }
 
     /// Ends the text: completes a number or literal at its very end, and refuses an unfinished document.
-    public mutating func finish<Consumer: JSONTokenConsumer>(into consumer: inout Consumer) throws {
+    package mutating func finish<Consumer: JSONTokenConsumer>(into consumer: inout Consumer) throws {
         switch partial {
         case .number, .literal:
             try completeScalar(&consumer)
@@ -169,7 +169,7 @@ public struct JSONReader {
 
     /// Checks that `bytes` are one complete JSON document in UTF-8, nested at most `maxDepth` deep.
     /// - Throws: ``JSONInputError`` naming the first problem.
-    public static func validate(_ bytes: UnsafeRawBufferPointer, maxDepth: Int, sourceName: String = "body") throws {
+    package static func validate(_ bytes: UnsafeRawBufferPointer, maxDepth: Int, sourceName: String = "body") throws {
         struct Ignore: JSONTokenConsumer {
             mutating func consume(_ token: Token, text: UnsafeRawBufferPointer, at offset: Int) throws {}
         }
@@ -281,7 +281,7 @@ public struct JSONReader {
 }
 
 /// Receives the tokens of a ``JSONReader`` in document order.
-public protocol JSONTokenConsumer {
+package protocol JSONTokenConsumer {
     /// - Parameters:
     ///   - text: for ``JSONReader/Token/key`` and ``JSONReader/Token/string``, the UTF-8 bytes with escapes decoded;
     ///     empty otherwise. Valid only during the call.

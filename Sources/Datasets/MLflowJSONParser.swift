@@ -31,11 +31,11 @@
 /// takes the feature's median when `medians` are given (the model imputes) and is an error otherwise; numbers that
 /// overflow a double are refused as not finite; other values are not numbers. More than `maxRows` rows is a
 /// ``JSONInputError/Code/tooManyRows`` error as soon as the next row starts.
-public struct MLflowJSONParser {
+package struct MLflowJSONParser {
     /// Column names in `dataframe_split`, values in one of its rows, keys held at once: more is refused.
-    public static let defaultMaxColumns = 100_000
+    package static let defaultMaxColumns = 100_000
     /// The longest string, key or number: longer is refused.
-    public static let defaultMaxTokenBytes = 64 << 10
+    package static let defaultMaxTokenBytes = 64 << 10
 
     var reader: JSONReader
     var decoder: MLflowShapeDecoder
@@ -51,7 +51,7 @@ public struct MLflowJSONParser {
     ///   - maxDepth: the deepest nesting of arrays and objects the text may have.
     ///   - maxColumns: the most column names, values in a row of `dataframe_split`, or keys held at once.
     ///   - maxTokenBytes: the longest string, key or number.
-    public init(
+    package init(
         features: [String],
         medians: [Double]?,
         maxRows: Int,
@@ -67,10 +67,10 @@ public struct MLflowJSONParser {
     }
 
     /// Rows read so far, drained or not (for `inputs` as columns and `data` before `columns`: those read again).
-    public var rowCount: Int { decoder.rowCount + (dataReplay?.decoder.rowCount ?? 0) }
+    package var rowCount: Int { decoder.rowCount + (dataReplay?.decoder.rowCount ?? 0) }
 
     /// Complete rows not yet drained, counting rows whose text is kept to be read again.
-    public var pendingRowCount: Int {
+    package var pendingRowCount: Int {
         decoder.pendingRows + (decoder.columnsComplete ? decoder.rowCount - decoder.transposedRows : 0) + (dataReplay?.rowsLeft ?? 0)
     }
 
@@ -81,7 +81,7 @@ public struct MLflowJSONParser {
 
     /// Reads the next part of the body.
     /// - Throws: ``JSONInputError`` at the first problem.
-    public mutating func parse(_ bytes: UnsafeRawBufferPointer) throws {
+    package mutating func parse(_ bytes: UnsafeRawBufferPointer) throws {
         defer {
             decoder.buffer = UnsafeRawBufferPointer(start: nil, count: 0)
             peakRetainedBytes = max(peakRetainedBytes, retainedBytes)
@@ -97,14 +97,14 @@ public struct MLflowJSONParser {
     }
 
     /// Ends the body, refusing it if it is incomplete.
-    public mutating func finish() throws {
+    package mutating func finish() throws {
         try reader.finish(into: &decoder)
         precondition(decoder.state == .finished, "a complete document closes the top object")
     }
 
     /// Hands the complete rows read so far to `body`, row-major, at most `maxRows` at a time, and forgets them.
     /// - Throws: what `body` throws, and ``JSONInputError`` for a bad value in kept text, which is read only now.
-    public mutating func drainRows(maxRows: Int, _ body: (UnsafeBufferPointer<Double>) throws -> Void) throws {
+    package mutating func drainRows(maxRows: Int, _ body: (UnsafeBufferPointer<Double>) throws -> Void) throws {
         try decoder.drainRows(maxRows: maxRows, body)
         if dataReplay != nil { try dataReplay!.drain(maxRows: maxRows, body) }
         let drainPeak = max(decoder.drainPeakBytes, dataReplay?.drainPeakBytes ?? 0)

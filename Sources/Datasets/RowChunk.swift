@@ -2,14 +2,14 @@
 ///
 /// Features are row-major (`features[r * featureCount + c]`), ready for a detector; ids and labels are
 /// present when the selection names an id or label column.
-public struct RowChunk: Sendable, Equatable {
-    public var rowCount: Int
-    public var featureCount: Int
-    public var features: [Double]
-    public var ids: [String]?
-    public var labels: [Double]?
+package struct RowChunk: Sendable, Equatable {
+    package var rowCount: Int
+    package var featureCount: Int
+    package var features: [Double]
+    package var ids: [String]?
+    package var labels: [Double]?
 
-    public init(rowCount: Int, featureCount: Int, features: [Double], ids: [String]? = nil, labels: [Double]? = nil) {
+    package init(rowCount: Int, featureCount: Int, features: [Double], ids: [String]? = nil, labels: [Double]? = nil) {
         self.rowCount = rowCount
         self.featureCount = featureCount
         self.features = features
@@ -19,13 +19,13 @@ public struct RowChunk: Sendable, Equatable {
 }
 
 /// Which columns of a source are features, and which (if any) identify rows or carry the label.
-public struct ColumnSelection: Sendable, Equatable {
+package struct ColumnSelection: Sendable, Equatable {
     /// The feature columns in this order; `nil` means every column that is neither the id nor the label.
-    public var features: [String]?
-    public var id: String?
-    public var label: String?
+    package var features: [String]?
+    package var id: String?
+    package var label: String?
 
-    public init(features: [String]? = nil, id: String? = nil, label: String? = nil) {
+    package init(features: [String]? = nil, id: String? = nil, label: String? = nil) {
         self.features = features
         self.id = id
         self.label = label
@@ -33,7 +33,7 @@ public struct ColumnSelection: Sendable, Equatable {
 }
 
 /// What to do with a feature cell that is empty or NaN.
-public enum MissingValuePolicy: String, Sendable, CaseIterable {
+package enum MissingValuePolicy: String, Sendable, CaseIterable {
     /// Refuse the input, naming file, line and column.
     case error
     /// Drop the whole row.
@@ -43,11 +43,11 @@ public enum MissingValuePolicy: String, Sendable, CaseIterable {
 }
 
 /// The dialect of a CSV input.
-public struct CSVFormat: Sendable, Equatable {
-    public var delimiter: UInt8
-    public var hasHeader: Bool
+package struct CSVFormat: Sendable, Equatable {
+    package var delimiter: UInt8
+    package var hasHeader: Bool
 
-    public init(delimiter: UInt8 = UInt8(ascii: ","), hasHeader: Bool = true) {
+    package init(delimiter: UInt8 = UInt8(ascii: ","), hasHeader: Bool = true) {
         self.delimiter = delimiter
         self.hasHeader = hasHeader
     }

@@ -1,4 +1,4 @@
-public import Postgres
+package import Postgres
 
 /// Reads the result of a SQL query chunk by chunk, streamed from Postgres with
 /// `COPY (query) TO STDOUT WITH (FORMAT csv, HEADER true)` and parsed like a CSV file.
@@ -18,20 +18,20 @@ public import Postgres
 /// }
 /// print(summary.rowsRead)
 /// ```
-public struct SQLSource: Sendable {
+package struct SQLSource: Sendable {
     /// How errors in the data name a SQL source.
-    public static let sourceName = "query"
+    package static let sourceName = "query"
 
-    public let query: String
-    public let pool: PostgresPool
-    public let selection: ColumnSelection
-    public let missing: MissingValuePolicy
-    public let medians: [Double]?
+    package let query: String
+    package let pool: PostgresPool
+    package let selection: ColumnSelection
+    package let missing: MissingValuePolicy
+    package let medians: [Double]?
 
     /// - Parameters:
     ///   - medians: per selected feature, the values that replace missing cells under `.imputeMedian`
     ///     (from the model, when scoring); nil leaves missing cells NaN.
-    public init(
+    package init(
         query: String,
         pool: PostgresPool,
         selection: ColumnSelection = .init(),
@@ -46,12 +46,12 @@ public struct SQLSource: Sendable {
     }
 
     /// What a finished read found.
-    public struct Summary: Sendable, Equatable {
-        public var columns: SourceColumns
+    package struct Summary: Sendable, Equatable {
+        package var columns: SourceColumns
         /// Rows delivered to `body`.
-        public var rowsRead: Int
+        package var rowsRead: Int
         /// Rows dropped because a feature was missing under ``MissingValuePolicy/skip``.
-        public var rowsSkipped: Int
+        package var rowsSkipped: Int
     }
 
     /// Runs the query and calls `body` with each chunk of at most `maxRows` rows, in order.
@@ -61,7 +61,7 @@ public struct SQLSource: Sendable {
     /// - Throws: ``DatasetError`` for data that cannot be used, the server's ``PostgresError`` when the query
     ///   fails (also midway, after some chunks were delivered), or whatever `body` threw.
     @discardableResult
-    public func read(maxRows: Int, _ body: (RowChunk, SourceColumns) async throws -> Void) async throws -> Summary {
+    package func read(maxRows: Int, _ body: (RowChunk, SourceColumns) async throws -> Void) async throws -> Summary {
         precondition(maxRows > 0, "maxRows must be positive")
         // On lines of its own, so a `--` comment at the end of the query cannot swallow the closing parenthesis.
         let statement = "COPY (\n\(try Self.trimmed(query))\n) TO STDOUT WITH (FORMAT csv, HEADER true)"

@@ -4,17 +4,17 @@
 /// let source = try CSVFileSource(path: "payments.csv", selection: .init(id: "payment_id"))
 /// print(source.columns.featureNames)   // every column but payment_id
 /// ```
-public struct SourceColumns: Sendable, Equatable {
+package struct SourceColumns: Sendable, Equatable {
     /// Every column of the input in order: the header's names, or `c1…cN` for input without a header.
-    public var columnNames: [String]
+    package var columnNames: [String]
     /// The feature columns, in the order their values appear in each ``RowChunk`` row.
-    public var featureNames: [String]
+    package var featureNames: [String]
     /// The column whose values become ``RowChunk/ids``.
-    public var idColumn: String?
+    package var idColumn: String?
     /// The column whose values become ``RowChunk/labels``.
-    public var labelColumn: String?
+    package var labelColumn: String?
 
-    public init(columnNames: [String], featureNames: [String], idColumn: String? = nil, labelColumn: String? = nil) {
+    package init(columnNames: [String], featureNames: [String], idColumn: String? = nil, labelColumn: String? = nil) {
         self.columnNames = columnNames
         self.featureNames = featureNames
         self.idColumn = idColumn

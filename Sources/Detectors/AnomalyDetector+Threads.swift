@@ -9,7 +9,7 @@ extension AnomalyDetector {
     /// ```
     ///
     /// - Precondition: `matrix.columnCount == featureCount`.
-    public func score(_ matrix: FeatureMatrix, threads: Int = 1) -> [Double] {
+    package func score(_ matrix: FeatureMatrix, threads: Int = 1) -> [Double] {
         precondition(
             matrix.columnCount == featureCount,
             "the detector was fitted on \(featureCount) features, the matrix has \(matrix.columnCount)"
@@ -28,7 +28,7 @@ extension AnomalyDetector {
     /// 8,192 rows as they go, so fewer rows than that use one thread.
     ///
     /// - Precondition: `rows.count == scores.count * featureCount`.
-    public func score(rows: UnsafeBufferPointer<Double>, into scores: UnsafeMutableBufferPointer<Double>, threads: Int) {
+    package func score(rows: UnsafeBufferPointer<Double>, into scores: UnsafeMutableBufferPointer<Double>, threads: Int) {
         precondition(
             rows.count == scores.count * featureCount,
             "\(rows.count) values are not \(scores.count) rows of \(featureCount) features"

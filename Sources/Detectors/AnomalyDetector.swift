@@ -2,7 +2,7 @@
 ///
 /// Detectors are values that can be shared across threads and scored concurrently. Fitting is a static
 /// function of each detector type; persisting one is ``DetectorCodec``'s job.
-public protocol AnomalyDetector: Sendable {
+package protocol AnomalyDetector: Sendable {
     /// The stable name used in CLI flags, manifests and the registry: `isolation-forest`, `ecod`.
     static var algorithm: String { get }
 

@@ -8,16 +8,16 @@
 /// let bytes = DetectorCodec.encode(forest)
 /// let detector = try DetectorCodec.decode(bytes) // scores exactly as `forest` does
 /// ```
-public enum DetectorCodec {
+package enum DetectorCodec {
     /// The format this build writes. It reads this version and older ones.
-    public static let formatVersion: UInt16 = 1
+    package static let formatVersion: UInt16 = 1
 
     static let magic: [UInt8] = Array("NMLYDET".utf8) + [0]
 
     /// Serialises a detector fitted by this module.
     ///
     /// - Precondition: `detector` is an ``IsolationForest`` or an ``ECOD``.
-    public static func encode(_ detector: any AnomalyDetector) -> [UInt8] {
+    package static func encode(_ detector: any AnomalyDetector) -> [UInt8] {
         var payload = ByteWriter()
         let algorithm: String
         switch detector {
@@ -46,7 +46,7 @@ public enum DetectorCodec {
     /// - Throws: ``DetectorError`` with ``DetectorError/Code/unsupportedVersion`` for a newer format or an
     ///   unknown algorithm, ``DetectorError/Code/corruptModel`` for anything else that is not a whole,
     ///   consistent model.
-    public static func decode(_ bytes: [UInt8]) throws -> any AnomalyDetector {
+    package static func decode(_ bytes: [UInt8]) throws -> any AnomalyDetector {
         guard bytes.starts(with: magic) else {
             throw DetectorError(
                 code: .corruptModel,

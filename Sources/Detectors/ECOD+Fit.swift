@@ -9,7 +9,7 @@ extension ECOD {
     ///   - matrix: The training rows; every value must be finite.
     ///   - threads: How many threads sort features; the result does not depend on it.
     /// - Throws: ``DetectorError`` with ``DetectorError/Code/emptyInput`` or ``DetectorError/Code/nonFinite``.
-    public static func fit(_ matrix: FeatureMatrix, threads: Int = 1) throws -> ECOD {
+    package static func fit(_ matrix: FeatureMatrix, threads: Int = 1) throws -> ECOD {
         try FeatureMatrix.validateTraining(matrix)
         var columns = [FeatureDistribution?](repeating: nil, count: matrix.columnCount)
         columns.withUnsafeMutableBufferPointer { output in

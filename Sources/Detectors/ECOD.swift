@@ -19,16 +19,16 @@
 /// ``maximumKnots`` distinct values keeps that many evenly spaced (by rank) with exact counts, and counts
 /// between two kept values are interpolated linearly in x: exact at the kept values, approximate between
 /// them. A NaN feature value contributes 0.
-public struct ECOD: AnomalyDetector, Equatable {
-    public static let algorithm = "ecod"
+package struct ECOD: AnomalyDetector, Equatable {
+    package static let algorithm = "ecod"
 
     /// The most distinct values kept per feature.
-    public static let maximumKnots = 65_536
+    package static let maximumKnots = 65_536
 
     /// How many features each row must have.
-    public let featureCount: Int
+    package let featureCount: Int
     /// n, the number of training rows.
-    public let trainingCount: Int
+    package let trainingCount: Int
 
     // Feature f's knots are knotValues[knotStarts[f]..<knotStarts[f + 1]], strictly increasing, with
     // countsBelow (#train < value) and countsAtOrBelow (#train <= value) alongside.
@@ -63,7 +63,7 @@ public struct ECOD: AnomalyDetector, Equatable {
     }
 
     /// Scores rows on the calling thread; see ``AnomalyDetector/score(rows:into:)``.
-    public func score(rows: UnsafeBufferPointer<Double>, into scores: UnsafeMutableBufferPointer<Double>) {
+    package func score(rows: UnsafeBufferPointer<Double>, into scores: UnsafeMutableBufferPointer<Double>) {
         precondition(
             rows.count == scores.count * featureCount,
             "\(rows.count) values are not \(scores.count) rows of \(featureCount) features"

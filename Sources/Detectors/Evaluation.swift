@@ -1,5 +1,5 @@
 /// Ranking quality of scores against known labels, and score quantiles.
-public enum Evaluation {
+package enum Evaluation {
     /// The area under the ROC curve: the probability that a random anomaly (`true`) scores above a random
     /// normal row, ties counting half (Mann–Whitney U with average ranks), as scikit-learn's `roc_auc_score`.
     ///
@@ -8,7 +8,7 @@ public enum Evaluation {
     /// ```
     ///
     /// - Returns: nil when the labels hold only one class, the counts differ, or a score is NaN.
-    public static func rocAUC(scores: [Double], labels: [Bool]) -> Double? {
+    package static func rocAUC(scores: [Double], labels: [Bool]) -> Double? {
         guard scores.count == labels.count, !scores.contains(where: \.isNaN) else { return nil }
         let positives = labels.count { $0 }
         let negatives = labels.count - positives
@@ -39,7 +39,7 @@ public enum Evaluation {
     /// ```
     ///
     /// - Returns: nil without any anomaly (`true`) label, when the counts differ, or when a score is NaN.
-    public static func averagePrecision(scores: [Double], labels: [Bool]) -> Double? {
+    package static func averagePrecision(scores: [Double], labels: [Bool]) -> Double? {
         guard scores.count == labels.count, !scores.contains(where: \.isNaN) else { return nil }
         let positives = labels.count { $0 }
         guard positives > 0 else { return nil }
@@ -73,7 +73,7 @@ public enum Evaluation {
     /// ```
     ///
     /// - Returns: One value per probability; NaN for each when `scores` is empty.
-    public static func quantiles(_ scores: [Double], at probabilities: [Double]) -> [Double] {
+    package static func quantiles(_ scores: [Double], at probabilities: [Double]) -> [Double] {
         guard !scores.isEmpty else { return probabilities.map { _ in .nan } }
         let sorted = scores.sorted()
         return probabilities.map { probability in

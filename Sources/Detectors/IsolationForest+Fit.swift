@@ -15,7 +15,7 @@ extension IsolationForest {
     ///   - threads: How many threads grow trees.
     /// - Throws: ``DetectorError`` with ``DetectorError/Code/emptyInput``, ``DetectorError/Code/nonFinite`` or
     ///   ``DetectorError/Code/invalidParameter``.
-    public static func fit(_ matrix: FeatureMatrix, parameters: Parameters = Parameters(), threads: Int = 1) throws -> IsolationForest {
+    package static func fit(_ matrix: FeatureMatrix, parameters: Parameters = Parameters(), threads: Int = 1) throws -> IsolationForest {
         try validate(parameters)
         try FeatureMatrix.validateTraining(matrix)
         guard matrix.columnCount <= maximumFeatureCount else {

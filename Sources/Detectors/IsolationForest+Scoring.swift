@@ -7,7 +7,7 @@ extension IsolationForest {
     /// Scores rows on the calling thread; see ``AnomalyDetector/score(rows:into:)``.
     ///
     /// A NaN feature fails every `x > threshold` test, so it always takes the left branch.
-    public func score(rows: UnsafeBufferPointer<Double>, into scores: UnsafeMutableBufferPointer<Double>) {
+    package func score(rows: UnsafeBufferPointer<Double>, into scores: UnsafeMutableBufferPointer<Double>) {
         precondition(
             rows.count == scores.count * featureCount,
             "\(rows.count) values are not \(scores.count) rows of \(featureCount) features"

@@ -10,20 +10,20 @@
 /// ```
 ///
 /// A NaN feature at scoring time fails every `x > threshold` test and so always takes the left branch.
-public struct IsolationForest: AnomalyDetector, Equatable {
-    public static let algorithm = "isolation-forest"
+package struct IsolationForest: AnomalyDetector, Equatable {
+    package static let algorithm = "isolation-forest"
 
     /// How to grow the forest.
-    public struct Parameters: Sendable, Equatable {
+    package struct Parameters: Sendable, Equatable {
         /// How many trees; more trees give steadier scores and cost proportionally more to score.
-        public var trees: Int
+        package var trees: Int
         /// ψ, the rows each tree is grown on (capped at the training row count), at most 65,536.
-        public var sampleSize: Int
+        package var sampleSize: Int
         /// Seeds every random choice: the same data, parameters and seed give the same forest.
-        public var seed: UInt64
+        package var seed: UInt64
 
         /// scikit-learn's defaults: 100 trees of 256 rows each.
-        public init(trees: Int = 100, sampleSize: Int = 256, seed: UInt64 = 0) {
+        package init(trees: Int = 100, sampleSize: Int = 256, seed: UInt64 = 0) {
             self.trees = trees
             self.sampleSize = sampleSize
             self.seed = seed
@@ -31,18 +31,18 @@ public struct IsolationForest: AnomalyDetector, Equatable {
     }
 
     /// The largest ψ accepted: each tree is stored as a perfect tree of 2^⌈log₂ ψ⌉ leaves.
-    public static let maximumSampleSize = 65_536
+    package static let maximumSampleSize = 65_536
     /// The most features a forest accepts: scoring keeps a block of 128 rows of every feature in cache.
-    public static let maximumFeatureCount = 65_536
+    package static let maximumFeatureCount = 65_536
 
     /// How many features each row must have.
-    public let featureCount: Int
+    package let featureCount: Int
     /// The parameters the forest was fitted with.
-    public let parameters: Parameters
+    package let parameters: Parameters
     /// ψ actually used: `min(parameters.sampleSize, training rows)`.
-    public let sampleSize: Int
+    package let sampleSize: Int
     /// ⌈log₂ ψ⌉: every tree is stored as a perfect binary tree this deep.
-    public let heightLimit: Int
+    package let heightLimit: Int
 
     // The scoring layout (see IsolationForest+Layout.swift): tree t's internal nodes start at
     // t * internalNodesPerTree in `features`/`thresholds`, its bottom level at t * leavesPerTree in `leafPathLengths`.
@@ -54,7 +54,7 @@ public struct IsolationForest: AnomalyDetector, Equatable {
     let blockOffsets: [Int32]
 
     /// How many trees the forest has.
-    public var treeCount: Int { parameters.trees }
+    package var treeCount: Int { parameters.trees }
 
     var internalNodesPerTree: Int { (1 << heightLimit) - 1 }
     var leavesPerTree: Int { 1 << heightLimit }

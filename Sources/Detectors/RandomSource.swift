@@ -1,13 +1,13 @@
 /// SplitMix64 (Steele, Lea & Flood 2014): expands a seed into generator state, because nearby seeds give
 /// unrelated outputs; also the fixed generator for sampling elsewhere (score reservoirs, test data).
-public struct SplitMix64: Sendable {
-    public var state: UInt64
+package struct SplitMix64: Sendable {
+    package var state: UInt64
 
-    public init(state: UInt64) {
+    package init(state: UInt64) {
         self.state = state
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -4,20 +4,20 @@
 /// let summary = ScoreSummary(scores: scores, labels: labels)
 /// let json = try JSONEncoder().encode(summary)
 /// ```
-public struct ScoreSummary: Codable, Sendable, Equatable {
+package struct ScoreSummary: Codable, Sendable, Equatable {
     /// How many scores were summarised.
-    public var count: Int
-    public var min: Double
-    public var max: Double
-    public var mean: Double
+    package var count: Int
+    package var min: Double
+    package var max: Double
+    package var mean: Double
     /// The median and the 90th and 99th percentiles, interpolated as ``Evaluation/quantiles(_:at:)``.
-    public var p50: Double
-    public var p90: Double
-    public var p99: Double
+    package var p50: Double
+    package var p90: Double
+    package var p99: Double
     /// Present when labels were given and hold both classes.
-    public var rocAUC: Double?
+    package var rocAUC: Double?
     /// Present when labels were given and hold at least one anomaly.
-    public var averagePrecision: Double?
+    package var averagePrecision: Double?
 
     // `rocAuc` so that snake_case coding round-trips: `rocAUC` would encode as `roc_auc` but decode from
     // `roc_auc` as `rocAuc`, and a stored summary would lose its ROC-AUC when read back.
@@ -31,7 +31,7 @@ public struct ScoreSummary: Codable, Sendable, Equatable {
     /// An empty `scores` gives a count of 0 and zeros elsewhere, since JSON has no NaN.
     ///
     /// - Precondition: `labels`, when given, has one label per score.
-    public init(scores: [Double], labels: [Bool]? = nil) {
+    package init(scores: [Double], labels: [Bool]? = nil) {
         precondition(labels == nil || labels?.count == scores.count, "one label per score")
         count = scores.count
         guard !scores.isEmpty else {

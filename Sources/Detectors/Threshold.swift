@@ -4,17 +4,17 @@
 /// let threshold = try Threshold.contamination(0.05, trainingScores: scores)
 /// threshold.isAnomaly(0.71) // true when 0.71 > threshold.value
 /// ```
-public struct Threshold: Sendable, Equatable, Codable {
+package struct Threshold: Sendable, Equatable, Codable {
     /// Scores strictly above this are anomalies.
-    public let value: Double
+    package let value: Double
 
-    public init(value: Double) {
+    package init(value: Double) {
         self.value = value
     }
 
     /// Whether `score` is an anomaly: strictly above the threshold, as PyOD's `score > threshold_`.
     /// A NaN score is never an anomaly.
-    public func isAnomaly(_ score: Double) -> Bool {
+    package func isAnomaly(_ score: Double) -> Bool {
         score > value
     }
 
@@ -26,7 +26,7 @@ public struct Threshold: Sendable, Equatable, Codable {
     ///   - trainingScores: The detector's scores of its own training rows.
     /// - Throws: ``DetectorError/Code/invalidParameter`` for a rate outside (0, 0.5];
     ///   ``DetectorError/Code/emptyInput`` without scores; ``DetectorError/Code/nonFinite`` for a NaN score.
-    public static func contamination(_ rate: Double, trainingScores: [Double]) throws -> Threshold {
+    package static func contamination(_ rate: Double, trainingScores: [Double]) throws -> Threshold {
         guard rate > 0, rate <= 0.5 else {
             throw DetectorError(
                 code: .invalidParameter,
@@ -49,7 +49,7 @@ public struct Threshold: Sendable, Equatable, Codable {
     /// detector, a contamination of 0.1 (PyOD's default) over `trainingScores`.
     ///
     /// - Throws: As ``contamination(_:trainingScores:)`` when the default depends on the training scores.
-    public static func defaultThreshold(for detector: any AnomalyDetector, trainingScores: [Double]) throws -> Threshold {
+    package static func defaultThreshold(for detector: any AnomalyDetector, trainingScores: [Double]) throws -> Threshold {
         if detector is IsolationForest {
             return Threshold(value: 0.5)
         }

@@ -17,30 +17,30 @@ import Foundation
 /// ```
 ///
 /// Invariant: one user at a time; every method is blocking.
-public final class AtomicFile {
+package final class AtomicFile {
     /// The destination's path, for messages.
-    public let destination: String
+    package let destination: String
     /// The folder the file lands in, open.
-    public let folder: DirectoryHandle
+    package let folder: DirectoryHandle
     /// The destination's name within ``folder``.
-    public let name: String
+    package let name: String
     private let temporaryName: String
     /// The open temporary file, for callers that write through their own code; -1 after commit or discard.
-    public private(set) var descriptor: Int32
-    public private(set) var bytesWritten: Int64 = 0
+    package private(set) var descriptor: Int32
+    package private(set) var bytesWritten: Int64 = 0
     private var hasher: SHA256?
     /// How ``commit(replacing:)`` places the file without replacing one; the system's calls except in tests.
     package var placement = ExclusivePlacement.system
 
     /// Temporary files carry this marker so that listings can skip them.
-    public static let temporaryMarker = ".nomaly-tmp-"
+    package static let temporaryMarker = ".nomaly-tmp-"
 
     /// The temporary file's path, for messages.
-    public var temporaryPath: String { folder.pathOf(temporaryName) }
+    package var temporaryPath: String { folder.pathOf(temporaryName) }
 
     /// Creates the destination's folder if it is missing (following the path as given), then the temporary file in it.
     /// - Parameter hashing: compute the sha256 of what ``write(_:)`` receives.
-    public convenience init(destination: String, hashing: Bool = true) throws(FileSystemError) {
+    package convenience init(destination: String, hashing: Bool = true) throws(FileSystemError) {
         let url = URL(fileURLWithPath: destination)
         let directory = url.deletingLastPathComponent().path
         do {
@@ -54,7 +54,7 @@ public final class AtomicFile {
     /// Creates the temporary file in an open folder (``DirectoryHandle``), for a destination that must land exactly
     /// there however the folder's path changes meanwhile.
     /// - Parameter name: a single file name, no `/`.
-    public init(in folder: DirectoryHandle, name: String, hashing: Bool = true) throws(FileSystemError) {
+    package init(in folder: DirectoryHandle, name: String, hashing: Bool = true) throws(FileSystemError) {
         guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(UInt8(ascii: "/")), !name.utf8.contains(0) else {
             throw FileSystemError("cannot create \(folder.pathOf(name))", code: EINVAL, reason: "a file name is needed")
         }
@@ -69,7 +69,7 @@ public final class AtomicFile {
 
     deinit { discard() }
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws(FileSystemError) {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws(FileSystemError) {
         hasher?.update(bufferPointer: bytes)
         var offset = 0
         while offset < bytes.count {
@@ -90,7 +90,7 @@ public final class AtomicFile {
     ///   appears meanwhile is never replaced either.
     /// - Returns: the hex sha256 of what was written, when hashing.
     @discardableResult
-    public func commit(replacing: Bool = true) throws(FileSystemError) -> String? {
+    package func commit(replacing: Bool = true) throws(FileSystemError) -> String? {
         guard fsync(descriptor) == 0 else { throw FileSystemError("cannot flush \(temporaryPath)") }
         close(descriptor)
         descriptor = -1
@@ -111,7 +111,7 @@ public final class AtomicFile {
     }
 
     /// Removes the temporary file. Safe to call more than once, and after `commit`.
-    public func discard() {
+    package func discard() {
         guard descriptor >= 0 else { return }
         close(descriptor)
         descriptor = -1
@@ -119,7 +119,7 @@ public final class AtomicFile {
     }
 
     /// The hex sha256 of everything written so far, when hashing.
-    public var sha256Hex: String? { hasher.map { $0.finalize().hexString } }
+    package var sha256Hex: String? { hasher.map { $0.finalize().hexString } }
 }
 
 /// How a finished file takes its name without replacing one, in one step that a file appearing meanwhile cannot slip
@@ -181,7 +181,7 @@ package struct ExclusivePlacement: Sendable {
 
 extension Sequence<UInt8> {
     /// Lower-case hex, as sha256sum prints it.
-    public var hexString: String {
+    package var hexString: String {
         let digits = Array("0123456789abcdef".utf8)
         var bytes: [UInt8] = []
         for byte in self {

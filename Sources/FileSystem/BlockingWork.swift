@@ -1,5 +1,5 @@
 import NIOCore
-public import NIOPosix
+package import NIOPosix
 import Synchronization
 
 /// Blocking work (file I/O, compressing, extracting, hashing, training, scoring a file, a program run to its end) on
@@ -17,9 +17,9 @@ import Synchronization
 /// ```swift
 /// let summary = try await BlockingWork.run { try compress(input, output) }
 /// ```
-public enum BlockingWork {
+package enum BlockingWork {
     /// The shared pool: ``run(_:)`` runs here, and so may work that splits itself into parts.
-    public static var pool: NIOThreadPool { NIOThreadPool.singleton }
+    package static var pool: NIOThreadPool { NIOThreadPool.singleton }
 
     private static let configured = Atomic<Bool>(false)
 
@@ -27,7 +27,7 @@ public enum BlockingWork {
     /// configuration); later calls do nothing.
     /// - Returns: whether this call set the size.
     @discardableResult
-    public static func configure(threads: Int) -> Bool {
+    package static func configure(threads: Int) -> Bool {
         precondition(threads > 0, "the blocking pool needs at least one thread")
         guard configured.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return false }
         NIOSingletons.blockingPoolThreadCountSuggestion = threads
@@ -38,12 +38,12 @@ public enum BlockingWork {
     /// has not started (see the type's rule).
     /// - Throws: what `body` throws; `CancellationError` when the task is cancelled before `body` got a thread
     ///   (running work is not interrupted: callers check cancellation at their own safe points).
-    public static func run<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+    package static func run<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
         try await run(on: pool, body)
     }
 
     /// Runs `body` on `pool` (a pool of a given size, in tests).
-    public static func run<Value: Sendable>(on pool: NIOThreadPool, _ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+    package static func run<Value: Sendable>(on pool: NIOThreadPool, _ body: @escaping @Sendable () throws -> Value) async throws -> Value {
         try Task.checkCancellation()
         return try await pool.runIfActive(body)
     }

@@ -7,13 +7,13 @@ package import Settings
 /// let settings = BlockingWorkSettings(reader: &reader, defaultThreads: 24)
 /// BlockingWork.configure(threads: settings.threads)
 /// ```
-public struct BlockingWorkSettings: Sendable, Equatable {
+package struct BlockingWorkSettings: Sendable, Equatable {
     /// The most threads an operator may ask for.
-    public static let maximumThreads = 1024
+    package static let maximumThreads = 1024
 
-    public var threads: Int
+    package var threads: Int
 
-    public init(threads: Int) {
+    package init(threads: Int) {
         self.threads = threads
     }
 

@@ -12,14 +12,14 @@ import Foundation
 /// ```swift
 /// let status = try await DedicatedThread.run(named: "nomaly.child") { try child.wait() }
 /// ```
-public enum DedicatedThread {
+package enum DedicatedThread {
     /// Runs `body` on a new thread named `name` and returns what it returns. Linux keeps a thread's name only when it
     /// has at most 15 bytes; a longer one is not set at all.
     ///
     /// Cancellation is the caller's business: `body` always runs (it may own something that must be cleaned up, such
     /// as a started child), so check `Task.isCancelled` before calling, and stop `body` through whatever it waits for.
     /// - Throws: what `body` throws.
-    public static func run<Value: Sendable>(named name: String, _ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+    package static func run<Value: Sendable>(named name: String, _ body: @escaping @Sendable () throws -> Value) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 // Named from inside: on Linux, Foundation names a thread only when it names itself (a name given

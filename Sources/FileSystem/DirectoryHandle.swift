@@ -16,14 +16,14 @@ import Foundation
 ///
 /// Invariant: the descriptor is open from `init` to `deinit`; every method is blocking and may be called from any one
 /// thread at a time.
-public final class DirectoryHandle: @unchecked Sendable {
+package final class DirectoryHandle: @unchecked Sendable {
     /// The folder's path when it was opened, for messages and for the paths of what lies beneath.
-    public let path: String
+    package let path: String
     /// `O_RDONLY | O_DIRECTORY`: readable, so it can also be flushed after a rename into it.
-    public let descriptor: Int32
+    package let descriptor: Int32
 
     /// How to open beneath the folder.
-    public enum Resolution: Sendable {
+    package enum Resolution: Sendable {
         /// `openat2` where the kernel allows it, the component walk otherwise.
         case automatic
         /// Always the component walk (for tests of the fallback).
@@ -32,7 +32,7 @@ public final class DirectoryHandle: @unchecked Sendable {
 
     /// Opens the folder at `path`, following symbolic links in it: the caller trusts this path (a setting).
     /// - Throws: ``FileSystemError`` with the system's reason.
-    public init(path: String) throws(FileSystemError) {
+    package init(path: String) throws(FileSystemError) {
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw FileSystemError("cannot open the folder \(path)") }
         self.path = path
@@ -47,7 +47,7 @@ public final class DirectoryHandle: @unchecked Sendable {
     deinit { close(descriptor) }
 
     /// The path of `relative` beneath this folder, for messages.
-    public func pathOf(_ relative: String) -> String {
+    package func pathOf(_ relative: String) -> String {
         relative.isEmpty ? path : (path == "/" ? "" : path) + "/" + relative
     }
 
@@ -56,7 +56,7 @@ public final class DirectoryHandle: @unchecked Sendable {
     /// - Returns: the descriptor, owned by the caller.
     /// - Throws: ``FileSystemError``: `ELOOP` for a symbolic link on the way, `EXDEV` for `..` or an absolute path,
     ///   `EINVAL` for something other than a regular file, or what open(2) said.
-    public func openFile(beneath relative: String, resolution: Resolution = .automatic) throws(FileSystemError) -> Int32 {
+    package func openFile(beneath relative: String, resolution: Resolution = .automatic) throws(FileSystemError) -> Int32 {
         let components = try Self.components(relative, of: pathOf(relative))
         guard let name = components.last else { throw FileSystemError("cannot open \(path) as a file", code: EISDIR, reason: "it is a folder") }
         let flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK
@@ -87,7 +87,7 @@ public final class DirectoryHandle: @unchecked Sendable {
     /// asked, each one with `mkdirat` and opened with `O_NOFOLLOW`.
     /// - Throws: ``FileSystemError`` as ``openFile(beneath:resolution:)``, `ENOENT` for a missing folder when not
     ///   creating.
-    public func folder(beneath relative: String, creating: Bool) throws(FileSystemError) -> DirectoryHandle {
+    package func folder(beneath relative: String, creating: Bool) throws(FileSystemError) -> DirectoryHandle {
         try walk(try Self.components(relative, of: pathOf(relative)), creating: creating)
     }
 

@@ -6,11 +6,11 @@ import Foundation
 /// ```swift
 /// let digest = try await BlockingWork.run { try FileDigest.of(path: "/srv/model.tar.gz") }
 /// ```
-public struct FileDigest: Sendable, Equatable {
-    public var sha256: String
-    public var size: Int64
+package struct FileDigest: Sendable, Equatable {
+    package var sha256: String
+    package var size: Int64
 
-    public init(sha256: String, size: Int64) {
+    package init(sha256: String, size: Int64) {
         self.sha256 = sha256
         self.size = size
     }
@@ -18,7 +18,7 @@ public struct FileDigest: Sendable, Equatable {
     /// Blocking: run it off Swift's cooperative pool.
     /// - Throws: ``FileSystemError`` with `ENOENT` or `EACCES` when the file cannot be opened, another code when
     ///   reading fails.
-    public static func of(path: String) throws(FileSystemError) -> FileDigest {
+    package static func of(path: String) throws(FileSystemError) -> FileDigest {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw FileSystemError("cannot read \(path)") }
         defer { close(descriptor) }

@@ -1,4 +1,4 @@
-public import NIOPosix
+package import NIOPosix
 import Synchronization
 
 /// A thread pool of one component's own (a database pool's libpq threads, the S3 transfer threads), whose threads

@@ -1,22 +1,22 @@
 extension JSONValue {
     /// The member `key` of an object; nil for anything else.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
 
-    public var stringValue: String? {
+    package var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
-    public var objectValue: [String: JSONValue]? {
+    package var objectValue: [String: JSONValue]? {
         if case .object(let value) = self { return value }
         return nil
     }
 
     /// Any number as a `Double` (an integer beyond 2⁵³ rounded to the nearest); nil for anything else.
-    public var doubleValue: Double? {
+    package var doubleValue: Double? {
         switch self {
         case .integer(let value): Double(value)
         case .number(let value): value
@@ -26,7 +26,7 @@ extension JSONValue {
 
     /// A whole number, also one stored as `.number` (`2.0`, `1e3`); nil for a fraction, a number beyond `Int64`, or
     /// anything that is not a number.
-    public var integerValue: Int64? {
+    package var integerValue: Int64? {
         switch self {
         case .integer(let value): value
         case .number(let value): Int64(exactly: value)

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// A JSON document as Nomaly keeps it in jsonb: a job's spec and its `with:` settings, a run's result, a model version's
 /// parameters, metrics and feature schema, an audit entry's details, the OpenAPI document.
@@ -13,7 +13,7 @@ public import Foundation
 /// let rate = version.metrics["anomaly_rate"]?.doubleValue
 /// if case .integer(let trees)? = version.params["trees"] { print(trees) }
 /// ```
-public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
+package enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -22,7 +22,7 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -41,7 +41,7 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -56,13 +56,13 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// Parses a JSON document.
     /// - Throws: the decoder's error for text that is not JSON.
-    public init(json data: Data) throws {
+    package init(json data: Data) throws {
         self = try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
     /// Any `Encodable` value through its JSON form, with snake_case keys and ISO 8601 dates: how kinds store their
     /// reports as a run's result and the registry a manifest's parameters.
-    public init(encoding value: some Encodable) throws {
+    package init(encoding value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
@@ -71,12 +71,12 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// Canonical JSON: compact, sorted keys, slashes unescaped, so equal values always have the same text. A job's
     /// `spec_hash` is the sha256 of this text: keep it byte for byte.
-    public var json: String {
+    package var json: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 
     /// The canonical JSON, ``json``.
-    public var description: String { json }
+    package var description: String { json }
 }

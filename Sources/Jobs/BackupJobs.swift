@@ -1,10 +1,10 @@
-public import Backup
+package import Backup
 import Foundation
 import JSONValues
 import Logging
 import Maintenance
-public import Registry
-public import Scheduler
+package import Registry
+package import Scheduler
 
 /// `kind: backup` — makes a set (`database`, `models` or `full`), verifies it, optionally uploads it, and applies
 /// retention to sets of its kind in the backup folder.
@@ -18,16 +18,16 @@ public import Scheduler
 ///   max_age: 30d        # delete sets of this kind older than this (the newest verified one is always kept)
 ///   keep_last: 7        # … or beyond the newest 7
 /// ```
-public struct BackupJobKind: JobKind {
-    public let name = "backup"
+package struct BackupJobKind: JobKind {
+    package let name = "backup"
     let environment: BackupEnvironment?
 
     /// - Parameter environment: nil to only validate job files offline.
-    public init(environment: BackupEnvironment?) {
+    package init(environment: BackupEnvironment?) {
         self.environment = environment
     }
 
-    public func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
+    package func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
         let scopeText = try settings.string("kind") ?? "full"
         guard let scope = BackupScope(rawValue: scopeText) else {
             throw JobSpecError(key: "with.kind", message: "'\(scopeText)' is not one of database, models, full")
@@ -97,15 +97,15 @@ struct BackupJobRun: JobRunnable {
 /// schedule: "30 1 * * *"
 /// with: {artifacts: true}
 /// ```
-public struct S3UploadKind: JobKind {
-    public let name = "s3-upload"
+package struct S3UploadKind: JobKind {
+    package let name = "s3-upload"
     let environment: BackupEnvironment?
 
-    public init(environment: BackupEnvironment?) {
+    package init(environment: BackupEnvironment?) {
         self.environment = environment
     }
 
-    public func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
+    package func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
         S3UploadRun(environment: environment, artifacts: try settings.bool("artifacts") ?? true)
     }
 }
@@ -144,20 +144,20 @@ struct S3UploadRun: JobRunnable {
 ///   runs_max_age: 90d
 ///   scores_max_age: 90d
 /// ```
-public struct CleanupKind: JobKind {
-    public let name = "cleanup"
+package struct CleanupKind: JobKind {
+    package let name = "cleanup"
     let environment: BackupEnvironment?
     let registry: ModelRegistry?
 
     /// - Parameters:
     ///   - environment: nil to only validate job files offline.
     ///   - registry: whose unused artifacts the clean-up collects; nil to only validate job files offline.
-    public init(environment: BackupEnvironment?, registry: ModelRegistry?) {
+    package init(environment: BackupEnvironment?, registry: ModelRegistry?) {
         self.environment = environment
         self.registry = registry
     }
 
-    public func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
+    package func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
         var options = Cleanup.Options()
         let defaults = RetentionPolicy()
         func rule(_ scope: String, _ fallback: RetentionPolicy.Rule) throws(JobSpecError) -> RetentionPolicy.Rule {

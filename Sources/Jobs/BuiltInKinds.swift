@@ -1,10 +1,10 @@
-public import Backup
-public import ObjectStore
-public import Postgres
-public import Scheduler
+package import Backup
+package import ObjectStore
+package import Postgres
+package import Scheduler
 
 /// The kinds this build of Nomaly can run.
-public enum BuiltInKinds {
+package enum BuiltInKinds {
     /// - Parameters:
     ///   - pool: the database kinds such as `vacuum` work on; nil when only validating files offline.
     ///   - models: the registry for `train` and `score`; nil when only validating.
@@ -13,7 +13,7 @@ public enum BuiltInKinds {
     ///     the artifacts of `models`' registry.
     ///   - scoringLocations: what `score` checks its `s3://` locations against when validating offline (`models`
     ///     brings its own).
-    public static func registry(
+    package static func registry(
         pool: PostgresPool?,
         models: ModelServices? = nil,
         specsDirectory: String? = nil,

@@ -2,7 +2,7 @@ import Foundation
 import JSONValues
 import Logging
 import Processes
-public import Scheduler
+package import Scheduler
 
 /// `kind: command` — runs an executable with arguments, without a shell.
 ///
@@ -18,12 +18,12 @@ public import Scheduler
 /// `NOMALY_TRIGGER`, then the job's `env` and `with.env`). Its output goes to the run's log tail. On timeout
 /// or cancellation the whole group gets SIGTERM, then SIGKILL after `kill_grace` (default 10s); when the command
 /// exits, anything it left running in its group is terminated too.
-public struct CommandKind: JobKind {
-    public let name = "command"
+package struct CommandKind: JobKind {
+    package let name = "command"
 
-    public init() {}
+    package init() {}
 
-    public func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
+    package func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
         let command = try settings.requiredStrings("command")
         let workdir = try settings.string("workdir")
         let env = try settings.stringMap("env") ?? [:]

@@ -1,25 +1,25 @@
 import Datasets
-public import Foundation
-public import ObjectStore
-public import Postgres
-public import Registry
+import Foundation
+package import ObjectStore
+package import Postgres
+package import Registry
 
 /// What the train and score kinds (and `nomaly models`) work with: the registry, the detector cache, where
 /// specs live, and how to reach `s3://` inputs and outputs.
-public struct ModelServices: Sendable {
-    public let pool: PostgresPool
-    public let registry: ModelRegistry
-    public let cache: DetectorCache
-    public let specsDirectory: String
-    public let s3: S3Configuration?
-    public let threads: Int
-    public let nomalyVersion: String
+package struct ModelServices: Sendable {
+    package let pool: PostgresPool
+    package let registry: ModelRegistry
+    package let cache: DetectorCache
+    package let specsDirectory: String
+    package let s3: S3Configuration?
+    package let threads: Int
+    package let nomalyVersion: String
     /// Where scoring runs may read and write (`NOMALY_SCORING_S3_PREFIXES`, the protected locations, the scoring
     /// folder), as the composition root finished it: the registry's own artifact store is among the protected locations.
-    public let scoringLocations: ScoringLocations
+    package let scoringLocations: ScoringLocations
     /// `NOMALY_SCORING_MAX_INPUT`: the most bytes of CSV a scoring run reads, counted after decompression, and the
     /// largest object it downloads.
-    public let maxInputBytes: Int64
+    package let maxInputBytes: Int64
     /// Tests only: runs after a score run checked its locations and before it opens them, to change the files in
     /// between as someone with access to the folders could.
     package var afterLocationsChecked: (@Sendable () async throws -> Void)?
@@ -27,7 +27,7 @@ public struct ModelServices: Sendable {
     /// - Parameters:
     ///   - scoringLocations: the finished rule, taken as it is. By default no S3, nothing protected and the folder
     ///     `scoring` for API runs: for callers that never score.
-    public init(
+    package init(
         pool: PostgresPool,
         registry: ModelRegistry,
         cache: DetectorCache,

@@ -1,7 +1,7 @@
-public import Datasets
+package import Datasets
 import Foundation
-public import Modeling
-public import Scheduler
+package import Modeling
+package import Scheduler
 
 /// `registry/NAME.yaml`: what to train for one model, and when a new version may take over an alias.
 ///
@@ -23,36 +23,36 @@ public import Scheduler
 ///   alias: production
 ///   metric: roc_auc                # roc_auc | average_precision: auto promotes when the candidate beats the alias's version
 /// ```
-public struct ModelSpec: Sendable, Equatable {
-    public enum DataSource: Sendable, Equatable {
+package struct ModelSpec: Sendable, Equatable {
+    package enum DataSource: Sendable, Equatable {
         /// A local path (absolute) or an `s3://` URL.
         case csv(String)
         case sql(String)
     }
 
-    public enum Promotion: Sendable, Equatable {
+    package enum Promotion: Sendable, Equatable {
         case manual
         case auto(alias: String, metric: String)
     }
 
-    public var name: String
-    public var file: String
-    public var description: String
-    public var detector: String
-    public var parameters: DetectorParameters
-    public var contamination: Double?
-    public var threshold: Double?
-    public var data: DataSource
-    public var format: CSVFormat
-    public var missing: MissingValuePolicy
-    public var selection: ColumnSelection
-    public var holdout: Double
-    public var promotion: Promotion
+    package var name: String
+    package var file: String
+    package var description: String
+    package var detector: String
+    package var parameters: DetectorParameters
+    package var contamination: Double?
+    package var threshold: Double?
+    package var data: DataSource
+    package var format: CSVFormat
+    package var missing: MissingValuePolicy
+    package var selection: ColumnSelection
+    package var holdout: Double
+    package var promotion: Promotion
     /// sha256 of the file's text: recorded with each version trained from it.
-    public var specHash: String
+    package var specHash: String
 
     /// The training request this spec describes.
-    public func trainingRequest(threads: Int, nomalyVersion: String) -> TrainingRequest {
+    package func trainingRequest(threads: Int, nomalyVersion: String) -> TrainingRequest {
         TrainingRequest(
             detector: detector,
             parameters: parameters,
@@ -68,22 +68,22 @@ public struct ModelSpec: Sendable, Equatable {
 }
 
 /// Reads model specs, reporting every problem with its file, key, line and column.
-public enum ModelSpecLoader {
+package enum ModelSpecLoader {
 
     /// Every `*.yaml` / `*.yml` in `directory`; a missing folder holds no specs.
-    public static func loadDirectory(_ directory: String) throws(JobSpecLoadError) -> [ModelSpec] {
+    package static func loadDirectory(_ directory: String) throws(JobSpecLoadError) -> [ModelSpec] {
         try SpecDirectory.load(directory, unreadable: .holdsNothing, file: loadFile)
     }
 
     /// The spec of model `name` in `directory`.
-    public static func load(model name: String, directory: String) throws(JobSpecError) -> ModelSpec {
+    package static func load(model name: String, directory: String) throws(JobSpecError) -> ModelSpec {
         for suffix in [".yaml", ".yml"] where FileManager.default.fileExists(atPath: directory + "/" + name + suffix) {
             return try loadFile(directory + "/" + name + suffix)
         }
         throw JobSpecError(key: nil, message: "no model spec \(name).yaml in \(directory)")
     }
 
-    public static func loadFile(_ path: String) throws(JobSpecError) -> ModelSpec {
+    package static func loadFile(_ path: String) throws(JobSpecError) -> ModelSpec {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw JobSpecError(key: nil, message: "cannot read the file as UTF-8", file: path)
         }

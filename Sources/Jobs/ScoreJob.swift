@@ -1,10 +1,10 @@
 import Foundation
 import Logging
 import Modeling
-public import ObjectStore
+package import ObjectStore
 import Postgres
 import Registry
-public import Scheduler
+package import Scheduler
 
 /// `kind: score` — scores an input with `MODEL@ALIAS` or `MODEL:VERSION` and writes the scores to a table, a
 /// CSV file or `s3://`. The run's result names the exact version used, rows scored, anomalies and the score
@@ -26,20 +26,20 @@ public import Scheduler
 /// backups. They are checked when the spec is loaded and again when each run starts, symbolic links resolved; runs of
 /// `api.scoring` (the API's) must also keep their files in the scoring folder. A run (``ScoreRun``) streams its input
 /// into its output with nothing staged on disk, and reads at most `NOMALY_SCORING_MAX_INPUT` bytes of CSV.
-public struct ScoreKind: JobKind {
-    public let name = "score"
+package struct ScoreKind: JobKind {
+    package let name = "score"
     let services: ModelServices?
     /// What `s3://` locations are checked against as specs load: the services' own, else the given ones (offline).
     let locations: ScoringLocations?
 
     /// - Parameter locations: for validating job files without services (`nomaly check`); ignored when `services`
     ///   is given.
-    public init(services: ModelServices?, locations: ScoringLocations? = nil) {
+    package init(services: ModelServices?, locations: ScoringLocations? = nil) {
         self.services = services
         self.locations = services?.scoringLocations ?? locations
     }
 
-    public func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
+    package func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
         let modelText = try settings.requiredString("model")
         let reference: ModelReference
         do {

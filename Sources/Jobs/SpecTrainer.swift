@@ -1,30 +1,30 @@
 import Datasets
 import Foundation
-public import Modeling
+package import Modeling
 import Registry
 
 /// What one training from a spec produced, stored as a train run's result and printed by `nomaly models train`.
-public struct TrainingReport: Codable, Sendable {
-    public var model: String
-    public var version: Int
-    public var artifactSha256: String
-    public var trainingRows: Int
-    public var holdoutRows: Int
-    public var metrics: ModelMetrics
+package struct TrainingReport: Codable, Sendable {
+    package var model: String
+    package var version: Int
+    package var artifactSha256: String
+    package var trainingRows: Int
+    package var holdoutRows: Int
+    package var metrics: ModelMetrics
     /// What the promotion policy did: `manual`, `promoted`, `kept` (the current version is as good or better).
-    public var promotion: String
-    public var promotionDetail: String?
+    package var promotion: String
+    package var promotionDetail: String?
 }
 
 /// Trains a model from its spec: load the data, split the holdout, fit, evaluate, register, apply the policy.
-public struct SpecTrainer: Sendable {
-    public let services: ModelServices
+package struct SpecTrainer: Sendable {
+    package let services: ModelServices
 
-    public init(services: ModelServices) {
+    package init(services: ModelServices) {
         self.services = services
     }
 
-    public func train(_ spec: ModelSpec, actor: String, trainingRunID: Int64? = nil) async throws -> TrainingReport {
+    package func train(_ spec: ModelSpec, actor: String, trainingRunID: Int64? = nil) async throws -> TrainingReport {
         let scratch = try ModelServices.scratchFolder()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let data: Dataset

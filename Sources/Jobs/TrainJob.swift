@@ -1,7 +1,7 @@
 import Foundation
 import JSONValues
 import Logging
-public import Scheduler
+package import Scheduler
 
 /// `kind: train` — trains `registry/MODEL.yaml`, registers the version with lineage to the run, and applies the
 /// spec's promotion policy; the run's result holds the version, metrics and what promotion did.
@@ -11,20 +11,20 @@ public import Scheduler
 /// schedule: "0 2 * * *"
 /// with: {model: fraud}
 /// ```
-public struct TrainKind: JobKind {
-    public let name = "train"
+package struct TrainKind: JobKind {
+    package let name = "train"
     let services: ModelServices?
     let specsDirectory: String?
 
     /// - Parameters:
     ///   - services: nil to only validate job files offline.
     ///   - specsDirectory: where to check that the model's spec exists (validation only).
-    public init(services: ModelServices?, specsDirectory: String? = nil) {
+    package init(services: ModelServices?, specsDirectory: String? = nil) {
         self.services = services
         self.specsDirectory = specsDirectory ?? services?.specsDirectory
     }
 
-    public func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
+    package func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
         let model = try settings.requiredString("model")
         if let specsDirectory {
             do {

@@ -1,8 +1,8 @@
 import Foundation
 import JSONValues
 import Logging
-public import Postgres
-public import Scheduler
+package import Postgres
+package import Scheduler
 import Units
 
 /// `kind: vacuum` — `VACUUM (ANALYZE)` of the whole database or of listed tables, recording each table's dead
@@ -16,16 +16,16 @@ import Units
 ///   analyze: true                        # default true
 ///   full: false                          # VACUUM FULL rewrites tables and locks them: use with care
 /// ```
-public struct VacuumKind: JobKind {
-    public let name = "vacuum"
+package struct VacuumKind: JobKind {
+    package let name = "vacuum"
     let pool: PostgresPool?
 
     /// - Parameter pool: nil to only validate settings (`nomaly check` works offline).
-    public init(pool: PostgresPool?) {
+    package init(pool: PostgresPool?) {
         self.pool = pool
     }
 
-    public func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
+    package func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
         VacuumRun(
             pool: pool,
             tables: try settings.strings("tables"),

@@ -1,57 +1,57 @@
-public import Backup
+package import Backup
 import FileSystem
-public import Foundation
+package import Foundation
 import Logging
 import ObjectStore
 import Postgres
-public import Registry
+package import Registry
 import Scheduler
 import Units
 
 /// What the clean-up deleted (or, in a dry run, would delete).
-public struct CleanupReport: Sendable, Codable, Equatable {
-    public var dryRun: Bool
-    public var localSets: [String] = []
-    public var remoteSets: [String] = []
-    public var failedRecords = 0
+package struct CleanupReport: Sendable, Codable, Equatable {
+    package var dryRun: Bool
+    package var localSets: [String] = []
+    package var remoteSets: [String] = []
+    package var failedRecords = 0
     /// Rows of sets with no copy left anywhere (deleted before a restore brought their rows back).
-    public var staleRecords = 0
-    public var runs = 0
-    public var scores = 0
-    public var artifacts = 0
-    public var temporaryFiles: [String] = []
-    public var bytesReclaimed: Int64 = 0
+    package var staleRecords = 0
+    package var runs = 0
+    package var scores = 0
+    package var artifacts = 0
+    package var temporaryFiles: [String] = []
+    package var bytesReclaimed: Int64 = 0
     /// Why a part was left out (`remote: no bucket configured`).
-    public var notes: [String] = []
+    package var notes: [String] = []
 
-    public init(dryRun: Bool) { self.dryRun = dryRun }
+    package init(dryRun: Bool) { self.dryRun = dryRun }
 }
 
 /// The `cleanup` job and `nomaly cleanup [--dry-run]`: retention for backups (local and in the bucket), run history
 /// and stored scores past their age, artifacts no live version uses (the registry's garbage collection), and
 /// temporary files left by interrupted work.
-public struct Cleanup: Sendable {
-    public struct Options: Sendable {
-        public var dryRun: Bool
-        public var retention: RetentionPolicy
+package struct Cleanup: Sendable {
+    package struct Options: Sendable {
+        package var dryRun: Bool
+        package var retention: RetentionPolicy
         /// Finished runs older than this are deleted (their stored scores with them); nil keeps them (the scheduler
         /// still prunes per job's `history`).
-        public var runsMaxAge: Duration?
+        package var runsMaxAge: Duration?
         /// Rows of `anomaly_scores` older than this are deleted; nil keeps them.
-        public var scoresMaxAge: Duration?
+        package var scoresMaxAge: Duration?
         /// Collect artifacts no live version uses.
-        public var collectArtifacts: Bool
+        package var collectArtifacts: Bool
         /// Leftovers (`.ID.partial-…`, scratch folders, `.nomaly-tmp-` files) older than this are removed; nil keeps them.
-        public var temporaryMaxAge: Duration?
+        package var temporaryMaxAge: Duration?
         /// Apply retention in the bucket too.
-        public var includeRemote = true
+        package var includeRemote = true
 
         /// Only backup retention (the `backup` job's own `max_age`/`keep_last`).
-        public static var backupsOnly: Options {
+        package static var backupsOnly: Options {
             Options(runsMaxAge: nil, scoresMaxAge: nil, collectArtifacts: false, temporaryMaxAge: nil)
         }
 
-        public init(
+        package init(
             dryRun: Bool = false,
             retention: RetentionPolicy = .init(),
             runsMaxAge: Duration? = .seconds(90 * 86_400),
@@ -73,12 +73,12 @@ public struct Cleanup: Sendable {
 
     /// - Parameter registry: whose unused artifacts ``Options/collectArtifacts`` collects; nil only for a clean-up that
     ///   never collects them (the `backup` job's own retention).
-    public init(_ environment: BackupEnvironment, registry: ModelRegistry?) {
+    package init(_ environment: BackupEnvironment, registry: ModelRegistry?) {
         self.environment = environment
         self.registry = registry
     }
 
-    public func run(_ options: Options, now: Date = Date()) async throws -> CleanupReport {
+    package func run(_ options: Options, now: Date = Date()) async throws -> CleanupReport {
         var report = CleanupReport(dryRun: options.dryRun)
         try await backups(options, now: now, into: &report)
         try await history(options, into: &report)

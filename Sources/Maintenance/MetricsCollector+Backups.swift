@@ -1,8 +1,8 @@
 import Backup
 import Foundation
-public import Observability
-public import Postgres
-public import Prometheus
+package import Observability
+package import Postgres
+package import Prometheus
 
 extension MetricsCollector {
     /// Backup freshness from the ``Backup/BackupCatalog``, per kind (`database`, `models`, `full`), for alerts such as
@@ -13,7 +13,7 @@ extension MetricsCollector {
     /// Also `nomaly_installed_timestamp_seconds`, when the schema was first migrated (``Postgres/Migrator/installedAt(_:)``):
     /// a "never backed up" alert counts from it, not from when some replica last started. A failed read leaves the
     /// previous values.
-    public static func backups(_ pool: PostgresPool, registry: PrometheusCollectorRegistry) -> MetricsCollector {
+    package static func backups(_ pool: PostgresPool, registry: PrometheusCollectorRegistry) -> MetricsCollector {
         let catalog = BackupCatalog(pool: pool)
         return MetricsCollector(name: "backups") {
             // Registered on the first successful read: a 0 until then would read as installed in 1970.

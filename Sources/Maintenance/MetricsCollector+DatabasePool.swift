@@ -1,6 +1,6 @@
-public import Observability
-public import Postgres
-public import Prometheus
+package import Observability
+package import Postgres
+package import Prometheus
 import Synchronization
 
 extension MetricsCollector {
@@ -8,7 +8,7 @@ extension MetricsCollector {
     /// `nomaly_db_pool_max_connections` and `nomaly_db_pool_wait_seconds_total` (whose rate is the average number of
     /// callers waiting: what a saturation alert needs, since a momentary `waiting` reads 0 at some scrape of even
     /// a busy pool), from ``PostgresPool/statistics()``.
-    public static func databasePool(_ pool: PostgresPool, registry: PrometheusCollectorRegistry) -> MetricsCollector {
+    package static func databasePool(_ pool: PostgresPool, registry: PrometheusCollectorRegistry) -> MetricsCollector {
         let connectionsHelp = "Database connections open in the pool, by state."
         let inUse = registry.gauge("nomaly_db_pool_connections", labels: [("state", "in_use")], help: connectionsHelp)
         let idle = registry.gauge("nomaly_db_pool_connections", labels: [("state", "idle")], help: connectionsHelp)

@@ -1,53 +1,53 @@
-public import Backup
-public import Foundation
-public import Postgres
+package import Backup
+package import Foundation
+package import Postgres
 import Registry
 import Scheduler
 
 /// `nomaly report`: the guide's weekly performance report (`scripts.performance_report`), from the database alone.
-public struct OperationsReport: Sendable, Codable {
-    public struct Job: Sendable, Codable {
-        public let name: String
-        public let kind: String
-        public let paused: Bool
+package struct OperationsReport: Sendable, Codable {
+    package struct Job: Sendable, Codable {
+        package let name: String
+        package let kind: String
+        package let paused: Bool
         /// Finished runs in the window (succeeded, failed, timed out, lost).
-        public let finished: Int
-        public let succeeded: Int
+        package let finished: Int
+        package let succeeded: Int
         /// `succeeded / finished`; nil without finished runs.
-        public let successRate: Double?
-        public let durationP50Seconds: Double?
-        public let durationP95Seconds: Double?
-        public let lastSuccessAt: Date?
+        package let successRate: Double?
+        package let durationP50Seconds: Double?
+        package let durationP95Seconds: Double?
+        package let lastSuccessAt: Date?
     }
 
-    public struct Model: Sendable, Codable {
-        public let name: String
-        public let versions: Int
-        public let latestVersion: Int?
+    package struct Model: Sendable, Codable {
+        package let name: String
+        package let versions: Int
+        package let latestVersion: Int?
         /// `alias=version`, sorted.
-        public let aliases: [String]
+        package let aliases: [String]
     }
 
-    public struct Table: Sendable, Codable {
-        public let name: String
-        public let bytes: Int64
+    package struct Table: Sendable, Codable {
+        package let name: String
+        package let bytes: Int64
     }
 
     /// The newest succeeded and verified sets, and the failed attempts of the window.
-    public typealias Backups = BackupSummary
+    package typealias Backups = BackupSummary
 
-    public let generatedAt: Date
-    public let windowDays: Int
-    public let jobs: [Job]
-    public let models: [Model]
-    public let databaseBytes: Int64
-    public let largestTables: [Table]
-    public let backups: Backups
+    package let generatedAt: Date
+    package let windowDays: Int
+    package let jobs: [Job]
+    package let models: [Model]
+    package let databaseBytes: Int64
+    package let largestTables: [Table]
+    package let backups: Backups
 
     /// Asks each table's owner: the run store for jobs, the registry for models, the backup catalog for backups;
     /// sizes come from PostgreSQL's own catalogs.
     /// - Parameter days: how far back run statistics go.
-    public static func make(pool: PostgresPool, days: Int = 7) async throws -> OperationsReport {
+    package static func make(pool: PostgresPool, days: Int = 7) async throws -> OperationsReport {
         let window = Duration.seconds(days * 86_400)
         let jobs = try await RunStore(pool: pool).runStatistics(over: window).map { job in
             Job(

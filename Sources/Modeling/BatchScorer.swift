@@ -1,40 +1,40 @@
-public import Datasets
-public import Detectors
+package import Datasets
+package import Detectors
 import FileSystem
 import Foundation
-public import Postgres
+package import Postgres
 import Synchronization
 
 /// How to score a CSV file with a model.
-public struct ScoringRequest: Sendable {
+package struct ScoringRequest: Sendable {
     /// The file to read, or the name errors give ``inputSource`` or ``inputDescriptor``.
-    public var input: String
+    package var input: String
     /// Bytes to read instead of the file `input` (an object as it downloads).
-    public var inputSource: (any ByteSource)?
+    package var inputSource: (any ByteSource)?
     /// An open regular file to read instead of opening `input` by path (one opened beneath a folder by descriptor).
     /// The caller keeps it open until scoring returns, and closes it.
-    public var inputDescriptor: Int32?
+    package var inputDescriptor: Int32?
     /// The most bytes of CSV to read, counted after decompression; nil for no limit.
-    public var maxInputBytes: Int64?
+    package var maxInputBytes: Int64?
     /// A file path, or `-` for standard output; the name of ``destination`` when one is given.
-    public var output: String
+    package var output: String
     /// Where the scores go instead of the file `output` (an object uploaded as it is written, a table).
-    public var destination: (any ScoreDestination)?
+    package var destination: (any ScoreDestination)?
     /// Whether an existing output file may be replaced; when false, the run fails instead (checked as the file
     /// moves into place, so a file that appears meanwhile is kept too).
-    public var overwrite: Bool
-    public var format: CSVFormat
+    package var overwrite: Bool
+    package var format: CSVFormat
     /// A column copied from input to output so that rows can be joined back.
-    public var idColumn: String?
+    package var idColumn: String?
     /// A column of 1/0 labels: the summary then carries ROC-AUC and PR-AUC of this run.
-    public var labelColumn: String?
+    package var labelColumn: String?
     /// Overrides the model's training policy for missing cells.
-    public var missing: MissingValuePolicy?
-    public var threads: Int
+    package var missing: MissingValuePolicy?
+    package var threads: Int
     /// Rows parsed, scored and written at a time: memory stays bounded by this whatever the input size.
-    public var chunkRows: Int
+    package var chunkRows: Int
 
-    public init(
+    package init(
         input: String,
         inputSource: (any ByteSource)? = nil,
         output: String,
@@ -60,15 +60,15 @@ public struct ScoringRequest: Sendable {
 }
 
 /// What a scoring run did.
-public struct ScoringSummary: Codable, Sendable, Equatable {
-    public var rows: Int
-    public var skippedRows: Int
-    public var anomalies: Int
-    public var threshold: Double
+package struct ScoringSummary: Codable, Sendable, Equatable {
+    package var rows: Int
+    package var skippedRows: Int
+    package var anomalies: Int
+    package var threshold: Double
     /// Count, min, max and mean are exact; quantiles, ROC-AUC and PR-AUC are exact up to
     /// 1,048,576 rows and estimated from a uniform sample of that size beyond (`scores_exact`).
-    public var scores: ScoreSummary?
-    public var scoresExact: Bool
+    package var scores: ScoreSummary?
+    package var scoresExact: Bool
 }
 
 /// Streams a CSV through a model into a scores CSV, one output line per scored row in input order.
@@ -78,8 +78,8 @@ public struct ScoringSummary: Codable, Sendable, Equatable {
 ///
 /// Scores go straight to their destination as chunks are scored; cancelling the task stops the run at the next chunk
 /// and discards what was written, so a cancelled run leaves no output.
-public enum BatchScorer {
-    public static func score(_ model: ModelArtifact, request: ScoringRequest) async throws -> ScoringSummary {
+package enum BatchScorer {
+    package static func score(_ model: ModelArtifact, request: ScoringRequest) async throws -> ScoringSummary {
         let cancellation = ScoringCancellation()
         return try await withTaskCancellationHandler {
             try await BlockingWork.run { try scoreBlocking(model, request: request, cancellation: cancellation) }
@@ -142,7 +142,7 @@ public enum BatchScorer {
 extension BatchScorer {
     /// Scores a query's rows, streamed through `COPY … TO STDOUT` in chunks, into `destination`. Each chunk is scored
     /// and handed over on the blocking pool, since a destination may block.
-    public static func score(
+    package static func score(
         _ model: ModelArtifact,
         query: String,
         pool: PostgresPool,

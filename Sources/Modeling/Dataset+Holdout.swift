@@ -1,4 +1,4 @@
-public import Datasets
+package import Datasets
 import Detectors
 
 extension Dataset {
@@ -8,7 +8,7 @@ extension Dataset {
     /// ```swift
     /// let (training, holdout) = data.split(holdout: 0.2, seed: 7)
     /// ```
-    public func split(holdout fraction: Double, seed: UInt64) -> (training: Dataset, holdout: Dataset) {
+    package func split(holdout fraction: Double, seed: UInt64) -> (training: Dataset, holdout: Dataset) {
         var random = SplitMix64(state: seed ^ 0x5EED_0F_4011_D0)
         var groups: [[Int]]
         if let labels {
@@ -32,7 +32,7 @@ extension Dataset {
     }
 
     /// The given rows, in the given order.
-    public func subset(_ rows: [Int]) -> Dataset {
+    package func subset(_ rows: [Int]) -> Dataset {
         var values: [Double] = []
         values.reserveCapacity(rows.count * featureCount)
         for row in rows { values += self.row(row) }

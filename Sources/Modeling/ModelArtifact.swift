@@ -1,8 +1,8 @@
-public import Archive
+package import Archive
 import Crypto
-public import Detectors
+package import Detectors
 import FileSystem
-public import Foundation
+package import Foundation
 
 /// A model artifact: a deterministic `.tar.gz` holding `manifest.json`, `metrics.json` and the detector file.
 ///
@@ -14,27 +14,27 @@ public import Foundation
 /// let model = try await ModelArtifact.load("model.tar.gz")
 /// print(model.manifest.detector, model.detector.featureCount)
 /// ```
-public struct ModelArtifact: Sendable {
-    public let manifest: ModelManifest
-    public let detector: any AnomalyDetector
+package struct ModelArtifact: Sendable {
+    package let manifest: ModelManifest
+    package let detector: any AnomalyDetector
     /// The sha256 of the tarball as read, which the registry addresses artifacts by.
-    public let sha256: String
+    package let sha256: String
     /// `metrics.json` as stored (at most 4 MiB, checked to be JSON); nil when the artifact has none.
-    public let metricsJSON: Data?
+    package let metricsJSON: Data?
 
     /// The biggest manifest or metrics file we read: they are small JSON documents.
     static let maxJSONBytes = 4 << 20
     /// The biggest model file written or loaded. Loading reads it whole into memory, so its size is checked before
     /// a byte is read; 2 GiB holds an ECOD model of about 25 million training values, far beyond the models
     /// Nomaly trains today.
-    public static let maxModelBytes: Int64 = 2 << 30
-    public static let metricsFileName = "metrics.json"
-    public static let modelFileName = "model.bin"
+    package static let maxModelBytes: Int64 = 2 << 30
+    package static let metricsFileName = "metrics.json"
+    package static let modelFileName = "model.bin"
 
     /// Writes a tarball at `output` (atomically) from a fitted detector, its manifest and its metrics.
     /// `manifest.modelSha256` is filled in here.
     /// - Returns: the written manifest and the tarball's summary (sha256, sizes).
-    public static func write(
+    package static func write(
         detector: any AnomalyDetector,
         manifest: ModelManifest,
         metrics: some Encodable,
@@ -66,7 +66,7 @@ public struct ModelArtifact: Sendable {
     }
 
     /// Reads and validates a model tarball. Blocking work runs on the blocking pool.
-    public static func load(_ path: String, limits: ArchiveLimits = .default) async throws -> ModelArtifact {
+    package static func load(_ path: String, limits: ArchiveLimits = .default) async throws -> ModelArtifact {
         guard FileManager.default.fileExists(atPath: path) else { throw ModelingError(.io, "\(path): no such model file") }
         let scratch = try makeTemporaryDirectory(near: nil)
         defer { try? FileManager.default.removeItem(atPath: scratch) }

@@ -1,42 +1,42 @@
-public import Foundation
+package import Foundation
 
 /// `manifest.json` of a model artifact: what was trained, on what, and how to read the model file.
 ///
 /// The manifest is the contract between `nomaly fit`, `nomaly score`, the registry and anyone inspecting a
 /// tarball by hand, so its JSON field names (snake_case) are stable; a change that older readers cannot
 /// follow raises ``currentFormatVersion``.
-public struct ModelManifest: Codable, Sendable, Equatable {
+package struct ModelManifest: Codable, Sendable, Equatable {
     /// The artifact layout this build writes and the newest it reads.
-    public static let currentFormatVersion = 1
-    public static let fileName = "manifest.json"
+    package static let currentFormatVersion = 1
+    package static let fileName = "manifest.json"
 
-    public var formatVersion: Int
+    package var formatVersion: Int
     /// `isolation-forest` or `ecod`.
-    public var detector: String
-    public var parameters: DetectorParameters
-    public var threshold: ThresholdChoice
+    package var detector: String
+    package var parameters: DetectorParameters
+    package var threshold: ThresholdChoice
     /// The feature columns in the order the detector expects them, with training statistics.
-    public var features: [FeatureColumn]
-    public var idColumn: String?
-    public var labelColumn: String?
+    package var features: [FeatureColumn]
+    package var idColumn: String?
+    package var labelColumn: String?
     /// The missing-value policy used in training; scoring uses it (and the medians) unless told otherwise.
-    public var missingValues: String
-    public var training: TrainingSource
+    package var missingValues: String
+    package var training: TrainingSource
     /// The detector's binary file inside the tarball, and its sha256 (checked when the model is loaded).
-    public var modelFile: String
-    public var modelSha256: String
-    public var nomalyVersion: String
+    package var modelFile: String
+    package var modelSha256: String
+    package var nomalyVersion: String
 
-    public var featureNames: [String] { features.map(\.name) }
+    package var featureNames: [String] { features.map(\.name) }
 }
 
 /// The detector's settings as used for training (unset ones do not apply to the detector).
-public struct DetectorParameters: Codable, Sendable, Equatable {
-    public var trees: Int?
-    public var sampleSize: Int?
-    public var seed: UInt64?
+package struct DetectorParameters: Codable, Sendable, Equatable {
+    package var trees: Int?
+    package var sampleSize: Int?
+    package var seed: UInt64?
 
-    public init(trees: Int? = nil, sampleSize: Int? = nil, seed: UInt64? = nil) {
+    package init(trees: Int? = nil, sampleSize: Int? = nil, seed: UInt64? = nil) {
         self.trees = trees
         self.sampleSize = sampleSize
         self.seed = seed
@@ -44,13 +44,13 @@ public struct DetectorParameters: Codable, Sendable, Equatable {
 }
 
 /// The score above which a row is an anomaly, and where that number came from.
-public struct ThresholdChoice: Codable, Sendable, Equatable {
+package struct ThresholdChoice: Codable, Sendable, Equatable {
     /// `contamination` (a quantile of the training scores), `explicit` (given), or `default` (the detector's).
-    public var method: String
-    public var value: Double
-    public var contamination: Double?
+    package var method: String
+    package var value: Double
+    package var contamination: Double?
 
-    public init(method: String, value: Double, contamination: Double?) {
+    package init(method: String, value: Double, contamination: Double?) {
         self.method = method
         self.value = value
         self.contamination = contamination
@@ -58,23 +58,23 @@ public struct ThresholdChoice: Codable, Sendable, Equatable {
 }
 
 /// One feature column with the statistics of its training values (missing cells excluded).
-public struct FeatureColumn: Codable, Sendable, Equatable {
-    public var name: String
-    public var min: Double
-    public var max: Double
-    public var mean: Double
-    public var median: Double
+package struct FeatureColumn: Codable, Sendable, Equatable {
+    package var name: String
+    package var min: Double
+    package var max: Double
+    package var mean: Double
+    package var median: Double
 }
 
 /// Where the training rows came from.
-public struct TrainingSource: Codable, Sendable, Equatable {
+package struct TrainingSource: Codable, Sendable, Equatable {
     /// A file path or `sql`.
-    public var source: String
+    package var source: String
     /// sha256 of the input file as read (a dataset fingerprint); nil for SQL.
-    public var sourceSha256: String?
-    public var rows: Int
-    public var skippedRows: Int
-    public var fittedAt: Date
+    package var sourceSha256: String?
+    package var rows: Int
+    package var skippedRows: Int
+    package var fittedAt: Date
 }
 
 extension ModelManifest {

@@ -1,26 +1,26 @@
 import Archive
 import Crypto
-public import Datasets
-public import Detectors
+package import Datasets
+package import Detectors
 import FileSystem
 import Foundation
 
 /// What to train: the detector and its settings, the input and its columns, and how to pick the threshold.
-public struct TrainingRequest: Sendable {
+package struct TrainingRequest: Sendable {
     /// `isolation-forest` or `ecod`.
-    public var detector: String
-    public var parameters: DetectorParameters
+    package var detector: String
+    package var parameters: DetectorParameters
     /// The expected share of anomalies: the threshold becomes that upper quantile of the training scores.
-    public var contamination: Double?
+    package var contamination: Double?
     /// A threshold given outright; wins over `contamination`.
-    public var threshold: Double?
-    public var format: CSVFormat
-    public var selection: ColumnSelection
-    public var missing: MissingValuePolicy
-    public var threads: Int
-    public var nomalyVersion: String
+    package var threshold: Double?
+    package var format: CSVFormat
+    package var selection: ColumnSelection
+    package var missing: MissingValuePolicy
+    package var threads: Int
+    package var nomalyVersion: String
 
-    public init(
+    package init(
         detector: String,
         parameters: DetectorParameters = .init(),
         contamination: Double? = nil,
@@ -44,18 +44,18 @@ public struct TrainingRequest: Sendable {
 }
 
 /// `metrics.json` of an artifact: how the model scores its own training data.
-public struct ModelMetrics: Codable, Sendable, Equatable {
-    public var training: ScoreSummary
+package struct ModelMetrics: Codable, Sendable, Equatable {
+    package var training: ScoreSummary
     /// The share of training rows above the threshold; scoring runs compare their rate with it to spot drift.
-    public var anomalyRate: Double
-    public var threshold: Double
+    package var anomalyRate: Double
+    package var threshold: Double
     /// Scores of the rows held out of training, when a spec asked for a holdout: what promotion compares.
-    public var holdout: ScoreSummary?
-    public var holdoutAnomalyRate: Double?
+    package var holdout: ScoreSummary?
+    package var holdoutAnomalyRate: Double?
 
     /// A named metric for promotion policies: `roc_auc` and `average_precision` from the holdout (else the
     /// training data), or nil when unavailable (no labels).
-    public func value(of metric: String) -> Double? {
+    package func value(of metric: String) -> Double? {
         let summary = holdout ?? training
         switch metric {
         case "roc_auc": return summary.rocAUC
@@ -64,15 +64,15 @@ public struct ModelMetrics: Codable, Sendable, Equatable {
         }
     }
 
-    public static let promotionMetrics = ["roc_auc", "average_precision"]
+    package static let promotionMetrics = ["roc_auc", "average_precision"]
 }
 
 /// The outcome of a fit: the manifest and metrics written, and the tarball's summary.
-public struct TrainingResult: Sendable {
-    public let manifest: ModelManifest
-    public let metrics: ModelMetrics
-    public let archiveSHA256: String
-    public let archiveBytes: Int64
+package struct TrainingResult: Sendable {
+    package let manifest: ModelManifest
+    package let metrics: ModelMetrics
+    package let archiveSHA256: String
+    package let archiveBytes: Int64
 }
 
 /// Fits a detector on a dataset and writes the model artifact.
@@ -82,11 +82,11 @@ public struct TrainingResult: Sendable {
 /// let result = try await ModelTrainer.fit(csv: "train.csv", request: request, output: "model.tar.gz")
 /// print(result.metrics.training.rocAUC ?? .nan)
 /// ```
-public enum ModelTrainer {
-    public static let detectors = ["isolation-forest", "ecod"]
+package enum ModelTrainer {
+    package static let detectors = ["isolation-forest", "ecod"]
 
     /// Reads a CSV file (plain or gzip) whole and fits on it. Blocking work runs on the blocking pool.
-    public static func fit(csv path: String, request: TrainingRequest, output: String) async throws -> TrainingResult {
+    package static func fit(csv path: String, request: TrainingRequest, output: String) async throws -> TrainingResult {
         try validate(request)
         let (dataset, fingerprint) = try await BlockingWork.run {
             let dataset = try Dataset.load(csv: path, format: request.format, selection: request.selection, missing: request.missing)
@@ -96,7 +96,7 @@ public enum ModelTrainer {
     }
 
     /// Fits on rows already in memory (a CSV, or a SQL query's result) and writes the artifact at `output`.
-    public static func fit(
+    package static func fit(
         dataset: Dataset,
         source: String,
         sourceSHA256: String?,
@@ -217,7 +217,7 @@ public enum ModelTrainer {
     }
 
     /// sha256 of a file, read in 1 MiB blocks: a dataset's fingerprint. Blocking.
-    public static func fileSHA256(_ path: String) throws -> String {
+    package static func fileSHA256(_ path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw ModelingError(.io, "cannot read \(path)") }
         defer { try? handle.close() }
         var hasher = SHA256()

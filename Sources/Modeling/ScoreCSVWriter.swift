@@ -8,14 +8,14 @@ import Foundation
 /// Scores are printed in Swift's shortest round-trip form, so reading them back gives the same doubles.
 ///
 /// Invariant: one user at a time; every method is blocking.
-public final class ScoreCSVWriter: ScoreDestination, @unchecked Sendable {
+package final class ScoreCSVWriter: ScoreDestination, @unchecked Sendable {
     private let sink: any ScoreByteSink
     private let delimiter: UInt8
     private var buffer: [UInt8] = []
     private static let flushAt = 1 << 20
 
     /// Starts the CSV with its header.
-    public init(sink: any ScoreByteSink, idColumn: String?, delimiter: UInt8 = UInt8(ascii: ",")) {
+    package init(sink: any ScoreByteSink, idColumn: String?, delimiter: UInt8 = UInt8(ascii: ",")) {
         self.sink = sink
         self.delimiter = delimiter
         buffer.reserveCapacity(Self.flushAt + 4096)
@@ -31,13 +31,13 @@ public final class ScoreCSVWriter: ScoreDestination, @unchecked Sendable {
     /// Writes to the file `path` (its folder created if missing), or to standard output for `-`.
     /// - Parameter replacing: false makes ``commit()`` fail rather than replace a file already at `path`, even one
     ///   that appeared while the scores were being written.
-    public convenience init(path: String, idColumn: String?, delimiter: UInt8, replacing: Bool = true) throws {
+    package convenience init(path: String, idColumn: String?, delimiter: UInt8, replacing: Bool = true) throws {
         let sink: any ScoreByteSink =
             path == "-" ? StandardOutputSink() : ScoreFileSink(try AtomicFile(destination: path, hashing: false), replacing: replacing)
         self.init(sink: sink, idColumn: idColumn, delimiter: delimiter)
     }
 
-    public func write(scores: UnsafeBufferPointer<Double>, ids: [String]?, threshold: Double) throws {
+    package func write(scores: UnsafeBufferPointer<Double>, ids: [String]?, threshold: Double) throws {
         for row in 0..<scores.count {
             if let ids {
                 appendField(ids[row])
@@ -54,12 +54,12 @@ public final class ScoreCSVWriter: ScoreDestination, @unchecked Sendable {
 
     /// Flushes and makes the sink's content appear.
     /// - Throws: ``ModelingError`` `.io` when a file is already there and may not be replaced; the sink's errors.
-    public func commit() throws {
+    package func commit() throws {
         try flush()
         try sink.commit()
     }
 
-    public func discard() {
+    package func discard() {
         buffer.removeAll()
         sink.discard()
     }

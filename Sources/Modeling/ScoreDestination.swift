@@ -1,4 +1,4 @@
-public import FileSystem
+package import FileSystem
 import Foundation
 
 /// Where a scoring run's rows go as they are scored: a scores CSV (``ScoreCSVWriter``, into any ``ScoreByteSink``), or
@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Invariant: one user at a time, on a thread that may block but is not one of Swift's cooperative threads (a
 /// destination may wait there for work that runs on them); ``commit()`` or ``discard()`` ends it.
-public protocol ScoreDestination: AnyObject, Sendable {
+package protocol ScoreDestination: AnyObject, Sendable {
     /// Takes one chunk's scores, with the chunk's ids when an id column was selected. Blocking.
     func write(scores: UnsafeBufferPointer<Double>, ids: [String]?, threshold: Double) throws
     /// Makes everything written appear at once (a file moved into place, an object completed). Blocking.
@@ -20,7 +20,7 @@ public protocol ScoreDestination: AnyObject, Sendable {
 /// (``StandardOutputSink``), or an object uploaded as it is written.
 ///
 /// Invariant: as ``ScoreDestination``.
-public protocol ScoreByteSink: AnyObject {
+package protocol ScoreByteSink: AnyObject {
     /// Blocking.
     func write(_ bytes: UnsafeRawBufferPointer) throws
     /// Makes the bytes appear. Blocking.
@@ -30,21 +30,21 @@ public protocol ScoreByteSink: AnyObject {
 }
 
 /// A scores file written beside its destination (``FileSystem/AtomicFile``) and moved into place when complete.
-public final class ScoreFileSink: ScoreByteSink {
+package final class ScoreFileSink: ScoreByteSink {
     let file: AtomicFile
     let replacing: Bool
 
     /// - Parameter replacing: false makes ``commit()`` fail rather than replace a file at the destination, even one
     ///   that appeared while the scores were being written.
-    public init(_ file: AtomicFile, replacing: Bool) {
+    package init(_ file: AtomicFile, replacing: Bool) {
         self.file = file
         self.replacing = replacing
     }
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws { try file.write(bytes) }
+    package func write(_ bytes: UnsafeRawBufferPointer) throws { try file.write(bytes) }
 
     /// - Throws: ``ModelingError`` `.io` when a file is already there and may not be replaced.
-    public func commit() throws {
+    package func commit() throws {
         let refused: FileSystemError
         do throws(FileSystemError) {
             try file.commit(replacing: replacing)
@@ -56,14 +56,14 @@ public final class ScoreFileSink: ScoreByteSink {
         throw ModelingError(.io, "\(file.destination) already exists and is not replaced without overwrite: true")
     }
 
-    public func discard() { file.discard() }
+    package func discard() { file.discard() }
 }
 
 /// Standard output, for `nomaly score --output -`.
-public final class StandardOutputSink: ScoreByteSink {
-    public init() {}
+package final class StandardOutputSink: ScoreByteSink {
+    package init() {}
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
             let written = Foundation.write(1, bytes.baseAddress! + offset, bytes.count - offset)
@@ -75,7 +75,7 @@ public final class StandardOutputSink: ScoreByteSink {
         }
     }
 
-    public func commit() throws {}
+    package func commit() throws {}
 
-    public func discard() {}
+    package func discard() {}
 }

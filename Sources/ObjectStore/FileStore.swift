@@ -10,14 +10,14 @@ import Foundation
 /// let store = FileStore(root: "/var/lib/nomaly/artifacts")
 /// try await store.put(file: "/tmp/model.tar.gz", key: "models/ab/abcd.tar.gz", progress: nil)
 /// ```
-public struct FileStore: ObjectStore {
-    public let root: String
+package struct FileStore: ObjectStore {
+    package let root: String
 
-    public init(root: String) {
+    package init(root: String) {
         self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
     }
 
-    public var locationDescription: String { root }
+    package var locationDescription: String { root }
 
     func path(of key: String) throws(ObjectStoreError) -> String {
         try validateObjectKey(key)
@@ -25,7 +25,7 @@ public struct FileStore: ObjectStore {
     }
 
     @discardableResult
-    public func put(file source: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
+    package func put(file source: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
         let destination = try path(of: key)
         return try await BlockingWork.run {
             let (size, sha256) = try Self.copy(from: source, to: destination, progress: progress)
@@ -36,7 +36,7 @@ public struct FileStore: ObjectStore {
     /// Writes beside the destination and links the file into place, which fails when a file is already there, so
     /// one that appears during the copy is not replaced either.
     @discardableResult
-    public func putIfAbsent(file source: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
+    package func putIfAbsent(file source: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
         let destination = try path(of: key)
         return try await BlockingWork.run {
             let (size, sha256) = try Self.copy(from: source, to: destination, progress: progress, replacing: false)
@@ -45,7 +45,7 @@ public struct FileStore: ObjectStore {
     }
 
     @discardableResult
-    public func get(key: String, to destination: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
+    package func get(key: String, to destination: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
         let source = try path(of: key)
         return try await BlockingWork.run {
             guard FileManager.default.fileExists(atPath: source) else {
@@ -56,7 +56,7 @@ public struct FileStore: ObjectStore {
         }
     }
 
-    public func head(key: String) async throws -> ObjectInfo? {
+    package func head(key: String) async throws -> ObjectInfo? {
         let file = try path(of: key)
         return try await BlockingWork.run {
             var status = stat()
@@ -69,7 +69,7 @@ public struct FileStore: ObjectStore {
         }
     }
 
-    public func list(prefix: String) async throws -> [ObjectInfo] {
+    package func list(prefix: String) async throws -> [ObjectInfo] {
         let root = self.root
         return try await BlockingWork.run {
             guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
@@ -85,7 +85,7 @@ public struct FileStore: ObjectStore {
         }
     }
 
-    public func delete(key: String) async throws {
+    package func delete(key: String) async throws {
         let file = try path(of: key)
         try await BlockingWork.run {
             if unlink(file) != 0, errno != ENOENT { throw ObjectStoreError.posix("cannot delete \(file)") }

@@ -1,5 +1,5 @@
-public import Foundation
-public import Logging
+import Foundation
+package import Logging
 
 /// An object, or a folder of objects, named the way an operator writes it: `s3://bucket/key`, `/path/file`,
 /// `relative/file` or `file:///path/file`.
@@ -14,13 +14,13 @@ public import Logging
 /// let target = try ObjectLocation.parse("s3://backups/nomaly/database.dump", s3: settings)
 /// try await target.store.put(file: source.localPath!, key: target.key, progress: nil)
 /// ```
-public struct ObjectLocation: Sendable, CustomStringConvertible {
-    public var store: any ObjectStore
+package struct ObjectLocation: Sendable, CustomStringConvertible {
+    package var store: any ObjectStore
     /// The object's key in ``store``; for a location from ``parsePrefix(_:s3:logger:workingDirectory:)``, a key
     /// prefix (`""` for everything in the store).
-    public var key: String
+    package var key: String
 
-    public init(store: any ObjectStore, key: String) {
+    package init(store: any ObjectStore, key: String) {
         self.store = store
         self.key = key
     }
@@ -31,7 +31,7 @@ public struct ObjectLocation: Sendable, CustomStringConvertible {
     ///   - workingDirectory: resolves relative paths.
     /// - Throws: ``ObjectStoreError`` `.invalidLocation` for an unusable name (`s3://` without bucket or key, a key
     ///   with `..` parts, an unknown scheme, a folder), `.configuration` for an `s3://` URL without `s3` settings.
-    public static func parse(
+    package static func parse(
         _ text: String,
         s3: S3Configuration?,
         logger: Logger = Logger(label: "nomaly.objectstore"),
@@ -59,7 +59,7 @@ public struct ObjectLocation: Sendable, CustomStringConvertible {
     /// `s3://bucket` and `s3://bucket/` give the prefix `""`, `s3://bucket/logs/` the prefix `logs/`, and
     /// `s3://bucket/logs/2026-` every key starting with `logs/2026-`. A local path is always a folder: the store is
     /// rooted there and the prefix is `""`.
-    public static func parsePrefix(
+    package static func parsePrefix(
         _ text: String,
         s3: S3Configuration?,
         logger: Logger = Logger(label: "nomaly.objectstore"),
@@ -77,13 +77,13 @@ public struct ObjectLocation: Sendable, CustomStringConvertible {
     }
 
     /// The local file (or folder, for a prefix) this location names; nil for remote stores.
-    public var localPath: String? {
+    package var localPath: String? {
         guard let files = store as? FileStore else { return nil }
         return key.isEmpty ? files.root : files.root == "/" ? "/" + key : files.root + "/" + key
     }
 
     /// `s3://bucket/key` or the local path.
-    public var description: String {
+    package var description: String {
         if let localPath { return localPath }
         if let s3 = store as? S3Store { return "s3://\(s3.bucket)/\(s3.prefix)\(key)" }
         return store.locationDescription + key
@@ -126,7 +126,7 @@ public struct ObjectLocation: Sendable, CustomStringConvertible {
 
     /// S3's rules (3–63 letters, digits, dots and hyphens, starting and ending with a letter or digit), widened to
     /// capitals and underscores, which old us-east-1 buckets may have.
-    public static func isValidBucketName(_ name: String) -> Bool {
+    package static func isValidBucketName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         func alphanumeric(_ byte: UInt8) -> Bool {
             (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)

@@ -22,11 +22,11 @@ import Foundation
 ///
 /// Invariant: one reader calls ``read(into:)``; one transfer at a time writes. Shared state is guarded by
 /// `condition`.
-public final class ObjectReadStream: @unchecked Sendable {
+package final class ObjectReadStream: @unchecked Sendable {
     /// `s3://bucket/key`, for messages.
-    public let location: String
+    package let location: String
     /// The size the store announced when the stream was opened.
-    public let size: Int64
+    package let size: Int64
     private let recordedSHA256: String?
     private let maxBytes: Int64
     private let condition = NSCondition()
@@ -58,7 +58,7 @@ public final class ObjectReadStream: @unchecked Sendable {
     /// - Returns: how many; 0 only at the end, once the size and the recorded sha256 were checked.
     /// - Throws: the transfer's error (``ObjectStoreError`` `.tooLarge`, `.integrity`, `.transport`, …), or
     ///   `CancellationError` after ``close()``.
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         condition.lock()
         defer { condition.unlock() }
         while chunks.isEmpty && !ended && failure == nil && !closed { condition.wait() }
@@ -80,7 +80,7 @@ public final class ObjectReadStream: @unchecked Sendable {
     }
 
     /// Stops the transfer and drops what it buffered. Safe to call more than once, from any thread.
-    public func close() {
+    package func close() {
         condition.lock()
         let stop = closed ? nil : onClose
         closed = true

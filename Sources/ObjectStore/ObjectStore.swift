@@ -1,18 +1,18 @@
 import FileSystem
-public import Foundation
+package import Foundation
 
 /// What a store knows about one object.
-public struct ObjectInfo: Sendable, Codable, Equatable {
+package struct ObjectInfo: Sendable, Codable, Equatable {
     /// The key within its store (`artifacts/ab/abcd….tar.gz`), never with a leading slash.
-    public var key: String
-    public var size: Int64
-    public var lastModified: Date?
+    package var key: String
+    package var size: Int64
+    package var lastModified: Date?
     /// S3's ETag (quotes removed); nil for local files.
-    public var etag: String?
+    package var etag: String?
     /// Hex sha256 of the content when the store knows it (recorded at upload as `x-amz-meta-sha256` on S3).
-    public var sha256: String?
+    package var sha256: String?
 
-    public init(key: String, size: Int64, lastModified: Date? = nil, etag: String? = nil, sha256: String? = nil) {
+    package init(key: String, size: Int64, lastModified: Date? = nil, etag: String? = nil, sha256: String? = nil) {
         self.key = key
         self.size = size
         self.lastModified = lastModified
@@ -23,7 +23,7 @@ public struct ObjectInfo: Sendable, Codable, Equatable {
 
 /// Called as a transfer advances with the bytes done so far and the total when known.
 /// It may be called from any thread, often; keep it cheap.
-public typealias TransferProgressHandler = @Sendable (_ bytesDone: Int64, _ totalBytes: Int64?) -> Void
+package typealias TransferProgressHandler = @Sendable (_ bytesDone: Int64, _ totalBytes: Int64?) -> Void
 
 /// A place that keeps objects by key: a local folder (``FileStore``) or an S3 bucket and prefix (``S3Store``).
 ///
@@ -34,7 +34,7 @@ public typealias TransferProgressHandler = @Sendable (_ bytesDone: Int64, _ tota
 /// let location = try ObjectLocation.parse("s3://backups/nomaly/20261129_020000/database.dump", s3: .fromEnvironment())
 /// try await location.store.put(file: "/var/backups/database.dump", key: location.key, progress: nil)
 /// ```
-public protocol ObjectStore: Sendable {
+package protocol ObjectStore: Sendable {
     /// Where the store is, as a URL an operator recognises (`s3://bucket/prefix`, `/var/lib/nomaly/artifacts`).
     var locationDescription: String { get }
 
@@ -66,48 +66,48 @@ public protocol ObjectStore: Sendable {
 }
 
 /// A failed storage operation, with the store's own code and message where it sent them.
-public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+package struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         let name: String
-        public var description: String { name }
-        public static let notFound = Code(name: "not_found")
-        public static let noSuchBucket = Code(name: "no_such_bucket")
-        public static let accessDenied = Code(name: "access_denied")
+        package var description: String { name }
+        package static let notFound = Code(name: "not_found")
+        package static let noSuchBucket = Code(name: "no_such_bucket")
+        package static let accessDenied = Code(name: "access_denied")
         /// Content did not match its checksum.
-        public static let integrity = Code(name: "integrity")
+        package static let integrity = Code(name: "integrity")
         /// A URL or key that cannot address anything (`s3://` without a bucket, a key with `..`).
-        public static let invalidLocation = Code(name: "invalid_location")
+        package static let invalidLocation = Code(name: "invalid_location")
         /// The network or the server failed, after retries.
-        public static let transport = Code(name: "transport")
+        package static let transport = Code(name: "transport")
         /// The server refused the request for another reason.
-        public static let server = Code(name: "server")
+        package static let server = Code(name: "server")
         /// Local file system trouble.
-        public static let io = Code(name: "io")
+        package static let io = Code(name: "io")
         /// Missing or invalid S3 settings.
-        public static let configuration = Code(name: "configuration")
+        package static let configuration = Code(name: "configuration")
         /// An object is already at the key, and the write must not replace it.
-        public static let alreadyExists = Code(name: "already_exists")
+        package static let alreadyExists = Code(name: "already_exists")
         /// The object is larger than the reader accepts.
-        public static let tooLarge = Code(name: "too_large")
+        package static let tooLarge = Code(name: "too_large")
         /// The transfer threads were stopped (the process is stopping); not retried.
-        public static let shutDown = Code(name: "shut_down")
+        package static let shutDown = Code(name: "shut_down")
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
     /// S3's error code (`NoSuchKey`, `SignatureDoesNotMatch`, …) when the server sent one.
-    public var s3Code: String?
+    package var s3Code: String?
     /// The HTTP status, for S3 errors.
-    public var httpStatus: Int?
+    package var httpStatus: Int?
 
-    public init(code: Code, message: String, s3Code: String? = nil, httpStatus: Int? = nil) {
+    package init(code: Code, message: String, s3Code: String? = nil, httpStatus: Int? = nil) {
         self.code = code
         self.message = message
         self.s3Code = s3Code
         self.httpStatus = httpStatus
     }
 
-    public var description: String {
+    package var description: String {
         var text = message
         if let s3Code { text += " (\(s3Code)" + (httpStatus.map { ", HTTP \($0)" } ?? "") + ")" }
         return text
@@ -118,7 +118,7 @@ extension ObjectStore {
     /// A store without a conditional write of its own looks first and then writes: an object written by someone else
     /// between the two is replaced. ``FileStore`` and ``S3Store`` close that gap.
     @discardableResult
-    public func putIfAbsent(file path: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
+    package func putIfAbsent(file path: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
         if try await head(key: key) != nil {
             let base = locationDescription
             throw ObjectStoreError.exists((base.hasSuffix("/") ? base : base + "/") + key)
@@ -145,7 +145,7 @@ extension ObjectStoreError {
 
 /// Checks a key: relative, no empty, `.` or `..` components, no NUL. Both stores use the same rules, so a key
 /// valid in one is valid in the other.
-public func validateObjectKey(_ key: String) throws(ObjectStoreError) {
+package func validateObjectKey(_ key: String) throws(ObjectStoreError) {
     let components = key.split(separator: "/", omittingEmptySubsequences: false)
     guard !key.isEmpty, !key.hasPrefix("/"), !key.contains("\0"),
         components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." })

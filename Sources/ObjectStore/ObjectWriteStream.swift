@@ -32,9 +32,9 @@ import Synchronization
 /// Invariant: one writer calls ``write(_:)``, ``finish()`` and ``abort()``, one call at a time, from a thread that may
 /// block but is not one of Swift's cooperative threads: it waits for part uploads, which run there. Part uploads
 /// update the shared state under `condition`.
-public final class ObjectWriteStream: @unchecked Sendable {
+package final class ObjectWriteStream: @unchecked Sendable {
     /// `s3://bucket/key`, for messages.
-    public let location: String
+    package let location: String
     private let store: S3Store
     private let key: String
     private let objectKey: String
@@ -93,7 +93,7 @@ public final class ObjectWriteStream: @unchecked Sendable {
 
     /// Adds bytes; a full part starts uploading, after waiting while too many bytes are in flight. Blocking.
     /// - Throws: a part's upload error, or `CancellationError` after ``abort()``.
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
         try checkOpen()
         size += Int64(bytes.count)
         pending.append(contentsOf: bytes)
@@ -110,7 +110,7 @@ public final class ObjectWriteStream: @unchecked Sendable {
     /// - Throws: ``ObjectStoreError`` `.alreadyExists` when an object is there and the stream may not replace it,
     ///   the upload's error otherwise; the upload is aborted either way.
     @discardableResult
-    public func finish() throws -> ObjectInfo {
+    package func finish() throws -> ObjectInfo {
         try checkOpen()
         do {
             let info: ObjectInfo
@@ -146,7 +146,7 @@ public final class ObjectWriteStream: @unchecked Sendable {
 
     /// Stops the parts in flight and aborts the upload, waiting for both. Safe to call more than once, and after
     /// ``finish()`` (then it does nothing). Blocking.
-    public func abort() {
+    package func abort() {
         let running: [Task<Void, Never>]? = condition.withLock {
             guard state == .open else { return nil }
             state = .aborted
@@ -247,7 +247,7 @@ extension S3Store {
     /// - Parameter replacing: false refuses an existing object now (HEAD) and again when the object is completed
     ///   (`If-None-Match: *`).
     /// - Throws: ``ObjectStoreError`` `.alreadyExists`, `.invalidLocation`, or the HEAD's error.
-    public func openUpload(key: String, replacing: Bool) async throws -> ObjectWriteStream {
+    package func openUpload(key: String, replacing: Bool) async throws -> ObjectWriteStream {
         let objectKey = try objectKey(key)
         if !replacing, try await head(key: key) != nil { throw ObjectStoreError.exists("s3://\(bucket)/\(objectKey)") }
         return ObjectWriteStream(store: self, key: key, objectKey: objectKey, replacing: replacing)

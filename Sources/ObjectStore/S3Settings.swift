@@ -1,5 +1,5 @@
 import Foundation
-public import Settings
+package import Settings
 import Units
 
 /// The S3 settings from the environment (docs/configuration.md, "Object storage"), checked all at once.
@@ -12,13 +12,13 @@ import Units
 /// let settings = try S3Settings(environment: Environment())
 /// let location = try ObjectLocation.parse("s3://backups/db.dump", s3: settings.configuration)
 /// ```
-public struct S3Settings: Sendable {
-    public var configuration: S3Configuration
+package struct S3Settings: Sendable {
+    package var configuration: S3Configuration
     /// Whether any S3 variable is set: `nomaly check` reports S3 settings only then.
-    public var isConfigured: Bool
+    package var isConfigured: Bool
 
     /// Every variable this type reads, secrets by their base name (each also takes `_FILE`).
-    public static let variables = [
+    package static let variables = [
         "S3_ENDPOINT", "S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION", "S3_BUCKET", "S3_BUCKET_NAME", "AWS_S3_BACKUP_BUCKET", "S3_PREFIX",
         "S3_FORCE_PATH_STYLE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "S3_MULTIPART_THRESHOLD",
         "S3_PART_SIZE", "S3_CONCURRENCY", "S3_MAX_ATTEMPTS",
@@ -26,7 +26,7 @@ public struct S3Settings: Sendable {
 
     /// Reads the settings.
     /// - Throws: ``ConfigurationError`` with one ``ConfigurationProblem`` per invalid variable.
-    public init(environment: Environment = Environment()) throws(ConfigurationError) {
+    package init(environment: Environment = Environment()) throws(ConfigurationError) {
         var reader = SettingsReader(environment)
         self.init(reader: &reader)
         if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
@@ -117,7 +117,7 @@ extension S3Configuration {
     /// ```swift
     /// let store = S3Store(configuration: try .fromEnvironment(), bucket: "backups", logger: logger)
     /// ```
-    public static func fromEnvironment(_ environment: Environment = Environment()) throws(ConfigurationError) -> S3Configuration {
+    package static func fromEnvironment(_ environment: Environment = Environment()) throws(ConfigurationError) -> S3Configuration {
         try S3Settings(environment: environment).configuration
     }
 }

@@ -1,4 +1,4 @@
-public import FileSystem
+package import FileSystem
 import Foundation
 
 extension ScoringLocations {
@@ -8,7 +8,7 @@ extension ScoringLocations {
     /// check is refused rather than followed out of the scoring folder or into a protected one. Blocking.
     /// - Returns: the open regular file, owned by the caller.
     /// - Throws: ``FileSystem/FileSystemError`` naming what is in the way.
-    public func openInput(resolvedPath path: String, confined: Bool) throws(FileSystemError) -> Int32 {
+    package func openInput(resolvedPath path: String, confined: Bool) throws(FileSystemError) -> Int32 {
         let (folder, relative) = beneath(resolvedPath: path, confined: confined)
         return try DirectoryHandle(path: folder).openFile(beneath: relative)
     }
@@ -17,7 +17,7 @@ extension ScoringLocations {
     /// run's folder as ``openInput(resolvedPath:confined:)`` opens inputs; missing folders are created on the way.
     /// Blocking.
     /// - Returns: the open folder, and the output's name in it.
-    public func openOutputFolder(resolvedPath path: String, confined: Bool) throws(FileSystemError) -> (folder: DirectoryHandle, name: String) {
+    package func openOutputFolder(resolvedPath path: String, confined: Bool) throws(FileSystemError) -> (folder: DirectoryHandle, name: String) {
         let (folder, relative) = beneath(resolvedPath: path, confined: confined)
         let parts = relative.split(separator: "/", omittingEmptySubsequences: false)
         let parent = try DirectoryHandle(path: folder).folder(beneath: parts.dropLast().joined(separator: "/"), creating: true)

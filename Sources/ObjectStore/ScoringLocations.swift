@@ -1,5 +1,5 @@
 import FileSystem
-public import Foundation
+import Foundation
 
 /// Where scoring runs may read their input and write their scores: the one rule the API (`POST /api/v1/scoring-jobs`)
 /// applies when it takes a request and `kind: score` applies again when a run starts, since the settings may have
@@ -17,14 +17,14 @@ public import Foundation
 /// try locations.checkS3("s3://inbox/scoring/today.csv", role: "input")   // "s3://inbox/scoring/today.csv"
 /// try locations.checkS3("s3://inbox/models/sha256/ab/ab….tar.gz", role: "output")   // throws .s3NotAllowed
 /// ```
-public struct ScoringLocations: Sendable, Equatable {
+package struct ScoringLocations: Sendable, Equatable {
     /// `s3://bucket/prefix/` locations, each ending in exactly one `/`.
-    public var s3Prefixes: [String]
-    public var protected: [ProtectedLocation]
+    package var s3Prefixes: [String]
+    package var protected: [ProtectedLocation]
     /// Where API runs' files must lie, and where their relative paths start.
-    public var scoringDirectory: String
+    package var scoringDirectory: String
 
-    public init(s3Prefixes: [String] = [], protected: [ProtectedLocation] = [], scoringDirectory: String) {
+    package init(s3Prefixes: [String] = [], protected: [ProtectedLocation] = [], scoringDirectory: String) {
         self.s3Prefixes = s3Prefixes
         self.protected = protected
         self.scoringDirectory = scoringDirectory
@@ -32,19 +32,19 @@ public struct ScoringLocations: Sendable, Equatable {
 
     /// Adds the keys below `prefix` in `store` to the protected locations, unless they are there already or the store
     /// is neither a folder nor S3.
-    public mutating func protect(_ name: String, store: any ObjectStore, prefix: String) {
+    package mutating func protect(_ name: String, store: any ObjectStore, prefix: String) {
         guard let location = ProtectedLocation(name: name, store: store, prefix: prefix), !protected.contains(where: { $0.place == location.place })
         else { return }
         protected.append(location)
     }
 
     /// Adds the model artifact store (`NOMALY_ARTIFACTS`), by the name every refusal gives it.
-    public mutating func protectArtifactStore(_ store: any ObjectStore, prefix: String) {
+    package mutating func protectArtifactStore(_ store: any ObjectStore, prefix: String) {
         protect("the artifact store (NOMALY_ARTIFACTS)", store: store, prefix: prefix)
     }
 
     /// Whether `text` names an object in S3 (`s3://`, in any case) rather than a local file.
-    public static func isS3(_ text: String) -> Bool { ObjectLocation.hasS3Scheme(text) }
+    package static func isS3(_ text: String) -> Bool { ObjectLocation.hasS3Scheme(text) }
 
     /// Checks an `s3://` URL. Pure: no I/O.
     ///
@@ -54,7 +54,7 @@ public struct ScoringLocations: Sendable, Equatable {
     /// - Parameter role: `input` or `output`, for messages.
     /// - Returns: the URL with its scheme in lower case, as runs should use it.
     /// - Throws: ``ScoringLocationError`` `.invalidLocation`, `.protectedLocation` or `.s3NotAllowed`.
-    public func checkS3(_ text: String, role: String) throws(ScoringLocationError) -> String {
+    package func checkS3(_ text: String, role: String) throws(ScoringLocationError) -> String {
         guard let (bucket, key) = ObjectLocation.s3Parts(text), ObjectLocation.isValidBucketName(bucket), Self.isUsableKey(Array(key.utf8)) else {
             throw ScoringLocationError(
                 code: .invalidLocation,
@@ -93,7 +93,7 @@ public struct ScoringLocations: Sendable, Equatable {
     /// Pure: no I/O.
     /// - Parameter scoringDirectory: the resolved scoring folder the path must lie in (API runs); nil for job files.
     /// - Throws: ``ScoringLocationError`` `.outsideScoringDirectory` or `.protectedLocation`.
-    public func checkLocal(resolvedPath path: String, role: String, original: String, scoringDirectory root: String?) throws(ScoringLocationError) {
+    package func checkLocal(resolvedPath path: String, role: String, original: String, scoringDirectory root: String?) throws(ScoringLocationError) {
         if let root, !Self.path(Array(path.utf8), isBelow: Array(root.utf8)) || path == root {
             throw ScoringLocationError(
                 code: .outsideScoringDirectory,
@@ -118,7 +118,7 @@ public struct ScoringLocations: Sendable, Equatable {
     ///   - confined: an API run's location: relative paths start at the scoring folder, and files must stay in it.
     ///     Otherwise (job files) relative paths start at the working directory.
     /// - Returns: the canonical `s3://` URL, or the absolute path with its symbolic links resolved.
-    public func resolve(
+    package func resolve(
         _ text: String,
         role: String,
         confined: Bool,
@@ -148,7 +148,7 @@ public struct ScoringLocations: Sendable, Equatable {
     /// ``resolve(_:role:confined:workingDirectory:)`` on a thread that may block, with what is at the location now.
     /// - Returns: the location as runs use it, and for a local one whether a file is there (an output that would be
     ///   replaced) and readable (an input that can be read); both false for `s3://`.
-    public func inspect(_ text: String, role: String, confined: Bool) async throws -> (location: String, exists: Bool, readable: Bool) {
+    package func inspect(_ text: String, role: String, confined: Bool) async throws -> (location: String, exists: Bool, readable: Bool) {
         try await BlockingWork.run {
             let location = try resolve(text, role: role, confined: confined)
             guard !Self.isS3(location) else { return (location, false, false) }
@@ -159,7 +159,7 @@ public struct ScoringLocations: Sendable, Equatable {
     /// The path with every symbolic link resolved, also when its last components do not exist yet (an output file):
     /// the deepest existing ancestor goes through realpath(3), the rest is appended after `..` has been folded.
     /// Blocking.
-    public static func resolvedPath(_ path: String) -> String {
+    package static func resolvedPath(_ path: String) -> String {
         var existing = URL(fileURLWithPath: path).standardizedFileURL.path
         var rest: [String] = []
         while existing != "/" {
@@ -239,8 +239,8 @@ public struct ScoringLocations: Sendable, Equatable {
 }
 
 /// A place scoring runs must never read or write, with the name messages give it.
-public struct ProtectedLocation: Sendable, Equatable {
-    public enum Place: Sendable, Equatable {
+package struct ProtectedLocation: Sendable, Equatable {
+    package enum Place: Sendable, Equatable {
         /// A bucket and a key prefix (`""`: the whole bucket).
         case s3(bucket: String, prefix: String)
         /// A local folder, absolute.
@@ -248,16 +248,16 @@ public struct ProtectedLocation: Sendable, Equatable {
     }
 
     /// What it is, with its setting: `the artifact store (NOMALY_ARTIFACTS)`.
-    public var name: String
-    public var place: Place
+    package var name: String
+    package var place: Place
 
-    public init(name: String, place: Place) {
+    package init(name: String, place: Place) {
         self.name = name
         self.place = place
     }
 
     /// The keys below `prefix` in `store`; nil for a store that is neither a folder nor S3 (a test double).
-    public init?(name: String, store: any ObjectStore, prefix: String) {
+    package init?(name: String, store: any ObjectStore, prefix: String) {
         if let files = store as? FileStore {
             let folder = prefix.isEmpty ? files.root : files.root + "/" + prefix
             self.init(name: name, place: .folder(folder.hasSuffix("/") && folder != "/" ? String(folder.dropLast()) : folder))
@@ -270,28 +270,28 @@ public struct ProtectedLocation: Sendable, Equatable {
 }
 
 /// Why a scoring run may not use a location. The API answers it as 400 with ``code`` as the error code.
-public struct ScoringLocationError: Error, Sendable, CustomStringConvertible {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let name: String
-        public var description: String { name }
+package struct ScoringLocationError: Error, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
+        package let name: String
+        package var description: String { name }
 
         /// An `s3://` URL outside `NOMALY_SCORING_S3_PREFIXES`.
-        public static let s3NotAllowed = Code(name: "s3_not_allowed")
+        package static let s3NotAllowed = Code(name: "s3_not_allowed")
         /// The artifact store or the backups.
-        public static let protectedLocation = Code(name: "protected_location")
+        package static let protectedLocation = Code(name: "protected_location")
         /// An API run's file outside `NOMALY_SCORING_DIR`.
-        public static let outsideScoringDirectory = Code(name: "outside_scoring_dir")
+        package static let outsideScoringDirectory = Code(name: "outside_scoring_dir")
         /// Neither a usable path nor an `s3://bucket/key` URL.
-        public static let invalidLocation = Code(name: "invalid_location")
+        package static let invalidLocation = Code(name: "invalid_location")
     }
 
-    public let code: Code
-    public let message: String
+    package let code: Code
+    package let message: String
 
-    public init(code: Code, message: String) {
+    package init(code: Code, message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }

@@ -3,18 +3,18 @@ package import Settings
 
 /// What scoring may read, write and hold in memory (docs/configuration.md, "Scoring"): the S3 prefixes scoring runs
 /// may use, and the limits on their inputs and on synchronous requests.
-public struct ScoringSettings: Sendable, Equatable {
+package struct ScoringSettings: Sendable, Equatable {
     /// `NOMALY_SCORING_S3_PREFIXES`: comma-separated `s3://bucket/prefix/` locations that scoring runs (API and
     /// `kind: score` job files) may read inputs from and write scores to. Empty, the default, allows no S3 at all:
     /// the daemon's credentials usually reach the artifact store and the backups too.
-    public var s3Prefixes: [String] = []
+    package var s3Prefixes: [String] = []
     /// `NOMALY_SCORING_MAX_INPUT`: the most bytes of CSV a scoring run reads (counted after decompression), and the
     /// largest object it downloads.
-    public var maxInputBytes: Int64 = 10 << 30
+    package var maxInputBytes: Int64 = 10 << 30
     /// `NOMALY_SCORING_MAX_ROWS`: the most rows one synchronous scoring request may carry (413 beyond).
-    public var maxRows = 1_000_000
+    package var maxRows = 1_000_000
 
-    public init(s3Prefixes: [String] = [], maxInputBytes: Int64 = 10 << 30, maxRows: Int = 1_000_000) {
+    package init(s3Prefixes: [String] = [], maxInputBytes: Int64 = 10 << 30, maxRows: Int = 1_000_000) {
         self.s3Prefixes = s3Prefixes
         self.maxInputBytes = maxInputBytes
         self.maxRows = maxRows

@@ -1,4 +1,4 @@
-public import Prometheus
+package import Prometheus
 import Synchronization
 
 /// The gauges a collector sets from one fresh read per scrape. Series it did not set this time are unregistered, so
@@ -12,14 +12,14 @@ import Synchronization
 /// let snapshot = GaugeSnapshot(registry: registry)
 /// snapshot.publish([.init(name: "nomaly_model_versions", labels: [("model", "fraud")], help: "…", value: 3)])
 /// ```
-public final class GaugeSnapshot: Sendable {
-    public struct Sample: Sendable {
-        public let name: String
-        public let labels: [(String, String)]
-        public let help: String
-        public let value: Double
+package final class GaugeSnapshot: Sendable {
+    package struct Sample: Sendable {
+        package let name: String
+        package let labels: [(String, String)]
+        package let help: String
+        package let value: Double
 
-        public init(name: String, labels: [(String, String)], help: String, value: Double) {
+        package init(name: String, labels: [(String, String)], help: String, value: Double) {
             self.name = name
             self.labels = labels
             self.help = help
@@ -30,18 +30,18 @@ public final class GaugeSnapshot: Sendable {
     }
 
     /// How many reads in a row may fail before the series are dropped.
-    public static let staleAfterFailedReads = 3
+    package static let staleAfterFailedReads = 3
 
     private let registry: PrometheusCollectorRegistry
     private let published = Mutex<[String: Gauge]>([:])
     private let failedReads = Mutex(0)
 
-    public init(registry: PrometheusCollectorRegistry) {
+    package init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
     }
 
     /// Sets every sample's gauge, and unregisters the gauges of the previous call that are not among them.
-    public func publish(_ samples: [Sample]) {
+    package func publish(_ samples: [Sample]) {
         failedReads.withLock { $0 = 0 }
         var current: [String: Gauge] = [:]
         for sample in samples {
@@ -57,7 +57,7 @@ public final class GaugeSnapshot: Sendable {
     }
 
     /// Records a read that failed; the ``staleAfterFailedReads``th in a row drops every series.
-    public func readFailed() {
+    package func readFailed() {
         let failed = failedReads.withLock { count in
             count += 1
             return count

@@ -1,4 +1,4 @@
-public import Prometheus
+package import Prometheus
 
 /// Records `http_requests_total{method,route,status}` and `http_request_duration_seconds{method,route}`, the
 /// names the deployment guide's `HighErrorRate` and `HighLatency` alert rules query.
@@ -10,20 +10,20 @@ public import Prometheus
 /// let metrics = HTTPMetrics(registry: NomalyMetrics.bootstrap())
 /// metrics.record(method: "GET", route: "/health", status: 200, duration: .milliseconds(3))
 /// ```
-public struct HTTPMetrics: Sendable {
+package struct HTTPMetrics: Sendable {
     /// The Prometheus registry type, named here so callers need not import Prometheus.
-    public typealias Registry = PrometheusCollectorRegistry
+    package typealias Registry = PrometheusCollectorRegistry
 
     /// The `route` label of requests that matched no route.
-    public static let unmatchedRoute = "unmatched"
+    package static let unmatchedRoute = "unmatched"
     static let requestsName = "http_requests_total"
     static let requestsHelp = "HTTP requests answered, by method, route pattern and status code."
     static let durationName = "http_request_duration_seconds"
     static let durationHelp = "Time to answer an HTTP request, by method and route pattern."
 
-    public let registry: PrometheusCollectorRegistry
+    package let registry: PrometheusCollectorRegistry
 
-    public init(registry: PrometheusCollectorRegistry) {
+    package init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
     }
 
@@ -33,7 +33,7 @@ public struct HTTPMetrics: Sendable {
     ///   - route: the matched route pattern, or ``unmatchedRoute``.
     ///   - status: the response status code, e.g. 404.
     ///   - duration: from the request's arrival to its response.
-    public func record(method: String, route: String, status: Int, duration: Duration) {
+    package func record(method: String, route: String, status: Int, duration: Duration) {
         registry.counter(
             Self.requestsName,
             labels: [("method", method), ("route", route), ("status", String(status))],

@@ -1,4 +1,4 @@
-public import Logging
+package import Logging
 package import Settings
 
 /// `LOG_LEVEL` and `LOG_FORMAT` (docs/configuration.md, "Service"): what the process logs and how it writes it.
@@ -8,16 +8,16 @@ package import Settings
 /// let log = LogSettings(reader: &reader)
 /// bootstrapLogging(format: log.format, level: log.level(quiet: true))
 /// ```
-public struct LogSettings: Sendable, Equatable {
+package struct LogSettings: Sendable, Equatable {
     /// `LOG_LEVEL`'s values, least severe first.
-    public static let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    package static let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
-    public var level: Logger.Level = .info
-    public var format: StructuredLogHandler.Format = .logfmt
+    package var level: Logger.Level = .info
+    package var format: StructuredLogHandler.Format = .logfmt
     /// Whether `LOG_LEVEL` was set: an operator who asked for a level gets it even from a quiet command.
-    public var levelIsExplicit = false
+    package var levelIsExplicit = false
 
-    public init(level: Logger.Level = .info, format: StructuredLogHandler.Format = .logfmt, levelIsExplicit: Bool = false) {
+    package init(level: Logger.Level = .info, format: StructuredLogHandler.Format = .logfmt, levelIsExplicit: Bool = false) {
         self.level = level
         self.format = format
         self.levelIsExplicit = levelIsExplicit
@@ -33,7 +33,7 @@ public struct LogSettings: Sendable, Equatable {
 
     /// The level to log at: a CLI command is `quiet` (its output is its answer, not the embedded cluster starting and
     /// stopping) and logs only warnings and errors unless `LOG_LEVEL` says otherwise.
-    public func level(quiet: Bool) -> Logger.Level {
+    package func level(quiet: Bool) -> Logger.Level {
         quiet && !levelIsExplicit ? .warning : level
     }
 }

@@ -1,4 +1,4 @@
-public import Prometheus
+package import Prometheus
 import Synchronization
 
 /// Work done just before each scrape of `/metrics`: reads a value that is cheaper to sample than to track (pool
@@ -9,11 +9,11 @@ import Synchronization
 /// ```swift
 /// let endpoint = MetricsEndpoint(registry: registry, collectors: [.process(registry: registry), .databasePool(pool, registry: registry)])
 /// ```
-public struct MetricsCollector: Sendable {
-    public let name: String
-    public let collect: @Sendable () async -> Void
+package struct MetricsCollector: Sendable {
+    package let name: String
+    package let collect: @Sendable () async -> Void
 
-    public init(name: String, collect: @escaping @Sendable () async -> Void) {
+    package init(name: String, collect: @escaping @Sendable () async -> Void) {
         self.name = name
         self.collect = collect
     }
@@ -22,7 +22,7 @@ public struct MetricsCollector: Sendable {
 extension MetricsCollector {
     /// The standard `process_*` metrics (resident memory, CPU seconds, open descriptors, start time), read from
     /// `/proc/self` on Linux. Elsewhere the collector does nothing.
-    public static func process(registry: PrometheusCollectorRegistry) -> MetricsCollector {
+    package static func process(registry: PrometheusCollectorRegistry) -> MetricsCollector {
         let memory = registry.gauge("process_resident_memory_bytes", help: "Resident memory size in bytes.")
         let virtualMemory = registry.gauge("process_virtual_memory_bytes", help: "Virtual memory size in bytes.")
         let cpu = registry.counter("process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds.")

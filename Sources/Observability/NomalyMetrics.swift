@@ -1,6 +1,6 @@
 import CoreMetrics
 import Metrics
-public import Prometheus
+package import Prometheus
 import Synchronization
 
 /// The process's one Prometheus registry, and the swift-metrics backend that writes into it.
@@ -12,23 +12,23 @@ import Synchronization
 /// let registry = NomalyMetrics.bootstrap()
 /// let app = AdminServer.application(...).withMetrics(MetricsEndpoint(registry: registry, collectors: [.process(registry: registry)]))
 /// ```
-public enum NomalyMetrics {
+package enum NomalyMetrics {
     private static let installed = Mutex<PrometheusCollectorRegistry?>(nil)
 
     /// Buckets for request latencies, 5 ms to 10 s.
-    public static let httpDurationBuckets: [Duration] = [
+    package static let httpDurationBuckets: [Duration] = [
         .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
         .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
     ]
 
     /// Buckets for job runs, which take seconds to hours: 1 s to 6 h.
-    public static let jobDurationBuckets: [Duration] = [
+    package static let jobDurationBuckets: [Duration] = [
         .seconds(1), .seconds(5), .seconds(15), .seconds(30), .seconds(60), .seconds(300), .seconds(900), .seconds(1800),
         .seconds(3600), .seconds(7200), .seconds(21_600),
     ]
 
     /// Buckets for how late a job started after its slot: 100 ms to 10 min.
-    public static let firingLagBuckets: [Duration] = [
+    package static let firingLagBuckets: [Duration] = [
         .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5), .seconds(15), .seconds(30),
         .seconds(60), .seconds(120), .seconds(300), .seconds(600),
     ]
@@ -37,7 +37,7 @@ public enum NomalyMetrics {
     ///
     /// Safe to call any number of times from any thread: the first call bootstraps `MetricsSystem`, later calls
     /// return the same registry. Do not call `MetricsSystem.bootstrap` anywhere else.
-    public static func bootstrap() -> PrometheusCollectorRegistry {
+    package static func bootstrap() -> PrometheusCollectorRegistry {
         installed.withLock { installed in
             if let installed { return installed }
             let registry = PrometheusCollectorRegistry()
@@ -55,7 +55,7 @@ public enum NomalyMetrics {
     }
 
     /// The registry in the Prometheus text exposition format (version 0.0.4), as `/metrics` answers it.
-    public static func exposition(of registry: PrometheusCollectorRegistry) -> String {
+    package static func exposition(of registry: PrometheusCollectorRegistry) -> String {
         registry.emitToString()
     }
 }

@@ -10,20 +10,20 @@ import Glibc
 /// ```swift
 /// if let sample = ProcessSample.current() { print(sample.residentMemoryBytes) }
 /// ```
-public struct ProcessSample: Sendable, Equatable {
-    public var residentMemoryBytes: Int
-    public var virtualMemoryBytes: Int
+package struct ProcessSample: Sendable, Equatable {
+    package var residentMemoryBytes: Int
+    package var virtualMemoryBytes: Int
     /// User plus system CPU time since the process started.
-    public var cpuSeconds: Double
-    public var openFileDescriptors: Int
+    package var cpuSeconds: Double
+    package var openFileDescriptors: Int
     /// The soft limit on open descriptors, from `/proc/self/limits`.
-    public var maxFileDescriptors: Int?
+    package var maxFileDescriptors: Int?
     /// Seconds since the Unix epoch.
-    public var startTimeSeconds: Double
+    package var startTimeSeconds: Double
 
     /// Reads `/proc/self/stat`, `/proc/self/fd`, `/proc/self/limits` and the boot time from `/proc/stat`;
     /// nil where `/proc` is missing (macOS) or unreadable. Blocking, but only on procfs, which never waits.
-    public static func current() -> ProcessSample? {
+    package static func current() -> ProcessSample? {
         #if os(Linux)
         guard
             let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),

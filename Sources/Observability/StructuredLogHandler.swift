@@ -1,5 +1,5 @@
 import Foundation
-public import Logging
+package import Logging
 
 /// Writes one line per log event to standard error, as logfmt (for terminals and grep) or JSON (for log shippers).
 ///
@@ -7,23 +7,23 @@ public import Logging
 /// ts=2026-11-29T08:00:00.123Z level=info logger=nomaly msg="applied migration" migration=0001_initial.sql
 /// {"ts":"2026-11-29T08:00:00.123Z","level":"info","logger":"nomaly","msg":"applied migration","migration":"0001_initial.sql"}
 /// ```
-public struct StructuredLogHandler: LogHandler {
+package struct StructuredLogHandler: LogHandler {
     /// `LOG_FORMAT`'s values.
-    public enum Format: String, Sendable, CaseIterable {
+    package enum Format: String, Sendable, CaseIterable {
         case logfmt
         case json
     }
 
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
-    public var metadataProvider: Logger.MetadataProvider?
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level
+    package var metadataProvider: Logger.MetadataProvider?
     private let label: String
     private let format: Format
     private let output: @Sendable (String) -> Void
 
     /// - Parameters:
     ///   - output: receives each finished line (with its newline); standard error by default.
-    public init(
+    package init(
         label: String,
         format: Format,
         level: Logger.Level = .info,
@@ -35,12 +35,12 @@ public struct StructuredLogHandler: LogHandler {
         self.output = output
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
@@ -113,7 +113,7 @@ public struct StructuredLogHandler: LogHandler {
     }
 
     /// One `write(2)` per line, so lines from concurrent tasks never interleave.
-    public static let writeToStandardError: @Sendable (String) -> Void = { line in
+    package static let writeToStandardError: @Sendable (String) -> Void = { line in
         var bytes = Array(line.utf8)
         bytes.withUnsafeMutableBytes { buffer in
             var offset = 0
@@ -127,7 +127,7 @@ public struct StructuredLogHandler: LogHandler {
 }
 
 /// Installs the handler for the whole process; call once, first thing in `main`.
-public func bootstrapLogging(format: StructuredLogHandler.Format, level: Logger.Level) {
+package func bootstrapLogging(format: StructuredLogHandler.Format, level: Logger.Level) {
     LoggingSystem.bootstrap { label in
         StructuredLogHandler(label: label, format: format, level: level)
     }

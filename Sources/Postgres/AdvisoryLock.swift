@@ -4,17 +4,17 @@ import NIOPosix
 ///
 /// Named locks hash their name with FNV-1a, which is stable across processes, versions and platforms
 /// (unlike `Hasher`), so every replica agrees on the key.
-public struct AdvisoryLockKey: Sendable, Hashable, CustomStringConvertible {
-    public let value: Int64
-    public let name: String?
+package struct AdvisoryLockKey: Sendable, Hashable, CustomStringConvertible {
+    package let value: Int64
+    package let name: String?
 
-    public init(_ value: Int64) {
+    package init(_ value: Int64) {
         self.value = value
         name = nil
     }
 
     /// A key derived from a name, namespaced so that it cannot collide with other applications' small integers.
-    public init(name: String) {
+    package init(name: String) {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in ("nomaly:" + name).utf8 {
             hash ^= UInt64(byte)
@@ -24,7 +24,7 @@ public struct AdvisoryLockKey: Sendable, Hashable, CustomStringConvertible {
         self.name = name
     }
 
-    public var description: String { name.map { "\($0) (\(value))" } ?? "\(value)" }
+    package var description: String { name.map { "\($0) (\(value))" } ?? "\(value)" }
 }
 
 extension PostgresPool {
@@ -32,7 +32,7 @@ extension PostgresPool {
     ///
     /// The lock is released when `body` returns or throws, and by the server if the connection dies, so a
     /// crashed holder never keeps it. Cancelling the task cancels the wait.
-    public func withAdvisoryLock<Result>(
+    package func withAdvisoryLock<Result>(
         _ key: AdvisoryLockKey,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
@@ -43,7 +43,7 @@ extension PostgresPool {
     }
 
     /// Like ``withAdvisoryLock(_:_:)`` but returns nil at once, without running `body`, when another session holds the lock.
-    public func withAdvisoryLockIfAvailable<Result>(
+    package func withAdvisoryLockIfAvailable<Result>(
         _ key: AdvisoryLockKey,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result? {
@@ -72,7 +72,7 @@ extension PostgresConnection {
     }
 
     /// Takes a transaction-level advisory lock, released by COMMIT or ROLLBACK. Call it inside a transaction.
-    public func advisoryTransactionLock(_ key: AdvisoryLockKey) async throws {
+    package func advisoryTransactionLock(_ key: AdvisoryLockKey) async throws {
         try await execute("SELECT pg_advisory_xact_lock($1)", [key.value])
     }
 }

@@ -18,7 +18,7 @@ extension PostgresConfiguration {
     ///   - base: the environment to start from; the process's own when nil.
     ///   - database: connect to this database instead of the one the string names (a scratch database).
     /// - Throws: ``PostgresError`` when libpq cannot parse the connection string.
-    public func clientEnvironment(
+    package func clientEnvironment(
         applicationName: String,
         database: String? = nil,
         base: [String: String]? = nil
@@ -50,7 +50,7 @@ extension PostgresConfiguration {
     /// The conninfo that reaches the same server as a client environment made by ``clientEnvironment(applicationName:database:base:)``:
     /// every libpq variable in it (TLS settings such as `PGSSLROOTCERT` included) becomes its keyword, for a
     /// connection of our own to where a child program went (a scratch database).
-    public static func conninfo(fromClientEnvironment environment: [String: String]) -> String {
+    package static func conninfo(fromClientEnvironment environment: [String: String]) -> String {
         clientVariables.sorted { $0.key < $1.key }.compactMap { keyword, variable in
             environment[variable].map { "\(keyword)=\(quoteConninfoValue($0))" }
         }.joined(separator: " ")

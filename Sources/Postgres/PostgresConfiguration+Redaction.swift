@@ -3,7 +3,7 @@ import Foundation
 
 extension PostgresConfiguration {
     /// The connection string with any password replaced, safe for logs and `nomaly check`.
-    public var redactedConnectionString: String {
+    package var redactedConnectionString: String {
         guard let connectionString else { return "(libpq environment)" }
         return Self.redact(connectionString)
     }
@@ -22,7 +22,7 @@ extension PostgresConfiguration {
     /// PostgresConfiguration.redact("host=db password='p w' user=a")   // host=db password=*** user=a
     /// PostgresConfiguration.redact("postgresql://u:p@ss@db/n")         // postgresql://u:***@db/n
     /// ```
-    public static func redact(_ text: String) -> String {
+    package static func redact(_ text: String) -> String {
         if let schemeEnd = text.range(of: "://"), text.hasPrefix("postgresql://") || text.hasPrefix("postgres://") {
             return redactURI(text, afterScheme: schemeEnd.upperBound)
         }

@@ -9,20 +9,20 @@ import Foundation
 /// ```swift
 /// let configuration = PostgresConfiguration(connectionString: "postgresql://nomaly@db/nomaly?sslmode=require")
 /// ```
-public struct PostgresConfiguration: Sendable {
+package struct PostgresConfiguration: Sendable {
     /// A libpq URI or conninfo; nil means "only libpq's environment and defaults".
-    public var connectionString: String?
+    package var connectionString: String?
     /// Given to libpq beside the connection string, which wins if it carries a password itself.
-    public var password: String?
-    public var applicationName: String
+    package var password: String?
+    package var applicationName: String
     /// Upper bound of open connections.
-    public var maximumConnections: Int
+    package var maximumConnections: Int
     /// How long `withConnection` waits for a free connection before failing with `.poolExhausted`.
-    public var acquireTimeout: Duration
+    package var acquireTimeout: Duration
     /// Idle connections older than this are closed by the pool's maintenance loop.
-    public var idleTimeout: Duration
+    package var idleTimeout: Duration
 
-    public init(
+    package init(
         connectionString: String?,
         password: String? = nil,
         applicationName: String = "nomaly",
@@ -51,7 +51,7 @@ public struct PostgresConfiguration: Sendable {
     }
 
     /// Quotes a conninfo value (`host='/path with spaces'`), as libpq's parser expects.
-    public static func quoteConninfoValue(_ value: String) -> String {
+    package static func quoteConninfoValue(_ value: String) -> String {
         "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
     }
 }

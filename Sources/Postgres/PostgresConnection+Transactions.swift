@@ -2,7 +2,7 @@ import Logging
 import NIOPosix
 
 /// Transaction isolation levels, as `BEGIN ISOLATION LEVEL …` spells them.
-public enum IsolationLevel: String, Sendable {
+package enum IsolationLevel: String, Sendable {
     case readCommitted = "READ COMMITTED"
     case repeatableRead = "REPEATABLE READ"
     case serializable = "SERIALIZABLE"
@@ -14,7 +14,7 @@ extension PostgresConnection {
     /// With `maxAttempts` > 1 a serialization failure or deadlock re-runs the whole body, as Postgres
     /// recommends for SERIALIZABLE transactions; `body` must then be safe to repeat.
     /// - Throws: the body's error, or a ``PostgresError`` when COMMIT fails or finds the transaction aborted.
-    public func withTransaction<Result>(
+    package func withTransaction<Result>(
         isolation: IsolationLevel = .readCommitted,
         maxAttempts: Int = 1,
         _ body: (PostgresConnection) async throws -> Result
@@ -65,7 +65,7 @@ extension PostgresPool {
     ///     try await connection.execute("INSERT INTO audit_log (action) VALUES ($1)", ["promote"])
     /// }
     /// ```
-    public func withTransaction<Result>(
+    package func withTransaction<Result>(
         isolation: IsolationLevel = .readCommitted,
         maxAttempts: Int = 1,
         _ body: (PostgresConnection) async throws -> Result

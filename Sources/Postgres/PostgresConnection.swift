@@ -8,7 +8,7 @@ import NIOPosix
 /// Invariant: one user at a time. The pool lends a connection to exactly one borrower, whose calls run
 /// serially on the pool's blocking threads; `PQcancel` through ``cancelHandle`` is the only libpq call made
 /// from elsewhere, which libpq documents as safe. `deinit` closes the connection.
-public final class PostgresConnection: @unchecked Sendable {
+package final class PostgresConnection: @unchecked Sendable {
     let handle: OpaquePointer
     private let cancelHandle: OpaquePointer?
     private let noticeSink: Unmanaged<NoticeSink>
@@ -98,10 +98,10 @@ public final class PostgresConnection: @unchecked Sendable {
     var isIdle: Bool { PQtransactionStatus(handle) == PQTRANS_IDLE }
 
     /// The server process ID, which `pg_terminate_backend` takes.
-    public var backendPID: Int32 { PQbackendPID(handle) }
+    package var backendPID: Int32 { PQbackendPID(handle) }
 
     /// The server's version as an integer (150018 for 15.18).
-    public var serverVersion: Int { Int(PQserverVersion(handle)) }
+    package var serverVersion: Int { Int(PQserverVersion(handle)) }
 
     // MARK: Queries
 
@@ -114,14 +114,14 @@ public final class PostgresConnection: @unchecked Sendable {
     ///   - parameters: one value per placeholder; Optional nil binds NULL.
     /// - Returns: the rows, or an empty result for statements without any.
     @discardableResult
-    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresRows {
+    package func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresRows {
         let bound = parameters.map(\.postgresParameter)
         return try await runCancellable { try self.blockingQuery(sql, bound) }
     }
 
     /// Runs one statement and returns the number of rows it affected.
     @discardableResult
-    public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
+    package func execute(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
         try await query(sql, parameters).affectedRows
     }
 

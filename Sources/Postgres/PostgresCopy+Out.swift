@@ -25,7 +25,7 @@ extension PostgresConnection {
     /// - Throws: ``PostgresError``: the server's error when the statement fails (also midway), `.copyFailed`
     ///   when the statement is not a COPY to STDOUT; or whatever `body` threw.
     @discardableResult
-    public func copyOut(_ sql: String, blockSize: Int = 256 * 1024, _ body: ([UInt8]) async throws -> Void) async throws -> Int {
+    package func copyOut(_ sql: String, blockSize: Int = 256 * 1024, _ body: ([UInt8]) async throws -> Void) async throws -> Int {
         try await runCancellable { try self.blockingStartCopyOut(sql) }
         let limit = max(1, blockSize)
         do {

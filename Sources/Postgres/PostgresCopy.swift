@@ -4,7 +4,7 @@ import NIOPosix
 /// Buffers rows in COPY's text format and streams them to the server in large chunks.
 ///
 /// Created by ``PostgresConnection/copyFrom(table:columns:_:)``; not for use outside its closure.
-public final class PostgresCopyWriter {
+package final class PostgresCopyWriter {
     private let connection: PostgresConnection
     private var buffer: [UInt8] = []
     private let columnCount: Int
@@ -17,7 +17,7 @@ public final class PostgresCopyWriter {
     }
 
     /// Appends one row; values in the order of the `columns` given to `copyFrom`.
-    public func append(_ row: [any PostgresEncodable]) async throws {
+    package func append(_ row: [any PostgresEncodable]) async throws {
         guard row.count == columnCount else {
             throw PostgresError(code: .copyFailed, message: "a COPY row has \(row.count) values, expected \(columnCount)")
         }
@@ -79,7 +79,7 @@ extension PostgresConnection {
     /// ```
     /// - Returns: the number of rows copied.
     @discardableResult
-    public func copyFrom(table: String, columns: [String], _ body: (PostgresCopyWriter) async throws -> Void) async throws -> Int {
+    package func copyFrom(table: String, columns: [String], _ body: (PostgresCopyWriter) async throws -> Void) async throws -> Int {
         let columnList = columns.map(quotePostgresIdentifier).joined(separator: ", ")
         let sql = "COPY \(quotePostgresIdentifier(table)) (\(columnList)) FROM STDIN"
         try await runCancellable { _ = try self.blockingQuery(sql, []) }

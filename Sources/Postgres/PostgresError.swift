@@ -7,48 +7,48 @@
 /// do { try await pool.execute("INSERT INTO models (name) VALUES ($1)", [name]) }
 /// catch let error as PostgresError where error.code == .uniqueViolation { … }
 /// ```
-public struct PostgresError: Error, Sendable, CustomStringConvertible {
+package struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// The kind of failure. Static lets rather than an enum, so new kinds do not break callers' switches.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         let name: String
-        public var description: String { name }
+        package var description: String { name }
 
         /// Could not open a connection (bad host, refused, authentication failed, bad conninfo).
-        public static let connectionFailed = Code(name: "connection_failed")
+        package static let connectionFailed = Code(name: "connection_failed")
         /// An established connection broke: the server restarted, the network dropped, or an admin terminated it.
-        public static let connectionLost = Code(name: "connection_lost")
+        package static let connectionLost = Code(name: "connection_lost")
         /// SQLSTATE 23505.
-        public static let uniqueViolation = Code(name: "unique_violation")
+        package static let uniqueViolation = Code(name: "unique_violation")
         /// SQLSTATE 40001: retry the whole transaction.
-        public static let serializationFailure = Code(name: "serialization_failure")
+        package static let serializationFailure = Code(name: "serialization_failure")
         /// SQLSTATE 40P01: retry the whole transaction.
-        public static let deadlockDetected = Code(name: "deadlock_detected")
+        package static let deadlockDetected = Code(name: "deadlock_detected")
         /// SQLSTATE 57014: cancelled by us (task cancellation) or a statement timeout.
-        public static let queryCanceled = Code(name: "query_canceled")
+        package static let queryCanceled = Code(name: "query_canceled")
         /// Any other error the server reported for a statement.
-        public static let server = Code(name: "server_error")
+        package static let server = Code(name: "server_error")
         /// No connection became free within the pool's acquire timeout.
-        public static let poolExhausted = Code(name: "pool_exhausted")
+        package static let poolExhausted = Code(name: "pool_exhausted")
         /// The pool was shut down.
-        public static let poolClosed = Code(name: "pool_closed")
+        package static let poolClosed = Code(name: "pool_closed")
         /// A column could not be decoded into the requested Swift type.
-        public static let decoding = Code(name: "decoding_failed")
+        package static let decoding = Code(name: "decoding_failed")
         /// COPY data was rejected or the protocol went wrong.
-        public static let copyFailed = Code(name: "copy_failed")
+        package static let copyFailed = Code(name: "copy_failed")
     }
 
-    public var code: Code
+    package var code: Code
     /// The five-character SQLSTATE, when the server sent one.
-    public var sqlState: String?
-    public var message: String
-    public var detail: String?
-    public var hint: String?
+    package var sqlState: String?
+    package var message: String
+    package var detail: String?
+    package var hint: String?
     /// The statement that failed, for logs; never includes parameter values.
-    public var query: String?
+    package var query: String?
     /// 1-based character offset of the error in ``query``, when the server pointed at one.
-    public var position: Int?
+    package var position: Int?
 
-    public init(
+    package init(
         code: Code,
         message: String,
         sqlState: String? = nil,
@@ -66,7 +66,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         self.position = position
     }
 
-    public var description: String {
+    package var description: String {
         var text = message
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
         if let detail { text += "\nDETAIL: \(detail)" }

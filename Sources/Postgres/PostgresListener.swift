@@ -4,11 +4,11 @@ import Logging
 import NIOPosix
 
 /// A notification delivered by `NOTIFY channel, 'payload'` (or `pg_notify`).
-public struct PostgresNotification: Sendable, Equatable {
-    public let channel: String
-    public let payload: String
+package struct PostgresNotification: Sendable, Equatable {
+    package let channel: String
+    package let payload: String
     /// The server process that sent it.
-    public let senderPID: Int32
+    package let senderPID: Int32
 }
 
 /// A dedicated connection that LISTENs on channels and delivers notifications as an async sequence.
@@ -20,9 +20,9 @@ public struct PostgresNotification: Sendable, Equatable {
 /// let listener = try await pool.listen(to: ["nomaly_runs"])
 /// for try await notification in listener.notifications { … }
 /// ```
-public final class PostgresListener: Sendable {
+package final class PostgresListener: Sendable {
     /// Finishes when ``stop()`` is called or the consuming task is cancelled.
-    public let notifications: AsyncStream<PostgresNotification>
+    package let notifications: AsyncStream<PostgresNotification>
     private let task: Task<Void, Never>
 
     init(configuration: PostgresConfiguration, channels: [String], logger: Logger) async throws {
@@ -54,7 +54,7 @@ public final class PostgresListener: Sendable {
     }
 
     /// Stops listening and closes the connection.
-    public func stop() {
+    package func stop() {
         task.cancel()
     }
 
@@ -133,12 +133,12 @@ extension PostgresConnection {
 extension PostgresPool {
     /// Starts listening; notifications sent after this returns are delivered.
     /// The listener uses its own connection, outside the pool's limit.
-    public func listen(to channels: [String]) async throws -> PostgresListener {
+    package func listen(to channels: [String]) async throws -> PostgresListener {
         try await PostgresListener(configuration: configuration, channels: channels, logger: logger)
     }
 
     /// Sends a notification; listeners receive it when the surrounding transaction (if any) commits.
-    public func notify(_ channel: String, payload: String = "") async throws {
+    package func notify(_ channel: String, payload: String = "") async throws {
         try await execute("SELECT pg_notify($1, $2)", [channel, payload])
     }
 }

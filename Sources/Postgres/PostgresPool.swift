@@ -1,7 +1,7 @@
 import FileSystem
-public import Logging
+package import Logging
 import NIOPosix
-public import ServiceLifecycle
+import ServiceLifecycle
 import Units
 
 /// A bounded pool of libpq connections, and the `Service` that owns them.
@@ -16,13 +16,13 @@ import Units
 /// let pool = PostgresPool(configuration: .init(connectionString: url), logger: logger)
 /// let names = try await pool.query("SELECT name FROM jobs WHERE paused = $1", [false]).decode(String.self)
 /// ```
-public final class PostgresPool: Service, Sendable {
-    public let configuration: PostgresConfiguration
+package final class PostgresPool: Service, Sendable {
+    package let configuration: PostgresConfiguration
     let logger: Logger
     private let threads: OwnedThreadPool
     private let state: PoolState
 
-    public init(configuration: PostgresConfiguration, logger: Logger) {
+    package init(configuration: PostgresConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         threads = OwnedThreadPool(threads: configuration.maximumConnections + 1)
@@ -33,7 +33,7 @@ public final class PostgresPool: Service, Sendable {
     ///
     /// - Throws: ``PostgresError`` `.poolExhausted` when no connection became free within the acquire
     ///   timeout, `.connectionFailed` when a new one could not be opened, or whatever `body` threw.
-    public func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    package func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let connection = try await lease()
         return try await withAsyncCleanup {
             try await body(connection)
@@ -44,18 +44,18 @@ public final class PostgresPool: Service, Sendable {
 
     /// Runs one parameterised statement on any free connection. See ``PostgresConnection/query(_:_:)``.
     @discardableResult
-    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresRows {
+    package func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresRows {
         try await withConnection { try await $0.query(sql, parameters) }
     }
 
     /// Runs one statement and returns the number of rows it affected.
     @discardableResult
-    public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
+    package func execute(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
         try await withConnection { try await $0.execute(sql, parameters) }
     }
 
     /// Connections open now, lent out and idle, for metrics and `/ready`.
-    public func statistics() async -> PoolStatistics {
+    package func statistics() async -> PoolStatistics {
         await state.statistics
     }
 
@@ -65,7 +65,7 @@ public final class PostgresPool: Service, Sendable {
     // MARK: Service
 
     /// Closes idle connections past ``PostgresConfiguration/idleTimeout`` until graceful shutdown, then closes the pool.
-    public func run() async throws {
+    package func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(15))
@@ -78,7 +78,7 @@ public final class PostgresPool: Service, Sendable {
 
     /// Fails waiters, closes idle connections and stops the pool's threads. Connections still lent out are
     /// closed when they come back.
-    public func close() async {
+    package func close() async {
         // Dropping the idle connections runs their deinit, which sends the server a Terminate message.
         _ = await state.close()
         await threads.shutdown()
@@ -122,15 +122,15 @@ public final class PostgresPool: Service, Sendable {
 }
 
 /// A snapshot of the pool's size.
-public struct PoolStatistics: Sendable, Equatable {
-    public var open: Int
-    public var idle: Int
-    public var waiting: Int
-    public var maximum: Int
+package struct PoolStatistics: Sendable, Equatable {
+    package var open: Int
+    package var idle: Int
+    package var waiting: Int
+    package var maximum: Int
     /// Seconds callers have spent waiting for a connection since the pool was made, summed over callers and
     /// counted when each wait ends: its rate is the average number of callers waiting, which a sample of `waiting`
     /// cannot tell.
-    public var waitedSeconds: Double = 0
+    package var waitedSeconds: Double = 0
 }
 
 /// The pool's bookkeeping: which connections are idle, how many exist, who is waiting.

@@ -80,9 +80,9 @@ final class PostgresResult: @unchecked Sendable {
 }
 
 /// A result column: its name and the Postgres type OID of its values.
-public struct PostgresColumn: Sendable, Equatable {
-    public let name: String
-    public let typeOID: UInt32
+package struct PostgresColumn: Sendable, Equatable {
+    package let name: String
+    package let typeOID: UInt32
 }
 
 /// The rows a statement returned, in order.
@@ -91,33 +91,33 @@ public struct PostgresColumn: Sendable, Equatable {
 /// struct Job: Decodable { let name: String; let paused: Bool; let updatedAt: Date }
 /// let jobs = try await pool.query("SELECT name, paused, updated_at FROM jobs").decode(Job.self)
 /// ```
-public struct PostgresRows: RandomAccessCollection, Sendable {
+package struct PostgresRows: RandomAccessCollection, Sendable {
     let result: PostgresResult
 
-    public var startIndex: Int { 0 }
-    public var endIndex: Int { result.rowCount }
-    public subscript(position: Int) -> PostgresRow { PostgresRow(result: result, index: position) }
+    package var startIndex: Int { 0 }
+    package var endIndex: Int { result.rowCount }
+    package subscript(position: Int) -> PostgresRow { PostgresRow(result: result, index: position) }
 
-    public var columns: [PostgresColumn] { result.columns }
+    package var columns: [PostgresColumn] { result.columns }
     /// Rows inserted, updated, deleted, copied or selected, from the command tag.
-    public var affectedRows: Int { result.affectedRows }
+    package var affectedRows: Int { result.affectedRows }
 
     /// Decodes every row; see ``PostgresRow/decode(_:)`` for how columns map to properties.
-    public func decode<T: Decodable>(_ type: T.Type) throws -> [T] {
+    package func decode<T: Decodable>(_ type: T.Type) throws -> [T] {
         try map { try $0.decode(type) }
     }
 }
 
 /// One row. Decoding maps columns to properties by name (`updatedAt` also finds `updated_at`);
 /// a scalar type decodes the first column.
-public struct PostgresRow: Sendable {
+package struct PostgresRow: Sendable {
     let result: PostgresResult
     let index: Int
 
-    public var columns: [PostgresColumn] { result.columns }
+    package var columns: [PostgresColumn] { result.columns }
 
     /// Decodes the whole row: a Codable struct by column names, or a scalar (`Int`, `String`, …) from column 0.
-    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+    package func decode<T: Decodable>(_ type: T.Type) throws -> T {
         guard !result.columns.isEmpty else {
             throw PostgresError(code: .decoding, message: "the result has no columns to decode \(T.self) from")
         }
@@ -128,7 +128,7 @@ public struct PostgresRow: Sendable {
     }
 
     /// Decodes one column by name.
-    public func decode<T: Decodable>(_ type: T.Type, column name: String) throws -> T {
+    package func decode<T: Decodable>(_ type: T.Type, column name: String) throws -> T {
         guard let column = result.columnIndex(named: name) else {
             throw PostgresError(
                 code: .decoding,
@@ -139,14 +139,14 @@ public struct PostgresRow: Sendable {
     }
 
     /// Decodes one column by position.
-    public func decode<T: Decodable>(_ type: T.Type, at column: Int) throws -> T {
+    package func decode<T: Decodable>(_ type: T.Type, at column: Int) throws -> T {
         guard column >= 0, column < result.columns.count else {
             throw PostgresError(code: .decoding, message: "column \(column) is out of range; the result has \(result.columns.count)")
         }
         return try CellDecoder(result: result, row: index, column: column, codingPath: []).decodeValue(type)
     }
 
-    public func isNull(_ column: String) -> Bool {
+    package func isNull(_ column: String) -> Bool {
         guard let column = result.columnIndex(named: column) else { return true }
         return result.isNull(row: index, column: column)
     }

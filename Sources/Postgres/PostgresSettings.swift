@@ -1,7 +1,7 @@
 package import Settings
 
 /// Where Nomaly's database is.
-public enum DatabaseLocation: Sendable, Equatable {
+package enum DatabaseLocation: Sendable, Equatable {
     /// A libpq connection string (URI or `key=value` conninfo) from `DATABASE_URL`.
     case connectionString(String)
     /// libpq's own `PG*` variables (`PGHOST`, `PGSERVICE`, …) describe the server.
@@ -18,31 +18,31 @@ public enum DatabaseLocation: Sendable, Equatable {
 /// let settings = PostgresSettings(reader: &reader)
 /// let pool = PostgresPool(configuration: settings.configuration!, logger: logger)   // nil for the embedded cluster
 /// ```
-public struct PostgresSettings: Sendable, Equatable {
+package struct PostgresSettings: Sendable, Equatable {
     /// `DATABASE_URL`, else the guide's `POSTGRES_HOST`/`PORT`/`DB`/`USER`, else libpq's `PG*` variables, else the
     /// embedded cluster.
-    public var location: DatabaseLocation = .embedded
+    package var location: DatabaseLocation = .embedded
     /// `POSTGRES_PASSWORD` / `POSTGRES_PASSWORD_FILE` (the deployment guide's names): passed to libpq beside
     /// the connection string, so that a URL in a ConfigMap never carries the password.
-    public var password: String?
+    package var password: String?
     /// `NOMALY_PG_USER`: the system user that runs the embedded cluster when Nomaly runs as root.
-    public var embeddedClusterUser = "postgres"
+    package var embeddedClusterUser = "postgres"
     /// `NOMALY_PG_BINDIR`, absolute: where initdb, pg_ctl, pg_dump live; found automatically when nil.
-    public var binDirectory: String?
+    package var binDirectory: String?
     /// `NOMALY_DB_POOL_SIZE`: the most connections the pool opens.
-    public var poolSize = 10
+    package var poolSize = 10
     /// `NOMALY_DB_ACQUIRE_TIMEOUT`: how long a caller waits for a free connection.
-    public var acquireTimeout: Duration = .seconds(10)
+    package var acquireTimeout: Duration = .seconds(10)
     /// `NOMALY_DB_STARTUP_TIMEOUT`: how long `nomaly serve` waits for an unreachable database at start.
-    public var startupTimeout: Duration = .seconds(60)
+    package var startupTimeout: Duration = .seconds(60)
     /// `NOMALY_MIGRATIONS_DIR`, absolute: a folder of `NNNN_name.sql` files used instead of the migrations compiled
     /// into the binary (for developing a migration without rebuilding). Nil: the compiled-in schema.
-    public var migrationsDirectory: String?
+    package var migrationsDirectory: String?
 
     /// The variables through which libpq itself can name a server.
-    public static let libpqVariables = ["PGHOST", "PGHOSTADDR", "PGSERVICE", "PGDATABASE", "PGPORT"]
+    package static let libpqVariables = ["PGHOST", "PGHOSTADDR", "PGSERVICE", "PGDATABASE", "PGPORT"]
 
-    public init() {}
+    package init() {}
 
     /// Reads the database variables, each problem into `reader`, in the order `nomaly check` lists them.
     package init(reader: inout SettingsReader) {
@@ -64,7 +64,7 @@ public struct PostgresSettings: Sendable, Equatable {
     }
 
     /// The pool settings for a configured server; nil for the embedded cluster, whose socket is known only once it runs.
-    public var configuration: PostgresConfiguration? {
+    package var configuration: PostgresConfiguration? {
         switch location {
         case .embedded: return nil
         case .libpqEnvironment: return configuration(connectionString: nil)
@@ -73,7 +73,7 @@ public struct PostgresSettings: Sendable, Equatable {
     }
 
     /// Pool settings for a given connection string (the embedded cluster's, once started).
-    public func configuration(connectionString: String?) -> PostgresConfiguration {
+    package func configuration(connectionString: String?) -> PostgresConfiguration {
         PostgresConfiguration(
             connectionString: connectionString,
             password: password,

@@ -149,7 +149,7 @@ enum PostgresTextFormat {
 /// Quotes an identifier (`"my ""odd"" table"`); a dotted name is quoted part by part (`public.jobs`).
 ///
 /// Use it for the few places where SQL needs a name that cannot be a `$n` parameter: COPY, LISTEN.
-public func quotePostgresIdentifier(_ name: String) -> String {
+package func quotePostgresIdentifier(_ name: String) -> String {
     name.split(separator: ".", omittingEmptySubsequences: false).map { part in
         "\"" + part.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }.joined(separator: ".")

@@ -7,19 +7,19 @@ extension ChildProcess {
     /// A child that exits while a background descendant still holds its pipes open would otherwise keep us
     /// reading forever: after the exit, pipes are drained for at most `lingering` and then closed.
     /// - Returns: the exit status (128 + signal for a killed child).
-    public func stream(lingering: Duration = .seconds(1), _ output: (UnsafeRawBufferPointer) -> Void) -> Int32 {
+    package func stream(lingering: Duration = .seconds(1), _ output: (UnsafeRawBufferPointer) -> Void) -> Int32 {
         streamSeparately(lingering: lingering) { _, bytes in output(bytes) }
     }
 
     /// Which pipe a chunk came from.
-    public enum Stream: Sendable {
+    package enum Stream: Sendable {
         case standardOutput
         case standardError
     }
 
     /// Like ``stream(lingering:_:)``, telling standard output from standard error: for programs whose output is data
     /// (`pg_dump` to stdout) and whose diagnostics must be kept apart. Blocking.
-    public func streamSeparately(lingering: Duration = .seconds(1), _ output: (Stream, UnsafeRawBufferPointer) -> Void) -> Int32 {
+    package func streamSeparately(lingering: Duration = .seconds(1), _ output: (Stream, UnsafeRawBufferPointer) -> Void) -> Int32 {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var exitStatus: Int32?
         var drainDeadline: ContinuousClock.Instant?

@@ -30,7 +30,7 @@ extension ChildProcess {
     ///   - body: runs on the child's thread; may block. It should read the output to the end (which reaps the child).
     /// - Returns: what `body` returns.
     /// - Throws: ``ChildProcessError`` when the program cannot start; what `body` throws.
-    public static func supervise<Value: Sendable>(
+    package static func supervise<Value: Sendable>(
         _ arguments: [String],
         environment: [String: String]? = nil,
         workingDirectory: String? = nil,
@@ -60,7 +60,7 @@ extension ChildProcess {
 
     /// Stops the child's process group (spawned with `newProcessGroup`): SIGTERM now, and SIGKILL `killGrace` later to
     /// whatever is left of the group then, the child's descendants included, even once the child itself has exited.
-    public func stop(killGrace: Duration) {
+    package func stop(killGrace: Duration) {
         signalGroup(SIGTERM)
         Task {
             try? await Task.sleep(for: killGrace)

@@ -14,17 +14,17 @@ import Foundation
 /// let result = try ChildProcess.run(["/usr/bin/pg_dump", "--version"])
 /// print(result.status, result.standardOutput)
 /// ```
-public final class ChildProcess: @unchecked Sendable {
-    public struct Result: Sendable {
+package final class ChildProcess: @unchecked Sendable {
+    package struct Result: Sendable {
         /// The exit status; a child killed by a signal reports 128 + the signal, as shells do.
-        public let status: Int32
-        public let standardOutput: String
-        public let standardError: String
+        package let status: Int32
+        package let standardOutput: String
+        package let standardError: String
         /// Both streams, in the order they arrived (line order is kept only when the child flushes per line).
-        public let combinedOutput: String
+        package let combinedOutput: String
     }
 
-    public let pid: Int32
+    package let pid: Int32
     private var outputDescriptor: Int32
     private var errorDescriptor: Int32
     private var reaped = false
@@ -47,7 +47,7 @@ public final class ChildProcess: @unchecked Sendable {
     ///   - newProcessGroup: put the child in its own process group, so `signalGroup` reaches its descendants too.
     ///   - standardInput: an open descriptor the child reads as its standard input (it gets its own copy; the caller
     ///     still closes this one); `/dev/null` when nil.
-    public static func spawn(
+    package static func spawn(
         _ arguments: [String],
         environment: [String: String]? = nil,
         workingDirectory: String? = nil,
@@ -126,7 +126,7 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Runs a program to completion. Blocking.
     /// - Parameter standardInput: as for ``spawn(_:environment:workingDirectory:newProcessGroup:standardInput:)``.
-    public static func run(
+    package static func run(
         _ arguments: [String],
         environment: [String: String]? = nil,
         workingDirectory: String? = nil,
@@ -136,18 +136,18 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Sends a signal to the child.
-    public func signal(_ signal: Int32) {
+    package func signal(_ signal: Int32) {
         if !reaped { kill(pid, signal) }
     }
 
     /// Sends a signal to the child's process group (spawned with `newProcessGroup`), even after the child itself
     /// exited: its descendants may live on in the group.
-    public func signalGroup(_ signal: Int32) {
+    package func signalGroup(_ signal: Int32) {
         kill(-pid, signal)
     }
 
     /// Reads both pipes to their end, then reaps the child. Blocking.
-    public func collect() -> Result {
+    package func collect() -> Result {
         var standardOutput: [UInt8] = []
         var standardError: [UInt8] = []
         var combined: [UInt8] = []
@@ -236,8 +236,8 @@ public final class ChildProcess: @unchecked Sendable {
 }
 
 /// A program could not be started.
-public struct ChildProcessError: Error, Sendable, CustomStringConvertible {
-    public let program: String
-    public let message: String
-    public var description: String { "cannot run \(program): \(message)" }
+package struct ChildProcessError: Error, Sendable, CustomStringConvertible {
+    package let program: String
+    package let message: String
+    package var description: String { "cannot run \(program): \(message)" }
 }

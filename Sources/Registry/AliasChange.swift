@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// One move of an alias: a promotion, a rollback or a removal, as `alias_history` records it.
 ///
@@ -6,18 +6,18 @@ public import Foundation
 /// let change = try await registry.promote(model: "fraud", version: 4, alias: "production", actor: "ana")
 /// print("\(change.alias): \(change.fromVersion.map(String.init) ?? "-") → \(change.toVersion.map(String.init) ?? "-")")
 /// ```
-public struct AliasChange: Codable, Sendable, Equatable {
-    public var model: String
-    public var alias: String
+package struct AliasChange: Codable, Sendable, Equatable {
+    package var model: String
+    package var alias: String
     /// The version the alias pointed at before; nil when it did not exist.
-    public var fromVersion: Int?
+    package var fromVersion: Int?
     /// The version it points at afterwards; nil when it was removed.
-    public var toVersion: Int?
-    public var actor: String
-    public var reason: String?
-    public var changedAt: Date
+    package var toVersion: Int?
+    package var actor: String
+    package var reason: String?
+    package var changedAt: Date
 
-    public init(model: String, alias: String, fromVersion: Int?, toVersion: Int?, actor: String, reason: String?, changedAt: Date) {
+    package init(model: String, alias: String, fromVersion: Int?, toVersion: Int?, actor: String, reason: String?, changedAt: Date) {
         self.model = model
         self.alias = alias
         self.fromVersion = fromVersion
@@ -35,7 +35,7 @@ public struct AliasChange: Codable, Sendable, Equatable {
 /// try await registry.promote(model: "fraud", version: 5, alias: "production", expect: .version(4), actor: "ana")
 /// try await registry.promote(model: "fraud", version: 1, alias: "canary", expect: .empty, actor: "ana")
 /// ```
-public enum ExpectedTarget: Sendable, Equatable, CustomStringConvertible {
+package enum ExpectedTarget: Sendable, Equatable, CustomStringConvertible {
     /// Whatever it points at now.
     case any
     /// The alias must not exist yet.
@@ -43,7 +43,7 @@ public enum ExpectedTarget: Sendable, Equatable, CustomStringConvertible {
     /// The alias must point at this version.
     case version(Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .any: "any"
         case .empty: "unset"

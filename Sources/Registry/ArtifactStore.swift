@@ -1,6 +1,6 @@
 import FileSystem
 import Foundation
-public import ObjectStore
+package import ObjectStore
 
 /// Model artifacts kept content-addressed in any ``ObjectStore``: the key is derived from the tarball's sha256,
 /// so identical artifacts are stored once and an object's name says what its content must be.
@@ -13,33 +13,33 @@ public import ObjectStore
 /// let key = try await artifacts.store(file: "model.tar.gz", sha256: digest, size: bytes)
 /// try await artifacts.fetch(sha256: digest, to: "/tmp/model.tar.gz")
 /// ```
-public struct ArtifactStore: Sendable {
-    public let store: any ObjectStore
+package struct ArtifactStore: Sendable {
+    package let store: any ObjectStore
     /// Empty, or ending in `/`.
-    public let prefix: String
+    package let prefix: String
 
     /// - Parameter prefix: where artifact keys start in `store`; `models` and `models/` both mean the folder `models/`.
-    public init(store: any ObjectStore, prefix: String) {
+    package init(store: any ObjectStore, prefix: String) {
         self.store = store
         self.prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
     }
 
     /// Every artifact key starts with this; garbage collection looks nowhere else.
-    public var keyPrefix: String { prefix + "sha256/" }
+    package var keyPrefix: String { prefix + "sha256/" }
 
     /// The key of the artifact with this sha256 (lower-case hex).
-    public func key(sha256: String) -> String {
+    package func key(sha256: String) -> String {
         "\(keyPrefix)\(sha256.prefix(2))/\(sha256).tar.gz"
     }
 
     /// The artifact's location as recorded in its version row: the store's location and the key.
-    public func uri(sha256: String) -> String {
+    package func uri(sha256: String) -> String {
         let location = store.locationDescription
         return (location.hasSuffix("/") ? location : location + "/") + key(sha256: sha256)
     }
 
     /// The sha256 a key names, or nil for a key that is not an artifact key of this store.
-    public func sha256(ofKey key: String) -> String? {
+    package func sha256(ofKey key: String) -> String? {
         guard key.hasPrefix(keyPrefix), key.hasSuffix(".tar.gz") else { return nil }
         let name = key.dropFirst(keyPrefix.count + 3).dropLast(7)
         guard Self.isSHA256(String(name)), self.key(sha256: String(name)) == key else { return nil }
@@ -51,7 +51,7 @@ public struct ArtifactStore: Sendable {
     /// - Returns: the object's key.
     /// - Throws: ``RegistryError`` `.storage` when the store fails or the upload does not match `sha256` and `size`.
     @discardableResult
-    public func store(file path: String, sha256: String, size: Int64) async throws -> String {
+    package func store(file path: String, sha256: String, size: Int64) async throws -> String {
         try Self.requireSHA256(sha256)
         let key = key(sha256: sha256)
         do {
@@ -78,7 +78,7 @@ public struct ArtifactStore: Sendable {
 
     /// Whether the artifact is stored with this size (and this sha256, when the store records one).
     /// - Throws: ``RegistryError`` `.storage` when the store cannot be asked.
-    public func exists(sha256: String, size: Int64) async throws -> Bool {
+    package func exists(sha256: String, size: Int64) async throws -> Bool {
         do {
             return try await matches(key: key(sha256: sha256), sha256: sha256, size: size)
         } catch {
@@ -89,7 +89,7 @@ public struct ArtifactStore: Sendable {
     /// Downloads the artifact to `path` and checks that what was written has the sha256 it is named by.
     /// - Throws: ``RegistryError`` `.notFound` when it is not stored, `.storage` when the download fails or the content
     ///   does not match (nothing is left at `path` then).
-    public func fetch(sha256: String, to path: String) async throws {
+    package func fetch(sha256: String, to path: String) async throws {
         try Self.requireSHA256(sha256)
         let info: ObjectInfo
         do {

@@ -1,6 +1,6 @@
-public import Archive
+package import Archive
 import Foundation
-public import Modeling
+package import Modeling
 
 /// Loaded models kept in memory by artifact sha256, so that scoring does not download and unpack an artifact for
 /// every request or run.
@@ -16,25 +16,25 @@ public import Modeling
 /// let model = try await cache.model(sha256: version.artifactSha256)
 /// let scores = model.detector.score(matrix, threads: 4)
 /// ```
-public actor DetectorCache {
+package actor DetectorCache {
     /// How the cache has fared, for metrics and tests.
-    public struct Statistics: Sendable, Equatable {
+    package struct Statistics: Sendable, Equatable {
         /// Requests answered from memory, including ones that joined a load in progress.
-        public var hits: Int
+        package var hits: Int
         /// Downloads and loads started.
-        public var loads: Int
-        public var entries: Int
+        package var loads: Int
+        package var entries: Int
 
-        public init(hits: Int, loads: Int, entries: Int) {
+        package init(hits: Int, loads: Int, entries: Int) {
             self.hits = hits
             self.loads = loads
             self.entries = entries
         }
     }
 
-    public let artifacts: ArtifactStore
-    public let capacity: Int
-    public let limits: ArchiveLimits
+    package let artifacts: ArtifactStore
+    package let capacity: Int
+    package let limits: ArchiveLimits
     private let scratchDirectory: String
     /// Finished loads and loads in progress alike: a finished task hands out its value at once.
     private var entries: [String: Task<ModelArtifact, any Error>] = [:]
@@ -47,7 +47,7 @@ public actor DetectorCache {
     ///   - capacity: models kept at most (at least 1).
     ///   - scratchDirectory: where artifacts are downloaded to before they are unpacked (the temporary folder when nil); each file
     ///     is removed after loading.
-    public init(artifacts: ArtifactStore, capacity: Int = 8, limits: ArchiveLimits = .default, scratchDirectory: String? = nil) {
+    package init(artifacts: ArtifactStore, capacity: Int = 8, limits: ArchiveLimits = .default, scratchDirectory: String? = nil) {
         self.artifacts = artifacts
         self.capacity = max(capacity, 1)
         self.limits = limits
@@ -57,7 +57,7 @@ public actor DetectorCache {
     /// The loaded model whose artifact has this sha256, fetched and unpacked on first use.
     /// - Throws: ``RegistryError`` `.notFound` or `.storage` when the artifact cannot be fetched, `.invalidArtifact` when
     ///   it does not load.
-    public func model(sha256: String) async throws -> ModelArtifact {
+    package func model(sha256: String) async throws -> ModelArtifact {
         let task: Task<ModelArtifact, any Error>
         if let existing = entries[sha256] {
             hits += 1
@@ -85,12 +85,12 @@ public actor DetectorCache {
         }
     }
 
-    public var statistics: Statistics {
+    package var statistics: Statistics {
         Statistics(hits: hits, loads: loads, entries: entries.count)
     }
 
     /// Forgets every entry (models in use stay valid for their holders).
-    public func removeAll() {
+    package func removeAll() {
         entries.removeAll()
         order.removeAll()
     }

@@ -4,19 +4,19 @@
 /// try ModelReference.parse("fraud@production") // .alias(model: "fraud", alias: "production")
 /// try ModelReference.parse("fraud:3")          // .version(model: "fraud", version: 3)
 /// ```
-public enum ModelReference: Sendable, Equatable, CustomStringConvertible {
+package enum ModelReference: Sendable, Equatable, CustomStringConvertible {
     case alias(model: String, alias: String)
     case version(model: String, version: Int)
 
-    public static let defaultAlias = "production"
+    package static let defaultAlias = "production"
 
-    public var model: String {
+    package var model: String {
         switch self {
         case .alias(let model, _), .version(let model, _): model
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .alias(let model, let alias): "\(model)@\(alias)"
         case .version(let model, let version): "\(model):\(version)"
@@ -24,7 +24,7 @@ public enum ModelReference: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// - Throws: ``RegistryError`` `.invalidName` for an empty part or a version that is not a positive integer.
-    public static func parse(_ text: String) throws -> ModelReference {
+    package static func parse(_ text: String) throws -> ModelReference {
         if let at = text.firstIndex(of: "@") {
             let model = String(text[..<at])
             let alias = String(text[text.index(after: at)...])

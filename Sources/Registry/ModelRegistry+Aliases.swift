@@ -16,7 +16,7 @@ extension ModelRegistry {
     /// - Throws: ``RegistryError`` `.notFound` for an unknown model or a version that does not exist or was deleted,
     ///   `.conflict` when the alias is not where `expect` says ("production of fraud is at 4, not 3 as expected").
     @discardableResult
-    public func promote(
+    package func promote(
         model: String,
         version: Int,
         alias: String,
@@ -78,7 +78,7 @@ extension ModelRegistry {
     /// - Throws: ``RegistryError`` `.notFound` for an unknown model, `.refused` when the alias has no history or the
     ///   version it would return to was deleted.
     @discardableResult
-    public func rollback(model: String, alias: String, reason: String? = nil, actor: String) async throws -> AliasChange {
+    package func rollback(model: String, alias: String, reason: String? = nil, actor: String) async throws -> AliasChange {
         try RegistryNames.validateModel(model)
         try RegistryNames.validateAlias(alias)
         try RegistryNames.validateActor(actor)
@@ -145,7 +145,7 @@ extension ModelRegistry {
     /// ```
     /// - Throws: ``RegistryError`` `.notFound` for an unknown model or an alias that does not exist.
     @discardableResult
-    public func removeAlias(model: String, alias: String, reason: String? = nil, actor: String) async throws -> AliasChange {
+    package func removeAlias(model: String, alias: String, reason: String? = nil, actor: String) async throws -> AliasChange {
         try RegistryNames.validateModel(model)
         try RegistryNames.validateAlias(alias)
         try RegistryNames.validateActor(actor)
@@ -175,7 +175,7 @@ extension ModelRegistry {
     /// for change in try await registry.history(model: "fraud", alias: "production", limit: 10) { print(change) }
     /// ```
     /// - Throws: ``RegistryError`` `.notFound` for an unknown model.
-    public func history(model: String, alias: String? = nil, limit: Int = 100) async throws -> [AliasChange] {
+    package func history(model: String, alias: String? = nil, limit: Int = 100) async throws -> [AliasChange] {
         if let alias { try RegistryNames.validateAlias(alias) }
         return try await pool.withConnection { connection in
             let modelID = try await modelID(model, on: connection)

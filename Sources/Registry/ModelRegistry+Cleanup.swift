@@ -14,7 +14,7 @@ extension ModelRegistry {
     /// ```
     /// - Throws: ``RegistryError`` `.notFound` for a version that does not exist or was already deleted, `.refused`
     ///   while an alias points at it.
-    public func delete(model: String, version: Int, actor: String) async throws {
+    package func delete(model: String, version: Int, actor: String) async throws {
         try RegistryNames.validateModel(model)
         try RegistryNames.validateActor(actor)
         try await pool.withTransaction { connection in
@@ -58,7 +58,7 @@ extension ModelRegistry {
     ///   - actor: recorded in the audit log when something was deleted.
     /// - Throws: ``RegistryError`` `.storage` when the store cannot be listed or an object cannot be deleted (objects
     ///   deleted before the failure stay deleted; running again finishes the work).
-    public func collectGarbage(dryRun: Bool, gracePeriod: Duration = .seconds(3600), actor: String = "nomaly-gc") async throws -> GarbageReport {
+    package func collectGarbage(dryRun: Bool, gracePeriod: Duration = .seconds(3600), actor: String = "nomaly-gc") async throws -> GarbageReport {
         let objects: [ObjectInfo]
         do {
             objects = try await artifacts.store.list(prefix: artifacts.keyPrefix)

@@ -1,28 +1,28 @@
-public import Postgres
+package import Postgres
 
 /// An artifact that live versions reference.
-public struct LiveArtifact: Decodable, Sendable, Equatable {
-    public let sha256: String
-    public let size: Int64
+package struct LiveArtifact: Decodable, Sendable, Equatable {
+    package let sha256: String
+    package let size: Int64
     /// `model:version` of every live version using it, by model and version.
-    public let versions: [String]
+    package let versions: [String]
 }
 
 /// A model's live versions and aliases, as the operations report prints them.
-public struct ModelOverview: Decodable, Sendable, Equatable {
-    public let name: String
+package struct ModelOverview: Decodable, Sendable, Equatable {
+    package let name: String
     /// Live (not deleted) versions.
-    public let versions: Int
-    public let latestVersion: Int?
+    package let versions: Int
+    package let latestVersion: Int?
     /// `alias=version`, in the database's order of alias names.
-    public let aliases: [String]
+    package let aliases: [String]
 }
 
 /// What other domains ask of the registry's tables: backups which artifacts to keep, the operations report what each
 /// model holds.
 extension ModelRegistry {
     /// Every artifact a live version references, one per sha256, in sha256 order.
-    public func liveArtifacts() async throws -> [LiveArtifact] {
+    package func liveArtifacts() async throws -> [LiveArtifact] {
         try await pool.query(
             """
             SELECT v.artifact_sha256 AS sha256, max(v.artifact_size) AS size,
@@ -36,7 +36,7 @@ extension ModelRegistry {
 
     /// Every model by name, with its live version count, newest live version and aliases. Static because it needs
     /// only the database: `nomaly report` asks it without opening the artifact store.
-    public static func overview(in pool: PostgresPool) async throws -> [ModelOverview] {
+    package static func overview(in pool: PostgresPool) async throws -> [ModelOverview] {
         try await pool.query(
             """
             SELECT m.name,

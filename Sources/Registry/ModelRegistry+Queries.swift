@@ -8,13 +8,13 @@ extension ModelRegistry {
     /// ```swift
     /// for model in try await registry.models() { print(model.name, model.aliases["production"] ?? 0) }
     /// ```
-    public func models() async throws -> [ModelSummary] {
+    package func models() async throws -> [ModelSummary] {
         try await pool.query("SELECT \(Self.summaryColumns) FROM models m ORDER BY m.name").decode(ModelSummary.self)
     }
 
     /// One model's summary.
     /// - Throws: ``RegistryError`` `.notFound`.
-    public func model(_ name: String) async throws -> ModelSummary {
+    package func model(_ name: String) async throws -> ModelSummary {
         try RegistryNames.validateModel(name)
         guard let summary = try await pool.query("SELECT \(Self.summaryColumns) FROM models m WHERE m.name = $1", [name]).first else {
             throw Self.noSuchModel(name)
@@ -43,7 +43,7 @@ extension ModelRegistry {
     ///   - limit: versions per page, 1 to 1000.
     ///   - before: the previous page's ``VersionPage/nextCursor``; nil for the newest versions.
     /// - Throws: ``RegistryError`` `.notFound` for an unknown model.
-    public func versions(model: String, limit: Int = 50, before: Int? = nil) async throws -> VersionPage {
+    package func versions(model: String, limit: Int = 50, before: Int? = nil) async throws -> VersionPage {
         let limit = min(max(limit, 1), 1000)
         return try await pool.withConnection { connection in
             let id = try await modelID(model, on: connection)
@@ -66,7 +66,7 @@ extension ModelRegistry {
 
     /// One live version.
     /// - Throws: ``RegistryError`` `.notFound` for an unknown model, or a version that does not exist or was deleted.
-    public func version(model: String, version: Int) async throws -> ModelVersion {
+    package func version(model: String, version: Int) async throws -> ModelVersion {
         try RegistryNames.validateModel(model)
         try RegistryNames.validateVersion(version, model: model)
         // One round trip for the common case (the API's hottest read); the error path asks again to say what is missing.
@@ -94,7 +94,7 @@ extension ModelRegistry {
     /// let version = try await registry.resolve(try ModelReference.parse("fraud@production"))
     /// ```
     /// - Throws: ``RegistryError`` `.invalidName`, or `.notFound` ("fraud has no alias production").
-    public func resolve(_ reference: ModelReference) async throws -> ModelVersion {
+    package func resolve(_ reference: ModelReference) async throws -> ModelVersion {
         switch reference {
         case .version(let model, let version):
             return try await self.version(model: model, version: version)
@@ -118,17 +118,17 @@ extension ModelRegistry {
 }
 
 /// An alias and what its version flagged in training, for comparing scoring against it.
-public struct AliasBaseline: Decodable, Sendable, Equatable {
-    public let model: String
-    public let alias: String
-    public let version: Int
+package struct AliasBaseline: Decodable, Sendable, Equatable {
+    package let model: String
+    package let alias: String
+    package let version: Int
     /// The share of training rows the version flagged (`metrics.anomaly_rate`); nil when training did not record it.
-    public let trainingAnomalyRate: Double?
+    package let trainingAnomalyRate: Double?
 }
 
 extension ModelRegistry {
     /// Every alias of every model with its version's training anomaly rate, in one query (scraped every few seconds).
-    public func aliasBaselines() async throws -> [AliasBaseline] {
+    package func aliasBaselines() async throws -> [AliasBaseline] {
         try await pool.query(
             """
             SELECT m.name AS model, a.alias, v.version,

@@ -25,7 +25,7 @@ extension ModelRegistry {
     ///   - actor: who registers it, for the audit log.
     /// - Throws: ``RegistryError`` `.invalidName`, `.invalidArtifact` (not a valid, safe model tarball), `.storage`, or
     ///   `.notFound` for a lineage training run that does not exist.
-    public func register(
+    package func register(
         model: String,
         artifact path: String,
         description: String = "",

@@ -1,9 +1,9 @@
-public import Archive
+package import Archive
 import Audit
 import Foundation
 import JSONValues
-public import Logging
-public import Postgres
+package import Logging
+package import Postgres
 
 /// The versioned model registry: models, their immutable numbered versions, aliases that are promoted and rolled
 /// back atomically, the audit trail, and garbage collection of artifacts.
@@ -19,14 +19,14 @@ public import Postgres
 /// try await registry.promote(model: "fraud", version: version.version, alias: "production", actor: "ana")
 /// let production = try await registry.resolve(try ModelReference.parse("fraud@production"))
 /// ```
-public struct ModelRegistry: Sendable {
-    public let pool: PostgresPool
-    public let artifacts: ArtifactStore
+package struct ModelRegistry: Sendable {
+    package let pool: PostgresPool
+    package let artifacts: ArtifactStore
     /// The bounds artifacts are extracted within when they are validated.
-    public let limits: ArchiveLimits
+    package let limits: ArchiveLimits
     let logger: Logger
 
-    public init(pool: PostgresPool, artifacts: ArtifactStore, limits: ArchiveLimits = .default, logger: Logger) {
+    package init(pool: PostgresPool, artifacts: ArtifactStore, limits: ArchiveLimits = .default, logger: Logger) {
         self.pool = pool
         self.artifacts = artifacts
         self.limits = limits

@@ -7,23 +7,23 @@ import Foundation
 /// try RegistryNames.validateModel("fraud-detector")   // fine
 /// try RegistryNames.validateAlias("Production")       // throws: aliases are lower case
 /// ```
-public enum RegistryNames {
+package enum RegistryNames {
     /// `^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`
-    public static func isValidModel(_ name: String) -> Bool {
+    package static func isValidModel(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard (1...128).contains(bytes.count), isAlphanumeric(bytes[0]) else { return false }
         return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
     }
 
     /// `^[a-z][a-z0-9_-]{0,62}$`
-    public static func isValidAlias(_ alias: String) -> Bool {
+    package static func isValidAlias(_ alias: String) -> Bool {
         let bytes = Array(alias.utf8)
         guard (1...63).contains(bytes.count), isLowercaseLetter(bytes[0]) else { return false }
         return bytes.allSatisfy { isLowercaseLetter($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
 
     /// - Throws: ``RegistryError`` `.invalidName` explaining the rule.
-    public static func validateModel(_ name: String) throws {
+    package static func validateModel(_ name: String) throws {
         guard isValidModel(name) else {
             throw RegistryError(
                 .invalidName,
@@ -33,7 +33,7 @@ public enum RegistryNames {
     }
 
     /// - Throws: ``RegistryError`` `.invalidName` explaining the rule.
-    public static func validateAlias(_ alias: String) throws {
+    package static func validateAlias(_ alias: String) throws {
         guard isValidAlias(alias) else {
             throw RegistryError(
                 .invalidName,
@@ -43,7 +43,7 @@ public enum RegistryNames {
     }
 
     /// Versions are a Postgres `integer`.
-    public static let maxVersion = Int(Int32.max)
+    package static let maxVersion = Int(Int32.max)
 
     /// - Throws: ``RegistryError`` `.invalidName` for a version outside 1…``maxVersion``.
     static func validateVersion(_ version: Int, model: String) throws {

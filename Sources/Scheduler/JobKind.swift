@@ -1,12 +1,12 @@
-public import Foundation
-public import JSONValues
-public import Logging
+package import Foundation
+package import JSONValues
+package import Logging
 
 /// A kind of job (`command`, `vacuum`, later `train`, `score`, `backup`…). Adding a kind is one new type.
 ///
 /// `prepare` runs when a spec is loaded (so `nomaly check` reports bad settings by key) and again when a run
 /// starts, on whichever replica claimed it.
-public protocol JobKind: Sendable {
+package protocol JobKind: Sendable {
     /// The `kind:` value in job files.
     var name: String { get }
     /// Reads and checks the `with:` settings; unknown keys are refused by the caller after this returns.
@@ -14,7 +14,7 @@ public protocol JobKind: Sendable {
 }
 
 /// One prepared job, ready to run.
-public protocol JobRunnable: Sendable {
+package protocol JobRunnable: Sendable {
     /// Does the work. Must stop promptly when the task is cancelled (timeout, `jobs cancel`, lease lost).
     /// - Returns: what to record with the run.
     /// - Throws: any error: the run failed, with the error's description as its reason.
@@ -22,17 +22,17 @@ public protocol JobRunnable: Sendable {
 }
 
 /// What a run knows about itself.
-public struct RunContext: Sendable {
-    public let job: JobSpec
-    public let runID: Int64
-    public let attempt: Int
-    public let scheduledAt: Date
-    public let trigger: String
-    public let logger: Logger
+package struct RunContext: Sendable {
+    package let job: JobSpec
+    package let runID: Int64
+    package let attempt: Int
+    package let scheduledAt: Date
+    package let trigger: String
+    package let logger: Logger
     /// Output worth keeping with the run (bounded: only the tail is stored).
-    public let log: RunLog
+    package let log: RunLog
 
-    public init(job: JobSpec, runID: Int64, attempt: Int, scheduledAt: Date, trigger: String, logger: Logger, log: RunLog) {
+    package init(job: JobSpec, runID: Int64, attempt: Int, scheduledAt: Date, trigger: String, logger: Logger, log: RunLog) {
         self.job = job
         self.runID = runID
         self.attempt = attempt
@@ -44,41 +44,41 @@ public struct RunContext: Sendable {
 }
 
 /// What a finished run reports.
-public struct RunOutcome: Sendable {
+package struct RunOutcome: Sendable {
     /// Stored as the run's `result` jsonb.
-    public var result: JSONValue?
-    public var exitCode: Int32?
+    package var result: JSONValue?
+    package var exitCode: Int32?
 
-    public init(result: JSONValue? = nil, exitCode: Int32? = nil) {
+    package init(result: JSONValue? = nil, exitCode: Int32? = nil) {
         self.result = result
         self.exitCode = exitCode
     }
 }
 
 /// A failure a kind reports with its exit code and what it produced.
-public struct JobFailure: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public let exitCode: Int32?
-    public let result: JSONValue?
+package struct JobFailure: Error, Sendable, CustomStringConvertible {
+    package let message: String
+    package let exitCode: Int32?
+    package let result: JSONValue?
 
-    public init(_ message: String, exitCode: Int32? = nil, result: JSONValue? = nil) {
+    package init(_ message: String, exitCode: Int32? = nil, result: JSONValue? = nil) {
         self.message = message
         self.exitCode = exitCode
         self.result = result
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }
 
 /// The kinds this process can run, by name.
-public struct JobKindRegistry: Sendable {
+package struct JobKindRegistry: Sendable {
     private let kinds: [String: any JobKind]
 
-    public init(_ kinds: [any JobKind]) {
+    package init(_ kinds: [any JobKind]) {
         self.kinds = Dictionary(kinds.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    public subscript(name: String) -> (any JobKind)? { kinds[name] }
+    package subscript(name: String) -> (any JobKind)? { kinds[name] }
 
-    public var names: [String] { kinds.keys.sorted() }
+    package var names: [String] { kinds.keys.sorted() }
 }

@@ -1,5 +1,5 @@
-public import Foundation
-public import JSONValues
+import Foundation
+package import JSONValues
 import Units
 
 /// A kind's `with:` settings, read key by key so that every mistake names its key, and unknown keys are refused.
@@ -10,12 +10,12 @@ import Units
 /// let workdir = try settings.string("workdir")
 /// try settings.finish()   // "with.comand: unknown key (expected command, env, workdir)"
 /// ```
-public struct JobSettings: Sendable {
-    public let values: [String: JSONValue]
-    public let path: String
+package struct JobSettings: Sendable {
+    package let values: [String: JSONValue]
+    package let path: String
     private var read: Set<String> = []
 
-    public init(_ values: [String: JSONValue], path: String = "with") {
+    package init(_ values: [String: JSONValue], path: String = "with") {
         self.values = values
         self.path = path
     }
@@ -24,7 +24,7 @@ public struct JobSettings: Sendable {
         JobSpecError(key: path.isEmpty ? key : path + "." + key, message: message)
     }
 
-    public mutating func string(_ key: String) throws(JobSpecError) -> String? {
+    package mutating func string(_ key: String) throws(JobSpecError) -> String? {
         read.insert(key)
         switch values[key] {
         case nil, .null: return nil
@@ -36,12 +36,12 @@ public struct JobSettings: Sendable {
         }
     }
 
-    public mutating func requiredString(_ key: String) throws(JobSpecError) -> String {
+    package mutating func requiredString(_ key: String) throws(JobSpecError) -> String {
         guard let value = try string(key), !value.isEmpty else { throw error(key, "is required") }
         return value
     }
 
-    public mutating func strings(_ key: String) throws(JobSpecError) -> [String]? {
+    package mutating func strings(_ key: String) throws(JobSpecError) -> [String]? {
         read.insert(key)
         switch values[key] {
         case nil, .null: return nil
@@ -54,12 +54,12 @@ public struct JobSettings: Sendable {
         }
     }
 
-    public mutating func requiredStrings(_ key: String) throws(JobSpecError) -> [String] {
+    package mutating func requiredStrings(_ key: String) throws(JobSpecError) -> [String] {
         guard let value = try strings(key), !value.isEmpty else { throw error(key, "is required and must be a non-empty list") }
         return value
     }
 
-    public mutating func stringMap(_ key: String) throws(JobSpecError) -> [String: String]? {
+    package mutating func stringMap(_ key: String) throws(JobSpecError) -> [String: String]? {
         read.insert(key)
         switch values[key] {
         case nil, .null: return nil
@@ -79,7 +79,7 @@ public struct JobSettings: Sendable {
         }
     }
 
-    public mutating func bool(_ key: String) throws(JobSpecError) -> Bool? {
+    package mutating func bool(_ key: String) throws(JobSpecError) -> Bool? {
         read.insert(key)
         switch values[key] {
         case nil, .null: return nil
@@ -88,7 +88,7 @@ public struct JobSettings: Sendable {
         }
     }
 
-    public mutating func integer(_ key: String, range: ClosedRange<Int>) throws(JobSpecError) -> Int? {
+    package mutating func integer(_ key: String, range: ClosedRange<Int>) throws(JobSpecError) -> Int? {
         read.insert(key)
         switch values[key] {
         case nil, .null: return nil
@@ -100,7 +100,7 @@ public struct JobSettings: Sendable {
         }
     }
 
-    public mutating func number(_ key: String, range: ClosedRange<Double>) throws(JobSpecError) -> Double? {
+    package mutating func number(_ key: String, range: ClosedRange<Double>) throws(JobSpecError) -> Double? {
         read.insert(key)
         switch values[key] {
         case nil, .null: return nil
@@ -113,7 +113,7 @@ public struct JobSettings: Sendable {
     }
 
     /// `90s`, `15m`, `1h30m`, or a number of seconds.
-    public mutating func duration(_ key: String) throws(JobSpecError) -> Duration? {
+    package mutating func duration(_ key: String) throws(JobSpecError) -> Duration? {
         read.insert(key)
         let value = values[key]
         switch value {
@@ -132,7 +132,7 @@ public struct JobSettings: Sendable {
     }
 
     /// A nested mapping, read with its own ``JobSettings``.
-    public mutating func section(_ key: String) throws(JobSpecError) -> JobSettings? {
+    package mutating func section(_ key: String) throws(JobSpecError) -> JobSettings? {
         read.insert(key)
         switch values[key] {
         case nil, .null: return nil
@@ -148,7 +148,7 @@ public struct JobSettings: Sendable {
     }
 
     /// Refuses keys nobody asked for: a typo must not silently fall back to a default.
-    public func finish() throws(JobSpecError) {
+    package func finish() throws(JobSpecError) {
         let unknown = values.keys.filter { !read.contains($0) }.sorted()
         guard let first = unknown.first else { return }
         let suggestion = Self.closest(to: first, in: read).map { " (did you mean '\($0)'?)" } ?? ""

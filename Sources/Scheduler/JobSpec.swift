@@ -1,11 +1,11 @@
-public import Cron
-public import Foundation
-public import JSONValues
+package import Cron
+package import Foundation
+package import JSONValues
 
 /// One job, as `jobs/NAME.yaml` defines it. The file is the source of truth for the spec; the `jobs` row holds
 /// state (paused, last slot) and a copy of the spec as JSON, from which any replica can run it.
-public struct JobSpec: Sendable, Equatable {
-    public enum Concurrency: String, Sendable, CaseIterable {
+package struct JobSpec: Sendable, Equatable {
+    package enum Concurrency: String, Sendable, CaseIterable {
         /// A slot due while the previous run is still running is skipped.
         case forbid
         /// Runs may overlap.
@@ -14,7 +14,7 @@ public struct JobSpec: Sendable, Equatable {
         case replace
     }
 
-    public enum Misfire: String, Sendable, CaseIterable {
+    package enum Misfire: String, Sendable, CaseIterable {
         /// Slots missed during downtime are dropped.
         case skip
         /// One run replaces all missed slots.
@@ -23,59 +23,59 @@ public struct JobSpec: Sendable, Equatable {
         case catchUp = "catch_up"
     }
 
-    public struct Retries: Sendable, Equatable {
+    package struct Retries: Sendable, Equatable {
         /// Attempts after the first; 0 means no retry.
-        public var max = 0
-        public var initial: Duration = .seconds(10)
-        public var maxDelay: Duration = .seconds(600)
+        package var max = 0
+        package var initial: Duration = .seconds(10)
+        package var maxDelay: Duration = .seconds(600)
 
-        public init(max: Int = 0, initial: Duration = .seconds(10), maxDelay: Duration = .seconds(600)) {
+        package init(max: Int = 0, initial: Duration = .seconds(10), maxDelay: Duration = .seconds(600)) {
             self.max = max
             self.initial = initial
             self.maxDelay = maxDelay
         }
     }
 
-    public struct History: Sendable, Equatable {
-        public var keepSucceeded = 100
-        public var keepFailed = 100
-        public var maxAge: Duration = .seconds(30 * 86_400)
+    package struct History: Sendable, Equatable {
+        package var keepSucceeded = 100
+        package var keepFailed = 100
+        package var maxAge: Duration = .seconds(30 * 86_400)
 
-        public init(keepSucceeded: Int = 100, keepFailed: Int = 100, maxAge: Duration = .seconds(30 * 86_400)) {
+        package init(keepSucceeded: Int = 100, keepFailed: Int = 100, maxAge: Duration = .seconds(30 * 86_400)) {
             self.keepSucceeded = keepSucceeded
             self.keepFailed = keepFailed
             self.maxAge = maxAge
         }
     }
 
-    public var name: String
-    public var kind: String
-    public var schedule: CronSchedule
-    public var timeZone: TimeZone
+    package var name: String
+    package var kind: String
+    package var schedule: CronSchedule
+    package var timeZone: TimeZone
     /// The zone as written (`UTC`, `Europe/Berlin`); Foundation reports UTC as "GMT".
-    public var timeZoneName: String
-    public var enabled: Bool
+    package var timeZoneName: String
+    package var enabled: Bool
     /// The kind's `with:` settings, validated by the kind when the spec was loaded.
-    public var settings: [String: JSONValue]
-    public var concurrency: Concurrency
-    public var misfire: Misfire
-    public var maxCatchup: Int
+    package var settings: [String: JSONValue]
+    package var concurrency: Concurrency
+    package var misfire: Misfire
+    package var maxCatchup: Int
     /// A slot that has not started this long after its time is skipped (also the grace period before a slot counts as missed).
-    public var startingDeadline: Duration?
-    public var timeout: Duration?
-    public var retries: Retries
+    package var startingDeadline: Duration?
+    package var timeout: Duration?
+    package var retries: Retries
     /// Each run starts at a random moment within this window after its slot, to spread load.
-    public var jitter: Duration?
-    public var history: History
+    package var jitter: Duration?
+    package var history: History
     /// Added to the environment of the run (command jobs see it).
-    public var env: [String: String]
+    package var env: [String: String]
     /// The spec as given, in canonical JSON: what the `jobs` row stores and hashes.
-    public var document: JSONValue
+    package var document: JSONValue
 
     /// sha256 of ``document``'s canonical JSON: changes exactly when the spec changes.
-    public var specHash: String { SpecHash.of(document.json) }
+    package var specHash: String { SpecHash.of(document.json) }
 
-    public static let keys = [
+    package static let keys = [
         "name", "kind", "schedule", "timezone", "enabled", "with", "concurrency", "misfire", "max_catchup", "starting_deadline",
         "timeout", "retries", "jitter", "history", "env",
     ]
@@ -84,7 +84,7 @@ public struct JobSpec: Sendable, Equatable {
     /// - Parameters:
     ///   - defaultName: the file's name without `.yaml`, used when the document has no `name`, and required to match it.
     ///   - kinds: when given, the kind must exist and validate its `with:` settings.
-    public init(document values: [String: JSONValue], defaultName: String?, kinds: JobKindRegistry?) throws(JobSpecError) {
+    package init(document values: [String: JSONValue], defaultName: String?, kinds: JobKindRegistry?) throws(JobSpecError) {
         // Unknown keys first: `schedul:` should read as a typo, not as a missing schedule.
         if let unknown = values.keys.sorted().first(where: { !Self.keys.contains($0) }) {
             let suggestion = JobSettings.closest(to: unknown, in: Set(Self.keys)).map { " (did you mean '\($0)'?)" } ?? ""

@@ -1,14 +1,14 @@
 /// A job file that cannot be used, located as precisely as the YAML allows (`jobs/nightly.yaml:4:11`).
-public struct JobSpecError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct JobSpecError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file, when the spec came from one.
-    public var file: String?
-    public var line: Int?
-    public var column: Int?
+    package var file: String?
+    package var line: Int?
+    package var column: Int?
     /// The key concerned (`schedule`, `with.command`, `retries.max`).
-    public var key: String?
-    public var message: String
+    package var key: String?
+    package var message: String
 
-    public init(key: String?, message: String, file: String? = nil, line: Int? = nil, column: Int? = nil) {
+    package init(key: String?, message: String, file: String? = nil, line: Int? = nil, column: Int? = nil) {
         self.key = key
         self.message = message
         self.file = file
@@ -16,7 +16,7 @@ public struct JobSpecError: Error, Sendable, Equatable, CustomStringConvertible 
         self.column = column
     }
 
-    public var description: String {
+    package var description: String {
         var location = file ?? ""
         if let line { location += ":\(line)" + (column.map { ":\($0)" } ?? "") }
         let prefix = location.isEmpty ? "" : location + ": "

@@ -5,24 +5,24 @@ import Foundation
 /// ```swift
 /// let specs = try JobSpecLoader(kinds: registry).loadDirectory("jobs")
 /// ```
-public struct JobSpecLoader: Sendable {
-    public let kinds: JobKindRegistry?
+package struct JobSpecLoader: Sendable {
+    package let kinds: JobKindRegistry?
 
-    public init(kinds: JobKindRegistry?) {
+    package init(kinds: JobKindRegistry?) {
         self.kinds = kinds
     }
 
     /// Every `*.yaml` / `*.yml` file in `directory`, sorted by name.
     /// - Throws: ``JobSpecLoadError`` listing every broken file (the good ones are not returned then: a daemon
     ///   must not start with half its jobs), or when the folder cannot be read.
-    public func loadDirectory(_ directory: String) throws(JobSpecLoadError) -> [JobSpec] {
+    package func loadDirectory(_ directory: String) throws(JobSpecLoadError) -> [JobSpec] {
         try SpecDirectory.load(directory, unreadable: Self.unreadableFolder, file: loadFile)
     }
 
     /// A jobs folder that cannot be read is an error, unlike a missing `registry/`: a daemon would plan nothing.
     static let unreadableFolder = SpecDirectory.Unreadable.fails(message: "cannot read the jobs folder; set --jobs or NOMALY_JOBS_DIR")
 
-    public func loadFile(_ path: String) throws(JobSpecError) -> JobSpec {
+    package func loadFile(_ path: String) throws(JobSpecError) -> JobSpec {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw JobSpecError(key: nil, message: "cannot read the file as UTF-8", file: path)
         }
@@ -31,7 +31,7 @@ public struct JobSpecLoader: Sendable {
     }
 
     /// Parses one document; `file` is only used in error messages.
-    public func load(_ yaml: String, file: String, defaultName: String?) throws(JobSpecError) -> JobSpec {
+    package func load(_ yaml: String, file: String, defaultName: String?) throws(JobSpecError) -> JobSpec {
         let document = try SpecDocument.parse(yaml, file: file, expecting: "a job file must be a mapping of keys (name, kind, schedule, …)")
         do {
             return try JobSpec(document: document.values, defaultName: defaultName, kinds: kinds)
@@ -42,12 +42,12 @@ public struct JobSpecLoader: Sendable {
 }
 
 /// Every broken job file of a folder.
-public struct JobSpecLoadError: Error, Sendable, CustomStringConvertible {
-    public let problems: [JobSpecError]
+package struct JobSpecLoadError: Error, Sendable, CustomStringConvertible {
+    package let problems: [JobSpecError]
 
-    public init(problems: [JobSpecError]) {
+    package init(problems: [JobSpecError]) {
         self.problems = problems
     }
 
-    public var description: String { problems.map(\.description).joined(separator: "\n") }
+    package var description: String { problems.map(\.description).joined(separator: "\n") }
 }

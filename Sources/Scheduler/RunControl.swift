@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// Why a run was stopped before it finished by itself.
-public enum StopReason: Sendable, Equatable {
+package enum StopReason: Sendable, Equatable {
     /// It ran past its job's `timeout`.
     case timeout(Duration)
     /// An operator (or `concurrency: replace`) asked for it to stop.

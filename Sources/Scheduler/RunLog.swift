@@ -4,18 +4,18 @@ import Foundation
 ///
 /// A job that prints gigabytes must not grow the daemon or the `job_runs` row; the end of the output is
 /// what explains a failure. Shared between the running job and the heartbeat that saves it, under a lock.
-public final class RunLog: @unchecked Sendable {
+package final class RunLog: @unchecked Sendable {
     private let lock = NSLock()
     private var bytes: [UInt8] = []
     private var dropped = 0
     private var version = 0
-    public let limit: Int
+    package let limit: Int
 
-    public init(limit: Int = 64 * 1024) {
+    package init(limit: Int = 64 * 1024) {
         self.limit = limit
     }
 
-    public func append(_ chunk: some Sequence<UInt8>) {
+    package func append(_ chunk: some Sequence<UInt8>) {
         lock.withLock {
             bytes.append(contentsOf: chunk)
             if bytes.count > limit {
@@ -27,12 +27,12 @@ public final class RunLog: @unchecked Sendable {
         }
     }
 
-    public func append(line: String) {
+    package func append(line: String) {
         append(Array((line.hasSuffix("\n") ? line : line + "\n").utf8))
     }
 
     /// The kept tail, prefixed with how much was dropped; invalid UTF-8 from a cut is repaired.
-    public var tail: String {
+    package var tail: String {
         lock.withLock {
             let text = String(decoding: bytes, as: UTF8.self)
             return dropped > 0 ? "[… \(dropped) earlier bytes not kept]\n" + text : text
@@ -40,5 +40,5 @@ public final class RunLog: @unchecked Sendable {
     }
 
     /// Changes whenever something is appended, so savers can skip unchanged logs.
-    public var changeCount: Int { lock.withLock { version } }
+    package var changeCount: Int { lock.withLock { version } }
 }

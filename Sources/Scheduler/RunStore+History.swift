@@ -1,20 +1,20 @@
-public import Foundation
+package import Foundation
 import Postgres
 import Units
 
 /// One job's runs over a window, for the operations report.
-public struct JobRunStatistics: Sendable, Decodable, Equatable {
-    public let name: String
-    public let kind: String
-    public let paused: Bool
+package struct JobRunStatistics: Sendable, Decodable, Equatable {
+    package let name: String
+    package let kind: String
+    package let paused: Bool
     /// Runs that finished in the window as succeeded, failed, timed out or lost.
-    public let finished: Int
-    public let succeeded: Int
+    package let finished: Int
+    package let succeeded: Int
     /// Median and 95th percentile of the successful runs' durations in the window, in seconds.
-    public let p50: Double?
-    public let p95: Double?
+    package let p50: Double?
+    package let p95: Double?
     /// The newest success ever, inside the window or not.
-    public let lastSuccess: Date?
+    package let lastSuccess: Date?
 }
 
 extension RunStore {
@@ -22,7 +22,7 @@ extension RunStore {
     /// `runs_max_age`, on top of ``pruneHistory(batch:)``), except the runs the job alerts read
     /// (``runsKeptForAlerts``); with `dryRun`, only counts them.
     /// - Returns: the runs deleted, or that would be.
-    public func deleteFinishedRuns(olderThan age: Duration, dryRun: Bool) async throws -> Int {
+    package func deleteFinishedRuns(olderThan age: Duration, dryRun: Bool) async throws -> Int {
         let condition = """
             finished_at IS NOT NULL AND finished_at < now() - make_interval(secs => $1) AND id NOT IN (\(Self.runsKeptForAlerts))
             """
@@ -31,7 +31,7 @@ extension RunStore {
     }
 
     /// Every job, removed ones included, by name, with its runs that finished in the last `window`.
-    public func runStatistics(over window: Duration) async throws -> [JobRunStatistics] {
+    package func runStatistics(over window: Duration) async throws -> [JobRunStatistics] {
         try await pool.query(
             """
             SELECT j.name, j.kind, j.paused,

@@ -1,5 +1,5 @@
-public import Foundation
-public import JSONValues
+package import Foundation
+package import JSONValues
 import Postgres
 
 extension RunStore {
@@ -9,7 +9,7 @@ extension RunStore {
     /// - `starting_deadline` (an hour when unset): a scheduled run that could not start in time is skipped.
     /// - Returns: the number of runs skipped.
     @discardableResult
-    public func applyStartPolicies() async throws -> Int {
+    package func applyStartPolicies() async throws -> Int {
         try await pool.withTransaction { connection in
             guard try await !Self.claimsArePaused(on: connection) else { return 0 }
             let skippedBusy = try await connection.execute(
@@ -48,14 +48,14 @@ extension RunStore {
     }
 
     /// A run whose lease expired: its worker stopped heartbeating (killed, partitioned, frozen).
-    public struct LostRun: Sendable, Decodable {
-        public let id: Int64
-        public let jobName: String
-        public let scheduledAt: Date
-        public let attempt: Int
-        public let exclusive: Bool
-        public let claimedBy: String?
-        public let spec: JSONValue
+    package struct LostRun: Sendable, Decodable {
+        package let id: Int64
+        package let jobName: String
+        package let scheduledAt: Date
+        package let attempt: Int
+        package let exclusive: Bool
+        package let claimedBy: String?
+        package let spec: JSONValue
     }
 
     /// Marks runs with expired leases as `lost`, and queues a retry for those whose job allows another attempt.
@@ -63,7 +63,7 @@ extension RunStore {
     /// - Parameter retryAt: when the next attempt of a lost run may start, from its job's retry policy.
     /// - Returns: the runs marked lost.
     @discardableResult
-    public func reapExpiredLeases(retryAt: (LostRun) -> Date?) async throws -> [LostRun] {
+    package func reapExpiredLeases(retryAt: (LostRun) -> Date?) async throws -> [LostRun] {
         try await pool.withTransaction { connection in
             guard try await !Self.claimsArePaused(on: connection) else { return [] }
             let lost = try await connection.query(
@@ -92,7 +92,7 @@ extension RunStore {
     /// (``runsKeptForAlerts``).
     /// - Returns: the number of runs deleted.
     @discardableResult
-    public func pruneHistory(batch: Int = 5000) async throws -> Int {
+    package func pruneHistory(batch: Int = 5000) async throws -> Int {
         var total = 0
         while true {
             let deleted = try await pool.withTransaction { connection -> Int in

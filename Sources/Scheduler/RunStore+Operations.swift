@@ -1,59 +1,59 @@
-public import Foundation
+package import Foundation
 import Postgres
 
 /// An operator's request that cannot be carried out, with the reason.
-public struct SchedulerError: Error, Sendable, CustomStringConvertible {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+package struct SchedulerError: Error, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         let name: String
-        public var description: String { name }
-        public static let unknownJob = Code(name: "unknown_job")
-        public static let unknownRun = Code(name: "unknown_run")
-        public static let notCancellable = Code(name: "not_cancellable")
-        public static let reservedJobName = Code(name: "reserved_job_name")
-        public static let notTriggerable = Code(name: "not_triggerable")
+        package var description: String { name }
+        package static let unknownJob = Code(name: "unknown_job")
+        package static let unknownRun = Code(name: "unknown_run")
+        package static let notCancellable = Code(name: "not_cancellable")
+        package static let reservedJobName = Code(name: "reserved_job_name")
+        package static let notTriggerable = Code(name: "not_triggerable")
     }
 
-    public let code: Code
-    public let message: String
-    public var description: String { message }
+    package let code: Code
+    package let message: String
+    package var description: String { message }
 }
 
 /// A job with the state operators ask about.
-public struct JobSummary: Sendable, Codable {
-    public let name: String
-    public let kind: String
-    public let schedule: String
-    public let timezone: String
-    public let paused: Bool
-    public let enabled: Bool
-    public let lastStatus: RunStatus?
-    public let lastScheduledAt: Date?
-    public let lastFinishedAt: Date?
-    public let lastSuccessAt: Date?
-    public let running: Int
-    public let queued: Int
-    public let origin: JobOrigin
+package struct JobSummary: Sendable, Codable {
+    package let name: String
+    package let kind: String
+    package let schedule: String
+    package let timezone: String
+    package let paused: Bool
+    package let enabled: Bool
+    package let lastStatus: RunStatus?
+    package let lastScheduledAt: Date?
+    package let lastFinishedAt: Date?
+    package let lastSuccessAt: Date?
+    package let running: Int
+    package let queued: Int
+    package let origin: JobOrigin
     /// When the job first appeared.
-    public let createdAt: Date
+    package let createdAt: Date
     /// When the job last became expected to run: created, resumed, re-enabled or re-added.
-    public let activeSince: Date
+    package let activeSince: Date
     /// The newest run that started and will not be retried failed, timed out or was lost, after the job was last
     /// resumed, re-enabled or given a new schedule: the job has given up on a slot. What the JobFailing alert reads.
-    public let lastRunFailed: Bool
+    package let lastRunFailed: Bool
     /// A retry of the newest run that started is queued (waiting out its backoff) or running.
-    public let retryPending: Bool
+    package let retryPending: Bool
 
     /// Where the wait for the next success starts: the newest success, or when the job became active if that is
     /// later (a job resumed after a week has not missed anything yet).
-    public var successWindowStart: Date { max(lastSuccessAt ?? activeSince, activeSince) }
+    package var successWindowStart: Date { max(lastSuccessAt ?? activeSince, activeSince) }
 }
 
 extension RunStore {
     /// Notified whenever a run is queued or cancelled by hand, so idle dispatchers wake at once.
-    public static let notificationChannel = "nomaly_runs"
+    package static let notificationChannel = "nomaly_runs"
 
     /// Every job known to the database (removed ones excluded) with its last run, by name; with `name`, that job only.
-    public func jobSummaries(named name: String? = nil) async throws -> [JobSummary] {
+    package func jobSummaries(named name: String? = nil) async throws -> [JobSummary] {
         // `ran` is the newest run that started (a skipped slot or a run cancelled before it started says nothing
         // about whether the job works); `settled` the newest that started and will not be retried, so a retry of
         // `ran` is pending exactly when the two differ. The job's failure is the settled run's: a job whose retries
@@ -113,7 +113,7 @@ extension RunStore {
             ORDER BY job_name, finished_at DESC NULLS LAST, id DESC)
         """
 
-    public func job(named name: String) async throws -> JobRow {
+    package func job(named name: String) async throws -> JobRow {
         guard let row = try await pool.query("SELECT \(JobRow.columns) FROM jobs WHERE name = $1 AND removed_at IS NULL", [name]).first else {
             throw SchedulerError(
                 code: .unknownJob,
@@ -124,7 +124,7 @@ extension RunStore {
     }
 
     /// Runs of a job, newest first; `before` pages backwards by run id.
-    public func runs(job: String?, status: RunStatus? = nil, limit: Int, before: Int64? = nil) async throws -> [RunRecord] {
+    package func runs(job: String?, status: RunStatus? = nil, limit: Int, before: Int64? = nil) async throws -> [RunRecord] {
         try await pool.query(
             """
             SELECT \(RunRecord.columns) FROM job_runs
@@ -135,7 +135,7 @@ extension RunStore {
         ).decode(RunRecord.self)
     }
 
-    public func run(id: Int64) async throws -> (record: RunRecord, logTail: String?) {
+    package func run(id: Int64) async throws -> (record: RunRecord, logTail: String?) {
         guard let row = try await pool.query("SELECT \(RunRecord.columns), log_tail FROM job_runs WHERE id = $1", [id]).first else {
             throw SchedulerError(code: .unknownRun, message: "no run with id \(id) (it may have been pruned from the history)")
         }
@@ -144,7 +144,7 @@ extension RunStore {
 
     /// Queues a run now, whatever the schedule says (and even while the job is paused).
     /// - Returns: the new run's id.
-    public func trigger(job name: String) async throws -> Int64 {
+    package func trigger(job name: String) async throws -> Int64 {
         let row = try await job(named: name)
         guard row.origin == .file else {
             throw SchedulerError(
@@ -175,7 +175,7 @@ extension RunStore {
 
     /// Pauses or resumes a job. A paused job queues nothing; slots passed while paused count as missed when it
     /// resumes, and its `misfire` policy decides what runs for them.
-    public func setPaused(_ paused: Bool, job name: String) async throws {
+    package func setPaused(_ paused: Bool, job name: String) async throws {
         let updated = try await pool.execute(
             """
             UPDATE jobs SET paused = $2, updated_at = now(), active_since = CASE WHEN paused AND NOT $2 THEN now() ELSE active_since END
@@ -187,7 +187,7 @@ extension RunStore {
     }
 
     /// Cancels a queued run at once, or asks the worker of a running run to stop it (it ends as `cancelled`).
-    public func cancel(runID: Int64, reason: String) async throws -> RunStatus {
+    package func cancel(runID: Int64, reason: String) async throws -> RunStatus {
         try await pool.withTransaction { connection in
             guard
                 let status = try await connection.query("SELECT status FROM job_runs WHERE id = $1 FOR UPDATE", [runID]).first?
@@ -218,12 +218,12 @@ extension RunStore {
 
 extension RunStore {
     /// The job that holds scoring runs created over the API (`POST /api/v1/scoring-jobs`); migration 0003 creates it.
-    public static let apiScoringJob = "api.scoring"
+    package static let apiScoringJob = "api.scoring"
 
     /// Queues a run of `job` (an `api` job) that executes `spec` instead of the job's own: how the API asks for a
     /// one-off piece of work with settings of its own. The spec is validated by the caller against the job kinds.
     /// - Returns: the new run's id.
-    public func queueAdHoc(_ spec: JobSpec, job name: String) async throws -> Int64 {
+    package func queueAdHoc(_ spec: JobSpec, job name: String) async throws -> Int64 {
         let row = try await job(named: name)
         guard row.origin == .api, row.kind == spec.kind else {
             throw SchedulerError(code: .notTriggerable, message: "'\(name)' does not take \(spec.kind) runs over the API")

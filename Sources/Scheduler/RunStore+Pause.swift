@@ -1,5 +1,5 @@
-public import Foundation
-public import Postgres
+import Foundation
+package import Postgres
 
 extension RunStore {
     /// The advisory lock a restore holds (exclusively, on its own session) while it replaces the database or the
@@ -7,7 +7,7 @@ extension RunStore {
     /// waiting, so while a restore runs no replica claims, plans, reaps or prunes, and the pause ends by itself if
     /// the restoring process dies: the server drops a dead session's locks. An advisory lock also survives the
     /// restore dropping and re-creating every table, which a flag in a table would not.
-    public static let claimsPause = AdvisoryLockKey(name: "scheduler.claims-paused")
+    package static let claimsPause = AdvisoryLockKey(name: "scheduler.claims-paused")
 
     /// Whether a restore holds ``claimsPause``; when not, this transaction holds it shared until it ends.
     static func claimsArePaused(on connection: PostgresConnection) async throws -> Bool {
@@ -17,7 +17,7 @@ extension RunStore {
 
     /// Runs that are running under a live lease: what a restore waits for after pausing claims. A run whose lease
     /// expired belongs to a dead worker and will never finish; it is not waited for.
-    public func runningWithLiveLease() async throws -> [(id: Int64, job: String)] {
+    package func runningWithLiveLease() async throws -> [(id: Int64, job: String)] {
         struct Row: Decodable {
             let id: Int64
             let jobName: String
@@ -31,7 +31,7 @@ extension RunStore {
     /// that past: they are marked cancelled (not lost, which would retry them) so nothing runs twice.
     /// - Returns: how many runs were closed.
     @discardableResult
-    public func closeRunsInterruptedByRestore(backupID: String) async throws -> Int {
+    package func closeRunsInterruptedByRestore(backupID: String) async throws -> Int {
         try await pool.execute(
             """
             UPDATE job_runs SET status = 'cancelled', finished_at = now(), lease_expires_at = NULL,

@@ -13,7 +13,7 @@ extension RunStore {
     ///   daemon does this; a CLI started elsewhere must not retire every job.
     /// - Returns: the names of jobs added or changed.
     @discardableResult
-    public func syncCatalog(_ specs: [JobSpec], removeMissing: Bool) async throws -> [String] {
+    package func syncCatalog(_ specs: [JobSpec], removeMissing: Bool) async throws -> [String] {
         try await pool.withTransaction { connection in
             try await connection.advisoryTransactionLock(Self.catalogLock)
             let reserved = try await connection.query("SELECT name FROM jobs WHERE origin <> 'file' AND name = ANY($1)", [specs.map(\.name)])
@@ -69,7 +69,7 @@ extension RunStore {
     }
 
     /// Every job the planner should look at: present in `jobs/`, enabled or not (a disabled job keeps its place).
-    public func plannableJobs() async throws -> [JobRow] {
+    package func plannableJobs() async throws -> [JobRow] {
         try await pool.query("SELECT \(JobRow.columns) FROM jobs WHERE removed_at IS NULL AND origin = 'file' ORDER BY name").decode(JobRow.self)
     }
 
@@ -78,7 +78,7 @@ extension RunStore {
     /// Only one replica plans at a time (a transaction-level advisory lock taken without waiting); the others skip
     /// the tick. Slots are unique per job, time and attempt, so even two planners could not queue a slot twice.
     /// - Returns: how many runs were queued, or nil when another replica held the planning lock.
-    public func queue(_ plans: [(job: JobSpec, plan: SlotPlanner.Plan)]) async throws -> Int? {
+    package func queue(_ plans: [(job: JobSpec, plan: SlotPlanner.Plan)]) async throws -> Int? {
         try await pool.withTransaction { connection -> Int? in
             guard try await !Self.claimsArePaused(on: connection) else { return nil }
             let locked = try await connection.query("SELECT pg_try_advisory_xact_lock($1)", [Self.planningLock.value]).first?.decode(Bool.self)

@@ -1,16 +1,16 @@
-public import Foundation
-public import JSONValues
+package import Foundation
+package import JSONValues
 import Logging
-public import Postgres
+package import Postgres
 import Units
 
 /// Every statement the scheduler runs against `jobs` and `job_runs`. The exactly-once guarantees live here:
 /// slots are unique rows, claims use `FOR UPDATE SKIP LOCKED`, and every write by a worker is fenced by its
 /// lease token.
-public struct RunStore: Sendable {
-    public let pool: PostgresPool
+package struct RunStore: Sendable {
+    package let pool: PostgresPool
 
-    public init(pool: PostgresPool) {
+    package init(pool: PostgresPool) {
         self.pool = pool
     }
 
@@ -21,7 +21,7 @@ public struct RunStore: Sendable {
     /// Exclusive runs (`concurrency: forbid|replace`) are claimed at most one per job and only when no run of that
     /// job is running; a partial unique index makes that hold even when two replicas race, in which case the loser
     /// retries and finds the job busy.
-    public func claim(limit: Int, worker: String, lease: Duration) async throws -> [ClaimedRun] {
+    package func claim(limit: Int, worker: String, lease: Duration) async throws -> [ClaimedRun] {
         guard limit > 0 else { return [] }
         for _ in 0..<3 {
             do {
@@ -72,7 +72,7 @@ public struct RunStore: Sendable {
     /// Extends the leases of runs this worker still holds.
     /// - Returns: for each run still held, the reason its cancellation was requested, if it was. Runs missing from
     ///   the answer lost their lease (the reaper took them): their worker must stop and write nothing.
-    public func heartbeat(_ runs: [(id: Int64, token: UUID)], lease: Duration) async throws -> [Int64: String?] {
+    package func heartbeat(_ runs: [(id: Int64, token: UUID)], lease: Duration) async throws -> [Int64: String?] {
         guard !runs.isEmpty else { return [:] }
         struct Held: Decodable {
             let id: Int64
@@ -92,21 +92,21 @@ public struct RunStore: Sendable {
     }
 
     /// Saves a running run's log tail, if this worker still holds it.
-    public func saveLog(runID: Int64, token: UUID, tail: String) async throws {
+    package func saveLog(runID: Int64, token: UUID, tail: String) async throws {
         try await pool.execute("UPDATE job_runs SET log_tail = $3 WHERE id = $1 AND lease_token = $2 AND status = 'running'", [runID, token, tail])
     }
 
     /// How a run ended, as its worker reports it.
-    public struct Completion: Sendable {
-        public var status: RunStatus
-        public var error: String?
-        public var logTail: String?
-        public var result: JSONValue?
-        public var exitCode: Int32?
+    package struct Completion: Sendable {
+        package var status: RunStatus
+        package var error: String?
+        package var logTail: String?
+        package var result: JSONValue?
+        package var exitCode: Int32?
         /// When set, a next attempt is queued to start then, in the same transaction.
-        public var retryAt: Date?
+        package var retryAt: Date?
 
-        public init(
+        package init(
             status: RunStatus,
             error: String? = nil,
             logTail: String? = nil,
@@ -127,7 +127,7 @@ public struct RunStore: Sendable {
     /// - Returns: false when the lease was lost (the run was reaped as lost and perhaps retried elsewhere): the
     ///   outcome is discarded, which is what makes a zombie worker harmless.
     @discardableResult
-    public func complete(runID: Int64, token: UUID, _ completion: Completion) async throws -> Bool {
+    package func complete(runID: Int64, token: UUID, _ completion: Completion) async throws -> Bool {
         try await pool.withTransaction { connection in
             let resultJSON = try completion.result.map { try PostgresJSON($0) }
             let updated = try await connection.query(
@@ -164,7 +164,7 @@ public struct RunStore: Sendable {
     }
 
     /// The earliest moment a queued run becomes due, so the dispatcher can sleep until exactly then.
-    public func nextDue() async throws -> Date? {
+    package func nextDue() async throws -> Date? {
         try await pool.query("SELECT min(not_before) FROM job_runs WHERE status = 'queued'").first?.decode(Date?.self)
     }
 }

@@ -1,33 +1,33 @@
-public import Foundation
+package import Foundation
 import JSONValues
-public import Logging
-public import Postgres
-public import ServiceLifecycle
+package import Logging
+package import Postgres
+import ServiceLifecycle
 import Synchronization
 import Units
 
 /// How one replica's scheduler behaves.
-public struct SchedulerConfiguration: Sendable {
+package struct SchedulerConfiguration: Sendable {
     /// Runs this replica executes at once (`WORKERS`, the deployment guide's name).
-    public var workers = 4
+    package var workers = 4
     /// How long a claim holds without a heartbeat; a replica that dies loses its runs this long after.
-    public var leaseDuration: Duration = .seconds(30)
+    package var leaseDuration: Duration = .seconds(30)
     /// How often slots are planned and maintenance looks around.
-    public var tick: Duration = .seconds(1)
+    package var tick: Duration = .seconds(1)
     /// How far ahead slots are queued.
-    public var lookahead: TimeInterval = 3
+    package var lookahead: TimeInterval = 3
     /// On SIGTERM, how long running runs may finish before they are handed back (as `lost`, retried elsewhere).
-    public var shutdownGrace: Duration = .seconds(30)
-    public var reapInterval: Duration = .seconds(2)
-    public var pruneInterval: Duration = .seconds(60)
+    package var shutdownGrace: Duration = .seconds(30)
+    package var reapInterval: Duration = .seconds(2)
+    package var pruneInterval: Duration = .seconds(60)
     /// Written into `claimed_by`: host, process and a random suffix.
-    public var replicaID: String
+    package var replicaID: String
 
-    public init(replicaID: String = SchedulerConfiguration.defaultReplicaID()) {
+    package init(replicaID: String = SchedulerConfiguration.defaultReplicaID()) {
         self.replicaID = replicaID
     }
 
-    public static func defaultReplicaID() -> String {
+    package static func defaultReplicaID() -> String {
         "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(6).lowercased())"
     }
 }
@@ -39,7 +39,7 @@ public struct SchedulerConfiguration: Sendable {
 /// let scheduler = Scheduler(store: RunStore(pool: pool), kinds: kinds, specs: specs, configuration: .init(), logger: logger)
 /// let group = ServiceGroup(services: [pool, scheduler], logger: logger)
 /// ```
-public final class Scheduler: Service, Sendable {
+package final class Scheduler: Service, Sendable {
     /// Completions and log saves of runs go through the shared pool.
     let store: RunStore
     /// Planning, claims and heartbeats use connections of their own: when hundreds of runs finish at once, their
@@ -64,7 +64,7 @@ public final class Scheduler: Service, Sendable {
     ///   - control: planning, claims and heartbeats, over a pool of their own (``controlPoolConfiguration(for:)``)
     ///     that the caller runs as a service of its own and closes. Nil: the scheduler opens such a pool beside
     ///     `store`'s and closes it when `run()` ends (for tests and tools that run a scheduler alone).
-    public init(
+    package init(
         store: RunStore,
         control: RunStore? = nil,
         kinds: JobKindRegistry,
@@ -82,7 +82,7 @@ public final class Scheduler: Service, Sendable {
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         var changed: [String] = []
         if let specs { changed = try await control.syncCatalog(specs, removeMissing: true) }
         logger.info(
@@ -117,7 +117,7 @@ public final class Scheduler: Service, Sendable {
     }
 
     /// The control pool's settings beside a shared pool with `shared` settings: the same server, three connections.
-    public static func controlPoolConfiguration(for shared: PostgresConfiguration) -> PostgresConfiguration {
+    package static func controlPoolConfiguration(for shared: PostgresConfiguration) -> PostgresConfiguration {
         var configuration = shared
         configuration.maximumConnections = 3
         return configuration

@@ -1,5 +1,5 @@
 import Cron
-public import Foundation
+package import Foundation
 import Units
 
 /// Decides which slots of a job to queue, given where the previous tick stopped and the clock. No I/O:
@@ -8,41 +8,41 @@ import Units
 /// A slot is "regular" when its time is within the grace period (the job's `starting_deadline`, one minute by
 /// default) or ahead within the look-ahead; older unqueued slots were missed (downtime, a pause) and the job's
 /// `misfire` policy decides what runs for them.
-public struct SlotPlanner: Sendable {
-    public struct Slot: Sendable, Equatable {
-        public let scheduledAt: Date
+package struct SlotPlanner: Sendable {
+    package struct Slot: Sendable, Equatable {
+        package let scheduledAt: Date
         /// `schedule` for regular slots, `catchup` for missed ones the misfire policy kept.
-        public let trigger: String
+        package let trigger: String
 
-        public init(scheduledAt: Date, trigger: String) {
+        package init(scheduledAt: Date, trigger: String) {
             self.scheduledAt = scheduledAt
             self.trigger = trigger
         }
     }
 
-    public struct Plan: Sendable, Equatable {
-        public var slots: [Slot]
+    package struct Plan: Sendable, Equatable {
+        package var slots: [Slot]
         /// Where the next tick continues: the end of the look-ahead window.
-        public var scheduledThrough: Date
+        package var scheduledThrough: Date
 
-        public init(slots: [Slot], scheduledThrough: Date) {
+        package init(slots: [Slot], scheduledThrough: Date) {
             self.slots = slots
             self.scheduledThrough = scheduledThrough
         }
     }
 
     /// How far ahead slots are queued, so that workers can start them at their second rather than a tick later.
-    public var lookahead: TimeInterval
+    package var lookahead: TimeInterval
     /// Bound on regular slots per job and tick (an `@every 1s` job with a long look-ahead).
-    public var maximumSlots = 1000
+    package var maximumSlots = 1000
 
-    public init(lookahead: TimeInterval = 3) {
+    package init(lookahead: TimeInterval = 3) {
         self.lookahead = lookahead
     }
 
-    public static let defaultGrace: TimeInterval = 60
+    package static let defaultGrace: TimeInterval = 60
 
-    public func plan(_ job: JobSpec, scheduledThrough last: Date?, paused: Bool, now: Date) -> Plan {
+    package func plan(_ job: JobSpec, scheduledThrough last: Date?, paused: Bool, now: Date) -> Plan {
         let horizon = now.addingTimeInterval(lookahead)
         // A new job starts now: its history before it existed is not "missed".
         guard let last else { return Plan(slots: [], scheduledThrough: now) }
@@ -84,7 +84,7 @@ public struct SlotPlanner: Sendable {
     }
 
     /// When a slot's run may start: its time plus a random share of the job's jitter window.
-    public static func notBefore(_ slot: Date, jitter: Duration?, random: Double = .random(in: 0..<1)) -> Date {
+    package static func notBefore(_ slot: Date, jitter: Duration?, random: Double = .random(in: 0..<1)) -> Date {
         guard let jitter, jitter > .zero else { return slot }
         return slot.addingTimeInterval(jitter.inSeconds * random)
     }
@@ -93,12 +93,12 @@ public struct SlotPlanner: Sendable {
 extension JobSpec.Retries {
     /// The wait before attempt `attempt + 1` after attempt `attempt` failed: `initial × 2^(attempt−1)`, capped at
     /// `max_delay`, of which a random half is dropped so that jobs failing together do not retry together.
-    public func delay(afterAttempt attempt: Int, random: Double = .random(in: 0...1)) -> Duration {
+    package func delay(afterAttempt attempt: Int, random: Double = .random(in: 0...1)) -> Duration {
         let exponent = Swift.min(Swift.max(attempt - 1, 0), 30)
         let base = Swift.min(initial * (1 << exponent), maxDelay)
         return base / 2 + base / 2 * random
     }
 
     /// Whether a run that ended as attempt `attempt` may be tried again.
-    public func allowsRetry(afterAttempt attempt: Int) -> Bool { attempt <= max }
+    package func allowsRetry(afterAttempt attempt: Int) -> Bool { attempt <= max }
 }

@@ -1,4 +1,4 @@
-public import JSONValues
+package import JSONValues
 import Yams
 
 /// A YAML file read as JSON-shaped values, remembering where each key was written so that a problem found
@@ -9,9 +9,9 @@ import Yams
 /// var settings = JobSettings(document.values, path: "")
 /// do { … try settings.finish() } catch { throw document.locate(error) }
 /// ```
-public struct SpecDocument: Sendable {
-    public let values: [String: JSONValue]
-    public let file: String
+package struct SpecDocument: Sendable {
+    package let values: [String: JSONValue]
+    package let file: String
     private let marks: [String: Position]
 
     struct Position: Sendable {
@@ -20,7 +20,7 @@ public struct SpecDocument: Sendable {
     }
 
     /// - Parameter expecting: the message when the document is not a mapping.
-    public static func parse(_ yaml: String, file: String, expecting: String) throws(JobSpecError) -> SpecDocument {
+    package static func parse(_ yaml: String, file: String, expecting: String) throws(JobSpecError) -> SpecDocument {
         let node: Node?
         do {
             node = try Yams.compose(yaml: yaml)
@@ -41,7 +41,7 @@ public struct SpecDocument: Sendable {
     }
 
     /// The error with this file's name and the line and column of its key (or of its closest written parent).
-    public func locate(_ error: JobSpecError) -> JobSpecError {
+    package func locate(_ error: JobSpecError) -> JobSpecError {
         var located = error
         located.file = file
         var path = error.key ?? ""

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A snapshot of process environment variables, with the `NAME_FILE` convention for secrets.
 ///
@@ -9,15 +9,15 @@ public import Foundation
 /// let environment = Environment(ProcessInfo.processInfo.environment)
 /// let url = try environment.secret("DATABASE_URL")
 /// ```
-public struct Environment: Sendable {
-    public let values: [String: String]
+package struct Environment: Sendable {
+    package let values: [String: String]
 
-    public init(_ values: [String: String] = ProcessInfo.processInfo.environment) {
+    package init(_ values: [String: String] = ProcessInfo.processInfo.environment) {
         self.values = values
     }
 
     /// The value of `name`, or nil when it is unset or empty (an empty variable means "not set" to operators).
-    public subscript(name: String) -> String? {
+    package subscript(name: String) -> String? {
         guard let value = values[name], !value.isEmpty else { return nil }
         return value
     }
@@ -27,7 +27,7 @@ public struct Environment: Sendable {
     /// Trailing newlines of the file are dropped, since `echo secret > file` adds one.
     /// - Returns: nil when neither variable is set.
     /// - Throws: ``ConfigurationProblem`` when both are set, or the file is unreadable or empty.
-    public func secret(_ name: String) throws(ConfigurationProblem) -> String? {
+    package func secret(_ name: String) throws(ConfigurationProblem) -> String? {
         let fileVariable = name + "_FILE"
         switch (self[name], self[fileVariable]) {
         case (nil, nil):
@@ -69,27 +69,27 @@ public struct Environment: Sendable {
 }
 
 /// One thing wrong with the configuration, named by the variable an operator has to change.
-public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConvertible {
-    public let variable: String
-    public let message: String
+package struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    package let variable: String
+    package let message: String
 
-    public init(variable: String, message: String) {
+    package init(variable: String, message: String) {
         self.variable = variable
         self.message = message
     }
 
-    public var description: String { "\(variable): \(message)" }
+    package var description: String { "\(variable): \(message)" }
 }
 
 /// Every problem found while reading the configuration, so that `nomaly check` reports them all at once.
-public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
-    public let problems: [ConfigurationProblem]
+package struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    package let problems: [ConfigurationProblem]
 
-    public init(problems: [ConfigurationProblem]) {
+    package init(problems: [ConfigurationProblem]) {
         self.problems = problems
     }
 
-    public var description: String {
+    package var description: String {
         "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
     }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Units
 
 /// Reads typed settings from an ``Environment`` and collects every problem instead of stopping at the first,
@@ -9,38 +9,38 @@ import Units
 /// let port = reader.integer("NOMALY_HTTP_PORT", default: 8080, range: 0...65535)
 /// if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
 /// ```
-public struct SettingsReader {
-    public let environment: Environment
+package struct SettingsReader {
+    package let environment: Environment
     /// What relative paths in settings are relative to.
-    public let workingDirectory: String
+    package let workingDirectory: String
     /// `NOMALY_HOME` (default `.nomaly`), absolute: the folder below which every module's defaults lie (the embedded
     /// cluster, artifacts, backups, the scoring folder).
-    public let home: String
-    public private(set) var problems: [ConfigurationProblem] = []
+    package let home: String
+    package private(set) var problems: [ConfigurationProblem] = []
 
     /// - Parameter workingDirectory: resolves relative paths; the process's current directory by default.
-    public init(_ environment: Environment, workingDirectory: String = FileManager.default.currentDirectoryPath) {
+    package init(_ environment: Environment, workingDirectory: String = FileManager.default.currentDirectoryPath) {
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.home = Self.absolutePath(environment["NOMALY_HOME"] ?? ".nomaly", in: workingDirectory)
     }
 
     /// `path` made absolute against ``workingDirectory`` (see ``absolutePath(_:in:)``).
-    public func absolute(_ path: String) -> String {
+    package func absolute(_ path: String) -> String {
         Self.absolutePath(path, in: workingDirectory)
     }
 
     /// The variable `name` as an absolute path, or nil when it is unset.
-    public func path(_ name: String) -> String? {
+    package func path(_ name: String) -> String? {
         environment[name].map(absolute)
     }
 
-    public mutating func report(_ problem: ConfigurationProblem) {
+    package mutating func report(_ problem: ConfigurationProblem) {
         problems.append(problem)
     }
 
     /// ``Environment/secret(_:)``, with its problem recorded instead of thrown.
-    public mutating func secret(_ name: String) -> String? {
+    package mutating func secret(_ name: String) -> String? {
         do {
             return try environment.secret(name)
         } catch {
@@ -49,7 +49,7 @@ public struct SettingsReader {
         }
     }
 
-    public mutating func integer(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) -> Int {
+    package mutating func integer(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) -> Int {
         guard let text = environment[name] else { return defaultValue }
         guard let value = Int(text.trimmingWhitespace()), range.contains(value) else {
             problems.append(.init(variable: name, message: "'\(text)' is not an integer in \(range.lowerBound)…\(range.upperBound)"))
@@ -59,7 +59,7 @@ public struct SettingsReader {
     }
 
     /// A size such as `64MiB` (see ``parseByteSize(_:)``) within `range`.
-    public mutating func byteSize(_ name: String, default defaultValue: Int64, range: ClosedRange<Int64> = 1...Int64.max) -> Int64 {
+    package mutating func byteSize(_ name: String, default defaultValue: Int64, range: ClosedRange<Int64> = 1...Int64.max) -> Int64 {
         guard let text = environment[name] else { return defaultValue }
         guard let value = parseByteSize(text), range.contains(value) else {
             let bounds = range.upperBound == Int64.max ? "" : " between \(Self.describe(range.lowerBound)) and \(Self.describe(range.upperBound))"
@@ -70,7 +70,7 @@ public struct SettingsReader {
     }
 
     /// A positive duration such as `10s` (see ``parseDuration(_:)``).
-    public mutating func duration(_ name: String, default defaultValue: Duration) -> Duration {
+    package mutating func duration(_ name: String, default defaultValue: Duration) -> Duration {
         guard let text = environment[name] else { return defaultValue }
         guard let value = parseDuration(text), value > .zero else {
             problems.append(.init(variable: name, message: "'\(text)' is not a positive duration such as 10s, 500ms or 2m"))
@@ -79,7 +79,7 @@ public struct SettingsReader {
         return value
     }
 
-    public mutating func boolean(_ name: String, default defaultValue: Bool) -> Bool {
+    package mutating func boolean(_ name: String, default defaultValue: Bool) -> Bool {
         guard let text = environment[name] else { return defaultValue }
         switch text.lowercased() {
         case "1", "true", "yes", "on": return true
@@ -91,7 +91,7 @@ public struct SettingsReader {
     }
 
     /// One of a fixed set of lower-case words.
-    public mutating func choice(_ name: String, default defaultValue: String, from choices: [String]) -> String {
+    package mutating func choice(_ name: String, default defaultValue: String, from choices: [String]) -> String {
         let value = (environment[name] ?? defaultValue).lowercased()
         guard choices.contains(value) else {
             problems.append(.init(variable: name, message: "'\(value)' is not one of \(choices.joined(separator: ", "))"))
@@ -107,7 +107,7 @@ public struct SettingsReader {
     /// SettingsReader.absolutePath("jobs/../registry", in: "/srv/nomaly")   // "/srv/nomaly/registry"
     /// SettingsReader.absolutePath("/etc/nomaly", in: "/srv/nomaly")        // "/etc/nomaly"
     /// ```
-    public static func absolutePath(_ path: String, in directory: String) -> String {
+    package static func absolutePath(_ path: String, in directory: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: directory).appendingPathComponent(path).standardizedFileURL.path
     }
 

@@ -6,8 +6,8 @@
 /// CivilDays.days(year: 1970, month: 1, day: 1) // 0
 /// CivilDays.date(ofDay: 20_786) // (2026, 11, 29)
 /// ```
-public enum CivilDays {
-    public static func days(year: Int64, month: Int, day: Int) -> Int64 {
+package enum CivilDays {
+    package static func days(year: Int64, month: Int, day: Int) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -17,7 +17,7 @@ public enum CivilDays {
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    public static func date(ofDay days: Int64) -> (year: Int64, month: Int, day: Int) {
+    package static func date(ofDay days: Int64) -> (year: Int64, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097

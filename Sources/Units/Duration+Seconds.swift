@@ -5,7 +5,7 @@ extension Duration {
     /// ```swift
     /// Duration.milliseconds(1500).inSeconds // 1.5
     /// ```
-    public var inSeconds: Double {
+    package var inSeconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
@@ -15,7 +15,7 @@ extension Duration {
     /// ```swift
     /// Duration.microseconds(2_999).inMilliseconds // 2
     /// ```
-    public var inMilliseconds: Int64 {
+    package var inMilliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
@@ -28,7 +28,7 @@ extension Duration {
     /// ```
     /// - Returns: nil for a number that is not finite or whose milliseconds do not fit in `Int64` (about 292 million
     ///   years), which would otherwise trap.
-    public init?(secondsRoundedToMilliseconds seconds: Double) {
+    package init?(secondsRoundedToMilliseconds seconds: Double) {
         guard let milliseconds = Int64(exactly: (seconds * 1000).rounded()) else { return nil }
         self = .milliseconds(milliseconds)
     }

@@ -4,7 +4,7 @@
 /// parseDuration("1h30m") // .seconds(5400)
 /// ```
 /// - Returns: nil when the text is not a non-negative duration of at most ``maximumDuration``.
-public func parseDuration(_ text: String) -> Duration? {
+package func parseDuration(_ text: String) -> Duration? {
     let trimmed = text.trimmingWhitespace()
     if trimmed.isEmpty { return nil }
     // A bare number is plain digits and a point: "1e300" or "inf" is not a duration anyone meant.
@@ -37,7 +37,7 @@ public func parseDuration(_ text: String) -> Duration? {
 }
 
 /// The longest duration accepted anywhere: 100 years, far beyond any timeout or schedule, and far from overflow.
-public let maximumDurationSeconds: Double = 100 * 366 * 86_400
+package let maximumDurationSeconds: Double = 100 * 366 * 86_400
 
 /// Parses byte sizes: `512`, `64KiB`, `64MiB`, `2GiB`, `1TiB`, and the decimal `64MB`, `2GB` (powers of 1000),
 /// case-insensitively, with an optional space (`16 MiB`).
@@ -46,7 +46,7 @@ public let maximumDurationSeconds: Double = 100 * 366 * 86_400
 /// parseByteSize("64MiB") // 67_108_864
 /// ```
 /// - Returns: nil when the text is not a non-negative size.
-public func parseByteSize(_ text: String) -> Int64? {
+package func parseByteSize(_ text: String) -> Int64? {
     let trimmed = text.trimmingWhitespace()
     let digits = trimmed.prefix { $0.isNumber || $0 == "." }
     guard !digits.isEmpty, let amount = Double(digits), amount.isFinite, amount >= 0 else { return nil }
@@ -66,7 +66,7 @@ public func parseByteSize(_ text: String) -> Int64? {
 
 extension String {
     /// The string without leading and trailing whitespace (Foundation-free, so this module needs nothing).
-    public func trimmingWhitespace() -> String {
+    package func trimmingWhitespace() -> String {
         var slice = Substring(self)
         while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
         while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }

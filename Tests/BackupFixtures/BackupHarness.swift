@@ -1,31 +1,31 @@
-public import Backup
+package import Backup
 import Foundation
 import Maintenance
 import ObjectStore
-public import Postgres
-public import Registry
-public import TestSupport
+package import Postgres
+package import Registry
+package import TestSupport
 
 /// A scratch database with the schema, a registry over a local artifact folder, and a backup folder (and, with
 /// `remote`, a bucket of the local S3 server): what backups, restores, the clean-up and the report work on.
 ///
 /// Shared by BackupTests and MaintenanceTests, which need the same world; what only one of them checks (table
 /// checksums, waiver audits) stays in that target as an extension.
-public struct BackupHarness: Sendable {
-    public let pool: PostgresPool
-    public let scratch: ScratchDatabase
-    public let folder: TemporaryFolder
-    public let registry: ModelRegistry
-    public var environment: BackupEnvironment
+package struct BackupHarness: Sendable {
+    package let pool: PostgresPool
+    package let scratch: ScratchDatabase
+    package let folder: TemporaryFolder
+    package let registry: ModelRegistry
+    package var environment: BackupEnvironment
 
-    public var artifactRoot: String { folder.path + "/artifacts" }
+    package var artifactRoot: String { folder.path + "/artifacts" }
 
     /// Runs `body` with a fresh harness; the scratch database is dropped afterwards.
     /// - Parameters:
     ///   - remote: also give the environment a fresh bucket on the local S3 server (needs `S3_ENDPOINT`).
     ///   - keyFile: the encryption key file the backups use, if any.
     ///   - signingKeyFile: the signing key file the backups use, if any.
-    public static func with<Result>(
+    package static func with<Result>(
         remote: Bool = false,
         keyFile: String? = nil,
         signingKeyFile: String? = nil,
@@ -53,7 +53,7 @@ public struct BackupHarness: Sendable {
 
     /// Models `fraud` (versions 1 and 2, `production` at 1) and `churn` (version 1, `production` at 1; version 2
     /// deleted).
-    public func populateModels() async throws {
+    package func populateModels() async throws {
         for (index, model) in ["fraud", "churn"].enumerated() {
             for seed in 1...2 {
                 let path = try await ModelFactory.artifact(in: folder, seed: UInt64(index * 10 + seed))

@@ -5,9 +5,9 @@ import FoundationNetworking
 #endif
 
 /// A plain HTTP GET for tests that drive a running `nomaly serve`.
-public enum HTTPProbe {
+package enum HTTPProbe {
     /// - Returns: status and body, or nil when nothing answered (not listening yet).
-    public static func get(_ url: String) async -> (status: Int, body: String)? {
+    package static func get(_ url: String) async -> (status: Int, body: String)? {
         var request = URLRequest(url: URL(string: url)!)
         // Generous: the whole suite runs at once on two cores, and a single answer can take seconds then. A server
         // that hangs still fails the test, only later.
@@ -17,7 +17,7 @@ public enum HTTPProbe {
     }
 
     /// Polls until the URL answers 200 or the timeout passes.
-    public static func waitUntilOK(_ url: String, timeout: Duration = .seconds(60)) async -> (status: Int, body: String)? {
+    package static func waitUntilOK(_ url: String, timeout: Duration = .seconds(60)) async -> (status: Int, body: String)? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let answer = await get(url), answer.status == 200 { return answer }
@@ -27,7 +27,7 @@ public enum HTTPProbe {
     }
 
     /// A TCP port nothing listens on now.
-    public static func freePort() -> Int {
+    package static func freePort() -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()

@@ -3,9 +3,9 @@ import Foundation
 import Modeling
 
 /// Real model artifacts, trained in a few milliseconds on a small generated CSV.
-public enum ModelFactory {
+package enum ModelFactory {
     /// Clustered rows with ids and a label, and one far-away outlier; `seed` varies the values.
-    public static func csv(rows: Int = 120, seed: UInt64) -> String {
+    package static func csv(rows: Int = 120, seed: UInt64) -> String {
         // A fixed linear congruential generator, so the data is the same on every machine.
         var state = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         func uniform() -> Double {
@@ -22,7 +22,7 @@ public enum ModelFactory {
 
     /// Trains an isolation forest and writes its tarball in `folder`; different seeds give different artifacts.
     /// - Returns: the tarball's path.
-    public static func artifact(in folder: TemporaryFolder, seed: UInt64 = 1) async throws -> String {
+    package static func artifact(in folder: TemporaryFolder, seed: UInt64 = 1) async throws -> String {
         let input = try folder.file("train-\(seed).csv", csv(seed: seed))
         let request = TrainingRequest(
             detector: "isolation-forest",

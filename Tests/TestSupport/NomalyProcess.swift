@@ -1,14 +1,14 @@
 import Foundation
-public import Processes
+package import Processes
 
 /// Runs the built `nomaly` binary as an operator would, with a controlled environment.
 ///
 /// The schema is the one compiled into the binary, as in production: `NOMALY_MIGRATIONS_DIR` is set only by a test
 /// that passes it. Pass `workingDirectory` to start `nomaly` away from the repository (no `migrations/`, `jobs/`).
-public enum NomalyProcess {
+package enum NomalyProcess {
     /// The test process's environment minus anything that would point `nomaly` at another database or at other
     /// migrations or jobs than a test chose.
-    public static func environment(_ overrides: [String: String]) -> [String: String] {
+    package static func environment(_ overrides: [String: String]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         for key in [
             "DATABASE_URL", "DATABASE_URL_FILE", "POSTGRES_HOST", "PGHOST", "PGDATABASE", "PGSERVICE", "PGPORT", "NOMALY_HOME",
@@ -23,7 +23,7 @@ public enum NomalyProcess {
 
     /// Runs `nomaly ARGUMENTS` to completion on a background thread.
     /// - Parameter workingDirectory: where `nomaly` starts; the test process's (the repository root) when nil.
-    public static func run(
+    package static func run(
         _ arguments: [String],
         environment overrides: [String: String] = [:],
         workingDirectory: String? = nil
@@ -33,7 +33,7 @@ public enum NomalyProcess {
     }
 
     /// Starts `nomaly ARGUMENTS` without waiting for it.
-    public static func start(
+    package static func start(
         _ arguments: [String],
         environment overrides: [String: String] = [:],
         workingDirectory: String? = nil
@@ -46,7 +46,7 @@ public enum NomalyProcess {
     }
 
     /// Waits for the child on a thread of its own, so the cooperative pool never blocks.
-    public static func collect(_ child: ChildProcess) async -> ChildProcess.Result {
+    package static func collect(_ child: ChildProcess) async -> ChildProcess.Result {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread { continuation.resume(returning: child.collect()) }
         }

@@ -1,5 +1,5 @@
 import Foundation
-public import Processes
+import Processes
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -7,37 +7,37 @@ import FoundationNetworking
 
 /// Debian's `prometheus`, started on a loopback port with a configuration of the test's own, read through its HTTP
 /// API: the real evaluator of alert rules against the real scrape of a live server.
-public final class PrometheusServer: Sendable {
-    public struct Missing: Error, CustomStringConvertible {
-        public var description: String { "prometheus is not installed: scripts/test installs Debian's prometheus package" }
+package final class PrometheusServer: Sendable {
+    package struct Missing: Error, CustomStringConvertible {
+        package var description: String { "prometheus is not installed: scripts/test installs Debian's prometheus package" }
     }
 
-    public struct APIError: Error, CustomStringConvertible {
-        public let description: String
+    package struct APIError: Error, CustomStringConvertible {
+        package let description: String
 
-        public init(description: String) {
+        package init(description: String) {
             self.description = description
         }
     }
 
     /// An alert as `/api/v1/alerts` lists it: `pending` or `firing`.
-    public struct Alert: Sendable, CustomStringConvertible {
-        public let name: String
-        public let labels: [String: String]
-        public let state: String
-        public var description: String { "\(name)\(labels.filter { $0.key != "alertname" }.sorted { $0.key < $1.key }) \(state)" }
+    package struct Alert: Sendable, CustomStringConvertible {
+        package let name: String
+        package let labels: [String: String]
+        package let state: String
+        package var description: String { "\(name)\(labels.filter { $0.key != "alertname" }.sorted { $0.key < $1.key }) \(state)" }
     }
 
     /// A rule as `/api/v1/rules` reports it after its last evaluation.
-    public struct RuleHealth: Sendable, CustomStringConvertible {
-        public let name: String
-        public let health: String
-        public let lastError: String
-        public let evaluated: Bool
-        public var description: String { "\(name): \(health)\(lastError.isEmpty ? "" : " (\(lastError))")" }
+    package struct RuleHealth: Sendable, CustomStringConvertible {
+        package let name: String
+        package let health: String
+        package let lastError: String
+        package let evaluated: Bool
+        package var description: String { "\(name): \(health)\(lastError.isEmpty ? "" : " (\(lastError))")" }
     }
 
-    public let url: String
+    package let url: String
     private let child: ChildProcess
     private let folder: String
 
@@ -45,7 +45,7 @@ public final class PrometheusServer: Sendable {
     /// - Parameters:
     ///   - folder: where its configuration and data go (the caller removes it).
     ///   - configuration: prometheus.yml's text; rule files it names are relative to `folder`.
-    public init(folder: String, configuration: String) async throws {
+    package init(folder: String, configuration: String) async throws {
         guard let binary = ["/usr/bin/prometheus", "/usr/local/bin/prometheus"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
         else {
             throw Missing()
@@ -70,16 +70,16 @@ public final class PrometheusServer: Sendable {
     }
 
     /// Prometheus's own log, for failure messages.
-    public var log: String { (try? String(contentsOfFile: folder + "/prometheus.log", encoding: .utf8)) ?? "" }
+    package var log: String { (try? String(contentsOfFile: folder + "/prometheus.log", encoding: .utf8)) ?? "" }
 
     /// Stops it and waits for it to exit.
-    public func stop() async {
+    package func stop() async {
         child.signal(SIGTERM)
         _ = await NomalyProcess.collect(child)
     }
 
     /// The samples of an instant query, as label sets with their values.
-    public func query(_ expression: String) async throws -> [(labels: [String: String], value: Double)] {
+    package func query(_ expression: String) async throws -> [(labels: [String: String], value: Double)] {
         let data = try await get("/api/v1/query", ["query": expression])
         guard let result = data["result"] as? [[String: Any]] else { throw APIError(description: "no vector for \(expression): \(data)") }
         return result.map { sample in
@@ -88,7 +88,7 @@ public final class PrometheusServer: Sendable {
         }
     }
 
-    public func alerts() async throws -> [Alert] {
+    package func alerts() async throws -> [Alert] {
         let data = try await get("/api/v1/alerts", [:])
         return (data["alerts"] as? [[String: Any]] ?? []).map { alert in
             let labels = alert["labels"] as? [String: String] ?? [:]
@@ -97,7 +97,7 @@ public final class PrometheusServer: Sendable {
     }
 
     /// Every alerting and recording rule of every loaded group.
-    public func rules() async throws -> [RuleHealth] {
+    package func rules() async throws -> [RuleHealth] {
         let data = try await get("/api/v1/rules", [:])
         return (data["groups"] as? [[String: Any]] ?? []).flatMap { group in
             (group["rules"] as? [[String: Any]] ?? []).map { rule in

@@ -1,10 +1,10 @@
-public import Foundation
-public import ObjectStore
+import Foundation
+package import ObjectStore
 import Processes
 
 /// The moto S3 server that `scripts/test` started, with buckets made by the aws CLI.
-public enum S3Buckets {
-    public static func configuration() throws -> S3Configuration {
+package enum S3Buckets {
+    package static func configuration() throws -> S3Configuration {
         var configuration = S3Configuration(
             endpoint: URL(string: try TestEnvironment.require("S3_ENDPOINT")),
             region: "us-east-1",
@@ -16,7 +16,7 @@ public enum S3Buckets {
     }
 
     /// A new empty bucket and a store over it with `prefix`.
-    public static func makeStore(prefix: String = "", name: String = "registry") async throws -> S3Store {
+    package static func makeStore(prefix: String = "", name: String = "registry") async throws -> S3Store {
         let bucket = "nomaly-" + TestEnvironment.uniqueName(name).replacingOccurrences(of: "_", with: "-")
         let command = ["aws", "--endpoint-url", try TestEnvironment.require("S3_ENDPOINT"), "s3api", "create-bucket", "--bucket", bucket]
         let child = try ChildProcess.spawn(command)
@@ -25,7 +25,7 @@ public enum S3Buckets {
         return S3Store(configuration: try configuration(), bucket: bucket, prefix: prefix, logger: TestEnvironment.logger)
     }
 
-    public struct ToolFailure: Error, CustomStringConvertible {
-        public let description: String
+    package struct ToolFailure: Error, CustomStringConvertible {
+        package let description: String
     }
 }

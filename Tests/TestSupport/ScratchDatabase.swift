@@ -1,12 +1,12 @@
 import Foundation
-public import Postgres
+package import Postgres
 
 /// A database of its own for one test, created on the server `DATABASE_URL` names and dropped afterwards,
 /// so tests running in parallel never see each other's tables.
-public struct ScratchDatabase: Sendable {
-    public let name: String
+package struct ScratchDatabase: Sendable {
+    package let name: String
     /// Connection string of the scratch database.
-    public let connectionString: String
+    package let connectionString: String
 
     /// The server URL with its path (the database name) replaced.
     static func replacingDatabase(in url: String, with name: String) throws -> String {
@@ -16,7 +16,7 @@ public struct ScratchDatabase: Sendable {
     }
 
     /// Creates the database, runs `body` with a pool on it, then drops it whatever happened.
-    public static func with<Result>(
+    package static func with<Result>(
         maximumConnections: Int = 4,
         acquireTimeout: Duration = .seconds(10),
         _ body: (PostgresPool, ScratchDatabase) async throws -> Result
@@ -46,7 +46,7 @@ public struct ScratchDatabase: Sendable {
     }
 
     /// Like ``with(maximumConnections:acquireTimeout:_:)`` with the repository's migrations applied.
-    public static func withSchema<Result>(
+    package static func withSchema<Result>(
         maximumConnections: Int = 8,
         _ body: (PostgresPool, ScratchDatabase) async throws -> Result
     ) async throws -> Result {

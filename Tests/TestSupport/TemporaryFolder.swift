@@ -1,10 +1,10 @@
-public import Foundation
+package import Foundation
 
 /// A folder under /tmp for one test, removed when the value goes away.
-public final class TemporaryFolder: Sendable {
-    public let path: String
+package final class TemporaryFolder: Sendable {
+    package let path: String
 
-    public init(_ prefix: String = "nomaly-test") throws {
+    package init(_ prefix: String = "nomaly-test") throws {
         path = "/tmp/" + TestEnvironment.uniqueName(prefix)
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
@@ -13,24 +13,24 @@ public final class TemporaryFolder: Sendable {
 
     /// Writes `contents` at `relative`, creating folders, and returns the absolute path.
     @discardableResult
-    public func file(_ relative: String, _ contents: String) throws -> String {
+    package func file(_ relative: String, _ contents: String) throws -> String {
         try data(relative, Data(contents.utf8))
     }
 
     @discardableResult
-    public func data(_ relative: String, _ contents: Data) throws -> String {
+    package func data(_ relative: String, _ contents: Data) throws -> String {
         let url = URL(fileURLWithPath: path + "/" + relative)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try contents.write(to: url)
         return url.path
     }
 
-    public func read(_ relative: String) throws -> String {
+    package func read(_ relative: String) throws -> String {
         try String(contentsOfFile: path + "/" + relative, encoding: .utf8)
     }
 
     /// Names in the folder itself, to check that nothing was left beside an output.
-    public func names() throws -> [String] {
+    package func names() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: path).sorted()
     }
 }

@@ -1,33 +1,33 @@
 import Foundation
-public import Logging
-public import Postgres
+package import Logging
+import Postgres
 
 /// Where the integration services are, as `scripts/test` exports them.
 ///
 /// A missing variable is a failure, never a skip: a suite that silently skips its database tests
 /// would pass on a machine where nothing was tested.
-public enum TestEnvironment {
-    public struct Missing: Error, CustomStringConvertible {
-        public let variable: String
-        public var description: String { "\(variable) is not set: run the tests through scripts/test, which starts the services" }
+package enum TestEnvironment {
+    package struct Missing: Error, CustomStringConvertible {
+        package let variable: String
+        package var description: String { "\(variable) is not set: run the tests through scripts/test, which starts the services" }
     }
 
-    public static func require(_ variable: String) throws -> String {
+    package static func require(_ variable: String) throws -> String {
         guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else { throw Missing(variable: variable) }
         return value
     }
 
-    public static func databaseURL() throws -> String { try require("DATABASE_URL") }
+    package static func databaseURL() throws -> String { try require("DATABASE_URL") }
 
     /// The repository root, found from this file's path, for `migrations/` and the like.
-    public static let repositoryRoot: String = {
+    package static let repositoryRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }()
 
     /// The folder of the built products (`.build/debug`), where `swift build --build-tests` put `nomaly`.
-    public static let productsDirectory: String = {
+    package static let productsDirectory: String = {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var directory = executable.deletingLastPathComponent()
         // swift-testing on Linux runs `<products>/nomalyPackageTests.xctest` directly.
@@ -37,16 +37,16 @@ public enum TestEnvironment {
         return directory.path
     }()
 
-    public static var nomalyExecutable: String { productsDirectory + "/nomaly" }
+    package static var nomalyExecutable: String { productsDirectory + "/nomaly" }
 
-    public static let logger: Logger = {
+    package static let logger: Logger = {
         var logger = Logger(label: "tests")
         logger.logLevel = .warning
         return logger
     }()
 
     /// A unique suffix for scratch names.
-    public static func uniqueName(_ prefix: String) -> String {
+    package static func uniqueName(_ prefix: String) -> String {
         prefix + "_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
     }
 }

@@ -1,6 +1,6 @@
 /// Polls `condition` until it holds; throws (failing the test) after `timeout`. Tests wait for outcomes, never for a
 /// fixed time: on a loaded machine everything comes late.
-public func waitFor(timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws {
+package func waitFor(timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return }
@@ -9,12 +9,12 @@ public func waitFor(timeout: Duration = .seconds(15), _ condition: () async thro
     throw WaitTimeout(timeout: timeout)
 }
 
-public struct WaitTimeout: Error, CustomStringConvertible {
-    public let timeout: Duration
+package struct WaitTimeout: Error, CustomStringConvertible {
+    package let timeout: Duration
 
-    public init(timeout: Duration) {
+    package init(timeout: Duration) {
         self.timeout = timeout
     }
 
-    public var description: String { "condition not met within \(timeout)" }
+    package var description: String { "condition not met within \(timeout)" }
 }

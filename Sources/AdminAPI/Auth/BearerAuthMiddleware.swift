@@ -1,5 +1,5 @@
 import Audit
-public import Hummingbird
+package import Hummingbird
 
 /// Requires `Authorization: Bearer nmly_…` everywhere except the public routes, through the ``TokenGate`` (lockout,
 /// per-address and per-token rate limits). What each public route gets:
@@ -12,19 +12,19 @@ public import Hummingbird
 ///
 /// `/metrics` itself never reaches the router: ``MeteredResponder`` answers it, passing the same gate itself when
 /// `NOMALY_METRICS_REQUIRE_TOKEN` is on.
-public struct BearerAuthMiddleware: RouterMiddleware {
-    public typealias Context = NomalyRequestContext
+package struct BearerAuthMiddleware: RouterMiddleware {
+    package typealias Context = NomalyRequestContext
     let gate: TokenGate
 
     static let probePaths: Set<String> = ["/health", "/ready"]
     static let openPaths: Set<String> = ["/openapi.json", MetricsEndpoint.path]
     static let detailedProbePath = "/ready"
 
-    public init(gate: TokenGate) {
+    package init(gate: TokenGate) {
         self.gate = gate
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let address = context.remoteAddress ?? "unknown"
         // The router has matched the route before middleware runs: its pattern, not the raw path, says which it is.
         let route = context.endpointPath

@@ -1,17 +1,17 @@
-public import Foundation
+package import Foundation
 
 /// Failed authentication attempts per client address: `maxAttempts` within `window` lock the address for `lockout`
 /// (the deployment guide's defaults: 5 attempts within 15 minutes lock it for 15 minutes). A missing token counts
 /// like a wrong one on the routes that need one. At most `capacity` addresses are remembered, oldest failures
 /// forgotten first (``StateMachine``).
-public actor FailedAttemptLimiter {
+package actor FailedAttemptLimiter {
     /// How many addresses are tracked at most: about 20 MB in the worst case.
-    public static let defaultCapacity = 100_000
+    package static let defaultCapacity = 100_000
 
     private var state: StateMachine
     private let now: @Sendable () -> Date
 
-    public init(
+    package init(
         maxAttempts: Int = 5,
         window: TimeInterval = 900,
         lockout: TimeInterval = 900,
@@ -23,16 +23,16 @@ public actor FailedAttemptLimiter {
     }
 
     /// Seconds left in a lockout, or nil when the address may try.
-    public func lockedFor(_ address: String) -> TimeInterval? {
+    package func lockedFor(_ address: String) -> TimeInterval? {
         state.lockedFor(address, at: now())
     }
 
-    public func recordFailure(_ address: String) {
+    package func recordFailure(_ address: String) {
         state.recordFailure(address, at: now())
     }
 
     /// Clears this address's failures after a valid token; nobody else's.
-    public func recordSuccess(_ address: String) {
+    package func recordSuccess(_ address: String) {
         state.recordSuccess(address)
     }
 

@@ -1,11 +1,11 @@
-public import Foundation
+package import Foundation
 
 /// Token buckets by key (`address:…` before authentication, `token:…` after): `burst` requests at once, refilled at
 /// `perMinute` per minute. At most `capacity` keys are tracked: past it, buckets that have refilled are forgotten
 /// (they carry no information), then the least recently used, so a spray of addresses costs bounded memory.
-public actor RateLimiter {
+package actor RateLimiter {
     /// How many keys are tracked at most.
-    public static let defaultCapacity = 100_000
+    package static let defaultCapacity = 100_000
 
     let capacity: Double
     let refillPerSecond: Double
@@ -18,7 +18,7 @@ public actor RateLimiter {
     private var buckets: [String: Bucket] = [:]
     private let now: @Sendable () -> Date
 
-    public init(perMinute: Int, burst: Int, capacity: Int = RateLimiter.defaultCapacity, now: @escaping @Sendable () -> Date = Date.init) {
+    package init(perMinute: Int, burst: Int, capacity: Int = RateLimiter.defaultCapacity, now: @escaping @Sendable () -> Date = Date.init) {
         self.capacity = Double(burst)
         refillPerSecond = Double(perMinute) / 60
         maxKeys = max(1, capacity)
@@ -26,7 +26,7 @@ public actor RateLimiter {
     }
 
     /// Takes one request's token; nil when allowed, else the seconds until one is available.
-    public func take(_ key: String) -> TimeInterval? {
+    package func take(_ key: String) -> TimeInterval? {
         let current = now()
         var bucket = buckets[key].map { refilled($0, at: current) } ?? Bucket(tokens: capacity, updated: current)
         defer { store(key, bucket) }
@@ -37,7 +37,7 @@ public actor RateLimiter {
 
     /// Gives back a token ``take(_:)`` took, for a request that turned out not to count against this key (an address's
     /// request whose token was valid is counted against the token instead).
-    public func refund(_ key: String) {
+    package func refund(_ key: String) {
         guard var bucket = buckets[key] else { return }
         bucket.tokens = min(capacity, bucket.tokens + 1)
         buckets[key] = bucket

@@ -1,4 +1,4 @@
-public import Hummingbird
+package import Hummingbird
 
 /// Lets a request through to a route group only when its token's role is at least `role` (each role includes the
 /// ones below it); 403 naming both roles otherwise.
@@ -11,15 +11,15 @@ public import Hummingbird
 /// let models = router.group("api/v1/models")
 /// models.add(middleware: RequireRole(.viewer)).get(use: controller.list)
 /// ```
-public struct RequireRole: RouterMiddleware {
-    public typealias Context = NomalyRequestContext
+package struct RequireRole: RouterMiddleware {
+    package typealias Context = NomalyRequestContext
     let role: Role
 
-    public init(_ role: Role) {
+    package init(_ role: Role) {
         self.role = role
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let identity = try context.caller
         guard identity.role >= role else {
             throw APIError(

@@ -1,5 +1,5 @@
 import Foundation
-public import Hummingbird
+package import Hummingbird
 
 /// What every token lookup passes, wherever the request arrives (the router's ``BearerAuthMiddleware`` or
 /// `/metrics`, answered ahead of the router), so that an address has one budget and one lockout whichever door it
@@ -16,13 +16,13 @@ public import Hummingbird
 /// let gate = TokenGate(tokens: TokenStore(pool: pool), rateLimiter: RateLimiter(perMinute: 60, burst: 10))
 /// let identity = try await gate.authenticate(request, address: "203.0.113.9")
 /// ```
-public struct TokenGate: Sendable {
-    public let tokens: TokenStore
-    public let lockout: FailedAttemptLimiter
+package struct TokenGate: Sendable {
+    package let tokens: TokenStore
+    package let lockout: FailedAttemptLimiter
     /// nil when `RATE_LIMIT_ENABLED=false`.
-    public let rateLimiter: RateLimiter?
+    package let rateLimiter: RateLimiter?
 
-    public init(tokens: TokenStore, lockout: FailedAttemptLimiter = FailedAttemptLimiter(), rateLimiter: RateLimiter? = nil) {
+    package init(tokens: TokenStore, lockout: FailedAttemptLimiter = FailedAttemptLimiter(), rateLimiter: RateLimiter? = nil) {
         self.tokens = tokens
         self.lockout = lockout
         self.rateLimiter = rateLimiter
@@ -31,7 +31,7 @@ public struct TokenGate: Sendable {
     /// Takes one request from the address's bucket: for requests that need no token (`/openapi.json`) and, inside
     /// ``authenticate(_:address:)``, before every lookup.
     /// - Throws: 429 `rate_limited` with Retry-After.
-    public func admit(_ address: String) async throws {
+    package func admit(_ address: String) async throws {
         let client = IPNetwork.clientKey(for: address)
         try await take(Self.addressKey(client), what: "from \(client)")
     }
@@ -41,7 +41,7 @@ public struct TokenGate: Sendable {
     ///   matched (a browser asking for `/favicon.ico` is not guessing tokens).
     /// - Throws: 429 `locked_out` or `rate_limited` with Retry-After; 401 `unauthorized` for a missing, unknown, revoked
     ///   or expired token (counted as a failed attempt of the address).
-    public func authenticate(_ request: Request, address: String, missingTokenCounts: Bool = true) async throws -> TokenIdentity {
+    package func authenticate(_ request: Request, address: String, missingTokenCounts: Bool = true) async throws -> TokenIdentity {
         // One IPv6 host holds a whole /64: it is one client here, or it could rotate past every limit.
         let client = IPNetwork.clientKey(for: address)
         if let wait = await lockout.lockedFor(client) {

@@ -1,22 +1,22 @@
-public import Logging
+package import Logging
 import Postgres
-public import ServiceLifecycle
+import ServiceLifecycle
 
 /// Runs beside the HTTP server in `nomaly serve`: drops a token from this replica's ``TokenCache`` as soon as any
 /// replica (or `nomaly tokens revoke`) revokes it.
-public struct TokenRevocationListener: Service {
+package struct TokenRevocationListener: Service {
     let tokens: TokenStore
     let logger: Logger
     let onListening: @Sendable () -> Void
 
     /// - Parameter onListening: called each time listening starts (tests wait for it).
-    public init(tokens: TokenStore, logger: Logger, onListening: @escaping @Sendable () -> Void = {}) {
+    package init(tokens: TokenStore, logger: Logger, onListening: @escaping @Sendable () -> Void = {}) {
         self.tokens = tokens
         self.logger = logger
         self.onListening = onListening
     }
 
-    public func run() async throws {
+    package func run() async throws {
         // Listening may fail while the database is away; the cache's lifetime then bounds how long a revoked token
         // keeps working, and the next attempt starts clean.
         while !Task.isCancelledOrShuttingDown {

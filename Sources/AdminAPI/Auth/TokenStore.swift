@@ -1,10 +1,10 @@
 import Crypto
-public import Foundation
+package import Foundation
 import Hummingbird
-public import Postgres
+package import Postgres
 
 /// What a token may do. Each role includes the ones below it.
-public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
+package enum Role: String, Sendable, Codable, CaseIterable, Comparable {
     /// Reads jobs, runs, models, history and the audit log.
     case viewer
     /// Also triggers, pauses, resumes and cancels jobs, and scores.
@@ -20,23 +20,23 @@ public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
         }
     }
 
-    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
+    package static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// A token as listed: never the token itself, which is shown once when created.
-public struct TokenRecord: Codable, Sendable, Equatable {
-    public let name: String
-    public let role: Role
-    public let createdAt: Date
-    public let expiresAt: Date?
-    public let lastUsedAt: Date?
-    public let revokedAt: Date?
+package struct TokenRecord: Codable, Sendable, Equatable {
+    package let name: String
+    package let role: Role
+    package let createdAt: Date
+    package let expiresAt: Date?
+    package let lastUsedAt: Date?
+    package let revokedAt: Date?
 }
 
 /// Who a request authenticated as.
-public struct TokenIdentity: Sendable, Equatable {
-    public let name: String
-    public let role: Role
+package struct TokenIdentity: Sendable, Equatable {
+    package let name: String
+    package let role: Role
 }
 
 /// API tokens in `api_tokens`: only the sha256 of each token is stored.
@@ -49,25 +49,25 @@ public struct TokenIdentity: Sendable, Equatable {
 /// let (token, record) = try await TokenStore(pool: pool).create(name: "ci", role: .operator, expiresIn: .seconds(90 * 86_400))
 /// let identity = try await TokenStore(pool: pool).authenticate(token)   // TokenIdentity(name: "ci", role: .operator)
 /// ```
-public struct TokenStore: Sendable {
-    public let pool: PostgresPool
+package struct TokenStore: Sendable {
+    package let pool: PostgresPool
     let cache: TokenCache
     /// Tests only: runs between a token's database lookup and storing the answer in the cache, where a revocation
     /// can slip in.
     var afterLookup: (@Sendable () async -> Void)?
 
     /// Revocations are announced on this channel so every replica drops the token from its cache at once.
-    public static let revocationChannel = "nomaly_tokens"
+    package static let revocationChannel = "nomaly_tokens"
 
     /// - Parameter cacheLifetime: how long an authenticated token is trusted without asking the database again;
     ///   revocations take effect before that (see ``TokenCache``).
-    public init(pool: PostgresPool, cacheLifetime: Duration = .seconds(30)) {
+    package init(pool: PostgresPool, cacheLifetime: Duration = .seconds(30)) {
         self.pool = pool
         cache = TokenCache(lifetime: cacheLifetime)
     }
 
     /// Creates a token. Names are unique among all tokens, revoked ones included, so the audit log stays unambiguous.
-    public func create(name: String, role: Role, expiresIn: Duration?) async throws -> (token: String, record: TokenRecord) {
+    package func create(name: String, role: Role, expiresIn: Duration?) async throws -> (token: String, record: TokenRecord) {
         guard name.wholeMatch(of: /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/) != nil else {
             throw APIError(.badRequest, code: "invalid_name", "a token name is 1–64 letters, digits and _ . @ -, starting with a letter or digit")
         }
@@ -94,7 +94,7 @@ public struct TokenStore: Sendable {
         }
     }
 
-    public func list() async throws -> [TokenRecord] {
+    package func list() async throws -> [TokenRecord] {
         try await pool.query("SELECT name, role, created_at, expires_at, last_used_at, revoked_at FROM api_tokens ORDER BY name")
             .decode(TokenRecord.self)
     }
@@ -102,7 +102,7 @@ public struct TokenStore: Sendable {
     /// Revokes a token and tells every replica (``revocationChannel``) to stop trusting it.
     /// - Returns: false when no live token has that name.
     @discardableResult
-    public func revoke(name: String) async throws -> Bool {
+    package func revoke(name: String) async throws -> Bool {
         let revoked = try await pool.withTransaction { connection in
             let rows = try await connection.query(
                 "UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL RETURNING name",
@@ -117,7 +117,7 @@ public struct TokenStore: Sendable {
 
     /// The identity of a live (not revoked, not expired) token; nil otherwise. Recently seen tokens are answered from
     /// memory, and `last_used_at` is written at most once a minute per token, after the answer.
-    public func authenticate(_ token: String) async throws -> TokenIdentity? {
+    package func authenticate(_ token: String) async throws -> TokenIdentity? {
         guard token.hasPrefix("nmly_"), token.utf8.count < 200 else { return nil }
         let digest = Self.digest(token)
         if case .hit(let identity, let recordUse) = cache.lookup(digest: digest) {
@@ -159,18 +159,18 @@ public struct TokenStore: Sendable {
 
 /// A token as shown once at creation: its record's fields plus `token`, flat (`nomaly tokens create --json` and
 /// `POST /api/v1/tokens` print the same object).
-public struct CreatedToken: Encodable, Sendable {
-    public let token: String
-    public let record: TokenRecord
+package struct CreatedToken: Encodable, Sendable {
+    package let token: String
+    package let record: TokenRecord
 
-    public init(token: String, record: TokenRecord) {
+    package init(token: String, record: TokenRecord) {
         self.token = token
         self.record = record
     }
 
     enum Key: String, CodingKey { case token }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         try record.encode(to: encoder)
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(token, forKey: .token)

@@ -1,11 +1,11 @@
-public import Hummingbird
+package import Hummingbird
 // Types the wrapped application forwards (HTTPServerBuilder, Channel, EventLoopGroup, Service) come from
 // Hummingbird's own dependencies.
-public import HummingbirdCore
-public import Logging
-public import NIOCore
-public import Observability
-public import ServiceLifecycle
+package import HummingbirdCore
+package import Logging
+package import NIOCore
+package import Observability
+package import ServiceLifecycle
 
 /// Records `http_requests_total{method,route,status}` and `http_request_duration_seconds{method,route}` for every
 /// request that passes through it.
@@ -22,14 +22,14 @@ public import ServiceLifecycle
 /// router.add(middleware: HTTPMetricsMiddleware(metrics: HTTPMetrics(registry: NomalyMetrics.bootstrap())))
 /// router.addHealthRoutes(version: "1.0.0", probes: [])
 /// ```
-public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    public let metrics: HTTPMetrics
+package struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    package let metrics: HTTPMetrics
 
-    public init(metrics: HTTPMetrics) {
+    package init(metrics: HTTPMetrics) {
         self.metrics = metrics
     }
 
-    public func handle(
+    package func handle(
         _ request: Request,
         context: Context,
         next: (Request, Context) async throws -> Response
@@ -54,19 +54,19 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// A responder that measures every request with ``HTTPMetricsMiddleware`` and answers `GET /metrics` itself,
 /// before handing anything else to the wrapped responder.
-public struct MeteredResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrapped.Context: RequestContext {
-    public typealias Context = Wrapped.Context
+package struct MeteredResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrapped.Context: RequestContext {
+    package typealias Context = Wrapped.Context
     let wrapped: Wrapped
     let endpoint: MetricsEndpoint
     let middleware: HTTPMetricsMiddleware<Wrapped.Context>
 
-    public init(_ wrapped: Wrapped, endpoint: MetricsEndpoint) {
+    package init(_ wrapped: Wrapped, endpoint: MetricsEndpoint) {
         self.wrapped = wrapped
         self.endpoint = endpoint
         middleware = HTTPMetricsMiddleware(metrics: endpoint.metrics)
     }
 
-    public func respond(to request: Request, context: Context) async throws -> Response {
+    package func respond(to request: Request, context: Context) async throws -> Response {
         try await middleware.handle(request, context: context) { request, context in
             if request.method == .get && request.uri.path == MetricsEndpoint.path {
                 context.coreContext.endpointPath.value = MetricsEndpoint.path
@@ -85,22 +85,22 @@ public struct MeteredResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrap
 
 /// An application whose responder is wrapped in a ``MeteredResponder``; everything else (server, configuration,
 /// services, `onServerRunning`) is the wrapped application's.
-public struct MeteredApplication<Base: ApplicationProtocol>: ApplicationProtocol where Base.Responder.Context: RequestContext {
-    public typealias Responder = MeteredResponder<Base.Responder>
+package struct MeteredApplication<Base: ApplicationProtocol>: ApplicationProtocol where Base.Responder.Context: RequestContext {
+    package typealias Responder = MeteredResponder<Base.Responder>
     let base: Base
     let endpoint: MetricsEndpoint
 
-    public var responder: Responder {
+    package var responder: Responder {
         get async throws { MeteredResponder(try await base.responder, endpoint: endpoint) }
     }
-    public var server: HTTPServerBuilder { base.server }
-    public var eventLoopGroup: any EventLoopGroup { base.eventLoopGroup }
-    public var configuration: ApplicationConfiguration { base.configuration }
-    public var logger: Logger { base.logger }
-    public var services: [any Service] { base.services }
-    public var processesRunBeforeServerStart: [@Sendable () async throws -> Void] { base.processesRunBeforeServerStart }
+    package var server: HTTPServerBuilder { base.server }
+    package var eventLoopGroup: any EventLoopGroup { base.eventLoopGroup }
+    package var configuration: ApplicationConfiguration { base.configuration }
+    package var logger: Logger { base.logger }
+    package var services: [any Service] { base.services }
+    package var processesRunBeforeServerStart: [@Sendable () async throws -> Void] { base.processesRunBeforeServerStart }
 
-    @Sendable public func onServerRunning(_ channel: any Channel) async {
+    @Sendable package func onServerRunning(_ channel: any Channel) async {
         await base.onServerRunning(channel)
     }
 }
@@ -112,7 +112,7 @@ extension ApplicationProtocol where Responder.Context: RequestContext {
     /// let registry = NomalyMetrics.bootstrap()
     /// let app = AdminServer.application(...).withMetrics(MetricsEndpoint(registry: registry, collectors: [.process(registry: registry)]))
     /// ```
-    public func withMetrics(_ endpoint: MetricsEndpoint) -> MeteredApplication<Self> {
+    package func withMetrics(_ endpoint: MetricsEndpoint) -> MeteredApplication<Self> {
         MeteredApplication(base: self, endpoint: endpoint)
     }
 }

@@ -1,9 +1,9 @@
 import Cron
 import Foundation
-public import Observability
-public import Prometheus
-public import Registry
-public import Scheduler
+package import Observability
+package import Prometheus
+package import Registry
+package import Scheduler
 
 /// Collectors that read shared state from the database at scrape time. Every replica reports the same values, so
 /// alert rules and dashboards aggregate them with `max by (…)`; a replica that never ran a job still reports it.
@@ -23,7 +23,7 @@ extension MetricsCollector {
     ///
     /// Removed jobs are not listed. `api.scoring` reports only its backlog and successes: its runs are callers'
     /// requests, whose failures are theirs, and it has no schedule.
-    public static func jobs(_ runs: RunStore, metrics registry: PrometheusCollectorRegistry) -> MetricsCollector {
+    package static func jobs(_ runs: RunStore, metrics registry: PrometheusCollectorRegistry) -> MetricsCollector {
         let snapshot = GaugeSnapshot(registry: registry)
         return MetricsCollector(name: "jobs") {
             guard let jobs = try? await runs.jobSummaries() else { return snapshot.readFailed() }
@@ -72,7 +72,7 @@ extension MetricsCollector {
     /// alias points at, so a dashboard shows promotions and rollbacks as steps) and
     /// `nomaly_model_training_anomaly_rate{model,alias}` (the share of training rows that version flagged, the
     /// baseline an anomaly-rate drift alert compares scoring against). Two queries per scrape, whatever the models.
-    public static func modelRegistry(_ modelRegistry: ModelRegistry, metrics registry: PrometheusCollectorRegistry) -> MetricsCollector {
+    package static func modelRegistry(_ modelRegistry: ModelRegistry, metrics registry: PrometheusCollectorRegistry) -> MetricsCollector {
         let snapshot = GaugeSnapshot(registry: registry)
         return MetricsCollector(name: "model_registry") {
             guard let models = try? await modelRegistry.models(), let aliases = try? await modelRegistry.aliasBaselines() else {
@@ -113,7 +113,7 @@ extension MetricsCollector {
 
     /// `nomaly_ready_check{check}`: 1 when the `/ready` probe passes, 0 when it fails or does not answer in time,
     /// so "the database is unreachable" is an alert on what Nomaly itself sees.
-    public static func readiness(
+    package static func readiness(
         _ probes: [ReadinessProbe],
         metrics registry: PrometheusCollectorRegistry,
         timeout: Duration = .seconds(3)

@@ -1,9 +1,9 @@
 import HTTPTypes
-public import Hummingbird
-public import Observability
-public import Postgres
-public import Prometheus
-public import Registry
+package import Hummingbird
+package import Observability
+package import Postgres
+import Prometheus
+package import Registry
 import Scheduler
 import Units
 
@@ -17,24 +17,24 @@ import Units
 /// let endpoint = MetricsEndpoint(registry: registry, collectors: [.process(registry: registry)])
 /// let response = await endpoint.response()
 /// ```
-public struct MetricsEndpoint: Sendable {
+package struct MetricsEndpoint: Sendable {
     /// The content type Prometheus expects from a text exposition.
-    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
-    public static let path = "/metrics"
+    package static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+    package static let path = "/metrics"
 
-    public let metrics: HTTPMetrics
-    public let collectors: [MetricsCollector]
+    package let metrics: HTTPMetrics
+    package let collectors: [MetricsCollector]
     /// Set when `NOMALY_METRICS_REQUIRE_TOKEN` is on: scrapes need a live token of any role, through the API's gate.
-    public let gate: TokenGate?
+    package let gate: TokenGate?
     /// `NOMALY_TRUSTED_PROXIES`: the router's ``ForwardedClientMiddleware`` does not see `/metrics`, so the endpoint
     /// finds the client behind a proxy itself.
     let clients: ForwardedClientMiddleware?
 
     /// How long a scrape waits for the collectors; below Prometheus's default 10 s scrape timeout.
-    public let collectionTimeout: Duration
+    package let collectionTimeout: Duration
     private let flight = SingleFlight<Void>()
 
-    public init(
+    package init(
         registry: HTTPMetrics.Registry,
         collectors: [MetricsCollector] = [],
         gate: TokenGate? = nil,
@@ -53,7 +53,7 @@ public struct MetricsEndpoint: Sendable {
     /// backup collectors), then, given a pool, the job and readiness collectors, and given a registry, the model
     /// collector: what `nomaly serve` exposes. `probes` are the ones `/ready` runs, exported as
     /// `nomaly_ready_check{check}`.
-    public static func standard(
+    package static func standard(
         pool: PostgresPool?,
         registry modelRegistry: ModelRegistry? = nil,
         probes: [ReadinessProbe] = [],
@@ -90,7 +90,7 @@ public struct MetricsEndpoint: Sendable {
 
     /// The scrape timeout Prometheus sends with every scrape (`X-Prometheus-Scrape-Timeout-Seconds`), when it is a
     /// positive number of seconds.
-    public static func scrapeTimeout(of request: Request) -> Duration? {
+    package static func scrapeTimeout(of request: Request) -> Duration? {
         guard
             let name = HTTPField.Name("X-Prometheus-Scrape-Timeout-Seconds"), let text = request.headers[name],
             let seconds = Double(text), seconds.isFinite, seconds > 0
@@ -99,11 +99,11 @@ public struct MetricsEndpoint: Sendable {
     }
 
     /// The registry's current text exposition, without running the collectors.
-    public var exposition: String { NomalyMetrics.exposition(of: metrics.registry) }
+    package var exposition: String { NomalyMetrics.exposition(of: metrics.registry) }
 
     /// Runs every collector concurrently, updating the gauges they own. A call arriving while a collection runs
     /// waits for that one instead of piling another on a struggling database.
-    public func collect() async {
+    package func collect() async {
         let collectors = collectors
         await flight.join {
             await withTaskGroup(of: Void.self) { group in
@@ -117,7 +117,7 @@ public struct MetricsEndpoint: Sendable {
     /// - Parameter scrapeTimeout: how long the scraper waits (Prometheus says so in a header); collection stops
     ///   half a second earlier, so a slow database yields the previous values instead of a failed scrape (which
     ///   would read as the replica being down and reset every pending alert).
-    public func response(scrapeTimeout: Duration? = nil) async -> Response {
+    package func response(scrapeTimeout: Duration? = nil) async -> Response {
         var wait = collectionTimeout
         if let scrapeTimeout { wait = min(wait, max(scrapeTimeout - .milliseconds(500), scrapeTimeout / 2)) }
         _ = await result(within: wait) { await collect() }

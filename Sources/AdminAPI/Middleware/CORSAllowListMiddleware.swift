@@ -1,11 +1,11 @@
 import HTTPTypes
-public import Hummingbird
+package import Hummingbird
 
 /// Cross-origin access for browsers on the allow-list (`NOMALY_CORS_ORIGINS`), e.g. a dashboard calling the API
 /// with a viewer token. Preflights are answered here, before authentication, since browsers send them without
 /// credentials; other origins get no CORS headers, so browsers keep their responses from the page.
-public struct CORSAllowListMiddleware: RouterMiddleware {
-    public typealias Context = NomalyRequestContext
+package struct CORSAllowListMiddleware: RouterMiddleware {
+    package typealias Context = NomalyRequestContext
     let allowedOrigins: Set<String>
     let allowsAnyOrigin: Bool
     static let allowedMethods = "GET, POST, PUT, DELETE, OPTIONS"
@@ -13,12 +13,12 @@ public struct CORSAllowListMiddleware: RouterMiddleware {
     static let exposedHeaders = "ETag, Retry-After, Content-Length"
 
     /// - Parameter allowedOrigins: exact origins (`https://grafana.example.com`); `*` allows any.
-    public init(allowedOrigins: [String]) {
+    package init(allowedOrigins: [String]) {
         self.allowedOrigins = Set(allowedOrigins)
         allowsAnyOrigin = allowedOrigins.contains("*")
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let origin = request.headers[.origin] else { return try await next(request, context) }
         let allowed = allowsAnyOrigin || allowedOrigins.contains(origin)
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {

@@ -1,20 +1,20 @@
 import Foundation
 import HTTPTypes
-public import Hummingbird
+package import Hummingbird
 
 /// Behind a reverse proxy every request comes from the proxy's address, so one client's failed tokens would lock
 /// out everyone. When the peer is a trusted proxy (`NOMALY_TRUSTED_PROXIES`), the client is the rightmost
 /// `X-Forwarded-For` entry that is not itself a trusted proxy — the entries left of it were written by the client and
 /// prove nothing. Without `X-Forwarded-For`, `X-Real-IP` is used. Requests from other peers keep the peer's address.
-public struct ForwardedClientMiddleware: RouterMiddleware {
-    public typealias Context = NomalyRequestContext
+package struct ForwardedClientMiddleware: RouterMiddleware {
+    package typealias Context = NomalyRequestContext
     let trustedProxies: [IPNetwork]
 
-    public init(trustedProxies: [IPNetwork]) {
+    package init(trustedProxies: [IPNetwork]) {
         self.trustedProxies = trustedProxies
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let peer = context.remoteAddress, isTrusted(peer) else { return try await next(request, context) }
         var context = context
         context.remoteAddress = clientAddress(of: request, peer: peer)

@@ -1,11 +1,11 @@
-public import Hummingbird
+package import Hummingbird
 import Logging
 
 /// Turns every error a handler throws into the JSON error body, logging the ones that are the server's fault.
-public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+package struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    package init() {}
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {

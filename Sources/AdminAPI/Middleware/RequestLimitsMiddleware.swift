@@ -1,18 +1,18 @@
-public import Hummingbird
+package import Hummingbird
 import NIOCore
 
 /// Refuses requests whose URL or headers are larger than configured (414, 431), hands the JSON depth limit to the
 /// handlers, and answers 503 when a handler has not produced a response within the request timeout (its work is
 /// cancelled: database queries are cancelled on the server, body reads stop).
-public struct RequestLimitsMiddleware: RouterMiddleware {
-    public typealias Context = NomalyRequestContext
+package struct RequestLimitsMiddleware: RouterMiddleware {
+    package typealias Context = NomalyRequestContext
     let settings: HTTPSettings
 
-    public init(settings: HTTPSettings) {
+    package init(settings: HTTPSettings) {
         self.settings = settings
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let urlBytes = request.head.path?.utf8.count ?? 0
         guard urlBytes <= settings.maxURLBytes else {
             throw APIError(.uriTooLong, code: "uri_too_long", "the URL is \(urlBytes) bytes; the limit is \(settings.maxURLBytes)")

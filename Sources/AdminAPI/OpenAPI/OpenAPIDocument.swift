@@ -18,13 +18,13 @@ import Registry
 ///     )
 /// }
 /// ```
-public enum OpenAPIDocument {
+package enum OpenAPIDocument {
     /// The path the document is served at.
-    public static let path = "/openapi.json"
+    package static let path = "/openapi.json"
 
     /// The document as JSON with sorted keys.
     /// - Parameter version: the Nomaly version, written as `info.version`.
-    public static func json(version: String) -> String {
+    package static func json(version: String) -> String {
         document(version: version).json
     }
 

@@ -1,10 +1,10 @@
 import Foundation
-public import Hummingbird
-public import Registry
+package import Hummingbird
+package import Registry
 
 /// `/api/v1/models/{name}/versions/{version}/artifact` (download, viewers) and `POST /api/v1/models/{name}/versions`
 /// (upload and register, admins): model tarballs over HTTP, streamed through temporary files, never held in memory.
-public struct ArtifactsController: Sendable {
+package struct ArtifactsController: Sendable {
     let registry: ModelRegistry
     /// The largest tarball accepted by the upload, in bytes; larger bodies are answered 413.
     let uploadLimit: Int64
@@ -13,13 +13,13 @@ public struct ArtifactsController: Sendable {
     static let blockSize = 64 * 1024
     static let uploadTypes: Set<String> = ["application/gzip", "application/octet-stream"]
 
-    public init(registry: ModelRegistry, uploadLimit: Int64) {
+    package init(registry: ModelRegistry, uploadLimit: Int64) {
         self.registry = registry
         self.uploadLimit = uploadLimit
     }
 
     /// - Parameter api: the `/api/v1` group, behind ``BearerAuthMiddleware``.
-    public func addRoutes(to api: RouterGroup<NomalyRequestContext>) {
+    package func addRoutes(to api: RouterGroup<NomalyRequestContext>) {
         api.group("models").add(middleware: RequireRole(.viewer))
             .get("{name}/versions/{version}/artifact", use: download)
         api.group("models").add(middleware: RequireRole(.admin))

@@ -1,17 +1,17 @@
-public import Audit
-public import Hummingbird
+package import Audit
+package import Hummingbird
 
 /// `/api/v1/audit`: the audit log, newest first, for viewers. It holds registry changes, API changes (tokens, runs,
 /// scoring runs) and backup waivers, so it is a resource of its own rather than part of the models.
-public struct AuditController: Sendable {
+package struct AuditController: Sendable {
     let audit: AuditLog
 
-    public init(audit: AuditLog) {
+    package init(audit: AuditLog) {
         self.audit = audit
     }
 
     /// - Parameter api: the `/api/v1` group, behind ``BearerAuthMiddleware``.
-    public func addRoutes(to api: RouterGroup<NomalyRequestContext>) {
+    package func addRoutes(to api: RouterGroup<NomalyRequestContext>) {
         api.group("audit").add(middleware: RequireRole(.viewer))
             .get(use: entries)
     }

@@ -1,14 +1,14 @@
 import Foundation
-public import Hummingbird
+package import Hummingbird
 import Logging
 
 /// One dependency `/ready` checks: the database, the migrations, later the artifact store.
-public struct ReadinessProbe: Sendable {
-    public let name: String
+package struct ReadinessProbe: Sendable {
+    package let name: String
     /// Returns nil when healthy, else a message an operator can act on. Throwing counts as unhealthy.
-    public let check: @Sendable () async throws -> String?
+    package let check: @Sendable () async throws -> String?
 
-    public init(name: String, check: @escaping @Sendable () async throws -> String?) {
+    package init(name: String, check: @escaping @Sendable () async throws -> String?) {
         self.name = name
         self.check = check
     }
@@ -46,14 +46,14 @@ struct VersionResponse: Codable, PlainJSONResponse {
 ///
 /// `/ready` answers each check's name and `ok` to everyone, and why a check failed only when `showsDetails` says the
 /// caller may see it (the API: a valid token of any role); failures are logged with their details either way.
-public struct HealthController<Context: RequestContext>: Sendable {
+package struct HealthController<Context: RequestContext>: Sendable {
     let nomalyVersion: String
     let probes: [ReadinessProbe]
     let probeTimeout: Duration
     let showsDetails: @Sendable (Context) -> Bool
     let flight = SingleFlight<[ProbeOutcome]>()
 
-    public init(
+    package init(
         version: String,
         probes: [ReadinessProbe],
         probeTimeout: Duration = .seconds(3),
@@ -65,7 +65,7 @@ public struct HealthController<Context: RequestContext>: Sendable {
         self.showsDetails = showsDetails
     }
 
-    public func addRoutes(to router: some RouterMethods<Context>) {
+    package func addRoutes(to router: some RouterMethods<Context>) {
         router.get("/health", use: health)
         router.get("/version", use: version)
         router.get("/ready", use: ready)
@@ -102,7 +102,7 @@ public struct HealthController<Context: RequestContext>: Sendable {
 
 extension Router {
     /// Adds ``HealthController``'s routes.
-    public func addHealthRoutes(
+    package func addHealthRoutes(
         version: String,
         probes: [ReadinessProbe],
         probeTimeout: Duration = .seconds(3),

@@ -1,16 +1,16 @@
-public import Audit
+package import Audit
 import Foundation
-public import Hummingbird
+package import Hummingbird
 import Postgres
-public import Scheduler
+package import Scheduler
 
 /// `/api/v1/jobs` and `/api/v1/runs`: what `nomaly jobs` shows and does, over HTTP. Viewers read; operators trigger,
 /// pause, resume and cancel, and every change is audited.
-public struct JobsController: Sendable {
+package struct JobsController: Sendable {
     let store: RunStore
     let audit: AuditLog
 
-    public init(store: RunStore, audit: AuditLog) {
+    package init(store: RunStore, audit: AuditLog) {
         self.store = store
         self.audit = audit
     }
@@ -27,7 +27,7 @@ public struct JobsController: Sendable {
     struct CancelResponse: Encodable { let status: RunStatus }
 
     /// - Parameter api: the `/api/v1` group, behind ``BearerAuthMiddleware``.
-    public func addRoutes(to api: RouterGroup<NomalyRequestContext>) {
+    package func addRoutes(to api: RouterGroup<NomalyRequestContext>) {
         api.group("jobs").add(middleware: RequireRole(.viewer))
             .get(use: list)
             .get("{name}", use: show)

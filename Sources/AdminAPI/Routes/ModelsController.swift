@@ -1,14 +1,14 @@
 import Foundation
-public import Hummingbird
-public import Registry
+package import Hummingbird
+package import Registry
 
 /// `/api/v1/models…`: the registry over HTTP (reads for viewers; deletions and alias changes for admins). Artifacts
 /// have ``ArtifactsController``, scoring ``ScoringController``, the audit log (which registry changes write)
 /// ``AuditController``.
-public struct ModelsController: Sendable {
+package struct ModelsController: Sendable {
     let registry: ModelRegistry
 
-    public init(registry: ModelRegistry) {
+    package init(registry: ModelRegistry) {
         self.registry = registry
     }
 
@@ -35,7 +35,7 @@ public struct ModelsController: Sendable {
     }
 
     /// - Parameter api: the `/api/v1` group, behind ``BearerAuthMiddleware``.
-    public func addRoutes(to api: RouterGroup<NomalyRequestContext>) {
+    package func addRoutes(to api: RouterGroup<NomalyRequestContext>) {
         api.group("models").add(middleware: RequireRole(.viewer))
             .get(use: list)
             .get("{name}", use: show)

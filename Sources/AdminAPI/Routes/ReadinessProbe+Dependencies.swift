@@ -1,10 +1,10 @@
 import ObjectStore
-public import Postgres
-public import Registry
+package import Postgres
+package import Registry
 
 extension ReadinessProbe {
     /// The database answers `SELECT 1` through the pool.
-    public static func database(_ pool: PostgresPool) -> ReadinessProbe {
+    package static func database(_ pool: PostgresPool) -> ReadinessProbe {
         ReadinessProbe(name: "database") {
             _ = try await pool.query("SELECT 1")
             return nil
@@ -12,7 +12,7 @@ extension ReadinessProbe {
     }
 
     /// Every migration file is applied unchanged.
-    public static func migrations(_ migrator: Migrator) -> ReadinessProbe {
+    package static func migrations(_ migrator: Migrator) -> ReadinessProbe {
         ReadinessProbe(name: "migrations") {
             let status = try await migrator.status()
             let pending = status.filter { $0.state == .pending }.map(\.name)
@@ -27,7 +27,7 @@ extension ReadinessProbe {
 extension ReadinessProbe {
     /// The artifact store answers: a HEAD of a key that need not exist (S3: a 404 is an answer; credentials,
     /// network or bucket problems are not).
-    public static func artifactStore(_ artifacts: ArtifactStore) -> ReadinessProbe {
+    package static func artifactStore(_ artifacts: ArtifactStore) -> ReadinessProbe {
         ReadinessProbe(name: "artifact_store") {
             do {
                 _ = try await artifacts.store.head(key: artifacts.prefix + ".nomaly-ready")

@@ -2,9 +2,9 @@ import Datasets
 import Detectors
 import Foundation
 import HTTPTypes
-public import Hummingbird
+package import Hummingbird
 import Modeling
-public import Registry
+package import Registry
 
 /// `POST /api/v1/models/{name}/score` and MLflow's `POST /invocations`: score rows sent in the request.
 ///
@@ -14,7 +14,7 @@ public import Registry
 /// columns, a `dataframe_split` with `data` before `columns`) also hold the text of their feature columns or `data`, at
 /// most the body's own bytes. The answer is written out in chunks as well. Past `NOMALY_SCORING_MAX_ROWS` rows the request is
 /// refused with 413 pointing to scoring jobs.
-public struct ScoringController: Sendable {
+package struct ScoringController: Sendable {
     let registry: ModelRegistry
     let cache: DetectorCache
     let bodyLimit: Int
@@ -24,7 +24,7 @@ public struct ScoringController: Sendable {
     let invocationsModel: String?
     static let chunkRows = 8192
 
-    public init(
+    package init(
         registry: ModelRegistry,
         cache: DetectorCache,
         bodyLimit: Int = 50 << 20,
@@ -41,7 +41,7 @@ public struct ScoringController: Sendable {
     /// - Parameters:
     ///   - api: the `/api/v1` group, behind ``BearerAuthMiddleware``.
     ///   - root: the router itself, for MLflow's `/invocations`.
-    public func addRoutes(to api: RouterGroup<NomalyRequestContext>, root: Router<NomalyRequestContext>) {
+    package func addRoutes(to api: RouterGroup<NomalyRequestContext>, root: Router<NomalyRequestContext>) {
         api.group("models").add(middleware: RequireRole(.operator))
             .post("{name}/score", use: scoreModel)
         root.group("invocations").add(middleware: RequireRole(.operator))

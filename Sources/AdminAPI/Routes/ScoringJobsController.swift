@@ -1,10 +1,10 @@
-public import Audit
+package import Audit
 import Foundation
-public import Hummingbird
+package import Hummingbird
 import JSONValues
-public import ObjectStore
-public import Registry
-public import Scheduler
+package import ObjectStore
+package import Registry
+package import Scheduler
 
 /// `POST /api/v1/scoring-jobs`: batch scoring of a file too large for a request. It queues a run of the `api.scoring`
 /// job carrying its own `kind: score` spec; any replica's scheduler runs it, and `GET /api/v1/runs/{id}` follows it.
@@ -13,7 +13,7 @@ public import Scheduler
 /// (`NOMALY_SCORING_DIR`), `s3://` stays below `NOMALY_SCORING_S3_PREFIXES` (none by default), and the artifact store
 /// and the backups are never used (``ScoringLocations``); the run checks all of it again when it starts. An existing
 /// output is kept unless the request says `"overwrite": true`.
-public struct ScoringJobsController: Sendable {
+package struct ScoringJobsController: Sendable {
     let runs: RunStore
     let registry: ModelRegistry
     let kinds: JobKindRegistry
@@ -21,7 +21,7 @@ public struct ScoringJobsController: Sendable {
     let locations: ScoringLocations
 
     /// - Parameter locations: the finished rule, its protected locations included (the composition root builds it).
-    public init(runs: RunStore, registry: ModelRegistry, kinds: JobKindRegistry, audit: AuditLog, locations: ScoringLocations) {
+    package init(runs: RunStore, registry: ModelRegistry, kinds: JobKindRegistry, audit: AuditLog, locations: ScoringLocations) {
         self.runs = runs
         self.registry = registry
         self.kinds = kinds
@@ -47,7 +47,7 @@ public struct ScoringJobsController: Sendable {
     }
 
     /// - Parameter api: the `/api/v1` group, behind ``BearerAuthMiddleware``.
-    public func addRoutes(to api: RouterGroup<NomalyRequestContext>) {
+    package func addRoutes(to api: RouterGroup<NomalyRequestContext>) {
         api.group("scoring-jobs").add(middleware: RequireRole(.operator))
             .post(use: create)
     }

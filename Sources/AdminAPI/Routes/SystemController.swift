@@ -1,21 +1,21 @@
-public import Hummingbird
+package import Hummingbird
 import NIOCore
 
 /// The routes about the server itself that need no token: `GET /openapi.json`, and on a server whose `/metrics` has a
 /// port of its own, a `GET /metrics` that says where it went. `/health`, `/ready` and `/version` are
 /// ``HealthController``'s.
-public struct SystemController: Sendable {
+package struct SystemController: Sendable {
     /// `NOMALY_METRICS_PORT`, when `/metrics` is served there instead.
     let metricsPort: Int?
     /// The OpenAPI document, built once: it depends only on the version.
     let openAPIDocument: ByteBuffer
 
-    public init(version: String, metricsPort: Int?) {
+    package init(version: String, metricsPort: Int?) {
         self.metricsPort = metricsPort
         openAPIDocument = ByteBuffer(string: OpenAPIDocument.json(version: version))
     }
 
-    public func addRoutes(to router: Router<NomalyRequestContext>) {
+    package func addRoutes(to router: Router<NomalyRequestContext>) {
         if metricsPort != nil { router.get(RouterPath(MetricsEndpoint.path), use: metricsElsewhere) }
         router.get(RouterPath(OpenAPIDocument.path), use: openAPI)
     }

@@ -1,14 +1,14 @@
-public import Audit
-public import Hummingbird
+package import Audit
+package import Hummingbird
 import Units
 
 /// `/api/v1/tokens`: what `nomaly tokens` does, for admins. A created token is shown in the response once; only its
 /// sha256 is stored.
-public struct TokensController: Sendable {
+package struct TokensController: Sendable {
     let tokens: TokenStore
     let audit: AuditLog
 
-    public init(tokens: TokenStore, audit: AuditLog) {
+    package init(tokens: TokenStore, audit: AuditLog) {
         self.tokens = tokens
         self.audit = audit
     }
@@ -27,7 +27,7 @@ public struct TokensController: Sendable {
     }
 
     /// - Parameter api: the `/api/v1` group, behind ``BearerAuthMiddleware``.
-    public func addRoutes(to api: RouterGroup<NomalyRequestContext>) {
+    package func addRoutes(to api: RouterGroup<NomalyRequestContext>) {
         api.group("tokens").add(middleware: RequireRole(.admin))
             .get(use: list)
             .post(use: create)

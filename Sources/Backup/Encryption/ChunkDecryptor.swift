@@ -17,7 +17,7 @@ import Foundation
 /// ```
 ///
 /// Invariant: one user at a time. After any thrown error the decryptor must be dropped.
-public final class ChunkDecryptor {
+package final class ChunkDecryptor {
     /// What the next bytes of the stream are.
     private enum State {
         case header
@@ -54,7 +54,7 @@ public final class ChunkDecryptor {
     ///     only format 1, the unbound files of sets of manifest format 1.
     ///   - sink: receives the verified plaintext in order; the buffer is valid only during the call. Its errors are
     ///     rethrown unchanged from ``update(_:)``.
-    public init(key: EncryptionKey, expecting binding: SetFileBinding?, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+    package init(key: EncryptionKey, expecting binding: SetFileBinding?, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
         self.key = key
         expected = binding
         self.sink = sink
@@ -64,7 +64,7 @@ public final class ChunkDecryptor {
     ///
     /// - Throws: ``EncryptionError`` with `.format`, `.wrongKey`, `.misplaced` or `.corrupt` as soon as the bytes show
     ///   the problem, or the sink's error.
-    public func update(_ bytes: UnsafeRawBufferPointer) throws {
+    package func update(_ bytes: UnsafeRawBufferPointer) throws {
         precondition(!finished, "ChunkDecryptor.update(_:) called after finish()")
         var input = bytes
         while !input.isEmpty {
@@ -89,7 +89,7 @@ public final class ChunkDecryptor {
     /// Checks that the stream ended with its final record.
     /// - Throws: ``EncryptionError/Code/corrupt`` when the stream is truncated, ``EncryptionError/Code/format`` when
     ///   it was too short to tell and does not start like an encrypted file.
-    public func finish() throws(EncryptionError) {
+    package func finish() throws(EncryptionError) {
         precondition(!finished, "ChunkDecryptor.finish() called twice")
         finished = true
         let end = offset + Int64(pending.count)

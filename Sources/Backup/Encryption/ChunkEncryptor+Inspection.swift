@@ -12,7 +12,7 @@ extension ChunkEncryptor {
     /// ```
     /// - Throws: ``EncryptionError/Code/io`` when the file can't be read, ``EncryptionError/Code/format`` when it
     ///   starts like an encrypted file but its header is short or of an unsupported version.
-    public static func keyID(ofFileAt path: String) throws(EncryptionError) -> String? {
+    package static func keyID(ofFileAt path: String) throws(EncryptionError) -> String? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw EncryptionError.system("read", path) }
         defer { close(descriptor) }
@@ -42,5 +42,5 @@ extension ChunkEncryptor {
     /// ```swift
     /// let encrypted = ChunkEncryptor.isEncrypted(header: firstBlock.prefix(10))
     /// ```
-    public static func isEncrypted(header: some Collection<UInt8>) -> Bool { header.starts(with: ChunkedCipher.magic) }
+    package static func isEncrypted(header: some Collection<UInt8>) -> Bool { header.starts(with: ChunkedCipher.magic) }
 }

@@ -15,9 +15,9 @@ import Foundation
 /// ```
 ///
 /// Invariant: one user at a time. After any thrown error the output is unusable and the encryptor must be dropped.
-public final class ChunkEncryptor {
+package final class ChunkEncryptor {
     /// Plaintext bytes per record unless the initializer is told otherwise: 1 MiB.
-    public static let defaultChunkSize = 1 << 20
+    package static let defaultChunkSize = 1 << 20
 
     private let key: SymmetricKey
     private let chunkSize: Int
@@ -40,7 +40,7 @@ public final class ChunkEncryptor {
     ///   - chunkSize: plaintext bytes per record, 1 byte to 64 MiB. The decryptor reads it from the header.
     ///   - sink: receives the encrypted bytes in order; the buffer is valid only during the call. Its errors are
     ///     rethrown unchanged from this initializer, ``update(_:)`` and ``finish()``.
-    public init(
+    package init(
         key: EncryptionKey,
         binding: SetFileBinding,
         chunkSize: Int = ChunkEncryptor.defaultChunkSize,
@@ -66,7 +66,7 @@ public final class ChunkEncryptor {
     /// Encrypts `bytes`, emitting every chunk they complete.
     ///
     /// Calling it after ``finish()`` is a programming error.
-    public func update(_ bytes: UnsafeRawBufferPointer) throws {
+    package func update(_ bytes: UnsafeRawBufferPointer) throws {
         precondition(!finished, "ChunkEncryptor.update(_:) called after finish()")
         var remaining = bytes
         if buffered > 0 {
@@ -86,7 +86,7 @@ public final class ChunkEncryptor {
     }
 
     /// Emits the final record. Call it exactly once; without it the output does not decrypt.
-    public func finish() throws {
+    package func finish() throws {
         precondition(!finished, "ChunkEncryptor.finish() called twice")
         finished = true
         try seal(UnsafeRawBufferPointer(rebasing: buffer[..<buffered]), flag: ChunkedCipher.finalFlag)

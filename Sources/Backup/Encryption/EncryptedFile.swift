@@ -2,15 +2,15 @@ import Crypto
 import Foundation
 
 /// Digests of one file on both sides of encryption, lower-case hex as `sha256sum` prints them.
-public struct FileDigests: Sendable, Equatable {
+package struct FileDigests: Sendable, Equatable {
     /// The plaintext: the source of ``EncryptedFile/encrypt(from:to:key:binding:)``, the output of a decrypt.
-    public let plainSHA256: String
-    public let plainSize: Int64
+    package let plainSHA256: String
+    package let plainSize: Int64
     /// The encrypted file as stored (what `sha256sum` or an S3 checksum of it sees).
-    public let storedSHA256: String
-    public let storedSize: Int64
+    package let storedSHA256: String
+    package let storedSize: Int64
 
-    public init(plainSHA256: String, plainSize: Int64, storedSHA256: String, storedSize: Int64) {
+    package init(plainSHA256: String, plainSize: Int64, storedSHA256: String, storedSize: Int64) {
         self.plainSHA256 = plainSHA256
         self.plainSize = plainSize
         self.storedSHA256 = storedSHA256
@@ -30,10 +30,10 @@ public struct FileDigests: Sendable, Equatable {
 /// let check = try EncryptedFile.verify(at: "set/database.dump", key: key, binding: binding)
 /// assert(check == digests)
 /// ```
-public enum EncryptedFile {
+package enum EncryptedFile {
     /// Encrypts `source` into `destination` as the file `binding` names, replacing it if it exists. Blocking.
     /// - Returns: digests of the source and of the encrypted file.
-    public static func encrypt(
+    package static func encrypt(
         from source: String,
         to destination: String,
         key: EncryptionKey,
@@ -67,7 +67,7 @@ public enum EncryptedFile {
     ///   - binding: the set and file name `source` must have been written as; nil for a file of a format-1 set.
     ///   - maxStoredBytes: a longer `source` is refused (`.corrupt`) before it is read, or as soon as it grows past it.
     /// - Returns: digests of the decrypted content and of the encrypted file.
-    public static func decrypt(
+    package static func decrypt(
         from source: String,
         to destination: String,
         key: EncryptionKey,
@@ -98,7 +98,7 @@ public enum EncryptedFile {
     /// Decrypts and authenticates the file at `path` without writing the plaintext anywhere. Blocking.
     /// - Parameter binding: the set and file name it must have been written as; nil for a file of a format-1 set.
     /// - Returns: digests of the content and of the encrypted file, to compare with a manifest.
-    public static func verify(at path: String, key: EncryptionKey, binding: SetFileBinding?) throws(EncryptionError) -> FileDigests {
+    package static func verify(at path: String, key: EncryptionKey, binding: SetFileBinding?) throws(EncryptionError) -> FileDigests {
         var plain = Hashing()
         var stored = Hashing()
         do {

@@ -11,34 +11,34 @@ import Foundation
 ///     print(error)  // this file was encrypted with key 1f…; ENCRYPTION_KEY_FILE holds key 9c…
 /// }
 /// ```
-public struct EncryptionError: Error, Sendable, CustomStringConvertible {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+package struct EncryptionError: Error, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         let name: String
-        public var description: String { name }
+        package var description: String { name }
         /// The key file is missing, unreadable, empty, or holds none of the accepted key forms.
-        public static let keyFile = Code(name: "key_file")
+        package static let keyFile = Code(name: "key_file")
         /// The file was encrypted with another key than the one given; both key ids are in the message.
-        public static let wrongKey = Code(name: "wrong_key")
+        package static let wrongKey = Code(name: "wrong_key")
         /// The file was written as another file or for another set (its header names both), or its encryption format
         /// does not match its set's manifest format: it was copied from elsewhere.
-        public static let misplaced = Code(name: "misplaced")
+        package static let misplaced = Code(name: "misplaced")
         /// A chunk failed authentication, the stream is truncated, or data follows the final record.
-        public static let corrupt = Code(name: "corrupt")
+        package static let corrupt = Code(name: "corrupt")
         /// Not a Nomaly encrypted file, an unsupported format version, or a stream the format cannot represent.
-        public static let format = Code(name: "format")
+        package static let format = Code(name: "format")
         /// Reading or writing local files failed.
-        public static let io = Code(name: "io")
+        package static let io = Code(name: "io")
     }
 
-    public let code: Code
-    public let message: String
+    package let code: Code
+    package let message: String
 
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 
     /// A failed system call on `path`, with the current `errno` reason: create it right after the call.
     static func system(_ action: String, _ path: String, code: Code = .io) -> EncryptionError {

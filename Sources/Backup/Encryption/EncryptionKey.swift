@@ -14,10 +14,10 @@ import Foundation
 /// let key = try EncryptionKey(fileAt: "/run/secrets/nomaly-backup-key")
 /// print(key.id)  // "3fa1c0d2e4b59687": safe to log and to record in a manifest
 /// ```
-public struct EncryptionKey: Sendable, CustomStringConvertible {
+package struct EncryptionKey: Sendable, CustomStringConvertible {
     /// 16 lower-case hex digits identifying the key without revealing it: the first 8 bytes of
     /// HMAC-SHA256(key, "nomaly backup key id"). Recorded in manifests so a wrong key is a clear error.
-    public let id: String
+    package let id: String
     /// The raw 8 bytes behind ``id``, as the encrypted header stores them.
     let idBytes: [UInt8]
     /// The key as read: the chunk key of encryption format 1 (sets of manifest format 1), and nothing else.
@@ -41,7 +41,7 @@ public struct EncryptionKey: Sendable, CustomStringConvertible {
     /// - Parameter path: the file named by ENCRYPTION_KEY_FILE.
     /// - Throws: ``EncryptionError/Code/keyFile`` when the file is missing, unreadable, empty or not a key; the
     ///   message names the path and the reason, never the content.
-    public init(fileAt path: String) throws(EncryptionError) {
+    package init(fileAt path: String) throws(EncryptionError) {
         let content = try Self.readKeyFile(path)
         guard !content.isEmpty else { throw EncryptionError(.keyFile, "key file \(path) is empty: \(Self.acceptedForms)") }
         // Raw bytes first: 32 bytes can't be a textual key, and trimming could eat a raw key's last byte.
@@ -63,7 +63,7 @@ public struct EncryptionKey: Sendable, CustomStringConvertible {
     /// let key = try EncryptionKey(bytes: [UInt8](repeating: 7, count: 32))  // a fixed key, for tests
     /// ```
     /// - Throws: ``EncryptionError/Code/keyFile`` unless there are exactly 32 bytes.
-    public init(bytes: [UInt8]) throws(EncryptionError) {
+    package init(bytes: [UInt8]) throws(EncryptionError) {
         guard bytes.count == Self.byteCount else {
             throw EncryptionError(.keyFile, "a backup key has 32 bytes, not \(bytes.count): \(Self.acceptedForms)")
         }
@@ -87,7 +87,7 @@ public struct EncryptionKey: Sendable, CustomStringConvertible {
     /// let key = try EncryptionKey(text: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
     /// ```
     /// - Throws: ``EncryptionError/Code/keyFile`` for anything else; the message does not repeat the text.
-    public init(text: String) throws(EncryptionError) {
+    package init(text: String) throws(EncryptionError) {
         let utf8 = Array(text.utf8)
         let start = utf8.firstIndex { !Self.isWhitespace($0) } ?? utf8.endIndex
         let end = utf8.lastIndex { !Self.isWhitespace($0) }.map { $0 + 1 } ?? start
@@ -98,7 +98,7 @@ public struct EncryptionKey: Sendable, CustomStringConvertible {
     }
 
     /// Shows the id only, so a key that ends up in a log or an interpolated message reveals nothing.
-    public var description: String { "EncryptionKey(id: \(id))" }
+    package var description: String { "EncryptionKey(id: \(id))" }
 
     private static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
 

@@ -5,12 +5,12 @@
 /// let binding = SetFileBinding(setID: "20261203_010000", fileName: "database.dump")
 /// let encryptor = try ChunkEncryptor(key: key, binding: binding) { bytes in try output.write(bytes) }
 /// ```
-public struct SetFileBinding: Sendable, Hashable, CustomStringConvertible {
-    public let setID: String
-    public let fileName: String
+package struct SetFileBinding: Sendable, Hashable, CustomStringConvertible {
+    package let setID: String
+    package let fileName: String
 
     /// - Precondition: neither part is empty or holds a NUL byte (set ids and set file names never do).
-    public init(setID: String, fileName: String) {
+    package init(setID: String, fileName: String) {
         precondition(!setID.isEmpty && !fileName.isEmpty, "a binding needs a set id and a file name")
         precondition(!setID.utf8.contains(0) && !fileName.utf8.contains(0), "a binding cannot hold NUL bytes")
         self.setID = setID
@@ -32,5 +32,5 @@ public struct SetFileBinding: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `database.dump of set 20261203_010000`.
-    public var description: String { "\(fileName) of set \(setID)" }
+    package var description: String { "\(fileName) of set \(setID)" }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// How to reach an S3-compatible service: AWS, MinIO, moto or any other endpoint that speaks SigV4.
 ///
@@ -13,49 +13,49 @@ public import Foundation
 /// configuration.secretAccessKey = secret
 /// let store = S3Store(configuration: configuration, bucket: "artifacts", prefix: "nomaly/", logger: logger)
 /// ```
-public struct S3Configuration: Sendable {
+package struct S3Configuration: Sendable {
     /// S3 never takes parts smaller than this, except the last one.
-    public static let minimumPartSize: Int64 = 5 << 20
+    package static let minimumPartSize: Int64 = 5 << 20
     /// Nor larger than this.
-    public static let maximumPartSize: Int64 = 5 << 30
+    package static let maximumPartSize: Int64 = 5 << 30
     /// Nor more parts than this.
-    public static let maximumPartCount: Int64 = 10_000
+    package static let maximumPartCount: Int64 = 10_000
     /// A single PUT cannot carry more than this.
-    public static let maximumSinglePutSize: Int64 = 5 << 30
+    package static let maximumSinglePutSize: Int64 = 5 << 30
 
     /// The service's base URL (`http://127.0.0.1:9000`, `https://minio.example.com`); nil means AWS, whose
     /// endpoint follows from ``region``.
-    public var endpoint: URL?
+    package var endpoint: URL?
     /// Part of every signature: a wrong region fails with `AuthorizationHeaderMalformed` on AWS.
-    public var region: String
+    package var region: String
     /// The bucket used when none is given explicitly (`S3_BUCKET`).
-    public var bucket: String?
+    package var bucket: String?
     /// The key prefix used when none is given explicitly (`S3_PREFIX`).
-    public var prefix: String
+    package var prefix: String
     /// Address buckets as `endpoint/bucket/key` instead of `bucket.endpoint/key`. Endpoints given as an IP address or
     /// `localhost` always use path style, since a bucket cannot be a subdomain there.
-    public var forcePathStyle: Bool
+    package var forcePathStyle: Bool
     /// Credentials; requests go unsigned (anonymous, for public buckets) when both are nil.
-    public var accessKeyID: String?
-    public var secretAccessKey: String?
+    package var accessKeyID: String?
+    package var secretAccessKey: String?
     /// Temporary credentials (STS, instance roles) come with a session token, sent as `x-amz-security-token`.
-    public var sessionToken: String?
+    package var sessionToken: String?
     /// Files of at least this size are uploaded in parts (at most 5 GiB, S3's single PUT limit).
-    public var multipartThreshold: Int64
+    package var multipartThreshold: Int64
     /// The preferred part size; see ``partSize(forObjectOfSize:)`` for the size actually used.
-    public var partSize: Int64
+    package var partSize: Int64
     /// How many parts of one upload travel at the same time.
-    public var concurrency: Int
+    package var concurrency: Int
     /// Attempts per request, the first included, before a transient failure (5xx, 429, timeout, lost connection) is
     /// reported.
-    public var maxAttempts: Int
+    package var maxAttempts: Int
     /// The first retry waits about this long; each further one twice as long, with jitter, at most 20 s.
-    public var retryBaseDelay: Duration
+    package var retryBaseDelay: Duration
     /// A transfer that moves no byte for this long is abandoned (and retried).
-    public var stallTimeout: Duration
-    public var connectTimeout: Duration
+    package var stallTimeout: Duration
+    package var connectTimeout: Duration
 
-    public init(
+    package init(
         endpoint: URL? = nil,
         region: String = "us-east-1",
         bucket: String? = nil,
@@ -92,7 +92,7 @@ public struct S3Configuration: Sendable {
     /// ```swift
     /// S3Configuration().partSize(forObjectOfSize: 1 << 40)  // 105 MiB: 1 TiB in 9,987 parts
     /// ```
-    public func partSize(forObjectOfSize size: Int64) -> Int64 {
+    package func partSize(forObjectOfSize size: Int64) -> Int64 {
         var part = max(partSize, Self.minimumPartSize)
         let needed = (size + Self.maximumPartCount - 1) / Self.maximumPartCount
         if part < needed {
@@ -103,7 +103,7 @@ public struct S3Configuration: Sendable {
     }
 
     /// Whether an object of `size` bytes goes up in parts.
-    public func usesMultipart(forObjectOfSize size: Int64) -> Bool {
+    package func usesMultipart(forObjectOfSize size: Int64) -> Bool {
         size > 0 && size >= min(multipartThreshold, Self.maximumSinglePutSize)
     }
 
@@ -119,7 +119,7 @@ public struct S3Configuration: Sendable {
     var signingProvider: String { "aws:amz:\(region):s3" }
 
     /// Human-readable, without secrets: for `nomaly check` and logs.
-    public var summary: String {
+    package var summary: String {
         var parts = [endpoint?.absoluteString ?? "AWS", "region \(region)"]
         if let bucket { parts.append("bucket \(bucket)") }
         if !prefix.isEmpty { parts.append("prefix \(prefix)") }

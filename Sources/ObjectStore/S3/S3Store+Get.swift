@@ -10,7 +10,7 @@ extension S3Store {
     /// - Throws: ``ObjectStoreError`` `.notFound`, `.noSuchBucket`, `.accessDenied`, or `.integrity` when the content
     ///   does not match its recorded sha256.
     @discardableResult
-    public func get(key: String, to destination: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
+    package func get(key: String, to destination: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
         let request = S3Request(operation: "GetObject", method: "GET", bucket: bucket, key: try objectKey(key))
         let tracker = ProgressTracker(total: nil, handler: progress)
         let configuration = configuration

@@ -11,7 +11,7 @@ extension S3Store {
     /// The object appears whole or not at all.
     /// - Returns: the object's metadata, with its sha256.
     @discardableResult
-    public func put(file path: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
+    package func put(file path: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
         try await upload(file: path, key: key, progress: progress, ifAbsent: false)
     }
 
@@ -20,7 +20,7 @@ extension S3Store {
     /// that appeared during the upload too (412). A server that ignores the condition (S3-compatible ones before
     /// 2024) leaves only the moment between the HEAD and the write unguarded.
     @discardableResult
-    public func putIfAbsent(file path: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
+    package func putIfAbsent(file path: String, key: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
         try await upload(file: path, key: key, progress: progress, ifAbsent: true)
     }
 

@@ -10,7 +10,7 @@ extension S3Store {
     /// then carries `If-Match` with the HEAD's ETag, so the bytes all belong to that object, and a transfer that fails
     /// part-way (after ``S3Configuration/maxAttempts`` tries in all) resumes with `Range` where the stream stands.
     /// - Throws: ``ObjectStoreError`` `.notFound`, `.tooLarge`, `.accessDenied`, …
-    public func openStream(key: String, maxBytes: Int64) async throws -> ObjectReadStream {
+    package func openStream(key: String, maxBytes: Int64) async throws -> ObjectReadStream {
         let objectKey = try objectKey(key)
         let location = "s3://\(bucket)/\(objectKey)"
         guard let info = try await head(key: key) else {

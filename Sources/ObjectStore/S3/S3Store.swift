@@ -1,5 +1,5 @@
 import Foundation
-public import Logging
+package import Logging
 
 /// Objects in an S3 bucket below a key prefix, over libcurl and its built-in SigV4 signing.
 ///
@@ -17,11 +17,11 @@ public import Logging
 /// try await store.put(file: "/var/backups/database.dump", key: "20261129/database.dump", progress: nil)
 /// let copy = try await store.get(key: "20261129/database.dump", to: "/tmp/database.dump", progress: nil)
 /// ```
-public struct S3Store: ObjectStore {
-    public let configuration: S3Configuration
-    public let bucket: String
+package struct S3Store: ObjectStore {
+    package let configuration: S3Configuration
+    package let bucket: String
     /// Empty, or ending in `/`.
-    public let prefix: String
+    package let prefix: String
     let logger: Logger
     let transferThreads: S3TransferThreads
     let handles: CurlHandlePool
@@ -32,7 +32,7 @@ public struct S3Store: ObjectStore {
     ///   - prefix: where the store's keys start; `nomaly` and `nomaly/` both mean the folder `nomaly/`.
     ///   - transferThreads: run the blocking curl calls; the process's own by default, whose lifetime is not the
     ///     store's: building a store starts nothing.
-    public init(
+    package init(
         configuration: S3Configuration,
         bucket: String,
         prefix: String = "",
@@ -48,7 +48,7 @@ public struct S3Store: ObjectStore {
         bucketCheck = BucketCheck()
     }
 
-    public var locationDescription: String { "s3://\(bucket)/\(prefix)" }
+    package var locationDescription: String { "s3://\(bucket)/\(prefix)" }
 
     /// The object key S3 sees for a store key.
     func objectKey(_ key: String) throws(ObjectStoreError) -> String {
@@ -56,7 +56,7 @@ public struct S3Store: ObjectStore {
         return prefix + key
     }
 
-    public func head(key: String) async throws -> ObjectInfo? {
+    package func head(key: String) async throws -> ObjectInfo? {
         try await headHeaders(key: key).map { Self.info(key: key, headers: $0) }
     }
 
@@ -72,7 +72,7 @@ public struct S3Store: ObjectStore {
         }
     }
 
-    public func delete(key: String) async throws {
+    package func delete(key: String) async throws {
         let request = S3Request(operation: "DeleteObject", method: "DELETE", bucket: bucket, key: try objectKey(key))
         do {
             try await send(request)
@@ -81,7 +81,7 @@ public struct S3Store: ObjectStore {
         }
     }
 
-    public func list(prefix listPrefix: String) async throws -> [ObjectInfo] {
+    package func list(prefix listPrefix: String) async throws -> [ObjectInfo] {
         var objects: [ObjectInfo] = []
         var token: String?
         repeat {

@@ -1,7 +1,7 @@
 import FileSystem
 import NIOCore
-public import NIOPosix
-public import ServiceLifecycle
+import NIOPosix
+import ServiceLifecycle
 import Synchronization
 
 /// The blocking threads every ``S3Store``'s curl calls run on, one set for the whole process, started on the first
@@ -22,18 +22,18 @@ import Synchronization
 /// let store = S3Store(configuration: configuration, bucket: "backups", logger: logger)  // uses S3TransferThreads.shared
 /// let group = ServiceGroup(configuration: .init(services: [S3TransferThreads.shared, server], logger: logger))
 /// ```
-public final class S3TransferThreads: Service, Sendable {
+package final class S3TransferThreads: Service, Sendable {
     /// The process's transfer threads, which every store uses unless it is given others. As many threads as the
     /// blocking pool, which bounds how much of the process can wait for a transfer at once, plus one upload's
     /// `S3_CONCURRENCY` parts (the first transfer's configuration: every store of a process reads the same settings).
-    public static let shared = S3TransferThreads(threads: nil)
+    package static let shared = S3TransferThreads(threads: nil)
 
     private let size: Int?
     private let owned = Mutex<OwnedThreadPool?>(nil)
 
     /// - Parameter threads: how many threads; nil for the blocking pool's size plus the first transfer's
     ///   ``S3Configuration/concurrency``. Nothing starts until the first transfer.
-    public init(threads: Int?) {
+    package init(threads: Int?) {
         precondition(threads.map { $0 > 0 } ?? true, "S3 transfers need at least one thread")
         size = threads
     }
@@ -67,14 +67,14 @@ public final class S3TransferThreads: Service, Sendable {
     package var isRunning: Bool { owned.withLock { $0 }?.isRunning ?? false }
 
     /// Waits for graceful shutdown (or cancellation), then stops the threads.
-    public func run() async throws {
+    package func run() async throws {
         try? await gracefulShutdown()
         await shutdown()
     }
 
     /// Stops the threads once the transfers running on them have finished; later transfers fail. Calling it again,
     /// or before any transfer, does nothing but keep the threads from starting.
-    public func shutdown() async {
+    package func shutdown() async {
         let threads = owned.withLock { owned in
             if owned == nil { owned = OwnedThreadPool(threads: 1) }
             return owned!

@@ -1,5 +1,5 @@
 import Foundation
-public import Logging
+package import Logging
 import NIOPosix
 import Synchronization
 
@@ -16,37 +16,37 @@ import Synchronization
 /// let configuration = try await cluster.start()   // PostgresConfiguration for the socket
 /// defer { await cluster.stop() }
 /// ```
-public final class EmbeddedCluster: Sendable {
-    public struct Options: Sendable {
-        public var home: String
+package final class EmbeddedCluster: Sendable {
+    package struct Options: Sendable {
+        package var home: String
         /// The system user that owns and runs the cluster when the caller is root.
-        public var systemUser: String
+        package var systemUser: String
         /// `NOMALY_PG_BINDIR`; found automatically when nil.
-        public var binDirectory: String?
-        public var database = "nomaly"
-        public var superuser = "nomaly"
+        package var binDirectory: String?
+        package var database = "nomaly"
+        package var superuser = "nomaly"
         /// Only names the socket file; no TCP port is opened.
-        public var port = 5432
+        package var port = 5432
 
-        public init(home: String, systemUser: String = "postgres", binDirectory: String? = nil) {
+        package init(home: String, systemUser: String = "postgres", binDirectory: String? = nil) {
             self.home = home
             self.systemUser = systemUser
             self.binDirectory = binDirectory
         }
     }
 
-    public let options: Options
-    public let clusterDirectory: String
-    public let dataDirectory: String
-    public let socketDirectory: String
-    public let logFile: String
+    package let options: Options
+    package let clusterDirectory: String
+    package let dataDirectory: String
+    package let socketDirectory: String
+    package let logFile: String
     private let logger: Logger
     private let usersLock: FileLock
     /// Whether this instance holds its shared lock on `users.lock`: a second ``stop()`` (a service group's, then a
     /// clean-up's) must not unregister again, or it would stop a server it no longer uses.
     private let registered = Mutex(false)
 
-    public init(options: Options, logger: Logger) {
+    package init(options: Options, logger: Logger) {
         self.options = options
         self.logger = logger
         clusterDirectory = options.home + "/postgres"
@@ -57,20 +57,20 @@ public final class EmbeddedCluster: Sendable {
     }
 
     /// How clients reach the cluster once it runs.
-    public var connectionString: String {
+    package var connectionString: String {
         "host=\(PostgresConfiguration.quoteConninfoValue(socketDirectory)) port=\(options.port) user=\(options.superuser) dbname=\(options.database)"
     }
 
     /// Prepares and starts the cluster if needed, and registers this process as a user of it.
     /// - Returns: the connection string of its socket.
     @discardableResult
-    public func start() async throws -> String {
+    package func start() async throws -> String {
         try await NIOThreadPool.singleton.runIfActive { try self.blockingStart() }
         return connectionString
     }
 
     /// Unregisters this process; the last user stops the server (`pg_ctl stop -m fast`).
-    public func stop() async {
+    package func stop() async {
         guard
             registered.withLock({ registered in
                 defer { registered = false }
@@ -81,7 +81,7 @@ public final class EmbeddedCluster: Sendable {
     }
 
     /// Whether the server is running now (`pg_ctl status`).
-    public func isRunning() throws -> Bool {
+    package func isRunning() throws -> Bool {
         let binaries = try ServerBinaries(override: options.binDirectory)
         return try run(binaries.path("pg_ctl"), ["status", "-D", dataDirectory]).status == 0
     }

@@ -5,11 +5,11 @@ import Processes
 ///
 /// Debian keeps them outside PATH in `/usr/lib/postgresql/VERSION/bin`; `pg_config --bindir` names that
 /// folder when libpq-dev is installed, and otherwise the newest version there is used.
-public struct ServerBinaries: Sendable {
-    public let directory: String
+package struct ServerBinaries: Sendable {
+    package let directory: String
 
     /// - Parameter override: an explicit folder (`NOMALY_PG_BINDIR`), used as given.
-    public init(override: String? = nil) throws {
+    package init(override: String? = nil) throws {
         if let override {
             directory = override
         } else if let fromPgConfig = Self.pgConfigBindir(), FileManager.default.isExecutableFile(atPath: fromPgConfig + "/initdb") {
@@ -29,7 +29,7 @@ public struct ServerBinaries: Sendable {
         }
     }
 
-    public func path(_ program: String) -> String { directory + "/" + program }
+    package func path(_ program: String) -> String { directory + "/" + program }
 
     private static func pgConfigBindir() -> String? {
         for candidate in ["/usr/bin/pg_config", "/usr/local/bin/pg_config"] where FileManager.default.isExecutableFile(atPath: candidate) {
@@ -67,8 +67,8 @@ enum ProcessRunner {
 }
 
 /// The embedded cluster could not be prepared, started or stopped.
-public struct EmbeddedClusterError: Error, Sendable, CustomStringConvertible {
-    public let message: String
+package struct EmbeddedClusterError: Error, Sendable, CustomStringConvertible {
+    package let message: String
     init(_ message: String) { self.message = message }
-    public var description: String { message }
+    package var description: String { message }
 }

@@ -5,16 +5,16 @@ import Foundation
 ///
 /// A file whose first line is `-- nomaly:no-transaction` runs outside a transaction, for statements
 /// such as `CREATE INDEX CONCURRENTLY` that refuse to run inside one.
-public struct Migration: Sendable, Equatable {
-    public let version: Int
-    public let name: String
-    public let filename: String
-    public let sql: String
+package struct Migration: Sendable, Equatable {
+    package let version: Int
+    package let name: String
+    package let filename: String
+    package let sql: String
     /// sha256 of the file with line endings normalised, so a CRLF checkout does not look edited.
-    public let checksum: String
-    public let transactional: Bool
+    package let checksum: String
+    package let transactional: Bool
 
-    public init(version: Int, name: String, filename: String, sql: String) {
+    package init(version: Int, name: String, filename: String, sql: String) {
         self.version = version
         self.name = name
         self.filename = filename
@@ -27,7 +27,7 @@ public struct Migration: Sendable, Equatable {
     /// The schema compiled into this binary: `migrations/*.sql` as they were when it was built (the EmbedMigrations
     /// build plugin), sorted by version. What every command applies unless `NOMALY_MIGRATIONS_DIR` names a folder.
     /// - Throws: ``MigrationError`` for a misnamed file or two files with one version (the build does not check names).
-    public static func embedded() throws -> [Migration] {
+    package static func embedded() throws -> [Migration] {
         try compiledIn.get()
     }
 
@@ -39,7 +39,7 @@ public struct Migration: Sendable, Equatable {
 
     /// Reads every `NNNN_name.sql` in `directory`, sorted by version.
     /// - Throws: ``MigrationError`` for a missing directory, a misnamed `.sql` file or two files with one version.
-    public static func load(from directory: String) throws -> [Migration] {
+    package static func load(from directory: String) throws -> [Migration] {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
@@ -83,22 +83,22 @@ public struct Migration: Sendable, Equatable {
 }
 
 /// A migration that cannot be loaded, does not match what was applied, or failed.
-public struct MigrationError: Error, Sendable, CustomStringConvertible {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+package struct MigrationError: Error, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         let name: String
-        public var description: String { name }
+        package var description: String { name }
         /// A misnamed, unreadable or duplicated file.
-        public static let invalidFile = Code(name: "invalid_file")
+        package static let invalidFile = Code(name: "invalid_file")
         /// An applied migration's file changed since.
-        public static let checksumMismatch = Code(name: "checksum_mismatch")
+        package static let checksumMismatch = Code(name: "checksum_mismatch")
         /// A pending file numbered below one already applied.
-        public static let outOfOrder = Code(name: "out_of_order")
+        package static let outOfOrder = Code(name: "out_of_order")
         /// The SQL failed; nothing of that file was applied (unless it is `no-transaction`).
-        public static let failed = Code(name: "failed")
+        package static let failed = Code(name: "failed")
     }
 
-    public let code: Code
-    public let message: String
+    package let code: Code
+    package let message: String
 
-    public var description: String { message }
+    package var description: String { message }
 }

@@ -1,10 +1,10 @@
-public import Foundation
-public import Logging
+package import Foundation
+package import Logging
 import Units
 
 /// One migration's state in `nomaly migrate --status`.
-public struct MigrationStatus: Sendable, Codable, Equatable {
-    public enum State: String, Sendable, Codable {
+package struct MigrationStatus: Sendable, Codable, Equatable {
+    package enum State: String, Sendable, Codable {
         case applied
         case pending
         /// Applied, but this binary's copy (or `NOMALY_MIGRATIONS_DIR`'s file) has a different checksum now.
@@ -13,12 +13,12 @@ public struct MigrationStatus: Sendable, Codable, Equatable {
         case missing
     }
 
-    public let version: Int
-    public let name: String
-    public let state: State
-    public let checksum: String
-    public let appliedAt: Date?
-    public let executionMilliseconds: Int?
+    package let version: Int
+    package let name: String
+    package let state: State
+    package let checksum: String
+    package let appliedAt: Date?
+    package let executionMilliseconds: Int?
 
     /// `execution_ms` in `--json`, as in the schema_migrations column.
     enum CodingKeys: String, CodingKey {
@@ -35,14 +35,14 @@ public struct MigrationStatus: Sendable, Codable, Equatable {
 /// ```swift
 /// let applied = try await Migrator(pool: pool, migrations: Migration.embedded(), logger: logger).apply()
 /// ```
-public struct Migrator: Sendable {
-    public let pool: PostgresPool
-    public let migrations: [Migration]
+package struct Migrator: Sendable {
+    package let pool: PostgresPool
+    package let migrations: [Migration]
     let logger: Logger
 
     static let lockKey = AdvisoryLockKey(name: "schema_migrations")
 
-    public init(pool: PostgresPool, migrations: [Migration], logger: Logger) {
+    package init(pool: PostgresPool, migrations: [Migration], logger: Logger) {
         self.pool = pool
         self.migrations = migrations
         self.logger = logger
@@ -67,13 +67,13 @@ public struct Migrator: Sendable {
     }
 
     /// Every migration known here or recorded in the database, by version.
-    public func status() async throws -> [MigrationStatus] {
+    package func status() async throws -> [MigrationStatus] {
         let applied = try await appliedRows()
         return Self.merge(files: migrations, applied: applied)
     }
 
     /// True when every migration known here is applied unchanged (what `/ready` checks).
-    public func isCurrent() async throws -> Bool {
+    package func isCurrent() async throws -> Bool {
         try await status().allSatisfy { $0.state == .applied || $0.state == .missing }
     }
 
@@ -82,7 +82,7 @@ public struct Migrator: Sendable {
     /// - Throws: ``MigrationError`` when an applied file changed, a pending file is numbered below an applied
     ///   one, or a migration's SQL fails (naming the file, line and column).
     @discardableResult
-    public func apply() async throws -> [Migration] {
+    package func apply() async throws -> [Migration] {
         try await pool.withAdvisoryLock(Self.lockKey) { connection in
             try await connection.execute(Self.createTable)
             let applied = try await connection.query("SELECT version, name, checksum, applied_at, execution_ms FROM schema_migrations")
