@@ -31,9 +31,7 @@ final class InflatingSource: @unchecked Sendable {
         self.path = path
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ArchiveError(code: .io, message: FileSystemError("cannot open \(path)").description) }
-        let thread = Thread { [self] in produce() }
-        thread.name = "nomaly.inflate"
-        thread.start()
+        DedicatedThread.start(named: "nomaly.inflate") { [self] in produce() }
     }
 
     deinit {

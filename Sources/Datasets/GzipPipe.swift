@@ -34,12 +34,10 @@ final class GzipPipe: @unchecked Sendable {
         readDescriptor = ends[0]
         readPath = "/dev/fd/\(ends[0])"
         let writeDescriptor = ends[1]
-        let thread = Thread { [self] in
+        DedicatedThread.start(named: "nomaly.gzip") { [self] in
             pump(first: first, read: read, into: writeDescriptor)
             finished()
         }
-        thread.name = "nomaly.gzip-pipe"
-        thread.start()
     }
 
     deinit {

@@ -21,13 +21,21 @@ package enum DedicatedThread {
     /// - Throws: what `body` throws.
     package static func run<Value: Sendable>(named name: String, _ body: @escaping @Sendable () throws -> Value) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                // Named from inside: on Linux, Foundation names a thread only when it names itself (a name given
-                // before `start()` is not applied), and until issue 17 these threads carried their creator's name.
-                Thread.current.name = name
-                continuation.resume(with: Result { try body() })
-            }
-            thread.start()
+            start(named: name) { continuation.resume(with: Result { try body() }) }
         }
+    }
+
+    /// Starts `body` on a new thread named `name` and returns at once: for a producer that feeds its consumer through
+    /// a queue or a pipe and signals its own end (`GzipPipe`'s pump, `InflatingSource`, `ChunkPrefetcher`).
+    package static func start(named name: String, _ body: @escaping @Sendable () -> Void) {
+        // Linux drops a name of more than 15 bytes without a word; a name that never shows is a bug here, not there.
+        precondition(name.utf8.count <= 15, "thread name \(name) is longer than Linux's 15 bytes")
+        let thread = Thread {
+            // Named from inside: on Linux, Foundation names a thread only when it names itself (a name given
+            // before `start()` is not applied), and until issue 17 these threads carried their creator's name.
+            Thread.current.name = name
+            body()
+        }
+        thread.start()
     }
 }

@@ -25,8 +25,8 @@ package struct ModelServices: Sendable {
     package var afterLocationsChecked: (@Sendable () async throws -> Void)?
 
     /// - Parameters:
-    ///   - scoringLocations: the finished rule, taken as it is. By default no S3, nothing protected and the folder
-    ///     `scoring` for API runs: for callers that never score.
+    ///   - scoringLocations: the finished rule, taken as it is (`App.Runtime.scoringLocations` protects the artifact
+    ///     store and the backups). Required, so that no caller can forget the protection by leaving it out.
     package init(
         pool: PostgresPool,
         registry: ModelRegistry,
@@ -35,7 +35,7 @@ package struct ModelServices: Sendable {
         s3: S3Configuration?,
         threads: Int = ProcessInfo.processInfo.activeProcessorCount,
         nomalyVersion: String,
-        scoringLocations: ScoringLocations = ScoringLocations(scoringDirectory: "scoring"),
+        scoringLocations: ScoringLocations,
         maxInputBytes: Int64 = 10 << 30
     ) {
         self.pool = pool

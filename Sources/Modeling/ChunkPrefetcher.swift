@@ -1,4 +1,5 @@
 import Datasets
+import FileSystem
 import Foundation
 
 /// Reads the next chunks of a source on a thread of its own while the caller scores and writes the current one,
@@ -16,9 +17,7 @@ final class ChunkPrefetcher: @unchecked Sendable {
 
     init(depth: Int = 2, read: @escaping @Sendable () throws -> RowChunk?) {
         self.depth = depth
-        let thread = Thread { [self] in produce(read) }
-        thread.name = "nomaly.prefetch"
-        thread.start()
+        DedicatedThread.start(named: "nomaly.prefetch") { [self] in produce(read) }
     }
 
     /// The next chunk in source order; nil at the end. Rethrows the source's error.

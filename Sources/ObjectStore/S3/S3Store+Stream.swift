@@ -44,7 +44,7 @@ extension S3Store {
                     // A thread of its own, for as long as it downloads: the transfer waits for its reader whenever the
                     // stream's buffer is full, and the reader (on the blocking pool, say) waits for the transfer, so
                     // were the GET queued for a pool thread that readers hold, neither would ever finish.
-                    try await DedicatedThread.run(named: "nomaly.s3-stream") {
+                    try await DedicatedThread.run(named: "nomaly.s3-get") {
                         let handle = try handles.borrow()
                         defer { handles.giveBack(handle) }
                         let transfer = CurlTransfer(cancellation: cancellation, onBytes: nil)

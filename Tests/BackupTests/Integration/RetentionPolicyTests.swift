@@ -3,6 +3,7 @@ import BackupFixtures
 import Foundation
 import JSONValues
 import Jobs
+import ObjectStore
 import Postgres
 import Registry
 import Scheduler
@@ -108,7 +109,8 @@ struct BackupJobKindTests {
             cache: DetectorCache(artifacts: harness.registry.artifacts),
             specsDirectory: harness.folder.path + "/registry",
             s3: nil,
-            nomalyVersion: "test"
+            nomalyVersion: "test",
+            scoringLocations: ScoringLocations(scoringDirectory: harness.folder.path + "/scoring")
         )
         let kinds = BuiltInKinds.registry(pool: harness.pool, models: models, backups: harness.environment)
         let spec = try JobSpecLoader(kinds: kinds).load(yaml, file: "jobs/j.yaml", defaultName: "j")

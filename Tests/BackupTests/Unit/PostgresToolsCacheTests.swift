@@ -35,6 +35,20 @@ struct PostgresToolsCacheTests {
         #expect(callCount(calls) == 1)
     }
 
+    @Test("a chosen pg_dump that was removed since (a package upgrade) is looked up again, not kept")
+    func removedToolsLookedUpAgain() async throws {
+        let folder = try TemporaryFolder()
+        let (directory, calls) = try fakeTools(in: folder, version: "16.4")
+        let cache = PostgresToolsCache()
+        _ = try await cache.forServer(major: 16, override: directory)
+        try FileManager.default.removeItem(atPath: directory + "/pg_dump")
+        await #expect(throws: BackupError.self) { try await cache.forServer(major: 16, override: directory) }
+        _ = try fakeTools(in: folder, version: "16.5")
+        let tools = try await cache.forServer(major: 16, override: directory)
+        #expect(tools.version == "pg_dump (PostgreSQL) 16.5")
+        #expect(callCount(calls) == 2)
+    }
+
     @Test("a pg_dump older than the server is refused with what to install, and the failure is not kept")
     func tooOld() async throws {
         let folder = try TemporaryFolder()
