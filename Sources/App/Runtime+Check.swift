@@ -50,10 +50,13 @@ package struct CheckReport: Encodable, Sendable {
 extension Runtime {
     /// Reads every setting, the migrations, the job files and the model specs, and with `connect` the database's
     /// migrations, collecting every problem rather than stopping at the first. Logs only warnings and errors.
-    package static func check(connect: Bool) async -> CheckReport {
+    /// - Parameter jobsDirectory: the folder `serve --jobs` would be given, instead of NOMALY_JOBS_DIR.
+    package static func check(connect: Bool, jobsDirectory: String? = nil) async -> CheckReport {
         var report = CheckReport(ok: true, problems: [], settings: [:])
         var runtime: Runtime?
-        let (configuration, problems) = NomalyConfiguration.read()
+        let (read, problems) = NomalyConfiguration.read()
+        var configuration = read
+        if let jobsDirectory { configuration.folders.jobsDirectory = configuration.absolute(jobsDirectory) }
         if problems.isEmpty {
             report.settings = settings(configuration)
             bootstrapLogging(format: configuration.log.format, level: .warning)
@@ -86,21 +89,40 @@ extension Runtime {
             let statuses = try await withDatabase { pool in
                 try await Migrator(pool: pool, migrations: migrations, logger: logger).status()
             }
-            for status in statuses where status.state == .changed {
+            // Named as `migrate` names them: the file, 0003_api_runs.sql.
+            func filenames(_ state: MigrationStatus.State) -> [String] {
+                statuses.filter { $0.state == state }.map { status in
+                    migrations.first { $0.version == status.version }?.filename ?? String(format: "%04d", status.version) + "_\(status.name).sql"
+                }
+            }
+            for filename in filenames(.changed) {
                 report.problems.append(
                     CheckReport.Problem(
                         variable: "NOMALY_MIGRATIONS_DIR",
-                        message: "migration \(status.version)_\(status.name) was edited after it was applied"
+                        message:
+                            "migration \(filename) was edited after it was applied; restore the original file and put the change in a new migration"
                     )
                 )
             }
-            let pending = statuses.filter { $0.state == .pending }.count
-            report.settings["database_migrations"] = pending == 0 ? "up to date" : "\(pending) pending"
+            report.settings["database_migrations"] = Self.describeDatabaseMigrations(
+                changed: filenames(.changed),
+                pending: filenames(.pending),
+                missing: filenames(.missing)
+            )
         } catch let error as MigrationError {
             report.problems.append(CheckReport.Problem(variable: "NOMALY_MIGRATIONS_DIR", message: error.message))
         } catch {
             report.problems.append(CheckReport.Problem(variable: "DATABASE_URL", message: "\(error)"))
         }
+    }
+
+    /// "up to date" only when every migration here is applied unchanged and the database has none this binary lacks.
+    static func describeDatabaseMigrations(changed: [String], pending: [String], missing: [String]) -> String {
+        var parts: [String] = []
+        if !changed.isEmpty { parts.append("\(changed.count) edited after it was applied (\(changed.joined(separator: ", ")))") }
+        if !pending.isEmpty { parts.append("\(pending.count) pending (\(pending.joined(separator: ", ")))") }
+        if !missing.isEmpty { parts.append("\(missing.count) applied by a newer nomaly (\(missing.joined(separator: ", ")))") }
+        return parts.isEmpty ? "up to date" : parts.joined(separator: "; ")
     }
 
     /// The job files (judged as `serve` judges them, score jobs' locations included) and the model specs.

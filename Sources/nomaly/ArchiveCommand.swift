@@ -38,13 +38,11 @@ struct ArchiveCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await reportingErrors {
-                _ = try Runtime.load()
-                var options = ArchiveCreateOptions()
-                options.compressionLevel = level
-                let summary = try await TarGz.create(directory: directory, output: output, options: options)
-                try report(summary, path: output, verb: "created", json: json)
-            }
+            _ = try Runtime.load()
+            var options = ArchiveCreateOptions()
+            options.compressionLevel = level
+            let summary = try await TarGz.create(directory: directory, output: output, options: options)
+            try report(summary, path: output, verb: "created", json: json)
         }
     }
 
@@ -66,23 +64,21 @@ struct ArchiveCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await reportingErrors {
-                _ = try Runtime.load()
-                let (entries, summary) = try await TarGz.list(archive)
-                if json {
-                    try JSONOutput.print(Listing(sha256: summary.sha256, entries: entries))
-                    return
-                }
-                printColumns(
-                    header: ["MODE", "SIZE", "KIND", "PATH"],
-                    rows: entries.map { entry in
-                        [
-                            String(entry.mode, radix: 8), String(entry.size), entry.kind.rawValue,
-                            entry.path + (entry.linkTarget.map { " -> \($0)" } ?? ""),
-                        ]
-                    }
-                )
+            _ = try Runtime.load()
+            let (entries, summary) = try await TarGz.list(archive)
+            if json {
+                try JSONOutput.print(Listing(sha256: summary.sha256, entries: entries))
+                return
             }
+            printColumns(
+                header: ["MODE", "SIZE", "KIND", "PATH"],
+                rows: entries.map { entry in
+                    [
+                        String(entry.mode, radix: 8), String(entry.size), entry.kind.rawValue,
+                        entry.path + (entry.linkTarget.map { " -> \($0)" } ?? ""),
+                    ]
+                }
+            )
         }
     }
 
@@ -113,17 +109,28 @@ struct ArchiveCommand: AsyncParsableCommand {
         @Flag(help: "Print {path, sha256, compressed_bytes, uncompressed_bytes, entries} as JSON.")
         var json = false
 
-        func run() async throws {
-            try await reportingErrors {
-                var limits = try Runtime.load().configuration.archiveLimits
-                if let maxBytes {
-                    guard let bytes = parseByteSize(maxBytes) else { throw CommandFailure("--max-bytes: '\(maxBytes)' is not a size such as 8GiB") }
-                    limits.maxTotalBytes = bytes
+        func validate() throws {
+            _ = try maximumBytes
+            if let maxEntries, maxEntries < 1 { throw ValidationError("--max-entries must be at least 1") }
+        }
+
+        private var maximumBytes: Int64? {
+            get throws {
+                try maxBytes.map { text in
+                    guard let bytes = parseByteSize(text), bytes > 0 else {
+                        throw ValidationError("--max-bytes: '\(text)' is not a size such as 8GiB")
+                    }
+                    return bytes
                 }
-                if let maxEntries { limits.maxEntries = maxEntries }
-                let summary = try await TarGz.extract(archive, into: directory, limits: limits)
-                try report(summary, path: directory, verb: "extracted", json: json)
             }
+        }
+
+        func run() async throws {
+            var limits = try Runtime.load().configuration.archiveLimits
+            if let bytes = try maximumBytes { limits.maxTotalBytes = bytes }
+            if let maxEntries { limits.maxEntries = maxEntries }
+            let summary = try await TarGz.extract(archive, into: directory, limits: limits)
+            try report(summary, path: directory, verb: "extracted", json: json)
         }
     }
 }

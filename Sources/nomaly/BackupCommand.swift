@@ -23,8 +23,8 @@ struct BackupCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make a set, verify it, and optionally upload it.")
 
-        @Option(help: "database, models or full.")
-        var kind: String = "full"
+        @Option(help: "database, models or full.", transform: BackupCommand.scope)
+        var kind: BackupScope = .full
 
         @Flag(help: "Copy the set to the configured bucket afterwards.")
         var upload = false
@@ -36,20 +36,17 @@ struct BackupCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            guard let scope = BackupScope(rawValue: kind) else { throw ValidationError("--kind must be database, models or full") }
-            try await reportingErrors {
-                try await Runtime.load().withBackups { backups in
-                    let (manifest, uploaded) = try await backups.create(scope: scope, verify: !noVerify, upload: upload)
-                    if json { return try JSONOutput.print(manifest) }
+            try await Runtime.load().withBackups { backups in
+                let (manifest, uploaded) = try await backups.create(scope: kind, verify: !noVerify, upload: upload)
+                if json { return try JSONOutput.print(manifest) }
+                print(
+                    "created \(manifest.id) (\(kind.rawValue), \(ProgressBar.bytes(manifest.totalSize))\(manifest.encryption == nil ? "" : ", encrypted"))"
+                        + (noVerify ? "" : ", verified") + " in \(backups.environment.setPath(manifest.id))"
+                )
+                if let uploaded {
                     print(
-                        "created \(manifest.id) (\(scope.rawValue), \(ProgressBar.bytes(manifest.totalSize))\(manifest.encryption == nil ? "" : ", encrypted"))"
-                            + (noVerify ? "" : ", verified") + " in \(backups.environment.setPath(manifest.id))"
+                        "uploaded \(uploaded.uploaded.count) object(s) to \(backups.environment.remote!.description) (\(uploaded.skipped) already there)"
                     )
-                    if let uploaded {
-                        print(
-                            "uploaded \(uploaded.uploaded.count) object(s) to \(backups.environment.remote!.description) (\(uploaded.skipped) already there)"
-                        )
-                    }
                 }
             }
         }
@@ -62,23 +59,21 @@ struct BackupCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            try await reportingErrors {
-                try await Runtime.load().withBackups { backups in
-                    let listings = try await backups.list()
-                    if json { return try JSONOutput.print(listings) }
-                    guard !listings.isEmpty else { return print("no backups in \(backups.environment.directory)") }
-                    print(Self.row(["ID", "KIND", "STATUS", "AGE", "SIZE", "WHERE", "VERIFIED"]))
-                    for listing in listings {
-                        let places = [listing.local == nil ? nil : "local", listing.remote == nil ? nil : "s3"].compactMap { $0 }
-                        print(
-                            Self.row([
-                                listing.id, listing.kind ?? "?", listing.status, Self.age(listing.ageSeconds),
-                                listing.sizeBytes.map(ProgressBar.bytes) ?? "-", places.isEmpty ? "-" : places.joined(separator: "+"),
-                                listing.verifiedAt.map { Self.age(Int64(Date().timeIntervalSince($0))) + " ago" } ?? "no",
-                            ])
-                        )
-                        if let error = listing.error { print("    error: \(error.split(separator: "\n").first ?? "")") }
-                    }
+            try await Runtime.load().withBackups { backups in
+                let listings = try await backups.list()
+                if json { return try JSONOutput.print(listings) }
+                guard !listings.isEmpty else { return print("no backups in \(backups.environment.directory)") }
+                print(Self.row(["ID", "KIND", "STATUS", "AGE", "SIZE", "WHERE", "VERIFIED"]))
+                for listing in listings {
+                    let places = [listing.local == nil ? nil : "local", listing.remote == nil ? nil : "s3"].compactMap { $0 }
+                    print(
+                        Self.row([
+                            listing.id, listing.kind ?? "?", listing.status, Self.age(listing.ageSeconds),
+                            listing.sizeBytes.map(ProgressBar.bytes) ?? "-", places.isEmpty ? "-" : places.joined(separator: "+"),
+                            listing.verifiedAt.map { Self.age(Int64(Date().timeIntervalSince($0))) + " ago" } ?? "no",
+                        ])
+                    )
+                    if let error = listing.error { print("    error: \(error.split(separator: "\n").first ?? "")") }
                 }
             }
         }
@@ -122,19 +117,21 @@ struct BackupCommand: AsyncParsableCommand {
         @Flag(help: "Print {id, files, bytes, decrypted, signed_with, waived, dump_read, restore_test_tables}.")
         var json = false
 
+        func validate() throws {
+            try BackupCommand.checkSetIDs([id])
+        }
+
         func run() async throws {
-            try await reportingErrors {
-                try await Runtime.load().withBackups { backups in
-                    let report = try await backups.verify(id, restoreTest: restoreTest, waivers: waivers.waivers)
-                    if json { return try JSONOutput.print(report) }
-                    var parts = [report.signedWith.map { "manifest signed with key \($0)" } ?? "manifest not signed"]
-                    if !report.waived.isEmpty { parts.append("accepted \(report.waived.joined(separator: " and ")) as asked") }
-                    parts.append("\(report.files) file(s), \(ProgressBar.bytes(report.bytes)) match the manifest")
-                    if report.decrypted { parts.append("every chunk authenticated") }
-                    if report.dumpRead { parts.append("dump read to its end") }
-                    if let tables = report.restoreTestTables { parts.append("test restore matched \(tables) table(s)") }
-                    print("verified \(report.id): " + parts.joined(separator: "; "))
-                }
+            try await Runtime.load().withBackups { backups in
+                let report = try await backups.verify(id, restoreTest: restoreTest, waivers: waivers.waivers)
+                if json { return try JSONOutput.print(report) }
+                var parts = [report.signedWith.map { "manifest signed with key \($0)" } ?? "manifest not signed"]
+                if !report.waived.isEmpty { parts.append("accepted \(report.waived.joined(separator: " and ")) as asked") }
+                parts.append("\(report.files) file(s), \(ProgressBar.bytes(report.bytes)) match the manifest")
+                if report.decrypted { parts.append("every chunk authenticated") }
+                if report.dumpRead { parts.append("dump read to its end") }
+                if let tables = report.restoreTestTables { parts.append("test restore matched \(tables) table(s)") }
+                print("verified \(report.id): " + parts.joined(separator: "; "))
             }
         }
     }
@@ -155,8 +152,8 @@ struct BackupCommand: AsyncParsableCommand {
         @Argument(help: "The set's id (YYYYMMDD_HHMMSS), local or in the bucket; `latest` for the newest local set.")
         var id: String
 
-        @Option(help: "database, models or full.")
-        var kind: String = "full"
+        @Option(help: "database, models or full.", transform: BackupCommand.scope)
+        var kind: BackupScope = .full
 
         @Flag(help: "Confirm: the restore replaces live data.")
         var yes = false
@@ -169,27 +166,29 @@ struct BackupCommand: AsyncParsableCommand {
         @Flag(help: "Print the restore report as JSON.")
         var json = false
 
+        func validate() throws {
+            try BackupCommand.checkSetIDs([id])
+            _ = try OptionValues.duration(waitForRuns, option: "--wait-for-runs", allowZero: true)
+        }
+
         func run() async throws {
-            guard let scope = BackupScope(rawValue: kind) else { throw ValidationError("--kind must be database, models or full") }
-            guard let timeout = parseDuration(waitForRuns) else { throw ValidationError("--wait-for-runs takes a duration such as 10m") }
-            try await reportingErrors {
-                try await Runtime.load(quiet: false).withBackups { backups in
-                    let report = try await backups.restore(id, scope: scope, confirmed: yes, runsTimeout: timeout, waivers: waivers.waivers)
-                    if json { return try JSONOutput.print(report) }
-                    var lines = ["restored \(scope.rawValue) from \(report.id)" + (report.downloaded ? " (downloaded from the bucket)" : "")]
-                    lines.append("  manifest: " + (report.signedWith.map { "signed with key \($0)" } ?? "not signed"))
-                    if !report.waived.isEmpty { lines.append("  accepted \(report.waived.joined(separator: " and ")) as asked (audited)") }
-                    if let tables = report.tablesRestored {
-                        lines.append("  database: \(tables) table(s) match the manifest; \(report.migrationsApplied ?? 0) migration(s) applied")
-                    }
-                    if let count = report.artifactsRestored {
-                        lines.append("  artifacts: \(count)" + (report.replacedArtifactsMovedTo.map { "; previous folder kept as \($0)" } ?? ""))
-                    }
-                    lines.append(
-                        "  claims paused for \(String(format: "%.1f", report.resumedAt.timeIntervalSince(report.pausedAt))) s; waited for \(report.waitedForRuns) run(s)"
-                    )
-                    print(lines.joined(separator: "\n"))
+            let timeout = try OptionValues.duration(waitForRuns, option: "--wait-for-runs", allowZero: true)
+            try await Runtime.load(quiet: false).withBackups { backups in
+                let report = try await backups.restore(id, scope: kind, confirmed: yes, runsTimeout: timeout, waivers: waivers.waivers)
+                if json { return try JSONOutput.print(report) }
+                var lines = ["restored \(kind.rawValue) from \(report.id)" + (report.downloaded ? " (downloaded from the bucket)" : "")]
+                lines.append("  manifest: " + (report.signedWith.map { "signed with key \($0)" } ?? "not signed"))
+                if !report.waived.isEmpty { lines.append("  accepted \(report.waived.joined(separator: " and ")) as asked (audited)") }
+                if let tables = report.tablesRestored {
+                    lines.append("  database: \(tables) table(s) match the manifest; \(report.migrationsApplied ?? 0) migration(s) applied")
                 }
+                if let count = report.artifactsRestored {
+                    lines.append("  artifacts: \(count)" + (report.replacedArtifactsMovedTo.map { "; previous folder kept as \($0)" } ?? ""))
+                }
+                lines.append(
+                    "  claims paused for \(String(format: "%.1f", report.resumedAt.timeIntervalSince(report.pausedAt))) s; waited for \(report.waitedForRuns) run(s)"
+                )
+                print(lines.joined(separator: "\n"))
             }
         }
     }
@@ -209,18 +208,33 @@ struct BackupCommand: AsyncParsableCommand {
         @Flag(help: "Print {uploaded, skipped, bytes_uploaded, sets, artifacts_uploaded, artifacts_skipped}.")
         var json = false
 
+        func validate() throws {
+            try BackupCommand.checkSetIDs(ids)
+        }
+
         func run() async throws {
-            try await reportingErrors {
-                try await Runtime.load().withBackups { backups in
-                    let report = try await backups.upload(ids, artifacts: artifacts)
-                    if json { return try JSONOutput.print(report) }
-                    print(
-                        "\(report.sets.count) set(s) to \(backups.environment.remote!.description): uploaded \(report.uploaded.count) object(s) "
-                            + "(\(ProgressBar.bytes(report.bytesUploaded))), \(report.skipped) already there"
-                            + (artifacts ? "; artifacts uploaded \(report.artifactsUploaded), already there \(report.artifactsSkipped)" : "")
-                    )
-                }
+            try await Runtime.load().withBackups { backups in
+                let report = try await backups.upload(ids, artifacts: artifacts)
+                if json { return try JSONOutput.print(report) }
+                print(
+                    "\(report.sets.count) set(s) to \(backups.environment.remote!.description): uploaded \(report.uploaded.count) object(s) "
+                        + "(\(ProgressBar.bytes(report.bytesUploaded))), \(report.skipped) already there"
+                        + (artifacts ? "; artifacts uploaded \(report.artifactsUploaded), already there \(report.artifactsSkipped)" : "")
+                )
             }
+        }
+    }
+
+    /// `--kind database|models|full`.
+    static func scope(_ text: String) throws -> BackupScope {
+        guard let scope = BackupScope(rawValue: text) else { throw ValidationError("--kind must be database, models or full") }
+        return scope
+    }
+
+    /// A malformed set id is a wrong command line (exit 64), found before anything is opened.
+    static func checkSetIDs(_ ids: [String]) throws {
+        for id in ids where id != "latest" && BackupSetID(id) == nil {
+            throw ValidationError("'\(id)' is not a set id such as 20261203_020000, or latest")
         }
     }
 

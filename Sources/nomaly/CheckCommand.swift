@@ -9,7 +9,8 @@ struct Check: AsyncParsableCommand {
             Reads every setting from the environment (docs/configuration.md) and reports all invalid ones at once, \
             each named by its variable. Checks the migrations (compiled into the binary, or NOMALY_MIGRATIONS_DIR's \
             NNNN_name.sql files when it is set). \
-            Works offline; add --connect to also reach the database and compare its migrations.
+            Works offline; add --connect to also reach the database and compare its migrations. --jobs checks \
+            the folder `serve --jobs` would load.
             """
     )
 
@@ -19,8 +20,11 @@ struct Check: AsyncParsableCommand {
     @Flag(help: "Also connect to the database (starting the embedded cluster if needed) and check its migrations.")
     var connect = false
 
+    @Option(name: .customLong("jobs"), help: "The folder of job files to check, as `serve --jobs` takes it (default NOMALY_JOBS_DIR, else ./jobs).")
+    var jobsDirectory: String?
+
     func run() async throws {
-        let report = await Runtime.check(connect: connect)
+        let report = await Runtime.check(connect: connect, jobsDirectory: jobsDirectory)
         if json {
             try JSONOutput.print(report)
         } else {

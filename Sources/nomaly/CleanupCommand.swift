@@ -39,36 +39,37 @@ struct CleanupCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard modelsKeepLast >= 1 else { throw ValidationError("--models-keep-last must be at least 1") }
+        _ = try options
     }
 
-    func run() async throws {
-        var options = Cleanup.Options(dryRun: dryRun)
-        options.retention = RetentionPolicy(
-            database: .init(maxAge: try Self.duration(databaseMaxAge, "--database-max-age")),
-            models: .init(keepLast: modelsKeepLast),
-            full: .init(maxAge: try Self.duration(fullMaxAge, "--full-max-age"))
-        )
-        options.runsMaxAge = runsMaxAge == "never" ? nil : try Self.duration(runsMaxAge, "--runs-max-age")
-        options.scoresMaxAge = scoresMaxAge == "never" ? nil : try Self.duration(scoresMaxAge, "--scores-max-age")
-        try await reportingErrors {
-            try await Runtime.load().withBackups { backups in
-                let report = try await backups.cleanup(options)
-                if json { return try JSONOutput.print(report) }
-                let verb = dryRun ? "would delete" : "deleted"
-                print("\(verb):")
-                print("  backup sets, local:  \(report.localSets.isEmpty ? "none" : report.localSets.joined(separator: ", "))")
-                print("  backup sets, bucket: \(report.remoteSets.isEmpty ? "none" : report.remoteSets.joined(separator: ", "))")
-                print("  failed backup records: \(report.failedRecords)")
-                print("  runs: \(report.runs); stored scores: \(report.scores); unused artifacts: \(report.artifacts)")
-                print("  temporary files: \(report.temporaryFiles.isEmpty ? "none" : report.temporaryFiles.joined(separator: ", "))")
-                print("  space: \(ProgressBar.bytes(report.bytesReclaimed))")
-                for note in report.notes { print("note: \(note)") }
-            }
+    private var options: Cleanup.Options {
+        get throws {
+            var options = Cleanup.Options(dryRun: dryRun)
+            options.retention = RetentionPolicy(
+                database: .init(maxAge: try OptionValues.duration(databaseMaxAge, option: "--database-max-age")),
+                models: .init(keepLast: modelsKeepLast),
+                full: .init(maxAge: try OptionValues.duration(fullMaxAge, option: "--full-max-age"))
+            )
+            options.runsMaxAge = runsMaxAge == "never" ? nil : try OptionValues.duration(runsMaxAge, option: "--runs-max-age")
+            options.scoresMaxAge = scoresMaxAge == "never" ? nil : try OptionValues.duration(scoresMaxAge, option: "--scores-max-age")
+            return options
         }
     }
 
-    static func duration(_ text: String, _ option: String) throws -> Duration {
-        guard let value = parseDuration(text), value > .zero else { throw ValidationError("\(option) takes a duration such as 30d") }
-        return value
+    func run() async throws {
+        let options = try self.options
+        try await Runtime.load().withBackups { backups in
+            let report = try await backups.cleanup(options)
+            if json { return try JSONOutput.print(report) }
+            let verb = dryRun ? "would delete" : "deleted"
+            print("\(verb):")
+            print("  backup sets, local:  \(report.localSets.isEmpty ? "none" : report.localSets.joined(separator: ", "))")
+            print("  backup sets, bucket: \(report.remoteSets.isEmpty ? "none" : report.remoteSets.joined(separator: ", "))")
+            print("  failed backup records: \(report.failedRecords)")
+            print("  runs: \(report.runs); stored scores: \(report.scores); unused artifacts: \(report.artifacts)")
+            print("  temporary files: \(report.temporaryFiles.isEmpty ? "none" : report.temporaryFiles.joined(separator: ", "))")
+            print("  space: \(ProgressBar.bytes(report.bytesReclaimed))")
+            for note in report.notes { print("note: \(note)") }
+        }
     }
 }

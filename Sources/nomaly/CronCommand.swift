@@ -103,10 +103,9 @@ struct CronCommand: AsyncParsableCommand {
         }
     }
 
-    /// Prints `error: …` and gives exit status 2: the input was understood as a command line but is not valid.
-    static func refuse(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        return ExitCode(2)
+    /// Exit status 2, not 64: the command line was understood, but the schedule it names is not valid.
+    static func refuse(_ message: String) -> CLIError {
+        CLIError(status: .invalidSchedule, message: message)
     }
 
     /// `--from`: an instant with an offset, or a wall-clock time in the job's zone.

@@ -17,7 +17,7 @@ struct FitCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "isolation-forest or ecod.")
+    @Option(help: "\(ModelTrainer.detectors.joined(separator: " or ")).")
     var detector: String
 
     @Option(help: "The training CSV (plain or gzip), with a header row.")
@@ -63,30 +63,31 @@ struct FitCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
+        guard ModelTrainer.detectors.contains(detector) else {
+            throw ValidationError("--detector must be one of \(ModelTrainer.detectors.joined(separator: ", ")), not '\(detector)'")
+        }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         _ = try parseDelimiter(delimiter)
     }
 
     func run() async throws {
-        try await reportingErrors {
-            _ = try Runtime.load()
-            let request = TrainingRequest(
-                detector: detector,
-                parameters: DetectorParameters(trees: trees, sampleSize: sampleSize, seed: seed),
-                contamination: contamination,
-                threshold: threshold,
-                format: CSVFormat(delimiter: try parseDelimiter(delimiter)),
-                selection: ColumnSelection(features: features.map(splitColumns), id: id, label: label),
-                missing: missing,
-                threads: threads,
-                nomalyVersion: NomalyVersion.current
-            )
-            let result = try await ModelTrainer.fit(csv: input, request: request, output: output)
-            if json {
-                try JSONOutput.print(FitOutput(result: result, output: output))
-            } else {
-                print(describe(result))
-            }
+        _ = try Runtime.load()
+        let request = TrainingRequest(
+            detector: detector,
+            parameters: DetectorParameters(trees: trees, sampleSize: sampleSize, seed: seed),
+            contamination: contamination,
+            threshold: threshold,
+            format: CSVFormat(delimiter: try parseDelimiter(delimiter)),
+            selection: ColumnSelection(features: features.map(splitColumns), id: id, label: label),
+            missing: missing,
+            threads: threads,
+            nomalyVersion: NomalyVersion.current
+        )
+        let result = try await ModelTrainer.fit(csv: input, request: request, output: output)
+        if json {
+            try JSONOutput.print(FitOutput(result: result, output: output))
+        } else {
+            print(describe(result))
         }
     }
 

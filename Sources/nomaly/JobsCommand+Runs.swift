@@ -32,35 +32,39 @@ extension JobsCommand {
             let error: String?
         }
 
+        func validate() throws {
+            _ = try waitLimit
+            if timeout != nil && !wait { throw ValidationError("--timeout applies only with --wait") }
+        }
+
+        private var waitLimit: Duration? {
+            get throws { try timeout.map { try OptionValues.duration($0, option: "--timeout") } }
+        }
+
         func run() async throws {
-            try await reportingErrors {
-                let limit = try timeout.map { text -> Duration in
-                    guard let value = parseDuration(text) else { throw ValidationError("--timeout: '\(text)' is not a duration such as 10m") }
-                    return value
+            let limit = try waitLimit
+            let final = try await Runtime.load().withJobs { jobs -> RunRecord? in
+                let id = try await jobs.trigger(name)
+                if !json { print("queued run \(id) of \(name)") }
+                guard wait else {
+                    if json { try JSONOutput.print(Outcome(id: id, status: .queued, error: nil)) }
+                    return nil
                 }
-                let final = try await Runtime.load().withJobs { jobs -> RunRecord? in
-                    let id = try await jobs.trigger(name)
-                    if !json { print("queued run \(id) of \(name)") }
-                    guard wait else {
-                        if json { try JSONOutput.print(Outcome(id: id, status: .queued, error: nil)) }
-                        return nil
-                    }
-                    let record = try await jobs.waitForEnd(of: id, timeout: limit) {
-                        FileHandle.standardError.write(Data("run \(id) is not claimed yet: is a `nomaly serve` scheduler running?\n".utf8))
-                    }
-                    guard record.status.isFinal else {
-                        throw CommandFailure("run \(id) is still \(record.status.rawValue) after \(timeout ?? ""); it goes on")
-                    }
-                    return record
+                let record = try await jobs.waitForEnd(of: id, timeout: limit) {
+                    FileHandle.standardError.write(Data("run \(id) is not claimed yet: is a `nomaly serve` scheduler running?\n".utf8))
                 }
-                guard let final else { return }
-                if json {
-                    try JSONOutput.print(Outcome(id: final.id, status: final.status, error: final.error))
-                } else {
-                    print("run \(final.id) \(final.status.rawValue)" + (final.error.map { ": \($0)" } ?? ""))
+                guard record.status.isFinal else {
+                    throw CommandFailure("run \(id) is still \(record.status.rawValue) after \(timeout ?? ""); it goes on")
                 }
-                if final.status != .succeeded { throw ExitCode.failure }
+                return record
             }
+            guard let final else { return }
+            if json {
+                try JSONOutput.print(Outcome(id: final.id, status: final.status, error: final.error))
+            } else {
+                print("run \(final.id) \(final.status.rawValue)" + (final.error.map { ": \($0)" } ?? ""))
+            }
+            if final.status != .succeeded { throw ExitCode.failure }
         }
     }
 
@@ -68,21 +72,26 @@ extension JobsCommand {
         static let configuration = CommandConfiguration(abstract: "A job's runs, newest first.")
 
         @Argument(help: "The job's name.") var name: String
-        @Option(help: "How many runs.") var limit = 20
-        @Option(help: "Only runs with this status (queued, running, succeeded, failed, timed_out, cancelled, skipped, lost).")
-        var status: String?
+        @Option(help: "How many runs (1–1000).") var limit = 20
+        @Option(help: "Only runs with this status (\(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))).", transform: Self.runStatus)
+        var status: RunStatus?
         @Flag(help: "Print an array of runs {id, job_name, scheduled_at, attempt, trigger, status, started_at, finished_at, error, …}.")
         var json = false
 
-        func run() async throws {
-            try await reportingErrors {
-                let filter = try status.map { text -> RunStatus in
-                    guard let value = RunStatus(rawValue: text) else { throw ValidationError("--status: '\(text)' is not a run status") }
-                    return value
-                }
-                let runs = try await Runtime.load().withJobs { try await $0.history(of: name, status: filter, limit: limit) }
-                if json { try JSONOutput.print(runs) } else { Self.printRuns(runs) }
+        func validate() throws {
+            try OptionValues.checkLimit(limit)
+        }
+
+        static func runStatus(_ text: String) throws -> RunStatus {
+            guard let value = RunStatus(rawValue: text) else {
+                throw ValidationError("not a run status; one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }
+            return value
+        }
+
+        func run() async throws {
+            let runs = try await Runtime.load().withJobs { try await $0.history(of: name, status: status, limit: limit) }
+            if json { try JSONOutput.print(runs) } else { Self.printRuns(runs) }
         }
 
         static func printRuns(_ runs: [RunRecord]) {
@@ -113,14 +122,12 @@ extension JobsCommand {
         }
 
         func run() async throws {
-            try await reportingErrors {
-                let (record, tail) = try await Runtime.load().withJobs { try await $0.logs(of: id) }
-                if json { return try JSONOutput.print(Output(run: record, logTail: tail)) }
-                FileHandle.standardError.write(
-                    Data("run \(record.id) of \(record.jobName): \(record.status.rawValue)\(record.error.map { " (\($0))" } ?? "")\n".utf8)
-                )
-                print(tail ?? "", terminator: tail?.hasSuffix("\n") == false ? "\n" : "")
-            }
+            let (record, tail) = try await Runtime.load().withJobs { try await $0.logs(of: id) }
+            if json { return try JSONOutput.print(Output(run: record, logTail: tail)) }
+            FileHandle.standardError.write(
+                Data("run \(record.id) of \(record.jobName): \(record.status.rawValue)\(record.error.map { " (\($0))" } ?? "")\n".utf8)
+            )
+            print(tail ?? "", terminator: tail?.hasSuffix("\n") == false ? "\n" : "")
         }
     }
 
@@ -132,12 +139,10 @@ extension JobsCommand {
         @Argument(help: "The run's id.") var id: Int64
 
         func run() async throws {
-            try await reportingErrors {
-                let status = try await Runtime.load().withJobs { jobs in
-                    try await jobs.cancel(id, reason: "cancelled by an operator (nomaly jobs cancel)")
-                }
-                print(status == .cancelled ? "cancelled run \(id)" : "asked the worker of run \(id) to stop it")
+            let status = try await Runtime.load().withJobs { jobs in
+                try await jobs.cancel(id, reason: "cancelled by an operator (nomaly jobs cancel)")
             }
+            print(status == .cancelled ? "cancelled run \(id)" : "asked the worker of run \(id) to stop it")
         }
     }
 }

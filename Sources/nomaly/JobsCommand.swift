@@ -22,24 +22,22 @@ struct JobsCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            try await reportingErrors {
-                let rows = try await Runtime.load().withJobs { try await $0.list() }
-                if json { return try JSONOutput.print(rows) }
-                printColumns(
-                    header: ["NAME", "KIND", "SCHEDULE", "ZONE", "NEXT", "LAST", "RUNNING"],
-                    rows: rows.map { row in
-                        let job = row.job
-                        let next =
-                            !job.enabled
-                            ? "disabled"
-                            : job.paused ? "paused" : job.origin == .api ? "on demand" : row.nextFireAt.map(TimeText.absolute) ?? "never"
-                        var last = job.lastStatus.map { "\($0.rawValue) \(TimeText.ago(job.lastFinishedAt))" } ?? "-"
-                        // What the JobFailing alert reads: a pending retry means the job has not given up yet.
-                        if job.retryPending, job.lastStatus?.isFailure == true { last += ", retry queued" }
-                        return [job.name, job.kind, job.schedule, job.timezone, next, last, String(job.running)]
-                    }
-                )
-            }
+            let rows = try await Runtime.load().withJobs { try await $0.list() }
+            if json { return try JSONOutput.print(rows) }
+            printColumns(
+                header: ["NAME", "KIND", "SCHEDULE", "ZONE", "NEXT", "LAST", "RUNNING"],
+                rows: rows.map { row in
+                    let job = row.job
+                    let next =
+                        !job.enabled
+                        ? "disabled"
+                        : job.paused ? "paused" : job.origin == .api ? "on demand" : row.nextFireAt.map(TimeText.absolute) ?? "never"
+                    var last = job.lastStatus.map { "\($0.rawValue) \(TimeText.ago(job.lastFinishedAt))" } ?? "-"
+                    // What the JobFailing alert reads: a pending retry means the job has not given up yet.
+                    if job.retryPending, job.lastStatus?.isFailure == true { last += ", retry queued" }
+                    return [job.name, job.kind, job.schedule, job.timezone, next, last, String(job.running)]
+                }
+            )
         }
     }
 
@@ -53,18 +51,16 @@ struct JobsCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            try await reportingErrors {
-                let details = try await Runtime.load().withJobs { try await $0.details(of: name) }
-                if json { return try JSONOutput.print(details) }
-                let row = details.row
-                print("job:       \(row.name) (\(row.kind))")
-                print("schedule:  \(row.schedule) in \(row.timezone): \(details.explanation)")
-                print("state:     \(row.removedAt != nil ? "removed" : !row.enabled ? "disabled" : row.paused ? "paused" : "active")")
-                print("spec:      \(row.spec.json)")
-                print("next:      \(details.nextFires.map { TimeText.absolute($0, in: details.timeZone ?? .gmt) }.joined(separator: ", "))")
-                print("")
-                History.printRuns(details.recentRuns)
-            }
+            let details = try await Runtime.load().withJobs { try await $0.details(of: name) }
+            if json { return try JSONOutput.print(details) }
+            let row = details.row
+            print("job:       \(row.name) (\(row.kind))")
+            print("schedule:  \(row.schedule) in \(row.timezone): \(details.explanation)")
+            print("state:     \(row.removedAt != nil ? "removed" : !row.enabled ? "disabled" : row.paused ? "paused" : "active")")
+            print("spec:      \(row.spec.json)")
+            print("next:      \(details.nextFires.map { TimeText.absolute($0, in: details.timeZone ?? .gmt) }.joined(separator: ", "))")
+            print("")
+            History.printRuns(details.recentRuns)
         }
     }
 
@@ -75,10 +71,8 @@ struct JobsCommand: AsyncParsableCommand {
         @Argument(help: "The job's name.") var name: String
 
         func run() async throws {
-            try await reportingErrors {
-                try await Runtime.load().withJobs { try await $0.setPaused(true, job: name) }
-                print("paused \(name)")
-            }
+            try await Runtime.load().withJobs { try await $0.setPaused(true, job: name) }
+            print("paused \(name)")
         }
     }
 
@@ -87,10 +81,8 @@ struct JobsCommand: AsyncParsableCommand {
         @Argument(help: "The job's name.") var name: String
 
         func run() async throws {
-            try await reportingErrors {
-                try await Runtime.load().withJobs { try await $0.setPaused(false, job: name) }
-                print("resumed \(name)")
-            }
+            try await Runtime.load().withJobs { try await $0.setPaused(false, job: name) }
+            print("resumed \(name)")
         }
     }
 }

@@ -25,23 +25,21 @@ struct Migrate: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        try await reportingErrors {
-            try await Runtime.load().withMigrator { migrator in
-                if status {
-                    let statuses = try await migrator.status()
-                    if json { try JSONOutput.print(statuses) } else { Self.printTable(statuses) }
-                    if statuses.contains(where: { $0.state == .changed }) { throw ExitCode.failure }
+        try await Runtime.load().withMigrator { migrator in
+            if status {
+                let statuses = try await migrator.status()
+                if json { try JSONOutput.print(statuses) } else { Self.printTable(statuses) }
+                if statuses.contains(where: { $0.state == .changed }) { throw ExitCode.failure }
+            } else {
+                let applied = try await migrator.apply()
+                if json {
+                    try JSONOutput.print(applied.map { AppliedMigration(version: $0.version, name: $0.name, checksum: $0.checksum) })
                 } else {
-                    let applied = try await migrator.apply()
-                    if json {
-                        try JSONOutput.print(applied.map { AppliedMigration(version: $0.version, name: $0.name, checksum: $0.checksum) })
-                    } else {
-                        print(
-                            applied.isEmpty
-                                ? "database is up to date"
-                                : "applied \(applied.count) migration(s): \(applied.map(\.filename).joined(separator: ", "))"
-                        )
-                    }
+                    print(
+                        applied.isEmpty
+                            ? "database is up to date"
+                            : "applied \(applied.count) migration(s): \(applied.map(\.filename).joined(separator: ", "))"
+                    )
                 }
             }
         }

@@ -25,11 +25,9 @@ extension ModelsCommand {
         var json = false
 
         func run() async throws {
-            try await reportingErrors {
-                let version = try await Runtime.load().registerModel(name, artifact: artifact, description: description, actor: Runtime.cliActor)
-                if json { return try JSONOutput.print(version) }
-                print("registered \(version.model):\(version.version) (sha256 \(version.artifactSha256))")
-            }
+            let version = try await Runtime.load().registerModel(name, artifact: artifact, description: description, actor: Runtime.cliActor)
+            if json { return try JSONOutput.print(version) }
+            print("registered \(version.model):\(version.version) (sha256 \(version.artifactSha256))")
         }
     }
 
@@ -45,13 +43,11 @@ extension ModelsCommand {
         var json = false
 
         func run() async throws {
-            try await reportingErrors {
-                let report = try await Runtime.load().trainModel(name, actor: Runtime.cliActor)
-                if json { return try JSONOutput.print(report) }
-                print("registered \(report.model):\(report.version) on \(report.trainingRows) rows (holdout \(report.holdoutRows))")
-                if let auc = report.metrics.value(of: "roc_auc") { print("ROC-AUC \(formatMetric(auc))") }
-                print("promotion: \(report.promotion)\(report.promotionDetail.map { " — \($0)" } ?? "")")
-            }
+            let report = try await Runtime.load().trainModel(name, actor: Runtime.cliActor)
+            if json { return try JSONOutput.print(report) }
+            print("registered \(report.model):\(report.version) on \(report.trainingRows) rows (holdout \(report.holdoutRows))")
+            if let auc = report.metrics.value(of: "roc_auc") { print("ROC-AUC \(formatMetric(auc))") }
+            print("promotion: \(report.promotion)\(report.promotionDetail.map { " — \($0)" } ?? "")")
         }
     }
 
@@ -78,15 +74,24 @@ extension ModelsCommand {
         @Flag(help: "Print the change {model, alias, from_version, to_version, actor, reason, changed_at}.")
         var json = false
 
-        func run() async throws {
-            let expected: ExpectedTarget
-            switch expect {
-            case nil: expected = .any
-            case "none": expected = .empty
-            case let text?:
-                guard let number = Int(text), number >= 1 else { throw ValidationError("--expect takes a version number or `none`") }
-                expected = .version(number)
+        func validate() throws {
+            _ = try expected
+        }
+
+        private var expected: ExpectedTarget {
+            get throws {
+                switch expect {
+                case nil: return .any
+                case "none": return .empty
+                case let text?:
+                    guard let number = Int(text), number >= 1 else { throw ValidationError("--expect takes a version number or `none`") }
+                    return .version(number)
+                }
             }
+        }
+
+        func run() async throws {
+            let expected = try self.expected
             try await withRegistry { registry in
                 let change = try await registry.promote(
                     model: name,
@@ -136,11 +141,9 @@ extension ModelsCommand {
         var output: String
 
         func run() async throws {
-            try await reportingErrors {
-                let runtime = try Runtime.load()
-                let version = try await runtime.downloadModel(try ModelReference.parse(reference), to: output)
-                print("\(version.model):\(version.version) → \(output) (sha256 \(version.artifactSha256))")
-            }
+            let runtime = try Runtime.load()
+            let version = try await runtime.downloadModel(try ModelReference.parse(reference), to: output)
+            print("\(version.model):\(version.version) → \(output) (sha256 \(version.artifactSha256))")
         }
     }
 
@@ -177,7 +180,7 @@ extension ModelsCommand {
 
         func run() async throws {
             try await withRegistry { registry in
-                let report = try await registry.collectGarbage(dryRun: dryRun)
+                let report = try await registry.collectGarbage(dryRun: dryRun, actor: Runtime.cliActor)
                 if json { return try JSONOutput.print(report) }
                 let verb = report.dryRun ? "would delete" : "deleted"
                 for key in report.deletedKeys { print("\(verb) \(key)\(report.orphanKeys.contains(key) ? " (no version row)" : "")") }

@@ -77,7 +77,7 @@ struct ModelsCommand: AsyncParsableCommand {
         var json = false
 
         func validate() throws {
-            guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
+            try OptionValues.checkLimit(limit)
         }
 
         func run() async throws {
@@ -108,11 +108,15 @@ struct ModelsCommand: AsyncParsableCommand {
         @Option(help: "Only this alias.")
         var alias: String?
 
-        @Option(help: "At most this many changes.")
+        @Option(help: "At most this many changes (1–1000).")
         var limit = 100
 
         @Flag(help: "Print an array of {model, alias, from_version, to_version, actor, reason, changed_at}.")
         var json = false
+
+        func validate() throws {
+            try OptionValues.checkLimit(limit)
+        }
 
         func run() async throws {
             try await withRegistry { registry in
@@ -136,7 +140,7 @@ func describe(_ aliases: [String: Int]) -> String {
     aliases.isEmpty ? "-" : aliases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
 }
 
-/// Runs `body` with the registry over the configured database, reporting errors the CLI way.
+/// Runs `body` with the registry over the configured database.
 func withRegistry(_ body: (ModelRegistry) async throws -> Void) async throws {
-    try await reportingErrors { try await Runtime.load().withRegistry(body) }
+    try await Runtime.load().withRegistry(body)
 }

@@ -25,37 +25,35 @@ struct ReportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
-            let report = try await Runtime.load().operationsReport(days: days)
-            if json { return try JSONOutput.print(report) }
-            print("Nomaly report, last \(days) day(s), \(ISO8601DateFormatter().string(from: report.generatedAt))\n")
-            print("JOB".padding(toLength: 28, withPad: " ", startingAt: 0) + "RUNS  SUCCESS   P50       P95       LAST SUCCESS")
-            for job in report.jobs {
-                let rate = job.successRate.map { String(format: "%5.1f%%", $0 * 100) } ?? "    - "
-                let cells = [
-                    (job.name + (job.paused ? " (paused)" : "")).padding(toLength: 28, withPad: " ", startingAt: 0),
-                    String(job.finished).padding(toLength: 6, withPad: " ", startingAt: 0),
-                    rate.padding(toLength: 10, withPad: " ", startingAt: 0),
-                    Self.seconds(job.durationP50Seconds).padding(toLength: 10, withPad: " ", startingAt: 0),
-                    Self.seconds(job.durationP95Seconds).padding(toLength: 10, withPad: " ", startingAt: 0),
-                    job.lastSuccessAt.map { ISO8601DateFormatter().string(from: $0) } ?? "never",
-                ]
-                print(cells.joined())
-            }
-            print("\nMODELS")
-            for model in report.models {
-                print(
-                    "  \(model.name): \(model.versions) version(s), latest \(model.latestVersion.map(String.init) ?? "-"); \(model.aliases.isEmpty ? "no aliases" : model.aliases.joined(separator: ", "))"
-                )
-            }
-            print("\nDATABASE \(ProgressBar.bytes(report.databaseBytes)); largest tables:")
-            for table in report.largestTables { print("  \(table.name) \(ProgressBar.bytes(table.bytes))") }
-            let backups = report.backups
-            print("\nBACKUPS")
-            print("  newest:          \(backups.newestSucceeded ?? "none")" + Self.ago(backups.newestSucceededAt))
-            print("  newest verified: \(backups.newestVerified ?? "none")" + Self.ago(backups.newestVerifiedAt))
-            print("  failed in the window: \(backups.failedInWindow)")
+        let report = try await Runtime.load().operationsReport(days: days)
+        if json { return try JSONOutput.print(report) }
+        print("Nomaly report, last \(days) day(s), \(ISO8601DateFormatter().string(from: report.generatedAt))\n")
+        print("JOB".padding(toLength: 28, withPad: " ", startingAt: 0) + "RUNS  SUCCESS   P50       P95       LAST SUCCESS")
+        for job in report.jobs {
+            let rate = job.successRate.map { String(format: "%5.1f%%", $0 * 100) } ?? "    - "
+            let cells = [
+                (job.name + (job.paused ? " (paused)" : "")).padding(toLength: 28, withPad: " ", startingAt: 0),
+                String(job.finished).padding(toLength: 6, withPad: " ", startingAt: 0),
+                rate.padding(toLength: 10, withPad: " ", startingAt: 0),
+                Self.seconds(job.durationP50Seconds).padding(toLength: 10, withPad: " ", startingAt: 0),
+                Self.seconds(job.durationP95Seconds).padding(toLength: 10, withPad: " ", startingAt: 0),
+                job.lastSuccessAt.map { ISO8601DateFormatter().string(from: $0) } ?? "never",
+            ]
+            print(cells.joined())
         }
+        print("\nMODELS")
+        for model in report.models {
+            print(
+                "  \(model.name): \(model.versions) version(s), latest \(model.latestVersion.map(String.init) ?? "-"); \(model.aliases.isEmpty ? "no aliases" : model.aliases.joined(separator: ", "))"
+            )
+        }
+        print("\nDATABASE \(ProgressBar.bytes(report.databaseBytes)); largest tables:")
+        for table in report.largestTables { print("  \(table.name) \(ProgressBar.bytes(table.bytes))") }
+        let backups = report.backups
+        print("\nBACKUPS")
+        print("  newest:          \(backups.newestSucceeded ?? "none")" + Self.ago(backups.newestSucceededAt))
+        print("  newest verified: \(backups.newestVerified ?? "none")" + Self.ago(backups.newestVerifiedAt))
+        print("  failed in the window: \(backups.failedInWindow)")
     }
 
     static func seconds(_ value: Double?) -> String {

@@ -40,14 +40,12 @@ struct S3Command: AsyncParsableCommand {
         var recursive = false
 
         func run() async throws {
-            try await reportingErrors {
-                let objects = try Runtime.load().objectOperations()
-                if recursive {
-                    let copied = try await objects.copyTree(from: source, to: destination) { ProgressBar(label: $0, expectedTotal: $1) }
-                    if copied == 0 { FileHandle.standardError.write(Data("nothing to copy below \(source)\n".utf8)) }
-                } else {
-                    try await objects.copyOne(from: source, to: destination) { verb, _ in ProgressBar(label: verb) }
-                }
+            let objects = try Runtime.load().objectOperations()
+            if recursive {
+                let copied = try await objects.copyTree(from: source, to: destination) { ProgressBar(label: $0, expectedTotal: $1) }
+                if copied == 0 { FileHandle.standardError.write(Data("nothing to copy below \(source)\n".utf8)) }
+            } else {
+                try await objects.copyOne(from: source, to: destination) { verb, _ in ProgressBar(label: verb) }
             }
         }
     }
@@ -69,18 +67,16 @@ struct S3Command: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            try await reportingErrors {
-                let objects = try await Runtime.load().objectOperations().list(location)
-                if json {
-                    try JSONOutput.print(objects)
-                    return
-                }
-                let dates = ISO8601DateFormatter()
-                printColumns(
-                    header: ["LAST MODIFIED", "SIZE", "KEY"],
-                    rows: objects.map { [$0.lastModified.map(dates.string) ?? "-", String($0.size), $0.key] }
-                )
+            let objects = try await Runtime.load().objectOperations().list(location)
+            if json {
+                try JSONOutput.print(objects)
+                return
             }
+            let dates = ISO8601DateFormatter()
+            printColumns(
+                header: ["LAST MODIFIED", "SIZE", "KEY"],
+                rows: objects.map { [$0.lastModified.map(dates.string) ?? "-", String($0.size), $0.key] }
+            )
         }
     }
 
@@ -101,19 +97,20 @@ struct S3Command: AsyncParsableCommand {
         @Flag(help: "Delete every object below the prefix.")
         var recursive = false
 
-        func run() async throws {
-            try await reportingErrors {
-                let objects = try Runtime.load().objectOperations()
-                guard location.lowercased().hasPrefix("s3://") else {
-                    throw CommandFailure("nomaly s3 rm takes s3:// URLs; '\(location)' is local (use rm)")
-                }
-                if recursive {
-                    let deleted = try await objects.removeTree(location) { print("delete: \($0)") }
-                    if deleted == 0 { FileHandle.standardError.write(Data("nothing to delete below \(location)\n".utf8)) }
-                    return
-                }
-                print("delete: \(try await objects.remove(location))")
+        func validate() throws {
+            guard location.lowercased().hasPrefix("s3://") else {
+                throw ValidationError("nomaly s3 rm takes s3:// URLs; '\(location)' is local (use rm)")
             }
+        }
+
+        func run() async throws {
+            let objects = try Runtime.load().objectOperations()
+            if recursive {
+                let deleted = try await objects.removeTree(location) { print("delete: \($0)") }
+                if deleted == 0 { FileHandle.standardError.write(Data("nothing to delete below \(location)\n".utf8)) }
+                return
+            }
+            print("delete: \(try await objects.remove(location))")
         }
     }
 }

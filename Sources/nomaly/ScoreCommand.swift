@@ -56,26 +56,24 @@ struct ScoreCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
-            let runtime = try Runtime.load()
-            let request = ScoringRequest(
-                input: input,
-                output: output,
-                format: CSVFormat(delimiter: try parseDelimiter(delimiter)),
-                idColumn: id,
-                labelColumn: label,
-                missing: missing,
-                threads: threads,
-                chunkRows: chunkRows
-            )
-            let summary = try await runtime.score(model: model, request: request) { version, reference in
-                FileHandle.standardError.write(Data("using \(version.model):\(version.version) (\(reference))\n".utf8))
-            }
-            if json {
-                try JSONOutput.print(summary)
-            } else if output != "-" {
-                FileHandle.standardError.write(Data((describe(summary) + "\n").utf8))
-            }
+        let runtime = try Runtime.load()
+        let request = ScoringRequest(
+            input: input,
+            output: output,
+            format: CSVFormat(delimiter: try parseDelimiter(delimiter)),
+            idColumn: id,
+            labelColumn: label,
+            missing: missing,
+            threads: threads,
+            chunkRows: chunkRows
+        )
+        let summary = try await runtime.score(model: model, request: request) { version, reference in
+            FileHandle.standardError.write(Data("using \(version.model):\(version.version) (\(reference))\n".utf8))
+        }
+        if json {
+            try JSONOutput.print(summary)
+        } else if output != "-" {
+            FileHandle.standardError.write(Data((describe(summary) + "\n").utf8))
         }
     }
 

@@ -35,10 +35,8 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingErrors {
-            var runtime = try Runtime.load(quiet: false)
-            if let jobsDirectory { runtime.configuration.folders.jobsDirectory = runtime.absolute(jobsDirectory) }
-            try await runtime.serve(DaemonOptions(migrate: migrate, runScheduler: !withoutScheduler, serveAPI: !withoutAPI))
-        }
+        var runtime = try Runtime.load(quiet: false)
+        if let jobsDirectory { runtime.configuration.folders.jobsDirectory = runtime.absolute(jobsDirectory) }
+        try await runtime.serve(DaemonOptions(migrate: migrate, runScheduler: !withoutScheduler, serveAPI: !withoutAPI))
     }
 }

@@ -32,19 +32,14 @@ struct TokensCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let role = Role(rawValue: role) else { throw ValidationError("--role must be viewer, operator or admin") }
-            let lifetime = try expires.map { text -> Duration in
-                guard let duration = parseDuration(text), duration > .zero else { throw ValidationError("--expires takes a duration such as 90d") }
-                return duration
-            }
-            try await reportingErrors {
-                try await Runtime.load().withTokens { tokens in
-                    let (token, record) = try await tokens.create(name: name, role: role, expiresIn: lifetime)
-                    if json { return try JSONOutput.print(CreatedToken(token: token, record: record)) }
-                    print(token)
-                    FileHandle.standardError.write(
-                        Data("created token \(record.name) (\(record.role.rawValue)); store it now: it is not shown again\n".utf8)
-                    )
-                }
+            let lifetime = try expires.map { try OptionValues.duration($0, option: "--expires") }
+            try await Runtime.load().withTokens { tokens in
+                let (token, record) = try await tokens.create(name: name, role: role, expiresIn: lifetime)
+                if json { return try JSONOutput.print(CreatedToken(token: token, record: record)) }
+                print(token)
+                FileHandle.standardError.write(
+                    Data("created token \(record.name) (\(record.role.rawValue)); store it now: it is not shown again\n".utf8)
+                )
             }
         }
     }
@@ -56,22 +51,28 @@ struct TokensCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            try await reportingErrors {
-                try await Runtime.load().withTokens { store in
-                    let tokens = try await store.list()
-                    if json { return try JSONOutput.print(tokens) }
-                    printColumns(
-                        header: ["NAME", "ROLE", "EXPIRES", "LAST USED", "STATE"],
-                        rows: tokens.map { token in
-                            [
-                                token.name, token.role.rawValue, token.expiresAt.map(TimeText.absolute) ?? "never",
-                                token.lastUsedAt.map { TimeText.ago($0) } ?? "-", token.revokedAt == nil ? "active" : "revoked",
-                            ]
-                        }
-                    )
-                }
+            try await Runtime.load().withTokens { store in
+                let tokens = try await store.list()
+                if json { return try JSONOutput.print(tokens) }
+                let now = Date()
+                printColumns(
+                    header: ["NAME", "ROLE", "EXPIRES", "LAST USED", "STATE"],
+                    rows: tokens.map { token in
+                        [
+                            token.name, token.role.rawValue, token.expiresAt.map(TimeText.absolute) ?? "never",
+                            token.lastUsedAt.map { TimeText.ago($0) } ?? "-", TokensCommand.state(of: token, now: now),
+                        ]
+                    }
+                )
             }
         }
+    }
+
+    /// What the API would do with the token now: an expired one is refused just as a revoked one is.
+    static func state(of token: TokenRecord, now: Date) -> String {
+        if token.revokedAt != nil { return "revoked" }
+        if let expiresAt = token.expiresAt, expiresAt <= now { return "expired" }
+        return "active"
     }
 
     struct Revoke: AsyncParsableCommand {
@@ -81,11 +82,9 @@ struct TokensCommand: AsyncParsableCommand {
         var name: String
 
         func run() async throws {
-            try await reportingErrors {
-                try await Runtime.load().withTokens { tokens in
-                    guard try await tokens.revoke(name: name) else { throw CommandFailure("no active token named \(name)") }
-                    print("revoked \(name)")
-                }
+            try await Runtime.load().withTokens { tokens in
+                guard try await tokens.revoke(name: name) else { throw CommandFailure("no active token named \(name)") }
+                print("revoked \(name)")
             }
         }
     }

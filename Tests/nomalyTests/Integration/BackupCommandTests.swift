@@ -42,7 +42,7 @@ struct BackupCommandTests {
             #expect(try await pool.query("SELECT count(*) FROM api_tokens").first!.decode(Int.self) == 0, "the token made after the backup is gone")
 
             let badID = try await NomalyProcess.run(["backup", "verify", "yesterday"], environment: environment)
-            #expect(badID.status == 1)
+            #expect(badID.status == 64, "a malformed id is a wrong command line")
             #expect(badID.standardError.contains("is not a set id"))
 
             let plan = try await NomalyProcess.run(["cleanup", "--dry-run", "--json"], environment: environment)

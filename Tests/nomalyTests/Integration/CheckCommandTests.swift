@@ -58,4 +58,20 @@ struct CheckCommandTests {
         let unchecked = problems.first { ($0["message"] as? String)?.contains("score jobs' locations cannot be checked") == true }
         #expect(unchecked?["variable"] as? String == "NOMALY_JOBS_DIR", "\(problems)")
     }
+
+    @Test("check takes --jobs as serve does, so its hint for an unreadable jobs folder names an option it accepts")
+    func jobsOption() async throws {
+        let folder = try TemporaryFolder()
+        try folder.file("jobs", "a file where the folder should be")
+        try folder.file("elsewhere/ok.yaml", "kind: command\nschedule: \"@daily\"\nwith: {command: [\"true\"]}\n")
+        let environment = ["NOMALY_HOME": folder.path + "/home", "DATABASE_URL": "postgresql://nomaly@127.0.0.1:1/nomaly"]
+
+        let refused = try await NomalyProcess.run(["check"], environment: environment, workingDirectory: folder.path)
+        #expect(refused.status == 1, "\(refused.combinedOutput)")
+        #expect(refused.standardError.contains("set --jobs or NOMALY_JOBS_DIR"), "\(refused.standardError)")
+
+        let checked = try await NomalyProcess.run(["check", "--jobs", "elsewhere"], environment: environment, workingDirectory: folder.path)
+        #expect(checked.status == 0, "\(checked.combinedOutput)")
+        #expect(checked.standardOutput.contains("jobs: 1 in \(folder.path)/elsewhere"), "\(checked.standardOutput)")
+    }
 }

@@ -51,6 +51,32 @@ struct MigrateCommandTests {
             let status = try await NomalyProcess.run(["migrate", "--status"], environment: environment)
             #expect(status.status == 1)
             #expect(status.standardOutput.contains("changed"))
+
+            // check --connect says the same, with the same file name, and never "up to date" beside it.
+            try "CREATE TABLE second (id int);".write(toFile: migrations + "/0002_second.sql", atomically: true, encoding: .utf8)
+            let check = try await NomalyProcess.run(["check", "--connect"], environment: environment)
+            #expect(check.status == 1)
+            #expect(check.standardError.contains("migration 0001_first.sql was edited after it was applied"), "\(check.standardError)")
+            #expect(!check.standardOutput.contains("up to date"), "\(check.standardOutput)")
+            #expect(
+                check.standardOutput.contains(
+                    "database_migrations: 1 edited after it was applied (0001_first.sql); 1 pending (0002_second.sql)"
+                ),
+                "\(check.standardOutput)"
+            )
+            let json = try await NomalyProcess.run(["check", "--connect", "--json"], environment: environment)
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+            let settings = try #require(report["settings"] as? [String: String])
+            #expect(settings["database_migrations"]?.contains("up to date") == false, "\(settings)")
+        }
+    }
+
+    @Test("check --connect says up to date only when every migration is applied unchanged")
+    func checkUpToDate() async throws {
+        try await ScratchDatabase.withSchema { _, scratch in
+            let check = try await NomalyProcess.run(["check", "--connect"], environment: ["DATABASE_URL": scratch.connectionString])
+            #expect(check.status == 0, "\(check.combinedOutput)")
+            #expect(check.standardOutput.contains("database_migrations: up to date"), "\(check.standardOutput)")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import Processes
 import TestSupport
 import Testing
@@ -7,7 +8,7 @@ import Testing
 struct ModelsCommandTests {
     @Test("register, promote with --expect, rollback, history, versions, download and score by alias; every --json parses")
     func lifecycle() async throws {
-        try await ScratchDatabase.withSchema { _, scratch in
+        try await ScratchDatabase.withSchema { pool, scratch in
             let folder = try TemporaryFolder()
             let cli = [
                 "DATABASE_URL": scratch.connectionString, "LOG_LEVEL": "warning", "NOMALY_ARTIFACTS": folder.path + "/artifacts",
@@ -70,6 +71,9 @@ struct ModelsCommandTests {
             let gc = try await NomalyProcess.run(["models", "gc", "--json"], environment: cli)
             let report = try JSONSerialization.jsonObject(with: Data(gc.standardOutput.utf8)) as? [String: Any]
             #expect((report?["deleted_keys"] as? [String])?.count == 1, "\(gc.combinedOutput)")
+            // Like every CLI change (docs/cli.md), not as the clean-up job's "nomaly-gc".
+            let gcActors = try await pool.query("SELECT actor FROM audit_log WHERE action = 'model.gc'").decode(String.self)
+            #expect(gcActors == ["cli:tester"])
 
             let hostile = try folder.file("text.tar.gz", "not a tarball")
             let bad = try await NomalyProcess.run(["models", "register", "fraud", "--artifact", hostile], environment: cli)

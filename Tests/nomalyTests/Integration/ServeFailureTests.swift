@@ -26,8 +26,12 @@ struct ServeFailureTests {
             ]
         )
         #expect(result.status == 1, "\(result.combinedOutput)")
-        #expect(result.standardError.contains("error: invalid configuration:"), "\(result.standardError)")
-        #expect(result.standardError.contains("WORKERS: '0' is not an integer in 1…1000"), "\(result.standardError)")
+        // The runbook quotes these lines: an operator searches docs/operations.md for what serve printed.
+        let runbook = try String(contentsOfFile: TestEnvironment.repositoryRoot + "/docs/operations.md", encoding: .utf8)
+        for line in ["error: invalid configuration:", "  - WORKERS: '0' is not an integer in 1…1000", "run `nomaly check` for the full report"] {
+            #expect(result.standardError.contains(line), "\(result.standardError)")
+            #expect(runbook.contains(line), "docs/operations.md does not show \(line)")
+        }
         #expect(result.standardError.contains("NOMALY_HTTP_PORT: 'notaport' is not an integer in 0…65535"), "\(result.standardError)")
         #expect(
             result.standardError.contains("NOMALY_BACKUP_S3: 'https://offsite/nomaly/' is not an s3://bucket/prefix URL"),
