@@ -159,7 +159,7 @@ let package = Package(
         .target(
             name: "Backup",
             dependencies: [
-                "Postgres", "Processes", "Archive", "ObjectStore", "Scheduler", "FileSystem", "Audit", "Units", "Settings",
+                "Postgres", "Processes", "Archive", "ObjectStore", "Scheduler", "FileSystem", "Audit", "JSONValues", "Units", "Settings",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

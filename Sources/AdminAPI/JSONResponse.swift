@@ -1,8 +1,10 @@
 import Foundation
 package import Hummingbird
+import JSONValues
 
 /// The encoder of every result the API answers, set once as ``NomalyRequestContext/responseEncoder``: JSON with the
-/// CLI's conventions (docs/cli.md), snake_case keys, ISO 8601 dates, sorted keys, slashes written as they are.
+/// CLI's conventions (docs/cli.md), snake_case keys, ISO 8601 dates, sorted keys, slashes written as they are, and every
+/// member present: one without a value is `null` (``ExplicitNulls``).
 package struct APIResponseEncoder: ResponseEncoder {
     /// Configured once, never changed after: a configured JSONEncoder encodes on several threads at once.
     static let json: JSONEncoder = {
@@ -19,7 +21,7 @@ package struct APIResponseEncoder: ResponseEncoder {
         Response(
             status: .ok,
             headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try Self.json.encode(value)))
+            body: .init(byteBuffer: ByteBuffer(bytes: try Self.json.encodeWithNulls(value)))
         )
     }
 }
@@ -56,11 +58,12 @@ enum PlainJSON {
     }()
 }
 
-/// An answer written with ``PlainJSON`` whatever the request context's encoder.
+/// An answer written with ``PlainJSON`` whatever the request context's encoder; members without a value are `null`, as
+/// in every other answer.
 protocol PlainJSONResponse: Encodable, ResponseGenerator {}
 
 extension PlainJSONResponse {
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        try PlainJSON.encoder.encode(self, from: request, context: context)
+        try PlainJSON.encoder.encode(ExplicitNulls(self), from: request, context: context)
     }
 }

@@ -13,7 +13,7 @@ package struct JobOperations: Sendable {
 
     /// Every job with its next fire time (now, in its zone), in the store's order.
     package func list(now: Date = Date()) async throws -> [JobListing] {
-        try await store.jobSummaries().map { JobListing(job: $0, nextFireAt: Self.nextFire($0, after: now)) }
+        try await store.jobListings(now: now)
     }
 
     /// One job's spec, state, next five fire times (within 400 days) and five newest runs.
@@ -79,25 +79,6 @@ package struct JobOperations: Sendable {
     package func cancel(_ id: Int64, reason: String) async throws -> RunStatus {
         try await store.cancel(runID: id, reason: reason)
     }
-
-    static func nextFire(_ job: JobSummary, after now: Date) -> Date? {
-        guard let schedule = try? CronSchedule(parsing: job.schedule), let zone = TimeZone(identifier: job.timezone) else { return nil }
-        return schedule.next(after: now, in: zone)
-    }
-}
-
-/// A row of `nomaly jobs list`: the summary's fields and `next_fire_at` in one JSON object.
-package struct JobListing: Encodable, Sendable {
-    package let job: JobSummary
-    package let nextFireAt: Date?
-
-    package func encode(to encoder: any Encoder) throws {
-        try job.encode(to: encoder)
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encodeIfPresent(nextFireAt, forKey: .nextFireAt)
-    }
-
-    private enum Key: String, CodingKey { case nextFireAt }
 }
 
 /// `nomaly jobs show`: encoded as {name, spec, paused, enabled, explanation, next_fires, recent_runs}.

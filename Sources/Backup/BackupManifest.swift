@@ -1,4 +1,5 @@
 package import Foundation
+import JSONValues
 
 /// `manifest.json`: what a set holds and how to check it, written last so that a set with a manifest is complete.
 ///
@@ -102,7 +103,10 @@ package struct BackupManifest: Sendable, Codable, Equatable {
         return decoder
     }()
 
-    package func encoded() throws -> Data { try Self.encoder.encode(self) }
+    /// The manifest's text: every member present, `null` when it has no value (an unencrypted set's `encryption`), as
+    /// in every JSON document Nomaly writes (``ExplicitNulls``). Readers take an absent member as null too, so sets made
+    /// before issue 26, which left such members out, read as before.
+    package func encoded() throws -> Data { try Self.encoder.encodeWithNulls(self) }
 
     /// Parses a manifest, refusing formats newer than this build understands.
     package static func decode(_ data: Data, source: String) throws(BackupError) -> BackupManifest {

@@ -59,12 +59,13 @@ struct ColumnLayout {
         func fail(_ message: String) -> DatasetError { DatasetError(code: .columnSelection, message: message, source: source) }
 
         let requested = [selection.id, selection.label].compactMap { $0 } + (selection.features ?? [])
-        var unknown: [String] = []
-        for name in requested where index[name] == nil && !unknown.contains(name) { unknown.append(name) }
-        if !unknown.isEmpty {
-            let noun = unknown.count == 1 ? "column" : "columns"
+        // "Missing", not "unknown": the name is the model's or the caller's and is right; the input lacks it.
+        var missing: [String] = []
+        for name in requested where index[name] == nil && !missing.contains(name) { missing.append(name) }
+        if !missing.isEmpty {
+            let noun = missing.count == 1 ? "column" : "columns"
             let width = header.count == 1 ? "1 column" : "\(header.count) columns"
-            throw fail("the input has no \(noun) \(list(unknown)) (its header has \(width))")
+            throw fail("missing \(noun) \(list(missing)) (the input's header has \(width))")
         }
         if let id = selection.id, id == selection.label {
             throw fail("column \(quoted(id)) cannot be both the id and the label")

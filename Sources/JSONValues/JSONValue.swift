@@ -60,13 +60,14 @@ package enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         self = try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
-    /// Any `Encodable` value through its JSON form, with snake_case keys and ISO 8601 dates: how kinds store their
-    /// reports as a run's result and the registry a manifest's parameters.
+    /// Any `Encodable` value through its JSON form, with snake_case keys, ISO 8601 dates and members without a value
+    /// as `null` (``ExplicitNulls``): how kinds store their reports as a run's result and the registry a manifest's
+    /// parameters.
     package init(encoding value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
-        self = try JSONValue(json: encoder.encode(value))
+        self = try JSONValue(json: encoder.encodeWithNulls(value))
     }
 
     /// Canonical JSON: compact, sorted keys, slashes unescaped, so equal values always have the same text. A job's

@@ -56,6 +56,9 @@ package struct SpecTrainer: Sendable {
             model: spec.name,
             artifact: artifact,
             description: spec.description,
+            // The spec describes the model, not only this version: before issue 26 the model's own description, which
+            // `models list` shows, stayed empty.
+            modelDescription: spec.description,
             actor: actor,
             lineage: VersionLineage(trainingRunID: trainingRunID, specHash: spec.specHash, createdBy: actor)
         )

@@ -22,6 +22,8 @@ extension ModelRegistry {
     /// ```
     /// - Parameters:
     ///   - description: the version's description.
+    ///   - modelDescription: the model's own description (what `models list` shows), set with this version; nil leaves
+    ///     it as it is. A model spec (`registry/NAME.yaml`) passes its `description`, which describes the model.
     ///   - actor: who registers it, for the audit log.
     /// - Throws: ``RegistryError`` `.invalidName`, `.invalidArtifact` (not a valid, safe model tarball), `.storage`, or
     ///   `.notFound` for a lineage training run that does not exist.
@@ -29,6 +31,7 @@ extension ModelRegistry {
         model: String,
         artifact path: String,
         description: String = "",
+        modelDescription: String? = nil,
         actor: String,
         lineage: VersionLineage = .init()
     ) async throws -> ModelVersion {
@@ -54,7 +57,15 @@ extension ModelRegistry {
             let inserted = try await pool.withTransaction { connection -> ModelVersion? in
                 try await connection.execute("SELECT pg_advisory_xact_lock_shared($1)", [Self.artifactLock.value])
                 guard try await artifacts.exists(sha256: digest.sha256, size: digest.size) else { return nil }
-                return try await insert(row, model: model, description: description, actor: actor, lineage: lineage, on: connection)
+                return try await insert(
+                    row,
+                    model: model,
+                    description: description,
+                    modelDescription: modelDescription,
+                    actor: actor,
+                    lineage: lineage,
+                    on: connection
+                )
             }
             if let inserted {
                 logger.info(
@@ -98,6 +109,7 @@ extension ModelRegistry {
         _ row: NewVersion,
         model: String,
         description: String,
+        modelDescription: String?,
         actor: String,
         lineage: VersionLineage,
         on connection: PostgresConnection
@@ -110,11 +122,12 @@ extension ModelRegistry {
         }
         let allocation = try await connection.query(
             """
-            INSERT INTO models (name, next_version) VALUES ($1, 2)
-            ON CONFLICT (name) DO UPDATE SET next_version = models.next_version + 1, updated_at = now()
+            INSERT INTO models (name, next_version, description) VALUES ($1, 2, coalesce($2, ''))
+            ON CONFLICT (name) DO UPDATE SET next_version = models.next_version + 1,
+                description = coalesce($2, models.description), updated_at = now()
             RETURNING id, next_version - 1 AS version
             """,
-            [model]
+            [model, modelDescription]
         ).first!.decode(Allocation.self)
         do {
             try await connection.execute(

@@ -9,7 +9,7 @@ extension OpenAPIDocument {
     /// A JSON Schema in the 2020-12 dialect that OpenAPI 3.1 uses, built with the helpers below.
     ///
     /// ```swift
-    /// let page = Schema.object(required: ["runs": .array(.ref("RunRecord"))], optional: ["next_cursor": .integer(minimum: 1)])
+    /// let page = Schema.object(required: ["runs": .array(.ref("RunRecord"))], nullable: ["next_cursor": .integer(minimum: 1)])
     /// ```
     struct Schema: Sendable {
         var members: [String: JSONValue]
@@ -55,13 +55,17 @@ extension OpenAPIDocument {
             Schema(["type": .string("array"), "items": items.json])
         }
 
-        /// An object whose `required` properties are always present and whose `optional` ones are left out when they have no
-        /// value (the encoders skip nil): they are not required, and they admit `null` too.
-        static func object(required: [String: Schema] = [:], optional: [String: Schema] = [:]) -> Schema {
+        /// An object whose `required` properties are always present with a value, whose `nullable` ones are always present
+        /// and `null` when they have none (what every answer does: ``ExplicitNulls``), and whose `optional` ones a client
+        /// may leave out: only request bodies have those (`expect` in an alias change means something else absent and
+        /// null).
+        static func object(required: [String: Schema] = [:], nullable: [String: Schema] = [:], optional: [String: Schema] = [:]) -> Schema {
             var properties = required.mapValues(\.json)
+            for (name, schema) in nullable { properties[name] = schema.orNull.json }
             for (name, schema) in optional { properties[name] = schema.orNull.json }
             var members: [String: JSONValue] = ["type": .string("object"), "properties": .object(properties)]
-            if !required.isEmpty { members["required"] = .array(required.keys.sorted().map(JSONValue.string)) }
+            let present = Set(required.keys).union(nullable.keys)
+            if !present.isEmpty { members["required"] = .array(present.sorted().map(JSONValue.string)) }
             return Schema(members)
         }
 

@@ -167,10 +167,10 @@ extension OpenAPIDocument {
             id: "listAuditEntries",
             tag: "audit",
             access: .token(.viewer),
-            summary: "The audit log, newest first, a page at a time (pass the last entry's `id` as `cursor`).",
+            summary: "The audit log, newest first, a page at a time (pass `next_cursor` as `cursor`).",
             parameters: [limit(default: 100), cursor],
             responses: [
-                200: .json(.array(.ref("AuditEntry")), "The entries."),
+                200: .json(.ref("AuditPage"), "A page of entries; `next_cursor` asks for the next."),
                 400: .error("A query parameter is out of range (`bad_request`)."),
             ]
         ),

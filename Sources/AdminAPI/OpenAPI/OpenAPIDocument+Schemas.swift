@@ -2,8 +2,9 @@ import JSONValues
 import Registry
 import Scheduler
 
-// The bodies the API answers, as `JSONResponse` encodes them: snake_case keys, RFC 3339 times, and optional members left
-// out when they have no value. Each mirrors a Swift type named in its description.
+// The bodies the API answers, as `JSONResponse` encodes them: snake_case keys, RFC 3339 times, and every member present,
+// `null` when it has no value (`nullable`). Each mirrors the Swift type that answers it, and OpenAPITypeTests holds each
+// schema's properties to the keys that type encodes. Only request bodies have `optional` members.
 
 extension OpenAPIDocument {
     static let modelNamePattern = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
@@ -36,9 +37,9 @@ extension OpenAPIDocument {
                 "checks": .array(
                     .object(
                         required: ["name": .string(), "ok": .boolean],
-                        optional: [
+                        nullable: [
                             "message": Schema.string().described(
-                                "Why the check failed; absent when it passed, and for callers without a valid token."
+                                "Why the check failed; null when it passed, and for callers without a valid token."
                             )
                         ]
                     )
@@ -70,13 +71,16 @@ extension OpenAPIDocument {
                 ),
                 "retry_pending": Schema.boolean.described("A retry of that failed run is queued or running, so the job has not given up yet."),
             ],
-            optional: [
+            nullable: [
+                "next_fire_at": Schema.dateTime.described(
+                    "The schedule's next slot in the job's zone, paused or not; null for `api.scoring` and a schedule that never fires."
+                ),
                 "last_status": .ref("RunStatus"),
                 "last_scheduled_at": .dateTime,
                 "last_finished_at": .dateTime,
                 "last_success_at": .dateTime,
             ]
-        ).described("A job and the state of its runs (`nomaly jobs list --json`)."),
+        ).described("A job and the state of its runs, exactly as `nomaly jobs list --json` shows it (`JobListing`)."),
         "RunRecord": Schema.object(
             required: [
                 "id": .integer(minimum: 1),
@@ -88,7 +92,7 @@ extension OpenAPIDocument {
                 "not_before": .dateTime,
                 "queued_at": .dateTime,
             ],
-            optional: [
+            nullable: [
                 "claimed_by": .string(),
                 "started_at": .dateTime,
                 "finished_at": .dateTime,
@@ -102,11 +106,11 @@ extension OpenAPIDocument {
         ).described("One run of a job."),
         "RunPage": Schema.object(
             required: ["runs": .array(.ref("RunRecord"))],
-            optional: ["next_cursor": Schema.integer(minimum: 1).described("Pass as `cursor` for the next page; absent on the last.")]
+            nullable: ["next_cursor": Schema.integer(minimum: 1).described("Pass as `cursor` for the next page; null on the last.")]
         ),
         "RunDetail": .object(
             required: ["run": .ref("RunRecord")],
-            optional: ["log_tail": Schema.string().described("The end of the run's output.")]
+            nullable: ["log_tail": Schema.string().described("The end of the run's output.")]
         ),
         "RunQueued": .object(required: ["run_id": .integer(minimum: 1)]),
     ]
@@ -122,7 +126,7 @@ extension OpenAPIDocument {
                 "created_at": .dateTime,
                 "updated_at": .dateTime,
             ],
-            optional: ["latest_version": versionSchema.described("The newest live version.")]
+            nullable: ["latest_version": versionSchema.described("The newest live version; null when there is none.")]
         ).described("A model (`nomaly models list --json`)."),
         "ModelVersion": Schema.object(
             required: [
@@ -140,12 +144,11 @@ extension OpenAPIDocument {
                 "created_at": .dateTime,
                 "aliases": Schema.array(.string(pattern: aliasPattern)).described("The aliases pointing at this version now."),
             ],
-            optional: [
-                "training_run_id": .integer(minimum: 1),
+            nullable: [
+                "training_run_id": Schema.integer(minimum: 1).described("The run that trained it, when a job did."),
                 "dataset_fingerprint": .string(),
                 "spec_hash": .string(),
                 "created_by": .string(),
-                "deleted_at": Schema.dateTime.described("Set once the version is deleted."),
             ]
         ).described("One immutable, numbered version of a model."),
         "VersionDeleted": .object(
@@ -157,7 +160,7 @@ extension OpenAPIDocument {
         ),
         "VersionPage": Schema.object(
             required: ["versions": .array(.ref("ModelVersion"))],
-            optional: ["next_cursor": versionSchema.described("Pass as `cursor` for the next page; absent on the last.")]
+            nullable: ["next_cursor": versionSchema.described("Pass as `cursor` for the next page; null on the last.")]
         ),
         "AliasChange": Schema.object(
             required: [
@@ -166,9 +169,9 @@ extension OpenAPIDocument {
                 "actor": .string(),
                 "changed_at": .dateTime,
             ],
-            optional: [
-                "from_version": versionSchema.described("Absent when the alias did not exist."),
-                "to_version": versionSchema.described("Absent when the alias was removed."),
+            nullable: [
+                "from_version": versionSchema.described("Null when the alias did not exist."),
+                "to_version": versionSchema.described("Null when the alias was removed."),
                 "reason": .string(),
             ]
         ).described("One move of an alias: a promotion, a rollback or a removal."),
@@ -189,8 +192,12 @@ extension OpenAPIDocument {
                 "action": Schema.string().described("`model.register`, `model.promote`, `job.trigger`, …"),
                 "details": .map(.anyValue),
             ],
-            optional: ["target": Schema.string().described("`fraud:3`, `fraud@production`, a job or a run."), "remote_addr": .string()]
+            nullable: ["target": Schema.string().described("`fraud:3`, `fraud@production`, a job or a run."), "remote_addr": .string()]
         ),
+        "AuditPage": Schema.object(
+            required: ["entries": .array(.ref("AuditEntry"))],
+            nullable: ["next_cursor": Schema.integer(minimum: 1).described("Pass as `cursor` for the next page; null on the last.")]
+        ).described("A page of the audit log, newest first."),
     ]
 
     static let scoringSchemas: [String: Schema] = [
@@ -247,7 +254,7 @@ extension OpenAPIDocument {
         "Role": Schema.enumeration(Role.allCases.map(\.rawValue)).described("Roles nest: viewer < operator < admin."),
         "TokenRecord": Schema.object(
             required: ["name": .string(), "role": .ref("Role"), "created_at": .dateTime],
-            optional: ["expires_at": .dateTime, "last_used_at": .dateTime, "revoked_at": .dateTime]
+            nullable: ["expires_at": .dateTime, "last_used_at": .dateTime, "revoked_at": .dateTime]
         ).described("A token as listed: never the secret itself."),
         "TokenList": .object(required: ["tokens": .array(.ref("TokenRecord"))]),
         "TokenRequest": .object(
@@ -261,7 +268,7 @@ extension OpenAPIDocument {
                 "role": .ref("Role"),
                 "created_at": .dateTime,
             ],
-            optional: ["expires_at": .dateTime]
+            nullable: ["expires_at": .dateTime, "last_used_at": .dateTime, "revoked_at": .dateTime]
         ),
         "TokenRevoked": .object(required: ["name": .string(), "revoked": Schema(["type": .string("boolean"), "const": .bool(true)])]),
     ]

@@ -23,7 +23,10 @@ extension OpenAPIDocument {
             body: .json(.ref("TokenRequest"), "The token's name, role and lifetime."),
             responses: [
                 201: .json(.ref("TokenCreated"), "The token, with its secret."),
-                400: .error("The body is not the expected JSON (`invalid_json`), or the name or lifetime is malformed."),
+                400: .error(
+                    "The body is not the expected JSON (`invalid_json`), the name or lifetime is malformed, or the role is not one of "
+                        + "viewer, operator, admin (`bad_request`)."
+                ),
                 409: .error("A token has that name already; revoked tokens keep their names (`conflict`)."),
                 413: .error("The body is larger than 1 MiB (`too_large`)."),
             ]

@@ -74,8 +74,8 @@ package enum OpenAPIDocument {
     ]
 
     static let summary = """
-        The admin API of `nomaly serve`. Bodies are JSON with snake_case keys and RFC 3339 times; members without a \
-        value are left out. Every failure answers `{"error": {"code": …, "message": …}}`. Every endpoint but health, \
+        The admin API of `nomaly serve`. Bodies are JSON with snake_case keys and RFC 3339 times; every member of an \
+        answer is present, `null` when it has no value. Every failure answers `{"error": {"code": …, "message": …}}`. Every endpoint but health, \
         readiness, metrics and this document needs `Authorization: Bearer <token>`; roles nest (viewer < operator < \
         admin) and each operation's `x-nomaly-role` names the least it needs.
         """

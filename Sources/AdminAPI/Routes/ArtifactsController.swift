@@ -93,8 +93,33 @@ package struct ArtifactsController: Sendable {
                 try handle.write(contentsOf: buffer.readableBytesView)
             }
         }
-        let version = try await registry.register(model: name, artifact: path, description: description, actor: context.actor)
+        let version: ModelVersion
+        do {
+            version = try await registry.register(model: name, artifact: path, description: description, actor: context.actor)
+        } catch let error as RegistryError where error.code == .invalidArtifact {
+            throw APIError(.unprocessableContent, code: error.code.description, Self.withoutServerPaths(error.message, upload: path))
+        }
         return try JSONResponse(version, status: .created).response(from: request, context: context)
+    }
+
+    /// A refusal of an upload in terms of what the client sent. The registry names the file it validated, which for an
+    /// upload is this server's temporary file, and extraction errors name the scratch folder it unpacks into: paths that
+    /// say nothing to the client and tell an attacker how the server is laid out (before issue 26 a hostile tarball's
+    /// 422 carried them).
+    static func withoutServerPaths(_ message: String, upload path: String) -> String {
+        let named = message.replacingOccurrences(of: path, with: "the uploaded tarball")
+        var temporary = NSTemporaryDirectory()
+        while temporary.count > 1, temporary.hasSuffix("/") { temporary.removeLast() }
+        guard
+            let anyTemporaryPath = try? NSRegularExpression(
+                pattern: NSRegularExpression.escapedPattern(for: temporary) + #"/[^\s"'(),;]*"#
+            )
+        else { return named }
+        return anyTemporaryPath.stringByReplacingMatches(
+            in: named,
+            range: NSRange(named.startIndex..., in: named),
+            withTemplate: "(a temporary folder)"
+        )
     }
 
     func tooLarge() -> APIError {

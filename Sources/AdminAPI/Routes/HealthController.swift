@@ -17,7 +17,7 @@ package struct ReadinessProbe: Sendable {
 struct ProbeOutcome: Codable, Sendable {
     let name: String
     let ok: Bool
-    /// Why the check failed. Left out of public answers: it names hosts, ports, buckets and error texts.
+    /// Why the check failed; null when it passed, and in public answers: it names hosts, ports, buckets and error texts.
     let message: String?
 
     var withoutDetails: ProbeOutcome { ProbeOutcome(name: name, ok: ok, message: nil) }

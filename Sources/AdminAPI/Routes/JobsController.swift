@@ -42,13 +42,14 @@ package struct JobsController: Sendable {
             .post("{id}/cancel", use: cancel)
     }
 
-    @Sendable func list(_ request: Request, context: NomalyRequestContext) async throws -> JSONResponse<[JobSummary]> {
-        JSONResponse(try await store.jobSummaries())
+    /// Each job as `nomaly jobs list --json` shows it (one type, ``JobListing``), by name.
+    @Sendable func list(_ request: Request, context: NomalyRequestContext) async throws -> JSONResponse<[JobListing]> {
+        JSONResponse(try await store.jobListings())
     }
 
-    @Sendable func show(_ request: Request, context: NomalyRequestContext) async throws -> JSONResponse<JobSummary> {
+    @Sendable func show(_ request: Request, context: NomalyRequestContext) async throws -> JSONResponse<JobListing> {
         let name = try context.parameter("name")
-        guard let job = try await store.jobSummaries(named: name).first else {
+        guard let job = try await store.jobListings(named: name).first else {
             throw APIError(.notFound, code: "not_found", "there is no job \(name)")
         }
         return JSONResponse(job)
@@ -61,19 +62,19 @@ package struct JobsController: Sendable {
         return JSONResponse(TriggerResponse(runId: runID), status: .accepted)
     }
 
-    @Sendable func pause(_ request: Request, context: NomalyRequestContext) async throws -> JSONResponse<JobSummary?> {
+    @Sendable func pause(_ request: Request, context: NomalyRequestContext) async throws -> JSONResponse<JobListing?> {
         try await setPaused(true, context: context)
     }
 
-    @Sendable func resume(_ request: Request, context: NomalyRequestContext) async throws -> JSONResponse<JobSummary?> {
+    @Sendable func resume(_ request: Request, context: NomalyRequestContext) async throws -> JSONResponse<JobListing?> {
         try await setPaused(false, context: context)
     }
 
-    func setPaused(_ paused: Bool, context: NomalyRequestContext) async throws -> JSONResponse<JobSummary?> {
+    func setPaused(_ paused: Bool, context: NomalyRequestContext) async throws -> JSONResponse<JobListing?> {
         let name = try context.parameter("name")
         try await store.setPaused(paused, job: name)
         try await audit.record(try context.caller, action: paused ? "job.pause" : "job.resume", target: name, details: [:], context: context)
-        return JSONResponse(try await store.jobSummaries(named: name).first)
+        return JSONResponse(try await store.jobListings(named: name).first)
     }
 
     @Sendable func runs(_ request: Request, context: NomalyRequestContext) async throws -> JSONResponse<RunPage> {

@@ -63,7 +63,12 @@ package struct ScoringController: Sendable {
     /// MLflow's `POST /invocations`: the model named by `X-Nomaly-Model`, else `NOMALY_INVOCATIONS_MODEL`.
     @Sendable func invocations(_ request: Request, context: NomalyRequestContext) async throws -> Response {
         guard let text = request.headers[HTTPField.Name("X-Nomaly-Model")!] ?? invocationsModel else {
-            throw APIError(.badRequest, code: "no_model", "name the model in the X-Nomaly-Model header (NAME@ALIAS or NAME:VERSION)")
+            throw APIError(
+                .badRequest,
+                code: "no_model",
+                "no model to score with: name one in the X-Nomaly-Model header (NAME@ALIAS or NAME:VERSION), or set "
+                    + "NOMALY_INVOCATIONS_MODEL on the server for clients that cannot send headers"
+            )
         }
         return try await score(request, context: context, reference: try ModelReference.parse(text))
     }

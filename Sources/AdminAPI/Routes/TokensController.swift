@@ -15,7 +15,9 @@ package struct TokensController: Sendable {
 
     struct CreateRequest: Decodable {
         let name: String
-        let role: Role
+        /// Read as text so that a role that does not exist is answered with the roles that do (as JSON it would be only
+        /// "role has the wrong type or an invalid value").
+        let role: String
         /// A lifetime such as `90d`; absent for a token that does not expire.
         let expires: String?
     }
@@ -47,7 +49,10 @@ package struct TokensController: Sendable {
             }
             return duration
         }
-        let (token, record) = try await tokens.create(name: body.name, role: body.role, expiresIn: lifetime)
+        guard let role = Role(rawValue: body.role) else {
+            throw APIError(.badRequest, code: "bad_request", "role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let (token, record) = try await tokens.create(name: body.name, role: role, expiresIn: lifetime)
         try await audit.record(
             identity,
             action: "token.create",

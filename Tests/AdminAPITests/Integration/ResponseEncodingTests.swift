@@ -2,18 +2,20 @@ import AdminAPI
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import JSONValues
 import Registry
 import Testing
 
 @Suite("The bytes of JSON answers: the API's conventions for results, Foundation's defaults for errors and probes (real Postgres)")
 struct ResponseEncodingTests {
-    /// docs/cli.md's conventions, which every `/api/v1` result follows.
+    /// docs/cli.md's conventions, which every `/api/v1` result follows: since issue 26 a member without a value is
+    /// written `null`, not left out.
     static func conventional<Value: Encodable>(_ value: Value) throws -> String {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        return String(decoding: try encoder.encodeWithNulls(value), as: UTF8.self)
     }
 
     static func decoded<Value: Decodable>(_ type: Value.Type, _ response: TestResponse) throws -> Value {
@@ -81,19 +83,24 @@ struct ResponseEncodingTests {
                 #expect(response.status == .serviceUnavailable)
                 #expect(
                     Self.object(response)
-                        == ["status": "not_ready", "checks": [["name": "database", "ok": true], ["name": "artifact_store", "ok": false]]]
+                        == [
+                            "status": "not_ready",
+                            "checks": [
+                                ["name": "database", "ok": true, "message": NSNull()], ["name": "artifact_store", "ok": false, "message": NSNull()],
+                            ],
+                        ]
                 )
             }
             try await harness.client.execute(uri: "/ready", method: .get, headers: bearer(harness.tokens.viewer)) { response in
                 let text = String(buffer: response.body)
                 #expect(
                     text
-                        == #"{"checks":[{"name":"database","ok":true},{"message":"s3:\/\/bucket\/x: down","name":"artifact_store","ok":false}],"status":"not_ready"}"#,
+                        == #"{"checks":[{"message":null,"name":"database","ok":true},{"message":"s3:\/\/bucket\/x: down","name":"artifact_store","ok":false}],"status":"not_ready"}"#,
                     "\(text)"
                 )
                 #expect(!text.contains("\n") && !text.contains("\": "))
                 let checks: [NSDictionary] = [
-                    ["name": "database", "ok": true], ["name": "artifact_store", "ok": false, "message": "s3://bucket/x: down"],
+                    ["name": "database", "ok": true, "message": NSNull()], ["name": "artifact_store", "ok": false, "message": "s3://bucket/x: down"],
                 ]
                 #expect(Self.object(response) == ["status": "not_ready", "checks": checks])
             }

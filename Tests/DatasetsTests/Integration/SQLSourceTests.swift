@@ -117,7 +117,7 @@ struct SQLSourceTests {
             let unknown = try await #require(throws: DatasetError.self) {
                 try await SQLSource(query: "SELECT a FROM events", pool: pool, selection: .init(id: "id")).read(maxRows: 100) { _, _ in }
             }
-            #expect(unknown.description == "query: the input has no column \"id\" (its header has 1 column)")
+            #expect(unknown.description == "query: missing column \"id\" (the input's header has 1 column)")
             struct Stop: Error {}
             await #expect(throws: Stop.self) {
                 try await SQLSource(query: "SELECT a FROM events", pool: pool).read(maxRows: 10) { _, _ in throw Stop() }

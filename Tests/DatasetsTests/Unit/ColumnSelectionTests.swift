@@ -33,13 +33,13 @@ struct ColumnSelectionTests {
         #expect(parsed.all.features == [2, 1, 4, 3])
     }
 
-    @Test("unknown columns are named, with the number of columns the input has")
+    @Test("missing columns are named as missing, with the number of columns the input has")
     func unknown() {
         #expect(
             parseError(text, selection: .init(features: ["a", "nope"], id: "zzz"))
-                == "t.csv: the input has no columns \"zzz\", \"nope\" (its header has 5 columns)"
+                == "t.csv: missing columns \"zzz\", \"nope\" (the input's header has 5 columns)"
         )
-        #expect(parseError(text, selection: .init(label: "y")) == "t.csv: the input has no column \"y\" (its header has 5 columns)")
+        #expect(parseError(text, selection: .init(label: "y")) == "t.csv: missing column \"y\" (the input's header has 5 columns)")
     }
 
     @Test("contradictory selections are refused")

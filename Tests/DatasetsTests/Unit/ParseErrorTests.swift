@@ -96,8 +96,8 @@ struct InputFreeErrorTests {
         "the header's text and the cells' text stay out of every message",
         arguments: [
             // A first line that is not the model's columns: the error names the missing column, not the line.
-            ("\(secret),wJalrXUtnFEMI\n1,2\n", ColumnSelection(features: ["amount", "hour"]), "the input has no columns \"amount\", \"hour\""),
-            ("\(secret)\n", ColumnSelection(id: "id"), "the input has no column \"id\" (its header has 1 column)"),
+            ("\(secret),wJalrXUtnFEMI\n1,2\n", ColumnSelection(features: ["amount", "hour"]), "missing columns \"amount\", \"hour\""),
+            ("\(secret)\n", ColumnSelection(id: "id"), "missing column \"id\" (the input's header has 1 column)"),
             ("\(secret),\(secret)\n1,2\n", ColumnSelection(), "columns 1 and 2 of the header have the same name"),
             ("amount\n\(secret)\n", ColumnSelection(), "t.csv:2:1: the cell is not a number (column \"amount\")"),
             ("amount,label\n1,\(secret)\n", ColumnSelection(label: "label"), "the cell is not a label"),

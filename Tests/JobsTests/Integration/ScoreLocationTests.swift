@@ -226,7 +226,7 @@ struct ScoreLocationTests {
                 try await JobsHarness.run(Self.score(input: bucket.url("inbox/secret.csv"), output: "table"), name: "s", services: services)
             }
             let text = "\(error.map { "\($0)" } ?? "")"
-            #expect(text.hasPrefix("s3://\(bucket.name)/inbox/secret.csv: the input has no columns \"id\", "), "\(text)")
+            #expect(text.hasPrefix("s3://\(bucket.name)/inbox/secret.csv: missing columns \"id\", "), "\(text)")
             #expect(!text.contains("AKIA") && !text.contains("wJalr"), "\(text)")
         }
     }

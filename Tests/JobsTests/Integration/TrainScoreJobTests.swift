@@ -30,6 +30,10 @@ struct TrainScoreJobTests {
             let production = try await services.registry.resolve(.alias(model: "demo", alias: "production"))
             #expect(production.version == 1)
             #expect(production.trainingRunId != nil && production.specHash?.count == 64)
+            // The spec's description describes the model, not only each version (issue 26: the model's stayed empty).
+            let description = "Demo card payments (synthetic), isolation forest"
+            #expect(try await services.registry.model("demo").description == description)
+            #expect(production.description == description)
 
             let score = """
                 kind: score

@@ -259,3 +259,22 @@ extension JSONValue {
         return []
     }
 }
+
+@Suite("A model's own description (real Postgres)")
+struct ModelDescriptionTests {
+    @Test("a registration with a model description sets the model's; one without leaves it; the version keeps its own")
+    func modelDescription() async throws {
+        let folder = try TemporaryFolder()
+        let artifact = try await ModelFactory.artifact(in: folder)
+        try await ScratchDatabase.withSchema { pool, _ in
+            let registry = RegistryHarness.files(pool, folder).registry
+            _ = try await registry.register(model: "fraud", artifact: artifact, description: "v1", modelDescription: "Card payments", actor: "ana")
+            #expect(try await registry.model("fraud").description == "Card payments")
+            let second = try await registry.register(model: "fraud", artifact: artifact, description: "v2", actor: "ana")
+            #expect(second.description == "v2")
+            #expect(try await registry.model("fraud").description == "Card payments", "a registration without one keeps it")
+            _ = try await registry.register(model: "fraud", artifact: artifact, modelDescription: "Card payments, nightly", actor: "ana")
+            #expect(try await registry.models().map(\.description) == ["Card payments, nightly"])
+        }
+    }
+}

@@ -48,7 +48,7 @@ struct JobsCommandTests {
             let everything = try #require(try JSONSerialization.jsonObject(with: Data(listed.standardOutput.utf8)) as? [[String: Any]])
             // api.scoring holds the runs POST /api/v1/scoring-jobs creates; it is listed, with no next fire time.
             let apiJob = try #require(everything.first { $0["name"] as? String == "api.scoring" })
-            #expect(apiJob["origin"] as? String == "api" && apiJob["next_fire_at"] == nil)
+            #expect(apiJob["origin"] as? String == "api" && apiJob["next_fire_at"] is NSNull)
             let list = everything.filter { $0["origin"] as? String == "file" }
             #expect(list.map { $0["name"] as? String } == ["broken", "ok"])
             #expect(list.last?["paused"] as? Bool == true)

@@ -231,7 +231,7 @@ struct ScoringJobsLocationTests {
             let (run, log) = try await harness.runQueued(try CreatedScoringJob(response).runId)
             #expect(run.status == .failed)
             let error = run.error ?? ""
-            #expect(error.contains("the input has no columns \"amount\", "), "\(error)")
+            #expect(error.contains("missing columns \"amount\", "), "\(error)")
             #expect(!error.contains("OPENSSH") && !error.contains("b3BlbnNzaC1rZXkt") && !error.contains("AAAA"), "\(error)")
             #expect(!(log ?? "").contains("OPENSSH"), "\(log ?? "")")
         }
