@@ -133,3 +133,8 @@ struct DocProblem: Sendable, Equatable, CustomStringConvertible {
 
     var description: String { "\(page):\(line): \(message)" }
 }
+
+/// The examples could not be prepared or read at all.
+struct DocExamplesFailure: Error, CustomStringConvertible {
+    let description: String
+}

@@ -12,12 +12,12 @@ struct DocExamplesTests {
         let pages = try DocPage.all().filter(Self.selected)
         let problems = pages.flatMap(\.problems)
         try #require(problems.isEmpty, "\(problems.map(\.description).joined(separator: "\n"))")
+        let runnable = pages.flatMap(\.examples).filter { if case .run = $0.marker { true } else { false } }
+        #expect(!runnable.isEmpty, "no page marks an example <!-- run -->")
         try await DocExamplesWorld.with { world in
-            for page in pages {
-                for example in page.examples {
-                    guard case .run(let options) = example.marker else { continue }
-                    try await check(example, options: options, in: world)
-                }
+            for example in runnable {
+                guard case .run(let options) = example.marker else { continue }
+                try await check(example, options: options, in: world)
             }
         }
     }
@@ -33,42 +33,7 @@ struct DocExamplesTests {
         // The pages show the default address; the test's server listens on a free port.
         options.placeholders.append(.init(text: "127.0.0.1:8080", replacement: world.address))
         let script = try DocScript(example, options: options)
-        let capture = try TemporaryFolder("nomaly-doc-capture")
-        var environment = world.environment
-        environment[DocScript.captureVariable] = capture.path
-        let result = try await DocExamplesWorld.run(script.text, environment: environment, in: world.folder.path)
-        let started = ((try? capture.read("started")) ?? "").split(separator: "\n").compactMap { Int($0) }
-        let stoppedAt = started.last.map { script.commands[$0 - 1].line }
-        let output = "stdout:\n\(result.standardOutput.suffix(3000))\nstderr:\n\(result.standardError.suffix(3000))"
-
-        if result.status != options.expectedExit {
-            let place = stoppedAt.map { " in its command on line \($0)" } ?? ""
-            Issue.record("\(example): exited \(result.status)\(place), the page expects \(options.expectedExit)\n\(output)")
-        } else if options.expectedExit != 0, started.last != script.commands.count {
-            Issue.record("\(example): exited \(result.status) as expected, but before its last command (stopped on line \(stoppedAt ?? 0))")
-        }
-        for (index, command) in script.commands.enumerated() where started.contains(index + 1) {
-            guard let printed = try? capture.read("\(index + 1)") else { continue }
-            if let shape = command.shownJSON {
-                guard let json = try? DocJSON.parse(printed) else {
-                    Issue.record("\(example.page):\(command.line): the page shows JSON, the command printed:\n\(printed.prefix(2000))")
-                    continue
-                }
-                let mismatches = shape.mismatches(json)
-                if !mismatches.isEmpty {
-                    Issue.record("\(example.page):\(command.line): \(mismatches.joined(separator: "; "))\nprinted:\n\(printed.prefix(2000))")
-                }
-            }
-            if let shown = command.shownOutput, Self.normalized(printed) != Self.normalized(shown) {
-                Issue.record("\(example.page):\(command.line): the page shows\n\(shown)\nthe command printed\n\(printed)")
-            }
-        }
-    }
-
-    /// Output as compared with a session's: trailing spaces of each line and trailing blank lines do not count.
-    static func normalized(_ text: String) -> String {
-        var lines = text.components(separatedBy: "\n").map { String($0.reversed().drop { $0 == " " }.reversed()) }
-        while lines.last?.isEmpty == true { lines.removeLast() }
-        return lines.joined(separator: "\n")
+        let problems = try await script.run(example, expectedExit: options.expectedExit, environment: world.environment, in: world.folder.path)
+        for problem in problems { Issue.record("\(problem)") }
     }
 }

@@ -69,7 +69,7 @@ struct DocExamplesWorld {
                 "DATABASE_URL": scratch.connectionString, "NOMALY_HTTP_PORT": "\(port)", "S3_BUCKET": bucket, "USER": "operator",
                 "PATH": folder.path + "/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
             ])
-            let made = try await run(files, environment: environment, in: folder.path)
+            let made = try await DocScript.bash(files, environment: environment, in: folder.path)
             guard made.status == 0 else { throw DocExamplesFailure(description: "making the examples' files failed:\n\(made.combinedOutput)") }
             let serve = try ChildProcess.spawn([folder.path + "/bin/nomaly", "serve"], environment: environment, workingDirectory: folder.path)
             let served = Task { await NomalyProcess.collect(serve) }
@@ -82,7 +82,7 @@ struct DocExamplesWorld {
                 let log = await stop()
                 throw DocExamplesFailure(description: "nomaly serve did not become ready: \(ready?.body ?? "no answer")\n\(log.combinedOutput)")
             }
-            let prepared = try await run(state, environment: environment, in: folder.path)
+            let prepared = try await DocScript.bash(state, environment: environment, in: folder.path)
             guard prepared.status == 0 else {
                 let log = await stop()
                 throw DocExamplesFailure(
@@ -101,19 +101,4 @@ struct DocExamplesWorld {
             #expect(log.status == 0, "nomaly serve ended badly after the examples:\n\(log.standardError.suffix(4000))")
         }
     }
-
-    /// Runs `script` in bash in `folder`. A block that hangs is stopped after ten minutes, with everything it started
-    /// (`timeout` signals its process group), so a broken example fails the suite instead of stalling it.
-    static func run(_ script: String, environment: [String: String], in folder: String) async throws -> ChildProcess.Result {
-        let child = try ChildProcess.spawn(
-            ["timeout", "--kill-after=10", "600", "bash", "-c", script],
-            environment: environment,
-            workingDirectory: folder
-        )
-        return await NomalyProcess.collect(child)
-    }
-}
-
-struct DocExamplesFailure: Error, CustomStringConvertible {
-    let description: String
 }
