@@ -67,11 +67,7 @@ struct ArtifactRestore {
         do {
             var movedTo: String?
             if FileManager.default.fileExists(atPath: root) {
-                let aside = root + ".backup." + BackupSetID(date: Date()).value
-                guard rename(root, aside) == 0 else {
-                    throw BackupError(.storage, "cannot move \(root) aside to \(aside): \(String(cString: strerror(errno)))")
-                }
-                movedTo = aside
+                movedTo = try Self.moveAside(root, at: Date())
             }
             guard rename(staged.folder, root) == 0 else {
                 let reason = String(cString: strerror(errno))
@@ -130,5 +126,23 @@ struct ArtifactRestore {
                 throw BackupError(.integrity, "artifact \(object.key) in the set has sha256 \(digest.sha256), expected \(object.sha256)")
             }
         }
+    }
+}
+
+extension ArtifactRestore {
+    /// Moves `root` to the first free `ROOT.backup.YYYYMMDD_HHMMSS[-N]` and returns that path. The suffix matters: the
+    /// artifacts are swapped after the database restore has committed, so a second restore within the same second
+    /// must not fail here and leave the database restored without its artifacts.
+    static func moveAside(_ root: String, at date: Date) throws -> String {
+        let base = root + ".backup." + BackupSetID(date: date).value
+        for attempt in 1...1000 {
+            let aside = attempt == 1 ? base : "\(base)-\(attempt)"
+            // rename(2) would replace an empty folder of that name: look first.
+            if FileManager.default.fileExists(atPath: aside) { continue }
+            if rename(root, aside) == 0 { return aside }
+            if errno == EEXIST || errno == ENOTEMPTY { continue }
+            throw BackupError(.storage, "cannot move \(root) aside to \(aside): \(String(cString: strerror(errno)))")
+        }
+        throw BackupError(.storage, "cannot move \(root) aside: 1000 folders named \(base)[-N] already exist")
     }
 }
