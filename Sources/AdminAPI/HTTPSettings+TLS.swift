@@ -11,19 +11,10 @@ extension HTTPSettings {
     /// - Throws: a ``Settings/ConfigurationProblem`` naming the setting at fault.
     func tlsConfiguration() throws(ConfigurationProblem) -> TLSConfiguration? {
         guard let certificatePath = tlsCertificatePath, let keyPath = tlsKeyPath else { return nil }
-        let certificates: [NIOSSLCertificate]
-        do {
-            certificates = try NIOSSLCertificate.fromPEMFile(certificatePath)
-        } catch {
-            throw ConfigurationProblem(variable: "NOMALY_TLS_CERT", message: "\(certificatePath) holds no PEM certificate (\(error))")
-        }
-        let key: NIOSSLPrivateKey
-        do {
-            key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
-        } catch {
-            throw ConfigurationProblem(variable: "NOMALY_TLS_KEY", message: "\(keyPath) holds no PEM private key (\(error))")
-        }
-        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try Self.certificates(at: certificatePath).map { .certificate($0) },
+            privateKey: .privateKey(try Self.privateKey(at: keyPath))
+        )
         tls.minimumTLSVersion = .tlsv12
         do {
             // What the server does with them first: a key of another certificate fails here, not at the first handshake.
@@ -37,8 +28,40 @@ extension HTTPSettings {
         return tls
     }
 
-    /// Reports what ``tlsConfiguration()`` would refuse, once both files are set and readable.
+    private static func certificates(at path: String) throws(ConfigurationProblem) -> [NIOSSLCertificate] {
+        do {
+            return try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw ConfigurationProblem(variable: "NOMALY_TLS_CERT", message: "\(path) holds no PEM certificate (\(error))")
+        }
+    }
+
+    private static func privateKey(at path: String) throws(ConfigurationProblem) -> NIOSSLPrivateKey {
+        do {
+            return try NIOSSLPrivateKey(file: path, format: .pem)
+        } catch {
+            throw ConfigurationProblem(variable: "NOMALY_TLS_KEY", message: "\(path) holds no PEM private key (\(error))")
+        }
+    }
+
+    /// Reports what ``tlsConfiguration()`` would refuse, once both files are set and readable: each file that holds
+    /// no certificate or key, and only when both load, a key that is not the certificate's.
     static func checkTLSFiles(_ settings: HTTPSettings, into reader: inout SettingsReader) {
+        guard let certificatePath = settings.tlsCertificatePath, let keyPath = settings.tlsKeyPath else { return }
+        var loaded = true
+        do {
+            _ = try certificates(at: certificatePath)
+        } catch {
+            reader.report(error)
+            loaded = false
+        }
+        do {
+            _ = try privateKey(at: keyPath)
+        } catch {
+            reader.report(error)
+            loaded = false
+        }
+        guard loaded else { return }
         do {
             _ = try settings.tlsConfiguration()
         } catch {

@@ -40,6 +40,10 @@ package struct Environment: Sendable {
             return value
         case (nil, let text?):
             let path = directory.map { SettingsReader.absolutePath(text, in: $0) } ?? text
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+                throw ConfigurationProblem(variable: fileVariable, message: "cannot read secret file \(path): it is a folder")
+            }
             let data: Data
             do {
                 data = try Data(contentsOf: URL(fileURLWithPath: path))

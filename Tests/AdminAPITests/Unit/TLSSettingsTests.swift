@@ -56,10 +56,17 @@ struct TLSSettingsTests {
         #expect(key.first?.message.hasPrefix("\(bad) holds no PEM private key") == true, "\(key)")
     }
 
+    @Test("when both files hold no PEM, both are reported at once")
+    func bothBad() async throws {
+        let files = try await Files.make()
+        let junk = try files.folder.file("junk.pem", "not PEM\n")
+        #expect(problems(certificate: junk, key: junk).map(\.variable) == ["NOMALY_TLS_CERT", "NOMALY_TLS_KEY"])
+    }
+
     @Test("the certificate given as the key, and the key as the certificate, are refused by name")
     func swapped() async throws {
         let files = try await Files.make()
-        #expect(problems(certificate: files.key, key: files.certificate).map(\.variable) == ["NOMALY_TLS_CERT"])
+        #expect(problems(certificate: files.key, key: files.certificate).map(\.variable) == ["NOMALY_TLS_CERT", "NOMALY_TLS_KEY"])
         #expect(problems(certificate: files.certificate, key: files.certificate).map(\.variable) == ["NOMALY_TLS_KEY"])
     }
 

@@ -28,7 +28,7 @@ struct SecretFileTests {
         let binary = try folder.data("binary", Data([0xFF, 0xFE, 0x00, 0x80]))
         let empty = try folder.file("empty", "\r\n")
         let cases: [(String, String)] = [
-            (folder.path, "cannot read secret file \(folder.path): "),
+            (folder.path, "cannot read secret file \(folder.path): it is a folder"),
             (folder.path + "/absent", "cannot read secret file \(folder.path)/absent: "),
             (binary, "secret file \(binary) is not UTF-8 text"),
             (empty, "secret file \(empty) is empty"),
