@@ -151,21 +151,13 @@ package enum AdminServer {
                 httpDecoderConfiguration: .init(maxHeaderFieldSize: backstop, maxHeaderListSize: backstop)
             )
         )
-        guard let certificatePath = settings.tlsCertificatePath, let keyPath = settings.tlsKeyPath else { return http1 }
-        let certificates: [NIOSSLCertificateSource]
-        let key: NIOSSLPrivateKey
+        let tls: TLSConfiguration?
         do {
-            certificates = try NIOSSLCertificate.fromPEMFile(certificatePath).map { .certificate($0) }
+            tls = try settings.tlsConfiguration()
         } catch {
-            throw TLSSetupError(description: "NOMALY_TLS_CERT: \(certificatePath) holds no PEM certificate (\(error))")
+            throw TLSSetupError(description: "\(error)")
         }
-        do {
-            key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
-        } catch {
-            throw TLSSetupError(description: "NOMALY_TLS_KEY: \(keyPath) holds no PEM private key (\(error))")
-        }
-        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key))
-        tls.minimumTLSVersion = .tlsv12
+        guard let tls else { return http1 }
         return try .tls(http1, tlsConfiguration: tls)
     }
 }

@@ -107,11 +107,14 @@ package struct HTTPSettings: Sendable, Equatable {
                 )
             )
         }
+        var readable = true
         for (variable, path) in [("NOMALY_TLS_CERT", tlsCertificatePath), ("NOMALY_TLS_KEY", tlsKeyPath)] {
             if let path, !FileManager.default.isReadableFile(atPath: path) {
                 reader.report(ConfigurationProblem(variable: variable, message: "cannot read \(path)"))
+                readable = false
             }
         }
+        if readable { Self.checkTLSFiles(self, into: &reader) }
     }
 
     /// `scheme://host[:port]`, as browsers send in `Origin`.

@@ -17,10 +17,24 @@ package struct BackupOperations: Sendable {
     }
 
     /// Makes a set (verified unless `verify` is false) and, with `upload`, copies it off-site afterwards.
+    /// - Throws: when the upload fails, an error that says the set exists (its id and folder) and how to upload it
+    ///   later: the set is kept, since a local backup is worth more than none.
     package func create(scope: BackupScope, verify: Bool, upload: Bool) async throws -> (manifest: BackupManifest, uploaded: UploadReport?) {
         let manifest = try await BackupCreator(environment).create(.init(scope: scope, verify: verify))
-        let uploaded = upload ? try await BackupUploader(environment).upload([manifest.id]) : nil
-        return (manifest, uploaded)
+        guard upload else { return (manifest, nil) }
+        do {
+            return (manifest, try await BackupUploader(environment).upload([manifest.id]))
+        } catch {
+            throw Self.notUploaded(manifest.id, verified: verify, path: environment.setPath(manifest.id), reason: error)
+        }
+    }
+
+    /// What `backup create --upload` says when the set was made but its upload failed.
+    static func notUploaded(_ id: BackupSetID, verified: Bool, path: String, reason: any Error) -> CommandFailure {
+        CommandFailure(
+            "backup set \(id) was created\(verified ? " and verified" : "") in \(path), but not uploaded: \(reason). "
+                + "The set is kept; once that is fixed, upload it with `nomaly backup upload \(id)`"
+        )
     }
 
     /// Every set, local and off-site.

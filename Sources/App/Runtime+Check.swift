@@ -70,6 +70,7 @@ extension Runtime {
         case .failure(let error):
             report.problems += error.problems.map { CheckReport.Problem(variable: $0.variable, message: $0.message) }
         }
+        report.problems += libpqFileProblems(configuration)
         if let runtime {
             await runtime.checkMigrations(connect: connect, into: &report)
             runtime.checkFiles(into: &report)
@@ -156,6 +157,12 @@ extension Runtime {
         } catch {
             report.problems += error.problems.map { CheckReport.Problem(variable: "NOMALY_REGISTRY_DIR", $0) }
         }
+    }
+
+    /// The files the database settings name for libpq (CA, client certificate and key, CRL, password file), which
+    /// libpq, not the settings reader, decides whether to use: see ``Postgres/PostgresSettings/fileProblems(environment:)``.
+    private static func libpqFileProblems(_ configuration: NomalyConfiguration) -> [CheckReport.Problem] {
+        configuration.postgres.fileProblems(environment: Environment()).map { CheckReport.Problem(variable: $0.variable, message: $0.message) }
     }
 
     /// What will be used, with secrets redacted.

@@ -89,32 +89,4 @@ package struct BackupCatalog: Sendable {
     package func delete(_ id: BackupSetID) async throws {
         try await pool.execute("DELETE FROM backups WHERE id = $1", [id.value])
     }
-
-    /// After a database restore the table is the backup's: rows of sets made since are written back from their
-    /// manifests on disk, and the row the backup itself was writing (`running` in its snapshot) is closed.
-    func reconcile(with sets: [LocalBackupSet], restored: BackupSetID) async throws {
-        try await pool.execute(
-            "UPDATE backups SET status = 'succeeded', finished_at = coalesce(finished_at, now()) WHERE id = $1 AND status = 'running'",
-            [restored.value]
-        )
-        try await pool.execute(
-            "UPDATE backups SET status = 'failed', finished_at = now(), error = 'interrupted (found running after a restore)' WHERE status = 'running'"
-        )
-        for set in sets {
-            let json = String(decoding: try set.manifest.encoded(), as: UTF8.self)
-            let digest = try FileDigest.ofSetFile(set.path + "/" + BackupManifest.fileName).sha256
-            try await pool.execute(
-                """
-                INSERT INTO backups (id, kind, status, location, size_bytes, sha256, manifest, started_at, finished_at)
-                VALUES ($1, $2, 'succeeded', $3, $4, $5, $6::jsonb, $7, $8)
-                ON CONFLICT (id) DO NOTHING
-                """,
-                [
-                    set.id.value, set.manifest.kind.rawValue, set.path, set.manifest.totalSize, digest, json, set.manifest.createdAt,
-                    set.manifest.finishedAt,
-                ]
-            )
-        }
-        try await pool.execute("UPDATE backups SET verified_at = now() WHERE id = $1", [restored.value])
-    }
 }

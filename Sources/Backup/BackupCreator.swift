@@ -29,19 +29,21 @@ package struct BackupCreator: Sendable {
     /// - Throws: ``BackupError`` (or the database's error) after recording the attempt as failed.
     @discardableResult
     package func create(_ options: Options, now: @Sendable () -> Date = Date.init) async throws -> BackupManifest {
-        let keys = try environment.keys()
-        try FileManager.default.createDirectory(
-            atPath: environment.directory,
-            withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700]
-        )
         let id = try await freshID(now: now)
         let catalog = BackupCatalog(pool: environment.pool)
         let finalPath = environment.setPath(id)
         try await catalog.started(id, scope: options.scope, location: finalPath)
         let started = Date()
         let staging = environment.directory + "/." + id.value + ".partial-" + UUID().uuidString.prefix(8)
+        // Everything after the row is written fails into it: a key file that holds no key or a backup folder that
+        // cannot be made is a failed backup like a failed pg_dump, counted by `nomaly_backup_failures_24h`.
         do {
+            let keys = try environment.keys()
+            try FileManager.default.createDirectory(
+                atPath: environment.directory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
             try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
             let manifest = try await assemble(id: id, scope: options.scope, in: staging, key: keys.encryption, started: started)
             let manifestData = try manifest.encoded()

@@ -63,10 +63,11 @@ package struct BackupEnvironment: Sendable {
     }
 
     /// Both keys, read at each command so that a rotated key file takes effect without a restart.
-    func keys() throws -> BackupKeys {
+    /// - Throws: ``BackupError/Code/key`` naming the setting whose file cannot be read or holds no key.
+    func keys() throws(BackupError) -> BackupKeys {
         BackupKeys(
-            encryption: try encryptionKeyFile.map { try EncryptionKey(fileAt: $0) },
-            signing: try signingKeyFile.map { try EncryptionKey(fileAt: $0) }
+            encryption: try encryptionKeyFile.map { path throws(BackupError) in try BackupKeys.load(BackupKeys.encryptionSetting, at: path) },
+            signing: try signingKeyFile.map { path throws(BackupError) in try BackupKeys.load(BackupKeys.signingSetting, at: path) }
         )
     }
 

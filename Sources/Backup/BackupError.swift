@@ -13,6 +13,8 @@ package struct BackupError: Error, Sendable, CustomStringConvertible {
         package static let integrity = Code(name: "integrity")
         /// The set cannot be used here: wrong key, unknown manifest version, a newer migration level.
         package static let incompatible = Code(name: "incompatible")
+        /// `ENCRYPTION_KEY_FILE` or `NOMALY_BACKUP_SIGNING_KEY_FILE` names a file that cannot be read or holds no key.
+        package static let key = Code(name: "key")
         /// The operator must confirm (`--yes`), or the request contradicts itself.
         package static let refused = Code(name: "refused")
         /// Local files or the object store failed.

@@ -18,6 +18,16 @@ struct BackupKeys: Sendable {
         return signing.map { ($0, Self.signingSetting) }
     }
 
+    /// Reads the key file a setting names. Blocking.
+    /// - Throws: ``BackupError/Code/key``: the message starts with the setting, then says what is wrong with the file.
+    static func load(_ setting: String, at path: String) throws(BackupError) -> EncryptionKey {
+        do {
+            return try EncryptionKey(fileAt: path)
+        } catch {
+            throw BackupError(.key, "\(setting): \(error.message)")
+        }
+    }
+
     /// The configured key with this id, from either setting.
     func key(id: String) -> EncryptionKey? {
         [encryption, signing].compactMap { $0 }.first { $0.id == id }

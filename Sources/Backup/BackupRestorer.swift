@@ -123,7 +123,7 @@ package struct BackupRestorer: Sendable {
             var migrated: Int?
             if options.scope.includesDatabase, let dump = plainFiles[DatabaseDump.fileName] {
                 do {
-                    (tables, migrated) = try await restoreDatabase(dump: dump, manifest: manifest, migrations: options.migrations)
+                    (tables, migrated) = try await restoreDatabase(dump: dump, set: set, migrations: options.migrations)
                 } catch {
                     artifactRestore.discard(staged)
                     throw error
@@ -183,7 +183,11 @@ package struct BackupRestorer: Sendable {
         return initial.count
     }
 
-    private func restoreDatabase(dump: String, manifest: BackupManifest, migrations: [Migration]) async throws -> (Int, Int) {
+    private func restoreDatabase(dump: String, set: FetchedSet, migrations: [Migration]) async throws -> (Int, Int) {
+        let manifest = set.manifest
+        let catalog = BackupCatalog(pool: environment.pool)
+        // Taken while claims are paused, just before the table is replaced; see ``BackupCatalogSnapshot``.
+        let before = try await catalog.snapshot()
         let server = try await environment.pool.serverMajorVersion()
         let tools = try await environment.tools.forServer(major: server.major, override: environment.binDirectory)
         let clientEnvironment = try environment.source.clientEnvironment(applicationName: "nomaly-restore")
@@ -210,7 +214,12 @@ package struct BackupRestorer: Sendable {
         }
         let applied = try await Migrator(pool: environment.pool, migrations: migrations, logger: environment.logger).apply()
         try await RunStore(pool: environment.pool).closeRunsInterruptedByRestore(backupID: manifest.id.value)
-        try await BackupCatalog(pool: environment.pool).reconcile(with: BackupSets(environment).localSets(), restored: manifest.id)
+        try await catalog.reconcile(
+            keeping: before,
+            restored: set,
+            location: environment.setPath(manifest.id),
+            localSets: try BackupSets(environment).localSets()
+        )
         return (manifest.rowCounts.count, applied.count)
     }
 }

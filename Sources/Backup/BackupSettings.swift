@@ -25,10 +25,17 @@ package struct BackupSettings: Sendable, Equatable {
     /// Reads the backup variables, each problem into `reader`; relative paths start at the reader's working directory.
     package init(reader: inout SettingsReader) {
         directory = reader.path("NOMALY_BACKUP_DIR") ?? reader.home + "/backups"
+        // Parsed here, not only when a backup starts: `nomaly check` must not call a file that holds no key fine.
         func keyFile(_ variable: String) -> String? {
-            let path = reader.path(variable)
-            if let path, !FileManager.default.isReadableFile(atPath: path) {
+            guard let path = reader.path(variable) else { return nil }
+            guard FileManager.default.isReadableFile(atPath: path) else {
                 reader.report(ConfigurationProblem(variable: variable, message: "\(path) is missing or unreadable"))
+                return path
+            }
+            do {
+                _ = try EncryptionKey(fileAt: path)
+            } catch {
+                reader.report(ConfigurationProblem(variable: variable, message: error.message))
             }
             return path
         }

@@ -25,19 +25,8 @@ extension PostgresConfiguration {
     ) throws -> [String: String] {
         var environment = base ?? ProcessInfo.processInfo.environment
         if let connectionString {
-            var errorMessage: UnsafeMutablePointer<CChar>?
-            guard let options = PQconninfoParse(connectionString, &errorMessage) else {
-                let reason = errorMessage.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "out of memory"
-                if let errorMessage { PQfreemem(errorMessage) }
-                throw PostgresError(code: .connectionFailed, message: "cannot parse the connection string: \(reason)")
-            }
-            defer { PQconninfoFree(options) }
-            var option = options
-            while let keyword = option.pointee.keyword {
-                if let value = option.pointee.val, let variable = Self.clientVariables[String(cString: keyword)] {
-                    environment[variable] = String(cString: value)
-                }
-                option += 1
+            for (keyword, value) in try Self.parameters(of: connectionString) {
+                if let variable = Self.clientVariables[keyword] { environment[variable] = value }
             }
         }
         if let password { environment["PGPASSWORD"] = environment["PGPASSWORD"] ?? password }
@@ -45,6 +34,25 @@ extension PostgresConfiguration {
         environment["PGAPPNAME"] = applicationName
         environment["PGCONNECT_TIMEOUT"] = environment["PGCONNECT_TIMEOUT"] ?? "10"
         return environment
+    }
+
+    /// The parameters a connection string sets, by libpq keyword, as libpq itself parses them (`PQconninfoParse`).
+    /// - Throws: ``PostgresError`` when libpq cannot parse the connection string.
+    static func parameters(of connectionString: String) throws -> [String: String] {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(connectionString, &errorMessage) else {
+            let reason = errorMessage.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "out of memory"
+            if let errorMessage { PQfreemem(errorMessage) }
+            throw PostgresError(code: .connectionFailed, message: "cannot parse the connection string: \(reason)")
+        }
+        defer { PQconninfoFree(options) }
+        var parameters: [String: String] = [:]
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val { parameters[String(cString: keyword)] = String(cString: value) }
+            option += 1
+        }
+        return parameters
     }
 
     /// The conninfo that reaches the same server as a client environment made by ``clientEnvironment(applicationName:database:base:)``:

@@ -25,9 +25,11 @@ package struct Environment: Sendable {
     /// Reads a secret from `name` or from the file named by `name_FILE`.
     ///
     /// Trailing newlines of the file are dropped, since `echo secret > file` adds one.
+    /// - Parameter directory: what a relative `name_FILE` path is relative to; the process's current directory when nil.
     /// - Returns: nil when neither variable is set.
-    /// - Throws: ``ConfigurationProblem`` when both are set, or the file is unreadable or empty.
-    package func secret(_ name: String) throws(ConfigurationProblem) -> String? {
+    /// - Throws: ``ConfigurationProblem`` naming `name_FILE` when the file is missing, unreadable (a folder, no
+    ///   permission), not UTF-8 text or empty, and naming `name` when both are set.
+    package func secret(_ name: String, relativeTo directory: String? = nil) throws(ConfigurationProblem) -> String? {
         let fileVariable = name + "_FILE"
         switch (self[name], self[fileVariable]) {
         case (nil, nil):
@@ -36,15 +38,23 @@ package struct Environment: Sendable {
             throw ConfigurationProblem(variable: name, message: "set either \(name) or \(fileVariable), not both")
         case (let value?, nil):
             return value
-        case (nil, let path?):
-            let contents: String
+        case (nil, let text?):
+            let path = directory.map { SettingsReader.absolutePath(text, in: $0) } ?? text
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+                throw ConfigurationProblem(variable: fileVariable, message: "cannot read secret file \(path): it is a folder")
+            }
+            let data: Data
             do {
-                contents = try String(contentsOfFile: path, encoding: .utf8)
+                data = try Data(contentsOf: URL(fileURLWithPath: path))
             } catch {
                 throw ConfigurationProblem(
                     variable: fileVariable,
                     message: "cannot read secret file \(path): \(Self.describe(error))"
                 )
+            }
+            guard let contents = String(data: data, encoding: .utf8) else {
+                throw ConfigurationProblem(variable: fileVariable, message: "secret file \(path) is not UTF-8 text")
             }
             // By scalar: "\r\n" is one Character in Swift and would not compare equal to "\n".
             var trimmed = Substring(contents).unicodeScalars[...]

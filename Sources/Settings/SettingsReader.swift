@@ -39,10 +39,11 @@ package struct SettingsReader {
         problems.append(problem)
     }
 
-    /// ``Environment/secret(_:)``, with its problem recorded instead of thrown.
+    /// ``Environment/secret(_:relativeTo:)``, a relative `NAME_FILE` taken from ``workingDirectory`` like every path,
+    /// with its problem recorded instead of thrown.
     package mutating func secret(_ name: String) -> String? {
         do {
-            return try environment.secret(name)
+            return try environment.secret(name, relativeTo: workingDirectory)
         } catch {
             problems.append(error)
             return nil

@@ -26,7 +26,7 @@ struct BackupCommand: AsyncParsableCommand {
         @Option(help: "database, models or full.", transform: BackupCommand.scope)
         var kind: BackupScope = .full
 
-        @Flag(help: "Copy the set to the configured bucket afterwards.")
+        @Flag(help: "Copy the set to the configured bucket afterwards; if that fails, the set is kept and the error names it.")
         var upload = false
 
         @Flag(help: "Skip the verification that follows creation (the set then does not count as verified).")

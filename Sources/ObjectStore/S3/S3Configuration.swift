@@ -118,13 +118,18 @@ package struct S3Configuration: Sendable {
     /// service from the host name (`127` and `0` for `127.0.0.1`).
     var signingProvider: String { "aws:amz:\(region):s3" }
 
-    /// Human-readable, without secrets: for `nomaly check` and logs.
+    /// Human-readable, without credentials: for `nomaly check` and logs. Says whether requests are signed, never with
+    /// what: the access key id is half of a credential and names the account, so it is redacted like the secret.
     package var summary: String {
         var parts = [endpoint?.absoluteString ?? "AWS", "region \(region)"]
         if let bucket { parts.append("bucket \(bucket)") }
         if !prefix.isEmpty { parts.append("prefix \(prefix)") }
         if forcePathStyle { parts.append("path-style") }
-        parts.append(accessKeyID.map { "key \($0)" } ?? "anonymous")
+        switch (accessKeyID, sessionToken) {
+        case (nil, _): parts.append("anonymous")
+        case (.some, nil): parts.append("signed with an access key (redacted)")
+        case (.some, .some): parts.append("signed with temporary credentials (redacted)")
+        }
         return parts.joined(separator: ", ")
     }
 }

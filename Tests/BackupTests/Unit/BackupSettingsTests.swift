@@ -24,7 +24,7 @@ struct BackupSettingsTests {
     func accepted() throws {
         let folder = try TemporaryFolder("backup-settings")
         let key = folder.path + "/backup.key"
-        try "key".write(toFile: key, atomically: true, encoding: .utf8)
+        try String(repeating: "ab", count: 32).write(toFile: key, atomically: true, encoding: .utf8)
         let (settings, problems) = read([
             "NOMALY_BACKUP_DIR": "dumps", "ENCRYPTION_KEY_FILE": key, "NOMALY_BACKUP_SIGNING_KEY_FILE": key,
             "NOMALY_BACKUP_S3": "s3://offsite/nomaly/",
@@ -54,6 +54,33 @@ struct BackupSettingsTests {
         let problems = read([variable: value]).problems
         #expect(problems.map(\.variable) == [variable])
         #expect(problems.first?.message == message)
+    }
+
+    @Test(
+        "a key file that holds no key is reported by name, the way a backup would fail on it",
+        arguments: ["ENCRYPTION_KEY_FILE", "NOMALY_BACKUP_SIGNING_KEY_FILE"],
+        [
+            ("empty", "", "is empty"),
+            ("junk", "not a key\n", "does not hold a key (10 bytes)"),
+            ("short hex", String(repeating: "ab", count: 31), "does not hold a key (62 bytes)"),
+        ]
+    )
+    func keyFileWithoutKey(variable: String, content: (name: String, text: String, message: String)) throws {
+        let folder = try TemporaryFolder("backup-settings")
+        let path = try folder.file(content.name + ".key", content.text)
+        let problems = read([variable: path]).problems
+        #expect(problems.map(\.variable) == [variable])
+        let message = try #require(problems.first?.message)
+        #expect(message.contains(path) && message.contains(content.message), "\(message)")
+        #expect(message.contains("openssl rand -hex 32"), "says how to make one: \(message)")
+    }
+
+    @Test("a folder named as a key file is reported by name")
+    func keyFileIsFolder() throws {
+        let folder = try TemporaryFolder("backup-settings")
+        let problems = read(["ENCRYPTION_KEY_FILE": folder.path]).problems
+        #expect(problems.map(\.variable) == ["ENCRYPTION_KEY_FILE"])
+        #expect(problems.first?.message.contains("Is a directory") == true, "\(problems)")
     }
 
     @Test("every bad variable is reported at once, not only the first")

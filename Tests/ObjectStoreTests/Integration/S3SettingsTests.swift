@@ -47,6 +47,9 @@ struct S3SettingsTests {
         #expect(configuration.concurrency == 8)
         #expect(configuration.maxAttempts == 3)
         #expect(!configuration.summary.contains("s3cret"))
+        // The access key id is half of a credential and names the account: redacted too (issue 26).
+        #expect(!configuration.summary.contains("AKIA1") && !configuration.summary.contains("token"), "\(configuration.summary)")
+        #expect(configuration.summary.hasSuffix("signed with temporary credentials (redacted)"), "\(configuration.summary)")
     }
 
     @Test("region falls back to AWS_REGION, then AWS_DEFAULT_REGION; bucket to the deployment guide's names")
