@@ -138,7 +138,11 @@ struct MigrateCommandTests {
         #expect(json.status == 1)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
         #expect(report["ok"] as? Bool == false)
-        #expect((report["problems"] as? [[String: String]])?.count == 3)
+        // Every problem has every field; a setting's problem has no file, line, column or key, so those are null.
+        let problems = try #require(report["problems"] as? [[String: Any]])
+        #expect(Set(problems.compactMap { $0["variable"] as? String }) == ["NOMALY_HTTP_PORT", "LOG_FORMAT", "DATABASE_URL_FILE"])
+        #expect(problems.count == 3)
+        #expect(problems.allSatisfy { Set($0.keys) == ["variable", "message", "file", "line", "column", "key"] && $0["file"] is NSNull })
 
         let good = try await NomalyProcess.run(["check"], environment: ["DATABASE_URL": "postgresql://nomaly:hunter2@db/nomaly"])
         #expect(good.status == 0, "\(good.standardError)")
