@@ -57,6 +57,16 @@ package struct FileStore: ObjectStore {
         }
     }
 
+    /// Copies the local file `source` to `destination`, a path a user named (`nomaly s3 cp` between two local paths),
+    /// as ``FileSystem/OutputFile`` writes it. Blocking work runs on the blocking pool.
+    @discardableResult
+    package static func copy(file source: String, to destination: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
+        try await BlockingWork.run {
+            let (size, sha256) = try copy(from: source, to: destination, progress: progress, asOutput: true)
+            return ObjectInfo(key: URL(fileURLWithPath: destination).lastPathComponent, size: size, lastModified: Date(), sha256: sha256)
+        }
+    }
+
     package func head(key: String) async throws -> ObjectInfo? {
         let file = try path(of: key)
         return try await BlockingWork.run {

@@ -6,7 +6,7 @@ import Testing
 /// The reproduction, with the built binary: `nomaly score --output /dev/null` (as root) used to rename a
 /// regular file over the device. Outputs that are devices, FIFOs or `/dev/stdout` are written in place; a folder is
 /// refused with exit status 1.
-@Suite("nomaly score, fit and archive create write devices, FIFOs and /dev/stdout in place and refuse folders")
+@Suite("nomaly score, fit, archive create and s3 cp write devices, FIFOs and /dev/stdout in place and refuse folders")
 struct OutputPathCommandTests {
     /// A trained model and its training data in `folder`.
     static func model(in folder: TemporaryFolder) async throws -> (model: String, input: String) {
@@ -17,7 +17,7 @@ struct OutputPathCommandTests {
         return (model, input)
     }
 
-    @Test("score, fit and archive create into a device node exit 0 and leave the device as it was", .enabled(if: SpecialFiles.deviceTestsRun))
+    @Test("score, fit, archive create and s3 cp into a device node exit 0 and leave the device as it was", .enabled(if: SpecialFiles.deviceTestsRun))
     func device() async throws {
         let folder = try TemporaryFolder()
         let (model, input) = try await Self.model(in: folder)
@@ -29,6 +29,7 @@ struct OutputPathCommandTests {
             ["score", "--model", model, "--input", input, "--id", "id", "--output", null],
             ["fit", "--detector", "ecod", "--input", input, "--id", "id", "--label", "label", "--output", null],
             ["archive", "create", folder.path + "/tree", null],
+            ["s3", "cp", input, null],
         ]
         for command in commands {
             let result = try await NomalyProcess.run(command)
@@ -38,7 +39,7 @@ struct OutputPathCommandTests {
         }
     }
 
-    @Test("score into a FIFO feeds its reader; into /proc/self/fd/1 or a link to it (as /dev/stdout is) it writes to standard output")
+    @Test("score and s3 cp into a FIFO feed its reader; score into /proc/self/fd/1 or a link to it (as /dev/stdout is) writes to standard output")
     func fifoAndStandardOutput() async throws {
         let folder = try TemporaryFolder()
         let (model, input) = try await Self.model(in: folder)
@@ -47,6 +48,12 @@ struct OutputPathCommandTests {
         #expect(fifo.status == 0, "\(fifo.combinedOutput)")
         #expect(reader.finishText().split(separator: "\n").count == 202)
         #expect(SpecialFiles.kind(of: reader.path) == "FIFO")
+
+        let copied = try FIFOReader(path: folder.path + "/copied")
+        let copy = try await NomalyProcess.run(["s3", "cp", input, copied.path])
+        #expect(copy.status == 0, "\(copy.combinedOutput)")
+        #expect(copied.finishText() == FitScoreCommandTests.training)
+        #expect(SpecialFiles.kind(of: copied.path) == "FIFO")
 
         // Never the machine's own /dev/stdout: a nomaly without the fix, run as root, would replace it for everyone
         // (it did once, while this test was shown to fail). /proc/self/fd/1 is the same rule's path, and a
