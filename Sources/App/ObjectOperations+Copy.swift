@@ -66,8 +66,13 @@ extension ObjectOperations {
     }
 
     /// Copies one object: an upload from a local file, a download into one, or (remote to remote) a download into a
-    /// temporary file and an upload from it.
+    /// temporary file and an upload from it. A local destination is always written as a path the user named
+    /// (``FileSystem/OutputFile``: a device or FIFO in place, a folder refused), even from a local file.
     static func copy(_ source: ObjectLocation, to destination: ObjectLocation, progress: TransferProgressHandler?) async throws -> ObjectInfo {
+        if let from = source.localPath, let to = destination.localPath {
+            try validateObjectKey(destination.key)
+            return try await FileStore.copy(file: from, to: to, progress: progress)
+        }
         if let path = source.localPath {
             return try await destination.store.put(file: path, key: destination.key, progress: progress)
         }

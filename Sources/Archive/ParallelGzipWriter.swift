@@ -38,7 +38,7 @@ final class ParallelGzipWriter {
     private var written = 0
 
     /// - Parameters:
-    ///   - descriptor: an open file the members are written to (not closed here).
+    ///   - descriptor: an open file, FIFO or device the members are written to (not closed here).
     ///   - level: zlib level 1…9.
     ///   - blockSize: uncompressed bytes per member.
     ///   - threads: blocks compressed at once.
@@ -108,14 +108,11 @@ final class ParallelGzipWriter {
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
         hasher.update(bufferPointer: bytes)
         compressedBytes += Int64(bytes.count)
-        var offset = 0
-        while offset < bytes.count {
-            let count = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw ArchiveError(code: .io, message: "cannot write the archive: \(String(cString: strerror(errno)))")
-            }
-            offset += count
+        // The archive may be written in place into a FIFO or onto standard output (OutputFile), whose reader can go.
+        do throws(FileSystemError) {
+            try SystemCalls.writeAll(descriptor, bytes, context: "cannot write the archive")
+        } catch {
+            throw ArchiveError(code: .io, message: error.description)
         }
     }
 

@@ -98,10 +98,10 @@ final class TarGzCreator {
     }
 
     private static func create(entries: [DirectoryWalk.Entry], output: String, options: ArchiveCreateOptions) throws -> ArchiveSummary {
-        let file: AtomicFile
+        let file: OutputFile
         do {
             // The gzip writer hashes the compressed stream itself.
-            file = try AtomicFile(destination: output, hashing: false)
+            file = try OutputFile(path: output, hashing: false)
         } catch {
             throw ArchiveError(code: .io, message: error.description)
         }

@@ -12,7 +12,7 @@ import Scheduler
 /// streams the input through the model straight into the output, with nothing staged on local disk: an `s3://` input
 /// is read as it downloads, local files are opened by descriptor beneath the folder they were checked in, scores go up
 /// to S3 in parts as they are produced, or into a table's COPY, or into a file beside its destination. An output
-/// appears only when complete.
+/// appears only when complete, except a device, FIFO or socket, which is written in place (``FileSystem/OutputFile``).
 struct ScoreRun: JobRunnable {
     let services: ModelServices?
     let reference: ModelReference
@@ -153,11 +153,12 @@ struct ScoreFiles: Sendable {
         }
     }
 
-    /// Creates the output's temporary file beside it. Blocking.
-    func createOutput(_ path: String) throws -> AtomicFile {
+    /// Creates the output's temporary file beside it, or opens a device or FIFO there in place. Blocking.
+    func createOutput(_ path: String) throws -> OutputFile {
         do {
+            if !confined, OutputTarget.ownDescriptor(path) != nil { return try OutputFile(path: path, hashing: false) }
             let (folder, name) = try locations.openOutputFolder(resolvedPath: path, confined: confined)
-            return try AtomicFile(in: folder, name: name, hashing: false)
+            return try OutputFile(in: folder, name: name, hashing: false)
         } catch {
             throw JobFailureError("output \(path) cannot be written as it was checked: \(error)")
         }

@@ -40,7 +40,8 @@ package struct ModelArtifact: Sendable {
         metrics: some Encodable,
         to output: String
     ) async throws -> (manifest: ModelManifest, archive: ArchiveSummary) {
-        let staging = try makeTemporaryDirectory(near: output)
+        // Beside a file output (the same disk); a device or FIFO's folder (/dev) is no place for it.
+        let staging = try makeTemporaryDirectory(near: (try? OutputTarget.inspect(output))?.isWrittenInPlace == true ? nil : output)
         defer { try? FileManager.default.removeItem(atPath: staging) }
         let model = DetectorCodec.encode(detector)
         guard model.count <= maxModelBytes else {

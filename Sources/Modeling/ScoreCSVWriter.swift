@@ -28,12 +28,13 @@ package final class ScoreCSVWriter: ScoreDestination, @unchecked Sendable {
         buffer.append(contentsOf: "is_anomaly\n".utf8)
     }
 
-    /// Writes to the file `path` (its folder created if missing), or to standard output for `-`.
-    /// - Parameter replacing: false makes ``commit()`` fail rather than replace a file already at `path`, even one
-    ///   that appeared while the scores were being written.
+    /// Writes to the file `path` (its folder created if missing), or to standard output for `-`. A device, FIFO or
+    /// socket at `path` is written in place and a folder is refused (``FileSystem/OutputTarget``).
+    /// - Parameter replacing: false makes ``commit()`` fail rather than replace a regular file already at `path`,
+    ///   even one that appeared while the scores were being written.
     package convenience init(path: String, idColumn: String?, delimiter: UInt8, replacing: Bool = true) throws {
         let sink: any ScoreByteSink =
-            path == "-" ? StandardOutputSink() : ScoreFileSink(try AtomicFile(destination: path, hashing: false), replacing: replacing)
+            path == "-" ? StandardOutputSink() : ScoreFileSink(try OutputFile(path: path, hashing: false), replacing: replacing)
         self.init(sink: sink, idColumn: idColumn, delimiter: delimiter)
     }
 

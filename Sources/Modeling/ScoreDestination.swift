@@ -29,14 +29,15 @@ package protocol ScoreByteSink: AnyObject {
     func discard()
 }
 
-/// A scores file written beside its destination (``FileSystem/AtomicFile``) and moved into place when complete.
+/// A scores file written beside its destination and moved into place when complete, or written in place into a
+/// device or FIFO (``FileSystem/OutputFile``).
 package final class ScoreFileSink: ScoreByteSink {
-    let file: AtomicFile
+    let file: OutputFile
     let replacing: Bool
 
-    /// - Parameter replacing: false makes ``commit()`` fail rather than replace a file at the destination, even one
-    ///   that appeared while the scores were being written.
-    package init(_ file: AtomicFile, replacing: Bool) {
+    /// - Parameter replacing: false makes ``commit()`` fail rather than replace a regular file at the destination,
+    ///   even one that appeared while the scores were being written.
+    package init(_ file: OutputFile, replacing: Bool) {
         self.file = file
         self.replacing = replacing
     }

@@ -51,8 +51,19 @@ package struct FileStore: ObjectStore {
             guard FileManager.default.fileExists(atPath: source) else {
                 throw ObjectStoreError(code: .notFound, message: "no object \(key) in \(root)")
             }
-            let (size, sha256) = try Self.copy(from: source, to: destination, progress: progress)
+            // The destination is the caller's (`s3 cp`, `models download`): a device or FIFO there is written in place.
+            let (size, sha256) = try Self.copy(from: source, to: destination, progress: progress, asOutput: true)
             return ObjectInfo(key: key, size: size, lastModified: Self.modificationDate(source), sha256: sha256)
+        }
+    }
+
+    /// Copies the local file `source` to `destination`, a path a user named (`nomaly s3 cp` between two local paths),
+    /// as ``FileSystem/OutputFile`` writes it. Blocking work runs on the blocking pool.
+    @discardableResult
+    package static func copy(file source: String, to destination: String, progress: TransferProgressHandler?) async throws -> ObjectInfo {
+        try await BlockingWork.run {
+            let (size, sha256) = try copy(from: source, to: destination, progress: progress, asOutput: true)
+            return ObjectInfo(key: URL(fileURLWithPath: destination).lastPathComponent, size: size, lastModified: Date(), sha256: sha256)
         }
     }
 
@@ -93,12 +104,16 @@ package struct FileStore: ObjectStore {
     }
 
     /// Streams `source` into an ``AtomicFile`` at `destination`. Blocking.
-    /// - Parameter replacing: false fails (`.alreadyExists`) rather than replace an existing destination.
+    /// - Parameters:
+    ///   - replacing: false fails (`.alreadyExists`) rather than replace an existing destination.
+    ///   - asOutput: `destination` is a path a user named, written as ``FileSystem/OutputFile`` decides (a device or
+    ///     FIFO in place, a folder refused); otherwise it is the store's own file, always renamed into place.
     static func copy(
         from source: String,
         to destination: String,
         progress: TransferProgressHandler?,
-        replacing: Bool = true
+        replacing: Bool = true,
+        asOutput: Bool = false
     ) throws -> (Int64, String) {
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else {
@@ -109,8 +124,12 @@ package struct FileStore: ObjectStore {
         var status = stat()
         fstat(input, &status)
         let total = Int64(status.st_size)
-        let output: AtomicFile
-        do { output = try AtomicFile(destination: destination) } catch { throw ObjectStoreError(error) }
+        let output: any FileOutput
+        do throws(FileSystemError) {
+            output = asOutput ? try OutputFile(path: destination) : try AtomicFile(destination: destination)
+        } catch {
+            throw ObjectStoreError(error)
+        }
         do {
             var buffer = [UInt8](repeating: 0, count: 1 << 20)
             while true {

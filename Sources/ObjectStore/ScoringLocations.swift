@@ -125,6 +125,9 @@ package struct ScoringLocations: Sendable, Equatable {
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) throws(ScoringLocationError) -> String {
         if Self.isS3(text) { return try checkS3(text, role: role) }
+        // A job file's `/dev/stdout` is the daemon's own descriptor, written through a duplicate (OutputFile): resolved,
+        // it would name a pipe that cannot be opened, or the file a shell redirected to, which would be replaced.
+        if !confined, role == "output", OutputTarget.ownDescriptor(text) != nil { return text }
         let bytes = Array(text.utf8)
         guard !bytes.isEmpty, !bytes.contains(0), !Self.bytes(bytes, contain: Array("://".utf8)) else {
             throw ScoringLocationError(code: .invalidLocation, message: "\(role) '\(text)' must be a path or an s3:// URL")
@@ -146,13 +149,20 @@ package struct ScoringLocations: Sendable, Equatable {
     }
 
     /// ``resolve(_:role:confined:workingDirectory:)`` on a thread that may block, with what is at the location now.
-    /// - Returns: the location as runs use it, and for a local one whether a file is there (an output that would be
-    ///   replaced) and readable (an input that can be read); both false for `s3://`.
+    /// - Returns: the location as runs use it, and for a local one whether a regular file is there (an output that
+    ///   would be replaced; a device, FIFO or socket is written in place, never replaced: ``FileSystem/OutputTarget``)
+    ///   and readable (an input that can be read); both false for `s3://`.
+    /// - Throws: ``ScoringLocationError`` as `resolve` does, and `.invalidLocation` for an output that is a folder.
     package func inspect(_ text: String, role: String, confined: Bool) async throws -> (location: String, exists: Bool, readable: Bool) {
         try await BlockingWork.run {
             let location = try resolve(text, role: role, confined: confined)
             guard !Self.isS3(location) else { return (location, false, false) }
-            return (location, FileManager.default.fileExists(atPath: location), FileManager.default.isReadableFile(atPath: location))
+            let target = try? OutputTarget.inspect(location)
+            if role == "output", target == .folder {
+                throw ScoringLocationError(code: .invalidLocation, message: "output '\(text)' is a folder; name a file inside it")
+            }
+            let exists = target.map(\.replacesAFile) ?? FileManager.default.fileExists(atPath: location)
+            return (location, exists, FileManager.default.isReadableFile(atPath: location))
         }
     }
 

@@ -17,7 +17,8 @@ struct ArchiveCommand: AsyncParsableCommand {
             discussion: """
                 Entries are sorted, owned by 0:0 with mtime 0 and modes 0644/0755, so the same folder always gives the same \
                 bytes and the same sha256 (printed; equal to sha256sum's). Symlinks, devices and FIFOs are refused. The \
-                output is written beside OUT and renamed into place when complete.
+                output is written beside OUT and renamed into place when complete; an OUT that is a device, a FIFO or \
+                /dev/stdout is written in place, and a folder is refused.
                 """
         )
 

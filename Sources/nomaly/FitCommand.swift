@@ -23,7 +23,7 @@ struct FitCommand: AsyncParsableCommand {
     @Option(help: "The training CSV (plain or gzip), with a header row.")
     var input: String
 
-    @Option(help: "The model artifact to write (.tar.gz); written atomically.")
+    @Option(help: "The model artifact to write (.tar.gz); written atomically (a device, FIFO or /dev/stdout in place).")
     var output: String
 
     @Option(help: "Comma-separated feature columns, in order (default: all but --id and --label).")

@@ -137,7 +137,7 @@ extension ModelsCommand {
         @Argument(help: "NAME@ALIAS, NAME:VERSION, or NAME (its production alias).")
         var reference: String
 
-        @Option(help: "Where to write the .tar.gz.")
+        @Option(help: "Where to write the .tar.gz (a device, FIFO or /dev/stdout is written in place).")
         var output: String
 
         func run() async throws {

@@ -23,7 +23,8 @@ struct S3Command: AsyncParsableCommand {
             discussion: """
                 Either side may be local or s3://. A DESTINATION ending in / (or an existing local folder, or a bare \
                 s3://bucket) receives the source's file name. Nothing half-written is ever visible: downloads are \
-                written beside the target and renamed into place; uploads appear whole or not at all, and a failed \
+                written beside the target and renamed into place (a device, FIFO or /dev/stdout is written in place); \
+                uploads appear whole or not at all, and a failed \
                 multipart upload is aborted. On a terminal a progress bar shows rate and ETA; otherwise one summary \
                 line per file is printed. With --recursive, files are copied several at a time and the copy stops at \
                 the first failure (files already copied stay).

@@ -14,7 +14,8 @@ struct ScoreCommand: AsyncParsableCommand {
             Rows stream through in chunks, so memory stays bounded for inputs of any size. The output has a header and \
             one line per scored row in input order; with --missing skip, rows with missing features are left out (use --id \
             to join). Missing cells follow the policy the model was trained with unless --missing says otherwise; \
-            impute-median uses the training medians stored in the model. The output file appears only when complete.
+            impute-median uses the training medians stored in the model. The output file appears only when complete; \
+            a device, a FIFO or /dev/stdout is written in place, and a folder is refused.
             """
     )
 

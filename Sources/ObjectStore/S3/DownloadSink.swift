@@ -1,6 +1,6 @@
 import FileSystem
 
-/// Where the body of a successful download goes: a file being written (``AtomicFile``), or a reader waiting for the
+/// Where the body of a successful download goes: a file being written (``OutputFile``), or a reader waiting for the
 /// bytes as they arrive (``ObjectReadStream``).
 ///
 /// Invariant: used by one transfer at a time, on the thread that runs it; every method is blocking.
@@ -13,6 +13,6 @@ protocol DownloadSink: AnyObject {
     func write(_ bytes: UnsafeRawBufferPointer) throws
 }
 
-extension AtomicFile: DownloadSink {
+extension OutputFile: DownloadSink {
     func start(status: Int, headers: [String: String]) {}
 }
