@@ -75,11 +75,6 @@ package struct JobSpec: Sendable, Equatable {
     /// sha256 of ``document``'s canonical JSON: changes exactly when the spec changes.
     package var specHash: String { SpecHash.of(document.json) }
 
-    package static let keys = [
-        "name", "kind", "schedule", "timezone", "enabled", "with", "concurrency", "misfire", "max_catchup", "starting_deadline",
-        "timeout", "retries", "jitter", "history", "env",
-    ]
-
     /// Builds a spec from a parsed document (a YAML file, or the JSON copy in the `jobs` row).
     /// - Parameters:
     ///   - defaultName: the file's name without `.yaml`, used when the document has no `name`, and required to match it.
