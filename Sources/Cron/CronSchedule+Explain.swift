@@ -52,7 +52,12 @@ private struct Explanation {
         let minute = rule.field(.minute)!
         let hour = rule.field(.hour)!
         let seconds = second?.values ?? [0]
-        let wallClockTimes = [hour, minute].allSatisfy { !$0.isWildcard } && !(second?.isWildcard ?? false)
+        // A few fixed times are clearest as times, and so is a `*/N` that does not divide its field (`0 */5 * * *`
+        // is 00:00, 05:00, …, 20:00: four hours from 20:00 to midnight), which "every N" would misdescribe.
+        let wallClockTimes = [second, minute, hour].allSatisfy { field in
+            guard let field, field.isWildcard else { return true }
+            return Self.evenStep(field) == nil
+        }
         if wallClockTimes, hour.values.count * minute.values.count * seconds.count <= 6 {
             let showSeconds = seconds != [0]
             let times = hour.values.flatMap { h in
@@ -66,9 +71,10 @@ private struct Explanation {
             parts.append(Self.unitPhrase(second, unit: "second"))
             if !minute.isFull { parts.append("during " + Self.plainList(minute, unit: "minute")) }
             if !minute.isFull && hour.isFull { parts.append("of every hour") }
+            if minute.isFull && !parts[0].hasPrefix("every") { parts.append("of every minute") }
         } else if hour.isFull, let value = minute.singleValue {
             return "every hour at :" + Self.twoDigits(value)
-        } else if hour.items.count == 1, case .every(let step) = hour.items[0], let value = minute.singleValue {
+        } else if let step = Self.evenStep(hour), let value = minute.singleValue {
             return "every \(step) hours at :" + Self.twoDigits(value)
         } else {
             parts.append(Self.unitPhrase(minute, unit: "minute"))
@@ -85,11 +91,19 @@ private struct Explanation {
         return parts.joined(separator: " ")
     }
 
-    /// "every minute", "every 15 minutes", "at minute 5", "at minutes 0, 20 and 40".
+    /// "every minute", "every 15 minutes", "at minute 5", "at minutes 0, 20 and 40", "at minutes 0 and 45".
     private static func unitPhrase(_ field: CronField, unit: String) -> String {
         if field.isFull { return "every \(unit)" }
-        if field.items.count == 1, case .every(let step) = field.items[0] { return "every \(step) \(unit)s" }
+        if let step = evenStep(field) { return "every \(step) \(unit)s" }
         return "at " + plainList(field, unit: unit)
+    }
+
+    /// The N of a `*/N` second, minute or hour field whose fires are N apart everywhere, across the turn of the minute,
+    /// hour or day too: N divides 60 (or 24). `*/45` minutes fires at :00 and :45, 45 and then 15 minutes apart, and
+    /// `*/5` hours leaves four hours from 20:00 to midnight: neither is "every N", and both are listed instead.
+    private static func evenStep(_ field: CronField) -> Int? {
+        guard field.items.count == 1, case .every(let step) = field.items[0] else { return nil }
+        return field.kind.bounds.count % step == 0 ? step : nil
     }
 
     /// "minute 5", "minutes 0–10 and 30", "hours 0, 2, 4, …, 22".

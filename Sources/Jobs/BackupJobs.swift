@@ -28,21 +28,19 @@ package struct BackupJobKind: JobKind {
     }
 
     package func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
-        let scopeText = try settings.string("kind") ?? "full"
-        guard let scope = BackupScope(rawValue: scopeText) else {
-            throw JobSpecError(key: "with.kind", message: "'\(scopeText)' is not one of database, models, full")
-        }
+        let scopeText = settings.string("kind") ?? "full"
         let rule = RetentionPolicy.Rule(
-            maxAge: try settings.duration("max_age"),
-            keepLast: try settings.integer("keep_last", range: 1...100_000)
+            maxAge: settings.duration("max_age"),
+            keepLast: settings.integer("keep_last", range: 1...100_000)
         )
-        return BackupJobRun(
-            environment: environment,
-            scope: scope,
-            upload: try settings.bool("upload") ?? false,
-            verify: try settings.bool("verify") ?? true,
-            rule: rule
-        )
+        let upload = settings.bool("upload") ?? false
+        let verify = settings.bool("verify") ?? true
+        let scope = BackupScope(rawValue: scopeText)
+        if scope == nil {
+            settings.report(JobSpecError(key: "with.kind", message: "'\(scopeText)' is not one of database, models, full"))
+        }
+        try settings.stopIfInvalid()
+        return BackupJobRun(environment: environment, scope: scope ?? .full, upload: upload, verify: verify, rule: rule)
     }
 }
 
@@ -106,7 +104,9 @@ package struct S3UploadKind: JobKind {
     }
 
     package func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
-        S3UploadRun(environment: environment, artifacts: try settings.bool("artifacts") ?? true)
+        let artifacts = settings.bool("artifacts") ?? true
+        try settings.stopIfInvalid()
+        return S3UploadRun(environment: environment, artifacts: artifacts)
     }
 }
 
@@ -160,21 +160,22 @@ package struct CleanupKind: JobKind {
     package func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
         var options = Cleanup.Options()
         let defaults = RetentionPolicy()
-        func rule(_ scope: String, _ fallback: RetentionPolicy.Rule) throws(JobSpecError) -> RetentionPolicy.Rule {
-            let age = try settings.duration("\(scope)_max_age")
-            let last = try settings.integer("\(scope)_keep_last", range: 1...100_000)
+        func rule(_ scope: String, _ fallback: RetentionPolicy.Rule) -> RetentionPolicy.Rule {
+            let age = settings.duration("\(scope)_max_age")
+            let last = settings.integer("\(scope)_keep_last", range: 1...100_000)
             return age == nil && last == nil ? fallback : .init(maxAge: age, keepLast: last)
         }
         options.retention = RetentionPolicy(
-            database: try rule("database", defaults.database),
-            models: try rule("models", defaults.models),
-            full: try rule("full", defaults.full)
+            database: rule("database", defaults.database),
+            models: rule("models", defaults.models),
+            full: rule("full", defaults.full)
         )
-        options.runsMaxAge = try settings.duration("runs_max_age") ?? options.runsMaxAge
-        options.scoresMaxAge = try settings.duration("scores_max_age") ?? options.scoresMaxAge
-        options.collectArtifacts = try settings.bool("artifacts") ?? true
-        options.temporaryMaxAge = try settings.duration("temporary_max_age") ?? options.temporaryMaxAge
-        options.dryRun = try settings.bool("dry_run") ?? false
+        options.runsMaxAge = settings.duration("runs_max_age") ?? options.runsMaxAge
+        options.scoresMaxAge = settings.duration("scores_max_age") ?? options.scoresMaxAge
+        options.collectArtifacts = settings.bool("artifacts") ?? true
+        options.temporaryMaxAge = settings.duration("temporary_max_age") ?? options.temporaryMaxAge
+        options.dryRun = settings.bool("dry_run") ?? false
+        try settings.stopIfInvalid()
         return CleanupRun(environment: environment, registry: registry, options: options)
     }
 }

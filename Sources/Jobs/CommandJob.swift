@@ -13,25 +13,57 @@ package import Scheduler
 ///   workdir: /var/log/app
 ///   env: {LOG_LEVEL: info}
 /// ```
-/// The process starts in its own process group with a small, explicit environment (`PATH`, `HOME`, `LANG`,
-/// `TZ` = the job's zone, `NOMALY_JOB`, `NOMALY_RUN_ID`, `NOMALY_ATTEMPT`, `NOMALY_SCHEDULED_AT`,
-/// `NOMALY_TRIGGER`, then the job's `env` and `with.env`). Its output goes to the run's log tail. On timeout
-/// or cancellation the whole group gets SIGTERM, then SIGKILL after `kill_grace` (default 10s); when the command
-/// exits, anything it left running in its group is terminated too.
+/// The process starts in its own process group with a small, explicit environment (``environment(for:with:inherited:)``).
+/// Its output goes to the run's log tail. On timeout or cancellation the whole group gets SIGTERM, then SIGKILL after
+/// `kill_grace` (default 10s); when the command exits, anything it left running in its group is terminated too.
 package struct CommandKind: JobKind {
     package let name = "command"
 
     package init() {}
 
     package func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
-        let command = try settings.requiredStrings("command")
-        let workdir = try settings.string("workdir")
-        let env = try settings.stringMap("env") ?? [:]
-        let killGrace = try settings.duration("kill_grace") ?? .seconds(10)
+        let command = settings.requiredStrings("command")
+        let workdir = settings.string("workdir")
+        let env = settings.stringMap("env") ?? [:]
+        let killGrace = settings.duration("kill_grace") ?? .seconds(10)
         if let workdir, !workdir.hasPrefix("/") {
-            throw JobSpecError(key: "with.workdir", message: "must be an absolute path")
+            settings.report(JobSpecError(key: "with.workdir", message: "must be an absolute path"))
         }
+        try settings.stopIfInvalid()
         return CommandRun(command: command, workdir: workdir, env: env, killGrace: killGrace)
+    }
+
+    /// The locale a command gets when the daemon has none: present on every glibc system (built in since 2.35), UTF-8
+    /// bytes with the POSIX rules for everything else, so a command's output does not depend on the host.
+    package static let defaultLocale = "C.UTF-8"
+
+    /// A command's whole environment: `PATH` (the daemon's, or the standard folders), `HOME` (the daemon's, when it has
+    /// one), `LANG` and `LC_ALL`, `TZ` (the job's zone as the file names it: `UTC`, `Europe/Berlin`), `NOMALY_JOB`,
+    /// `NOMALY_RUN_ID`, `NOMALY_ATTEMPT`, `NOMALY_SCHEDULED_AT`, `NOMALY_TRIGGER`, then the job's `env` and `with.env`.
+    /// Nothing else of the daemon's environment (no `DATABASE_URL`, no credentials) reaches it.
+    ///
+    /// `LANG` is the daemon's, or ``defaultLocale``; `LC_ALL` the daemon's, or that `LANG`: always set, so the command
+    /// runs in the locale the daemon runs in whatever variables its own shell would have read, and in C.UTF-8 when
+    /// the daemon has none (a container's empty environment).
+    /// - Parameter inherited: the daemon's environment.
+    package static func environment(for context: RunContext, with env: [String: String], inherited: [String: String]) -> [String: String] {
+        let language = inherited["LANG"] ?? defaultLocale
+        var environment: [String: String] = [
+            "PATH": inherited["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "LANG": language,
+            "LC_ALL": inherited["LC_ALL"] ?? language,
+            // As written, not Foundation's name for it: TimeZone reports UTC as "GMT".
+            "TZ": context.job.timeZoneName,
+            "NOMALY_JOB": context.job.name,
+            "NOMALY_RUN_ID": String(context.runID),
+            "NOMALY_ATTEMPT": String(context.attempt),
+            "NOMALY_SCHEDULED_AT": ISO8601DateFormatter().string(from: context.scheduledAt),
+            "NOMALY_TRIGGER": context.trigger,
+        ]
+        environment["HOME"] = inherited["HOME"]
+        environment.merge(context.job.env) { _, new in new }
+        environment.merge(env) { _, new in new }
+        return environment
     }
 }
 
@@ -46,7 +78,7 @@ struct CommandRun: JobRunnable {
         do {
             (status, outputBytes) = try await ChildProcess.supervise(
                 command,
-                environment: environment(context),
+                environment: CommandKind.environment(for: context, with: env, inherited: ProcessInfo.processInfo.environment),
                 workingDirectory: workdir,
                 killGrace: killGrace
             ) { [command] child in
@@ -67,22 +99,5 @@ struct CommandRun: JobRunnable {
             throw JobFailure("\(command[0]) \(reason)", exitCode: status, result: result)
         }
         return RunOutcome(result: result, exitCode: status)
-    }
-
-    func environment(_ context: RunContext) -> [String: String] {
-        let inherited = ProcessInfo.processInfo.environment
-        var environment: [String: String] = [
-            "PATH": inherited["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "TZ": context.job.timeZone.identifier,
-            "NOMALY_JOB": context.job.name,
-            "NOMALY_RUN_ID": String(context.runID),
-            "NOMALY_ATTEMPT": String(context.attempt),
-            "NOMALY_SCHEDULED_AT": ISO8601DateFormatter().string(from: context.scheduledAt),
-            "NOMALY_TRIGGER": context.trigger,
-        ]
-        for name in ["HOME", "LANG", "LC_ALL"] { environment[name] = inherited[name] }
-        environment.merge(context.job.env) { _, new in new }
-        environment.merge(env) { _, new in new }
-        return environment
     }
 }

@@ -1,5 +1,6 @@
 package import Datasets
 import Foundation
+import JSONValues
 package import Modeling
 package import Scheduler
 
@@ -67,7 +68,7 @@ package struct ModelSpec: Sendable, Equatable {
     }
 }
 
-/// Reads model specs, reporting every problem with its file, key, line and column.
+/// Reads model specs, reporting every mistake of a file with its file, key, line and column.
 package enum ModelSpecLoader {
 
     /// Every `*.yaml` / `*.yml` in `directory`; a missing folder holds no specs.
@@ -76,18 +77,24 @@ package enum ModelSpecLoader {
     }
 
     /// The spec of model `name` in `directory`.
-    package static func load(model name: String, directory: String) throws(JobSpecError) -> ModelSpec {
+    package static func load(model name: String, directory: String) throws(JobSpecLoadError) -> ModelSpec {
         for suffix in [".yaml", ".yml"] where FileManager.default.fileExists(atPath: directory + "/" + name + suffix) {
             return try loadFile(directory + "/" + name + suffix)
         }
-        throw JobSpecError(key: nil, message: "no model spec \(name).yaml in \(directory)")
+        throw JobSpecLoadError(problems: [JobSpecError(key: nil, message: "no model spec \(name).yaml in \(directory)")])
     }
 
-    package static func loadFile(_ path: String) throws(JobSpecError) -> ModelSpec {
+    /// - Throws: ``JobSpecLoadError`` with every mistake in the file, in the order they are written.
+    package static func loadFile(_ path: String) throws(JobSpecLoadError) -> ModelSpec {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw JobSpecError(key: nil, message: "cannot read the file as UTF-8", file: path)
+            throw JobSpecLoadError(problems: [JobSpecError(key: nil, message: "cannot read the file as UTF-8", file: path)])
         }
-        let document = try SpecDocument.parse(text, file: path, expecting: "a model spec must be a mapping of keys (detector, data, …)")
+        let document: SpecDocument
+        do {
+            document = try SpecDocument.parse(text, file: path, expecting: "a model spec must be a mapping of keys (detector, data, …)")
+        } catch {
+            throw JobSpecLoadError(problems: [error])
+        }
         do {
             return try read(document, text: text, path: path)
         } catch {
@@ -95,66 +102,45 @@ package enum ModelSpecLoader {
         }
     }
 
-    static func read(_ document: SpecDocument, text: String, path: String) throws(JobSpecError) -> ModelSpec {
+    static func read(_ document: SpecDocument, text: String, path: String) throws(JobSpecLoadError) -> ModelSpec {
         var settings = JobSettings(document.values, path: "")
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        let name = try settings.string("name") ?? stem
-        guard name.wholeMatch(of: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/) != nil else {
-            throw JobSpecError(key: "name", message: "'\(name)' is not a model name (letters, digits, _ . -; at most 128)")
+        let name = settings.string("name") ?? stem
+        if name.wholeMatch(of: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/) == nil {
+            settings.report(JobSpecError(key: "name", message: "'\(name)' is not a model name (letters, digits, _ . -; at most 128)"))
         }
-        let detector = try settings.requiredString("detector")
-        guard ModelTrainer.detectors.contains(detector) else {
-            throw JobSpecError(
-                key: "detector",
-                message: "unknown detector '\(detector)'; choose one of \(ModelTrainer.detectors.joined(separator: ", "))"
+        let detector = settings.requiredString("detector")
+        if !ModelTrainer.detectors.contains(detector) {
+            settings.report(
+                JobSpecError(
+                    key: "detector",
+                    message: "unknown detector '\(detector)'; choose one of \(ModelTrainer.detectors.joined(separator: ", "))"
+                )
             )
         }
         var parameters = DetectorParameters()
-        if var params = try settings.section("params") {
-            parameters.trees = try params.integer("trees", range: 1...10_000)
-            parameters.sampleSize = try params.integer("sample_size", range: 2...65_536)
-            parameters.seed = try params.integer("seed", range: 0...Int.max).map(UInt64.init)
-            try params.finish()
+        if var params = settings.section("params") {
+            parameters.trees = params.integer("trees", range: 1...10_000)
+            parameters.sampleSize = params.integer("sample_size", range: 2...65_536)
+            parameters.seed = params.integer("seed", range: 0...Int.max).map(UInt64.init)
+            params.finish()
             if detector == "ecod", parameters.trees != nil || parameters.sampleSize != nil {
-                throw JobSpecError(key: "params", message: "ecod is parameter-free: trees and sample_size apply to isolation-forest only")
+                settings.report(JobSpecError(key: "params", message: "ecod is parameter-free: trees and sample_size apply to isolation-forest only"))
             }
         }
-        let contamination = try settings.number("contamination", range: 0.000_001...0.5)
-        let threshold = try settings.number("threshold", range: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude)
-
-        guard var data = try settings.section("data") else { throw JobSpecError(key: "data", message: "is required (csv: PATH or sql: QUERY)") }
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let source: ModelSpec.DataSource
-        switch (try data.string("csv"), try data.string("sql")) {
-        case (let csv?, nil):
-            source = .csv(csv.hasPrefix("s3://") || csv.hasPrefix("/") ? csv : folder + "/" + csv)
-        case (nil, let sql?):
-            source = .sql(sql)
-        default:
-            throw JobSpecError(key: "data", message: "give exactly one of csv: PATH (or s3:// URL) and sql: QUERY")
-        }
-        var format = CSVFormat()
-        if let delimiter = try data.string("delimiter") {
-            guard let byte = delimiter == "tab" ? 0x09 : (delimiter.utf8.count == 1 ? delimiter.utf8.first : nil), byte < 0x80 else {
-                throw JobSpecError(key: "data.delimiter", message: "must be one ASCII character or 'tab'")
-            }
-            format.delimiter = byte
-        }
-        let missingText = try data.string("missing") ?? "error"
-        guard let missing = MissingValuePolicy(rawValue: missingText) else {
-            throw JobSpecError(key: "data.missing", message: "must be error, skip or impute-median")
-        }
-        try data.finish()
-
+        let contamination = settings.number("contamination", range: 0.000_001...0.5)
+        let threshold = settings.number("threshold", range: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude)
+        let (source, format, missing) = readData(&settings, folder: URL(fileURLWithPath: path).deletingLastPathComponent().path)
         let selection = ColumnSelection(
-            features: try settings.strings("features"),
-            id: try settings.string("id"),
-            label: try settings.string("label")
+            features: settings.strings("features"),
+            id: settings.string("id"),
+            label: settings.string("label")
         )
-        let holdout = try settings.number("holdout", range: 0...0.9) ?? 0
-        let promotion = try readPromotion(&settings, hasLabel: selection.label != nil)
-        let description = try settings.string("description") ?? ""
-        try settings.finish()
+        let holdout = settings.number("holdout", range: 0...0.9) ?? 0
+        let promotion = readPromotion(&settings, hasLabel: selection.label != nil)
+        let description = settings.string("description") ?? ""
+        settings.finish()
+        guard settings.problems.isEmpty, let source else { throw JobSpecLoadError(problems: settings.problems) }
         return ModelSpec(
             name: name,
             file: path,
@@ -173,28 +159,73 @@ package enum ModelSpecLoader {
         )
     }
 
-    static func readPromotion(_ settings: inout JobSettings, hasLabel: Bool) throws(JobSpecError) -> ModelSpec.Promotion {
-        guard var section = try settings.section("promotion") else { return .manual }
-        let policy = try section.string("policy") ?? "manual"
-        let alias = try section.string("alias") ?? "production"
-        let metric = try section.string("metric") ?? "roc_auc"
-        try section.finish()
+    /// `data:`: where the rows come from (nil, reported, when that is not given), and how to read them.
+    static func readData(
+        _ settings: inout JobSettings,
+        folder: String
+    ) -> (source: ModelSpec.DataSource?, format: CSVFormat, missing: MissingValuePolicy) {
+        var format = CSVFormat()
+        guard var data = settings.section("data") else {
+            if settings.values["data"] == nil || settings.values["data"] == .null {
+                settings.report(JobSpecError(key: "data", message: "is required (csv: PATH or sql: QUERY)"))
+            }
+            return (nil, format, .error)
+        }
+        var source: ModelSpec.DataSource?
+        switch (data.string("csv"), data.string("sql")) {
+        case (let csv?, nil):
+            source = .csv(csv.hasPrefix("s3://") || csv.hasPrefix("/") ? csv : folder + "/" + csv)
+        case (nil, let sql?):
+            source = .sql(sql)
+        default:
+            settings.report(JobSpecError(key: "data", message: "give exactly one of csv: PATH (or s3:// URL) and sql: QUERY"))
+        }
+        if let delimiter = data.string("delimiter") {
+            if let byte = delimiter == "tab" ? 0x09 : (delimiter.utf8.count == 1 ? delimiter.utf8.first : nil), byte < 0x80 {
+                format.delimiter = byte
+            } else {
+                settings.report(JobSpecError(key: "data.delimiter", message: "must be one ASCII character or 'tab'"))
+            }
+        }
+        let missingText = data.string("missing") ?? "error"
+        let missing = MissingValuePolicy(rawValue: missingText)
+        if missing == nil {
+            settings.report(JobSpecError(key: "data.missing", message: "must be error, skip or impute-median"))
+        }
+        data.finish()
+        return (source, format, missing ?? .error)
+    }
+
+    static func readPromotion(_ settings: inout JobSettings, hasLabel: Bool) -> ModelSpec.Promotion {
+        guard var section = settings.section("promotion") else { return .manual }
+        let policy = section.string("policy") ?? "manual"
+        let alias = section.string("alias") ?? "production"
+        let metric = section.string("metric") ?? "roc_auc"
+        section.finish()
         switch policy {
         case "manual":
             return .manual
         case "auto":
-            guard alias.wholeMatch(of: /^[a-z][a-z0-9_-]{0,62}$/) != nil else {
-                throw JobSpecError(key: "promotion.alias", message: "'\(alias)' is not an alias name (lower-case letters, digits, _ -)")
+            var valid = true
+            if alias.wholeMatch(of: /^[a-z][a-z0-9_-]{0,62}$/) == nil {
+                settings.report(JobSpecError(key: "promotion.alias", message: "'\(alias)' is not an alias name (lower-case letters, digits, _ -)"))
+                valid = false
             }
-            guard ModelMetrics.promotionMetrics.contains(metric) else {
-                throw JobSpecError(key: "promotion.metric", message: "must be one of \(ModelMetrics.promotionMetrics.joined(separator: ", "))")
+            if !ModelMetrics.promotionMetrics.contains(metric) {
+                settings.report(
+                    JobSpecError(key: "promotion.metric", message: "must be one of \(ModelMetrics.promotionMetrics.joined(separator: ", "))")
+                )
+                valid = false
+            } else if !hasLabel {
+                settings.report(
+                    JobSpecError(key: "promotion.metric", message: "\(metric) needs a label column: add label: COLUMN or use policy: manual")
+                )
+                valid = false
             }
-            guard hasLabel else {
-                throw JobSpecError(key: "promotion.metric", message: "\(metric) needs a label column: add label: COLUMN or use policy: manual")
-            }
-            return .auto(alias: alias, metric: metric)
+            return valid ? .auto(alias: alias, metric: metric) : .manual
         default:
-            throw JobSpecError(key: "promotion.policy", message: "must be manual or auto")
+            settings.report(JobSpecError(key: "promotion.policy", message: "must be manual or auto"))
+            return .manual
         }
     }
 }

@@ -40,21 +40,22 @@ package struct ScoreKind: JobKind {
     }
 
     package func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
-        let modelText = try settings.requiredString("model")
-        let reference: ModelReference
+        // Every setting is read before any is judged, so that each mistake is reported.
+        let modelText = settings.requiredString("model")
+        let input = settings.string("input")
+        let sql = settings.string("sql")
+        let id = settings.string("id")
+        let outputText = settings.requiredString("output")
+        let overwrite = settings.bool("overwrite") ?? false
+        var reference: ModelReference?
         do {
             reference = try ModelReference.parse(modelText)
         } catch {
-            throw JobSpecError(key: "with.model", message: "\(error)")
+            settings.report(JobSpecError(key: "with.model", message: "\(error)"))
         }
-        let input = try settings.string("input")
-        let sql = try settings.string("sql")
-        guard (input == nil) != (sql == nil) else {
-            throw JobSpecError(key: "with.input", message: "give exactly one of input: PATH (or s3:// URL) and sql: QUERY")
+        if (input == nil) == (sql == nil) {
+            settings.report(JobSpecError(key: "with.input", message: "give exactly one of input: PATH (or s3:// URL) and sql: QUERY"))
         }
-        let id = try settings.string("id")
-        let outputText = try settings.requiredString("output")
-        let overwrite = try settings.bool("overwrite") ?? false
         if let locations {
             // The S3 rule needs no I/O, so a job file breaking it is refused as it loads; paths wait for the run.
             for (key, text) in [("input", input), ("output", outputText)] {
@@ -62,29 +63,32 @@ package struct ScoreKind: JobKind {
                 do {
                     _ = try locations.checkS3(text, role: key)
                 } catch {
-                    throw JobSpecError(key: "with.\(key)", message: error.message)
+                    settings.report(JobSpecError(key: "with.\(key)", message: error.message))
                 }
             }
         }
-        let output: ScoreOutput
+        var output = ScoreOutput.file(outputText)
         if outputText == "table" {
             output = .table("anomaly_scores")
         } else if outputText.hasPrefix("table:") {
             let table = String(outputText.dropFirst("table:".count))
-            guard table.wholeMatch(of: /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/) != nil else {
-                throw JobSpecError(key: "with.output", message: "'\(table)' is not a table name")
+            if table.wholeMatch(of: /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/) != nil {
+                output = .table(table)
+            } else {
+                settings.report(JobSpecError(key: "with.output", message: "'\(table)' is not a table name"))
             }
-            output = .table(table)
-        } else {
-            output = .file(outputText)
         }
         if case .table = output, id == nil {
-            throw JobSpecError(key: "with.id", message: "table output needs id: COLUMN (stored as row_key)")
+            settings.report(JobSpecError(key: "with.id", message: "table output needs id: COLUMN (stored as row_key)"))
+        }
+        try settings.stopIfInvalid()
+        guard let reference, let source = input.map({ ModelSpec.DataSource.csv($0) }) ?? sql.map({ .sql($0) }) else {
+            throw JobSpecError(key: "with", message: "needs model: and one of input: and sql:")
         }
         return ScoreRun(
             services: services,
             reference: reference,
-            input: input.map { .csv($0) } ?? .sql(sql!),
+            input: source,
             id: id,
             output: output,
             overwrite: overwrite

@@ -25,14 +25,15 @@ package struct TrainKind: JobKind {
     }
 
     package func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
-        let model = try settings.requiredString("model")
+        let model = settings.requiredString("model")
         if let specsDirectory {
             do {
                 _ = try ModelSpecLoader.load(model: model, directory: specsDirectory)
             } catch {
-                throw JobSpecError(key: "with.model", message: "\(model): \(error.description)")
+                settings.report(JobSpecError(key: "with.model", message: "\(model): \(error.description)"))
             }
         }
+        try settings.stopIfInvalid()
         return TrainRun(services: services, model: model)
     }
 }

@@ -26,12 +26,11 @@ package struct VacuumKind: JobKind {
     }
 
     package func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
-        VacuumRun(
-            pool: pool,
-            tables: try settings.strings("tables"),
-            analyze: try settings.bool("analyze") ?? true,
-            full: try settings.bool("full") ?? false
-        )
+        let tables = settings.strings("tables")
+        let analyze = settings.bool("analyze") ?? true
+        let full = settings.bool("full") ?? false
+        try settings.stopIfInvalid()
+        return VacuumRun(pool: pool, tables: tables, analyze: analyze, full: full)
     }
 }
 

@@ -10,6 +10,10 @@ package protocol JobKind: Sendable {
     /// The `kind:` value in job files.
     var name: String { get }
     /// Reads and checks the `with:` settings; unknown keys are refused by the caller after this returns.
+    ///
+    /// Read every setting before judging any, and report each mistake with ``JobSettings/report(_:)`` rather than
+    /// throwing it, so that one pass over a file finds them all (docs/jobs.md); then
+    /// ``JobSettings/stopIfInvalid()`` before building the run, which is only ever made from valid settings.
     func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable
 }
 

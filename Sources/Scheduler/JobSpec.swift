@@ -75,86 +75,97 @@ package struct JobSpec: Sendable, Equatable {
     /// sha256 of ``document``'s canonical JSON: changes exactly when the spec changes.
     package var specHash: String { SpecHash.of(document.json) }
 
-    package static let keys = [
-        "name", "kind", "schedule", "timezone", "enabled", "with", "concurrency", "misfire", "max_catchup", "starting_deadline",
-        "timeout", "retries", "jitter", "history", "env",
-    ]
-
     /// Builds a spec from a parsed document (a YAML file, or the JSON copy in the `jobs` row).
     /// - Parameters:
     ///   - defaultName: the file's name without `.yaml`, used when the document has no `name`, and required to match it.
     ///   - kinds: when given, the kind must exist and validate its `with:` settings.
-    package init(document values: [String: JSONValue], defaultName: String?, kinds: JobKindRegistry?) throws(JobSpecError) {
-        // Unknown keys first: `schedul:` should read as a typo, not as a missing schedule.
-        if let unknown = values.keys.sorted().first(where: { !Self.keys.contains($0) }) {
-            let suggestion = JobSettings.closest(to: unknown, in: Set(Self.keys)).map { " (did you mean '\($0)'?)" } ?? ""
-            throw JobSpecError(key: unknown, message: "unknown key\(suggestion)")
-        }
+    /// - Throws: ``JobSpecLoadError`` with every mistake found, each naming its key, in the order they were found.
+    package init(document values: [String: JSONValue], defaultName: String?, kinds: JobKindRegistry?) throws(JobSpecLoadError) {
         var reader = JobSettings(values, path: "")
-        let name = try reader.string("name") ?? defaultName ?? ""
-        guard name.range(of: #"^[a-z0-9][a-z0-9_.-]{0,62}$"#, options: .regularExpression) != nil else {
-            throw JobSpecError(key: "name", message: "'\(name)' is not a job name (lower-case letters, digits, '_', '.', '-'; at most 63)")
+        let name = reader.string("name") ?? defaultName ?? ""
+        if name.range(of: #"^[a-z0-9][a-z0-9_.-]{0,62}$"#, options: .regularExpression) == nil {
+            reader.report(JobSpecError(key: "name", message: "'\(name)' is not a job name (lower-case letters, digits, '_', '.', '-'; at most 63)"))
+        } else if let defaultName, name != defaultName {
+            reader.report(JobSpecError(key: "name", message: "'\(name)' does not match the file name '\(defaultName)'"))
         }
-        if let defaultName, name != defaultName {
-            throw JobSpecError(key: "name", message: "'\(name)' does not match the file name '\(defaultName)'")
-        }
-        self.name = name
-        kind = try reader.requiredString("kind")
-        let expression = try reader.requiredString("schedule")
+        let kind = reader.requiredString("kind")
+        let expression = reader.requiredString("schedule")
+        var schedule: CronSchedule?
         do {
-            schedule = try CronSchedule(parsing: expression)
+            if !expression.isEmpty { schedule = try CronSchedule(parsing: expression) }
         } catch {
-            throw JobSpecError(key: "schedule", message: "\(error)")
+            reader.report(JobSpecError(key: "schedule", message: "\(error)"))
         }
-        let zone = try reader.string("timezone") ?? "UTC"
-        guard let timeZone = TimeZone(identifier: zone) else {
-            throw JobSpecError(key: "timezone", message: "'\(zone)' is not an IANA time zone such as Europe/Berlin")
+        let zone = reader.string("timezone") ?? "UTC"
+        let timeZone = TimeZone(identifier: zone)
+        if timeZone == nil {
+            reader.report(JobSpecError(key: "timezone", message: "'\(zone)' is not an IANA time zone such as Europe/Berlin"))
         }
+        let enabled = reader.bool("enabled") ?? true
+        let concurrency = Self.choice(&reader, "concurrency", default: Concurrency.forbid)
+        let misfire = Self.choice(&reader, "misfire", default: Misfire.runOnce)
+        let maxCatchup = reader.integer("max_catchup", range: 1...1000) ?? 10
+        let startingDeadline = reader.duration("starting_deadline")
+        let timeout = reader.duration("timeout")
+        let jitter = reader.duration("jitter")
+        var retries = Retries()
+        if var section = reader.section("retries") {
+            retries.max = section.integer("max", range: 0...100) ?? retries.max
+            retries.initial = section.duration("initial") ?? retries.initial
+            retries.maxDelay = section.duration("max_delay") ?? retries.maxDelay
+            section.finish()
+        }
+        var history = History()
+        if var section = reader.section("history") {
+            history.keepSucceeded = section.integer("keep_succeeded", range: 0...1_000_000) ?? history.keepSucceeded
+            history.keepFailed = section.integer("keep_failed", range: 0...1_000_000) ?? history.keepFailed
+            history.maxAge = section.duration("max_age") ?? history.maxAge
+            section.finish()
+        }
+        let env = reader.stringMap("env") ?? [:]
+        var with = reader.section("with") ?? reader.emptySection("with")
+        reader.finish(listKnown: false)
+        if let kinds, !kind.isEmpty {
+            if let kindType = kinds[kind] {
+                do {
+                    _ = try kindType.prepare(&with)
+                } catch {
+                    reader.report(error)
+                }
+                with.finish()
+            } else {
+                reader.report(JobSpecError(key: "kind", message: "unknown kind '\(kind)'; known kinds: \(kinds.names.joined(separator: ", "))"))
+            }
+        }
+        guard reader.problems.isEmpty, let schedule, let timeZone else { throw JobSpecLoadError(problems: reader.problems) }
+        self.name = name
+        self.kind = kind
+        self.schedule = schedule
         self.timeZone = timeZone
         timeZoneName = zone
-        enabled = try reader.bool("enabled") ?? true
-        concurrency = try Self.choice(&reader, "concurrency", default: .forbid)
-        misfire = try Self.choice(&reader, "misfire", default: .runOnce)
-        maxCatchup = try reader.integer("max_catchup", range: 1...1000) ?? 10
-        startingDeadline = try reader.duration("starting_deadline")
-        timeout = try reader.duration("timeout")
-        jitter = try reader.duration("jitter")
-        retries = Retries()
-        if var section = try reader.section("retries") {
-            retries.max = try section.integer("max", range: 0...100) ?? retries.max
-            retries.initial = try section.duration("initial") ?? retries.initial
-            retries.maxDelay = try section.duration("max_delay") ?? retries.maxDelay
-            try section.finish()
-        }
-        history = History()
-        if var section = try reader.section("history") {
-            history.keepSucceeded = try section.integer("keep_succeeded", range: 0...1_000_000) ?? history.keepSucceeded
-            history.keepFailed = try section.integer("keep_failed", range: 0...1_000_000) ?? history.keepFailed
-            history.maxAge = try section.duration("max_age") ?? history.maxAge
-            try section.finish()
-        }
-        env = try reader.stringMap("env") ?? [:]
-        var with = try reader.section("with") ?? JobSettings([:], path: "with")
+        self.enabled = enabled
         settings = with.values
-        try reader.finish()
+        self.concurrency = concurrency
+        self.misfire = misfire
+        self.maxCatchup = maxCatchup
+        self.startingDeadline = startingDeadline
+        self.timeout = timeout
+        self.retries = retries
+        self.jitter = jitter
+        self.history = history
+        self.env = env
         document = .object(values)
-        if let kinds {
-            guard let kindType = kinds[kind] else {
-                throw JobSpecError(key: "kind", message: "unknown kind '\(kind)'; known kinds: \(kinds.names.joined(separator: ", "))")
-            }
-            _ = try kindType.prepare(&with)
-            try with.finish()
-        }
     }
 
     private static func choice<Choice: RawRepresentable & CaseIterable>(
         _ reader: inout JobSettings,
         _ key: String,
         default defaultValue: Choice
-    ) throws(JobSpecError) -> Choice where Choice.RawValue == String {
-        guard let text = try reader.string(key) else { return defaultValue }
+    ) -> Choice where Choice.RawValue == String {
+        guard let text = reader.string(key) else { return defaultValue }
         guard let value = Choice(rawValue: text) else {
-            throw JobSpecError(key: key, message: "'\(text)' is not one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+            reader.report(JobSpecError(key: key, message: "'\(text)' is not one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))"))
+            return defaultValue
         }
         return value
     }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reads `jobs/*.yaml`, one job per file, and reports every problem with its file, line and column.
+/// Reads `jobs/*.yaml`, one job per file, and reports every mistake of every file with its file, line, column and key.
 ///
 /// ```swift
 /// let specs = try JobSpecLoader(kinds: registry).loadDirectory("jobs")
@@ -22,17 +22,26 @@ package struct JobSpecLoader: Sendable {
     /// A jobs folder that cannot be read is an error, unlike a missing `registry/`: a daemon would plan nothing.
     static let unreadableFolder = SpecDirectory.Unreadable.fails(message: "cannot read the jobs folder; set --jobs or NOMALY_JOBS_DIR")
 
-    package func loadFile(_ path: String) throws(JobSpecError) -> JobSpec {
+    /// One job file.
+    /// - Throws: ``JobSpecLoadError`` with every mistake in the file, each with its line, column and key, in the order
+    ///   they are written.
+    package func loadFile(_ path: String) throws(JobSpecLoadError) -> JobSpec {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw JobSpecError(key: nil, message: "cannot read the file as UTF-8", file: path)
+            throw JobSpecLoadError(problems: [JobSpecError(key: nil, message: "cannot read the file as UTF-8", file: path)])
         }
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         return try load(text, file: path, defaultName: stem)
     }
 
     /// Parses one document; `file` is only used in error messages.
-    package func load(_ yaml: String, file: String, defaultName: String?) throws(JobSpecError) -> JobSpec {
-        let document = try SpecDocument.parse(yaml, file: file, expecting: "a job file must be a mapping of keys (name, kind, schedule, …)")
+    /// - Throws: ``JobSpecLoadError`` as ``loadFile(_:)`` does.
+    package func load(_ yaml: String, file: String, defaultName: String?) throws(JobSpecLoadError) -> JobSpec {
+        let document: SpecDocument
+        do {
+            document = try SpecDocument.parse(yaml, file: file, expecting: "a job file must be a mapping of keys (name, kind, schedule, …)")
+        } catch {
+            throw JobSpecLoadError(problems: [error])
+        }
         do {
             return try JobSpec(document: document.values, defaultName: defaultName, kinds: kinds)
         } catch {
@@ -41,7 +50,7 @@ package struct JobSpecLoader: Sendable {
     }
 }
 
-/// Every broken job file of a folder.
+/// Every mistake found in a spec file, or in a folder of them: each with its file, line, column and key.
 package struct JobSpecLoadError: Error, Sendable, CustomStringConvertible {
     package let problems: [JobSpecError]
 
@@ -49,5 +58,6 @@ package struct JobSpecLoadError: Error, Sendable, CustomStringConvertible {
         self.problems = problems
     }
 
+    /// One mistake a line.
     package var description: String { problems.map(\.description).joined(separator: "\n") }
 }

@@ -54,7 +54,7 @@ final class RunControl: Sendable {
     }
 }
 
-/// Wakes a sleeping loop early: a new manual run, a cancellation, a worker slot that freed up.
+/// Wakes a sleeping loop early: a new manual run, a cancellation, a worker slot that freed up. One loop waits on each.
 actor Doorbell {
     private var rung = false
     private var waiter: CheckedContinuation<Void, Never>?
@@ -68,9 +68,10 @@ actor Doorbell {
         }
     }
 
-    /// Returns when rung or at `deadline`, whichever comes first.
+    /// Returns when rung, at `deadline`, or when the waiting task is cancelled, whichever comes first: a loop that
+    /// waits here stops at once on shutdown.
     func wait(until deadline: ContinuousClock.Instant) async {
-        if rung {
+        if rung || Task.isCancelled {
             rung = false
             return
         }
@@ -78,7 +79,11 @@ actor Doorbell {
             try await Task.sleep(until: deadline)
             self.ring()
         }
-        await withCheckedContinuation { waiter = $0 }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { waiter = $0 }
+        } onCancel: {
+            Task { await self.ring() }
+        }
         alarm.cancel()
         rung = false
     }

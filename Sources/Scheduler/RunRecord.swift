@@ -76,7 +76,7 @@ package struct JobRow: Sendable, Decodable {
     static let columns = "name, kind, schedule, timezone, spec, spec_hash, paused, enabled, last_scheduled_at, removed_at, updated_at, origin"
 
     /// The spec rebuilt from the row's JSON copy, as the replica that claims a run sees it.
-    package func jobSpec(kinds: JobKindRegistry? = nil) throws(JobSpecError) -> JobSpec {
+    package func jobSpec(kinds: JobKindRegistry? = nil) throws(JobSpecLoadError) -> JobSpec {
         try JobSpec(document: spec.objectValue ?? [:], defaultName: name, kinds: kinds)
     }
 }

@@ -5,7 +5,8 @@ import Postgres
 extension RunStore {
     /// Applies the concurrency and deadline policies to due queued runs, before workers claim:
     /// - `forbid`: a due run whose job is still running is skipped, as Kubernetes CronJob does;
-    /// - `replace`: the running run is asked to stop; the new one starts once it has;
+    /// - `replace`: the running run is asked to stop (and its replica told at once, by notification); the new one starts
+    ///   once it has;
     /// - `starting_deadline` (an hour when unset): a scheduled run that could not start in time is skipped.
     /// - Returns: the number of runs skipped.
     @discardableResult
@@ -22,7 +23,7 @@ extension RunStore {
                   AND x.job_name = r.job_name AND x.status = 'running' AND x.exclusive
                 """
             )
-            try await connection.execute(
+            let replaced = try await connection.execute(
                 """
                 UPDATE job_runs x SET cancel_requested_at = now(), cancel_reason = 'replaced by a newer run (concurrency: replace)'
                 FROM jobs j
@@ -31,6 +32,9 @@ extension RunStore {
                   AND EXISTS (SELECT 1 FROM job_runs r WHERE r.job_name = x.job_name AND r.status = 'queued' AND r.not_before <= now())
                 """
             )
+            if replaced > 0 {
+                try await connection.execute("SELECT pg_notify($1, $2)", [Self.notificationChannel, Self.cancelNotification])
+            }
             // Without a starting_deadline, a scheduled run still queued an hour after its time (the scheduler was down,
             // or every worker busy that long) is skipped: slots missed during downtime are the misfire policy's business.
             let skippedLate = try await connection.execute(

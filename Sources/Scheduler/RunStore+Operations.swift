@@ -51,6 +51,9 @@ package struct JobSummary: Sendable, Codable {
 extension RunStore {
     /// Notified whenever a run is queued or cancelled by hand, so idle dispatchers wake at once.
     package static let notificationChannel = "nomaly_runs"
+    /// The payload on ``notificationChannel`` when a running run is asked to stop: every replica heartbeats at once,
+    /// and the one that holds the run stops it.
+    package static let cancelNotification = "cancel"
 
     /// Every job known to the database (removed ones excluded) with its last run, by name; with `name`, that job only.
     package func jobSummaries(named name: String? = nil) async throws -> [JobSummary] {
@@ -207,7 +210,7 @@ extension RunStore {
                     "UPDATE job_runs SET cancel_requested_at = now(), cancel_reason = $2 WHERE id = $1 AND cancel_requested_at IS NULL",
                     [runID, reason]
                 )
-                try await connection.execute("SELECT pg_notify($1, $2)", [Self.notificationChannel, "cancel"])
+                try await connection.execute("SELECT pg_notify($1, $2)", [Self.notificationChannel, Self.cancelNotification])
                 return .running
             default:
                 throw SchedulerError(code: .notCancellable, message: "run \(runID) already ended (\(status.rawValue))")

@@ -34,7 +34,9 @@ extension Scheduler {
             }
             var settings = JobSettings(job.settings)
             runnable = try kind.prepare(&settings)
-            try settings.finish()
+            settings.finish()
+            // Settings valid on the replica that loaded the file may not be here (another version, other settings).
+            guard settings.problems.isEmpty else { throw JobSpecLoadError(problems: settings.problems) }
         } catch {
             await finish(claimed, job: nil, RunStore.Completion(status: .failed, error: "cannot run: \(error)"), started: started, logger: logger)
             return

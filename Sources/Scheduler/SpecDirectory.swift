@@ -1,7 +1,7 @@
 import Foundation
 
 /// A folder of YAML specs, one per file (`jobs/`, `registry/`): its `*.yaml` and `*.yml` files in name order, every
-/// broken one reported, not only the first, so that an operator fixes them all in one round.
+/// mistake of every broken one reported, not only the first, so that an operator fixes them all in one round.
 ///
 /// ```swift
 /// let specs = try SpecDirectory.load("registry", unreadable: .holdsNothing, file: ModelSpecLoader.loadFile)
@@ -21,7 +21,7 @@ package enum SpecDirectory {
     package static func load<Spec>(
         _ directory: String,
         unreadable: Unreadable,
-        file load: (String) throws(JobSpecError) -> Spec
+        file load: (String) throws(JobSpecLoadError) -> Spec
     ) throws(JobSpecLoadError) -> [Spec] {
         let names: [String]
         do {
@@ -38,7 +38,7 @@ package enum SpecDirectory {
             do {
                 specs.append(try load(directory + "/" + name))
             } catch {
-                problems.append(error)
+                problems.append(contentsOf: error.problems)
             }
         }
         guard problems.isEmpty else { throw JobSpecLoadError(problems: problems) }

@@ -7,7 +7,9 @@ import Yams
 /// ```swift
 /// let document = try SpecDocument.parse(text, file: "registry/fraud.yaml", expecting: "a model spec must be a mapping")
 /// var settings = JobSettings(document.values, path: "")
-/// do { … try settings.finish() } catch { throw document.locate(error) }
+/// …
+/// settings.finish()
+/// if !settings.problems.isEmpty { throw document.locate(JobSpecLoadError(problems: settings.problems)) }
 /// ```
 package struct SpecDocument: Sendable {
     package let values: [String: JSONValue]
@@ -38,6 +40,17 @@ package struct SpecDocument: Sendable {
             error.file = file
             throw error
         }
+    }
+
+    /// Every problem located as one is, in the order they are written in the file; problems
+    /// about a key that is not written (a missing `schedule`) come last, in the order they were found.
+    package func locate(_ error: JobSpecLoadError) -> JobSpecLoadError {
+        let located = error.problems.map(locate).enumerated().sorted { a, b in
+            let left = (a.element.line ?? Int.max, a.element.column ?? 0, a.offset)
+            let right = (b.element.line ?? Int.max, b.element.column ?? 0, b.offset)
+            return left < right
+        }
+        return JobSpecLoadError(problems: located.map(\.element))
     }
 
     /// The error with this file's name and the line and column of its key (or of its closest written parent).

@@ -9,8 +9,9 @@ struct RecordingKind: JobKind {
     let recorder: Recorder
 
     func prepare(_ settings: inout JobSettings) throws(JobSpecError) -> any JobRunnable {
-        let seconds = try settings.duration("sleep") ?? .zero
-        let fail = try settings.bool("fail") ?? false
+        let seconds = settings.duration("sleep") ?? .zero
+        let fail = settings.bool("fail") ?? false
+        try settings.stopIfInvalid()
         return Run(recorder: recorder, sleep: seconds, fail: fail)
     }
 

@@ -7,12 +7,21 @@ import ServiceLifecycle
 package struct TokenRevocationListener: Service {
     let tokens: TokenStore
     let logger: Logger
+    let retryDelay: Duration
     let onListening: @Sendable () -> Void
 
-    /// - Parameter onListening: called each time listening starts (tests wait for it).
-    package init(tokens: TokenStore, logger: Logger, onListening: @escaping @Sendable () -> Void = {}) {
+    /// - Parameters:
+    ///   - retryDelay: the pause before listening again after the connection was lost.
+    ///   - onListening: called each time listening starts (tests wait for it).
+    package init(
+        tokens: TokenStore,
+        logger: Logger,
+        retryDelay: Duration = .seconds(5),
+        onListening: @escaping @Sendable () -> Void = {}
+    ) {
         self.tokens = tokens
         self.logger = logger
+        self.retryDelay = retryDelay
         self.onListening = onListening
     }
 
@@ -36,7 +45,9 @@ package struct TokenRevocationListener: Service {
                 logger.warning("cannot listen for token revocations; retrying", metadata: ["error": "\(error)"])
             }
             tokens.cache.invalidateAll()
-            try? await Task.sleep(for: .seconds(5))
+            // A shutdown ends the pause too: an idle `serve` stops at once, not after it.
+            guard !Task.isCancelledOrShuttingDown else { return }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: retryDelay) }
         }
     }
 }

@@ -44,10 +44,52 @@ struct CronExplainTests {
             ("@every 1h30m", "every 90 minutes, from 00:00 UTC"),
             ("@every 1d", "every day at 00:00 UTC"),
             ("@every 7m", "every 7 minutes, counted from 1970-01-01 00:00 UTC"),
+            // A step that does not divide its field is not a regular interval: these fire at the values listed.
+            ("*/45 * * * *", "at minutes 0 and 45 of every hour"),
+            ("*/59 * * * *", "at minutes 0 and 59 of every hour"),
+            ("*/7 * * * *", "at minutes 0, 7, 14, …, 56 of every hour"),
+            ("0 */5 * * *", "at 00:00, 05:00, 10:00, 15:00 and 20:00 every day"),
+            ("30 */7 * * *", "at 00:30, 07:30, 14:30 and 21:30 every day"),
+            ("*/45 9-17 * * *", "at minutes 0 and 45 from 09:00 to 17:59 every day"),
+            ("*/45 2 * * *", "at 02:00 and 02:45 every day"),
+            ("*/15 */5 * * *", "every 15 minutes during hours 0, 5, 10, …, 20"),
+            ("*/45 * * * * *", "at seconds 0 and 45 of every minute"),
+            ("5 * * * * *", "at second 5 of every minute"),
+            // Steps that divide their field are regular, across the hour and midnight too.
+            ("*/20 * * * *", "every 20 minutes"),
+            ("*/30 * * * *", "every 30 minutes"),
+            ("0 */6 * * *", "every 6 hours at :00"),
+            ("15 */8 * * *", "every 8 hours at :15"),
+            ("0 */12 * * *", "every 12 hours at :00"),
+            ("*/20 * * * * *", "every 20 seconds"),
         ]
     )
     func explain(expression: String, words: String) throws {
         #expect(try CronSchedule(parsing: expression).explain() == words)
+    }
+
+    /// Every `*/N` of the second, minute and hour fields, alone and beside `0 */N`: what the words claim is checked
+    /// against two days of fire times.
+    static let steps: [String] =
+        (1...59).map { "*/\($0) * * * *" } + (1...23).map { "0 */\($0) * * *" } + (1...59).map { "*/\($0) * * * * *" }
+        + (1...23).map { "30 */\($0) * * *" }
+
+    @Test("explain() says \"every N\" exactly when consecutive fires are always N apart", arguments: steps)
+    func intervalsAreTrue(expression: String) throws {
+        let schedule = try CronSchedule(parsing: expression)
+        let start = Time.date("2026-01-20T00:00:00Z")
+        let fires = schedule.fireTimes(after: start, through: start.addingTimeInterval(2 * 86_400), in: .gmt, limit: 200_000)
+        let gaps = Set(zip(fires, fires.dropFirst()).map { Int($1.timeIntervalSince($0)) })
+        let words = schedule.explain()
+        let claimed = words.firstMatch(of: #/^every (?:(\d+) )?(second|minute|hour)s?\b/#).map { match in
+            let units = ["second": 1, "minute": 60, "hour": 3600]
+            return (match.output.1.map { Int($0)! } ?? 1) * units[String(match.output.2)]!
+        }
+        if let claimed {
+            #expect(gaps == [claimed], "\(expression): \"\(words)\" but the gaps are \(gaps.sorted()) seconds")
+        } else {
+            #expect(gaps.count > 1, "\(expression): \"\(words)\" hides a regular interval of \(gaps.sorted()) seconds")
+        }
     }
 
     @Test(

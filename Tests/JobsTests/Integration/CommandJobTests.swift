@@ -47,6 +47,41 @@ struct CommandJobTests {
         #expect(lines.contains("no-secrets"))
     }
 
+    @Test(
+        "TZ is the job's zone as written (UTC, not GMT) and LC_ALL is always set",
+        arguments: [("", "UTC"), ("timezone: UTC\n", "UTC"), ("timezone: Etc/UTC\n", "Etc/UTC"), ("timezone: Asia/Kathmandu\n", "Asia/Kathmandu")]
+    )
+    func zoneAndLocale(yaml: String, zone: String) async throws {
+        let log = RunLog()
+        let (context, runnable) = try context(yaml + "with:\n  command: [sh, -c, 'echo \"$TZ ${LC_ALL-unset} ${LANG-unset}\"']\n", log: log)
+        _ = try await runnable.run(context)
+        let inherited = ProcessInfo.processInfo.environment
+        let language = inherited["LANG"] ?? "C.UTF-8"
+        #expect(log.tail == "\(zone) \(inherited["LC_ALL"] ?? language) \(language)\n")
+    }
+
+    @Test("the locale is the daemon's, made explicit, or C.UTF-8 when it has none; a job's env has the last word")
+    func localeRule() throws {
+        let (context, _) = try context("with:\n  command: [env]\n")
+        func locale(_ inherited: [String: String], with env: [String: String] = [:]) -> [String?] {
+            let environment = CommandKind.environment(for: context, with: env, inherited: inherited)
+            return [environment["LANG"], environment["LC_ALL"]]
+        }
+        #expect(locale([:]) == ["C.UTF-8", "C.UTF-8"])
+        #expect(locale(["LANG": "de_DE.UTF-8"]) == ["de_DE.UTF-8", "de_DE.UTF-8"])
+        #expect(locale(["LC_ALL": "C"]) == ["C.UTF-8", "C"])
+        #expect(locale(["LANG": "de_DE.UTF-8", "LC_ALL": "fr_FR.UTF-8"]) == ["de_DE.UTF-8", "fr_FR.UTF-8"])
+        #expect(locale([:], with: ["LC_ALL": "C"]) == ["C.UTF-8", "C"])
+        let bare = CommandKind.environment(for: context, with: [:], inherited: ["DATABASE_URL": "postgres://secret", "LC_NUMERIC": "de_DE"])
+        #expect(
+            Set(bare.keys) == [
+                "PATH", "LANG", "LC_ALL", "TZ", "NOMALY_JOB", "NOMALY_RUN_ID", "NOMALY_ATTEMPT", "NOMALY_SCHEDULED_AT", "NOMALY_TRIGGER",
+            ]
+        )
+        #expect(bare["PATH"] == "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        #expect(CommandKind.environment(for: context, with: [:], inherited: ["HOME": "/srv/nomaly"])["HOME"] == "/srv/nomaly")
+    }
+
     @Test("a command's shell sees descriptors 0, 1 and 2 only: nothing of the daemon's sockets, pipes or files")
     func onlyStandardDescriptors() async throws {
         let leaked = open("/dev/null", O_RDONLY)
@@ -98,6 +133,21 @@ struct CommandJobTests {
         try await waitFor(timeout: .seconds(30)) { processes(matching: marker).isEmpty }
     }
 
+    @Test("every mistake in with: is reported at once; a misspelt command is not also a missing one")
+    func everyMistake() {
+        let error = #expect(throws: JobSpecLoadError.self) {
+            try context("with:\n  comand: [ls]\n  workdir: relative\n  kill_grace: soon\n  env: {A: [1]}\n")
+        }
+        #expect(
+            error?.problems.map { "\($0.line ?? 0): \($0.key ?? ""): \($0.message)" } == [
+                "4: with.comand: unknown key (did you mean 'command'?); known keys: command, env, kill_grace, workdir",
+                "5: with.workdir: must be an absolute path",
+                "6: with.kill_grace: 'soon' is not a duration such as 30s, 15m or 1h30m",
+                "7: with.env.A: must be a string",
+            ]
+        )
+    }
+
     @Test(
         "settings are checked when the job is loaded",
         arguments: [
@@ -105,10 +155,11 @@ struct CommandJobTests {
             ("with:\n  command: ls\n", "with.command: must be a list of strings"),
             ("with:\n  command: [ls]\n  workdir: relative\n", "with.workdir: must be an absolute path"),
             ("with:\n  command: [ls]\n  shell: true\n", "with.shell: unknown key; known keys: command, env, kill_grace, workdir"),
+            ("with: [ls]\n", "with: must be a mapping"),
         ]
     )
     func settings(yaml: String, message: String) {
-        let error = #expect(throws: JobSpecError.self) { try context(yaml) }
-        #expect(error.map { $0.key.map { "\($0): " } ?? "" }.map { $0 + (error?.message ?? "") } == message)
+        let error = #expect(throws: JobSpecLoadError.self) { try context(yaml) }
+        #expect(error?.problems.map { ($0.key.map { "\($0): " } ?? "") + $0.message } == [message])
     }
 }

@@ -60,25 +60,25 @@ struct ScoreLocationTests {
             let folder = try TemporaryFolder()
             let bucket = try await Bucket.make()
             let none = try services(pool, folder: folder, bucket: bucket, prefixes: [])
-            let error = try #require(throws: JobSpecError.self) {
+            let error = try #require(throws: JobSpecLoadError.self) {
                 try JobsHarness.load(Self.score(input: bucket.url("inbox/today.csv"), output: "table"), name: "s", services: none)
             }
-            #expect(error.key == "with.input")
-            #expect(error.message.contains("NOMALY_SCORING_S3_PREFIXES (none are allowed)"), "\(error)")
+            #expect(error.problems.map(\.key) == ["with.input"])
+            #expect(error.description.contains("NOMALY_SCORING_S3_PREFIXES (none are allowed)"), "\(error)")
 
             let allowed = try services(pool, folder: folder, bucket: bucket)
-            let outside = try #require(throws: JobSpecError.self) {
+            let outside = try #require(throws: JobSpecLoadError.self) {
                 try JobsHarness.load(
                     Self.score(input: bucket.url("inbox/today.csv"), output: bucket.url("elsewhere/x.csv")),
                     name: "s",
                     services: allowed
                 )
             }
-            #expect(outside.key == "with.output")
-            let backups = try #require(throws: JobSpecError.self) {
+            #expect(outside.problems.map(\.key) == ["with.output"])
+            let backups = try #require(throws: JobSpecLoadError.self) {
                 try JobsHarness.load(Self.score(input: bucket.url("out/backups/db.dump"), output: "table"), name: "s", services: allowed)
             }
-            #expect(backups.message.contains("the off-site backups (NOMALY_BACKUP_S3)"), "\(backups)")
+            #expect(backups.description.contains("the off-site backups (NOMALY_BACKUP_S3)"), "\(backups)")
         }
     }
 
@@ -98,14 +98,15 @@ struct ScoreLocationTests {
                 s3: try S3Buckets.configuration(),
                 locations: ScoringLocations(s3Prefixes: [bucket.url("inbox/")], scoringDirectory: folder.path + "/scoring")
             )
-            let error = try #require(throws: JobSpecError.self) {
+            let error = try #require(throws: JobSpecLoadError.self) {
                 try JobsHarness.load(
                     Self.score(input: bucket.url("inbox/today.csv"), output: bucket.url("inbox/models/sha256/ab/x.tar.gz")),
                     name: "s",
                     services: services
                 )
             }
-            #expect(error.message.contains("the artifact store (NOMALY_ARTIFACTS)"), "\(error)")
+            #expect(error.problems.count == 1)
+            #expect(error.description.contains("the artifact store (NOMALY_ARTIFACTS)"), "\(error)")
 
             let local = try JobsHarness.services(pool, folder: folder)
             try await JobsHarness.trainDemo(local)

@@ -38,10 +38,35 @@ struct ModelSpecTests {
             _ = try ModelSpecLoader.loadFile(path)
             Issue.record("accepted: \(yaml)")
         } catch {
-            #expect(error.description.contains(message), "\(error)")
-            #expect(error.file == path)
-            if let line { #expect(error.line == line, "\(error)") }
+            #expect(error.problems.count == 1, "\(error)")
+            let problem = error.problems.first
+            #expect(problem?.description.contains(message) == true, "\(error)")
+            #expect(problem?.file == path)
+            if let line { #expect(problem?.line == line, "\(error)") }
         }
+    }
+
+    @Test("every mistake of a spec is reported at once, in the order written")
+    func everyMistake() throws {
+        let folder = try TemporaryFolder()
+        let path = try folder.file(
+            "bad.yaml",
+            "detector: lof\nparams: {trees: 0}\ndata: {csv: a.csv, delimiter: ab, missing: guess}\nholdot: 0.2\npromotion: {policy: sometimes}\n"
+        )
+        let error = #expect(throws: JobSpecLoadError.self) { try ModelSpecLoader.loadFile(path) }
+        #expect(
+            error?.problems.map { "\($0.line ?? 0) \($0.key ?? "")" } == [
+                "1 detector", "2 params.trees", "3 data.delimiter", "3 data.missing", "4 holdot", "5 promotion.policy",
+            ]
+        )
+        #expect(error?.problems.allSatisfy { $0.file == path } == true)
+        let missing = #expect(throws: JobSpecLoadError.self) { try ModelSpecLoader.loadFile(try folder.file("empty.yaml", "detectr: ecod\n")) }
+        #expect(
+            missing?.problems.map { "\($0.key ?? ""): \($0.message)" } == [
+                "detectr: unknown key (did you mean 'detector'?); known keys: contamination, data, description, detector, features, holdout, id, label, name, params, promotion, threshold",
+                "data: is required (csv: PATH or sql: QUERY)",
+            ]
+        )
     }
 
     @Test("a folder is loaded whole, every broken file reported together; a train job naming a missing spec is refused")
@@ -57,7 +82,7 @@ struct ModelSpecTests {
             #expect(error.problems.count == 2)
         }
         let kinds = BuiltInKinds.registry(pool: nil, specsDirectory: folder.path)
-        #expect(throws: JobSpecError.self) {
+        #expect(throws: JobSpecLoadError.self) {
             try JobSpecLoader(kinds: kinds).load("kind: train\nschedule: \"@daily\"\nwith: {model: absent}\n", file: "t.yaml", defaultName: "t")
         }
         _ = try JobSpecLoader(kinds: kinds).load("kind: train\nschedule: \"@daily\"\nwith: {model: good}\n", file: "t.yaml", defaultName: "t")

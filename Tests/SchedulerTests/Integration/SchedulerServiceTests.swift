@@ -124,6 +124,41 @@ struct SchedulerServiceTests {
         }
     }
 
+    /// A lease of an hour heartbeats every 20 minutes: a stop that waited for the beat would not come within the
+    /// minute these tests allow, so reaching the end proves that the request itself woke the worker.
+    static func rareHeartbeats(_ configuration: inout SchedulerConfiguration) {
+        configuration.leaseDuration = .seconds(3600)
+    }
+
+    @Test("a cancel wakes the worker that holds the run: it stops without waiting for the next heartbeat")
+    func cancelWakesTheWorker() async throws {
+        try await ScratchDatabase.withSchema { pool, _ in
+            let job = "kind: recording\nschedule: \"@yearly\"\nwith: {sleep: 1h}\n"
+            try await runScheduler(pool, jobs: [("long", job)], configure: Self.rareHeartbeats) { store in
+                let id = try await store.trigger(job: "long")
+                try await waitFor { try await store.run(id: id).record.status == .running }
+                _ = try await store.cancel(runID: id, reason: "operator said so")
+                try await waitFor(timeout: .seconds(60)) { try await store.run(id: id).record.status == .cancelled }
+            }
+        }
+    }
+
+    @Test("concurrency: replace stops the running run when the next one is due, without waiting for a heartbeat")
+    func replaceWakesTheWorker() async throws {
+        try await ScratchDatabase.withSchema { pool, _ in
+            let job = "kind: recording\nschedule: \"@yearly\"\nconcurrency: replace\nwith: {sleep: 1h}\n"
+            try await runScheduler(pool, jobs: [("long", job)], configure: Self.rareHeartbeats) { store in
+                let first = try await store.trigger(job: "long")
+                try await waitFor { try await store.run(id: first).record.status == .running }
+                let second = try await store.trigger(job: "long")
+                try await waitFor(timeout: .seconds(60)) { try await store.run(id: second).record.status == .running }
+                let replaced = try await store.run(id: first).record
+                #expect(replaced.status == .cancelled)
+                #expect(replaced.error == "replaced by a newer run (concurrency: replace)")
+            }
+        }
+    }
+
     @Test("on shutdown, a run that does not finish within the grace period is handed back as lost and retried")
     func shutdownHandsBack() async throws {
         try await ScratchDatabase.withSchema { pool, _ in

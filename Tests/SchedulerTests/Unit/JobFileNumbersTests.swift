@@ -45,10 +45,12 @@ struct JobFileNumbersTests {
         #expect(job.retries.max == 3)
         #expect(job.history.keepSucceeded == 100)
         var settings = JobSettings(["limit": .integer(7), "ratio": .integer(1), "rate": .number(0.25), "half": .number(2.5)])
-        #expect(try settings.integer("limit", range: 0...10) == 7)
-        #expect(try settings.number("ratio", range: 0...1) == 1)
-        #expect(try settings.number("rate", range: 0...1) == 0.25)
-        #expect(throws: JobSpecError.self) { try settings.integer("half", range: 0...10) }
+        #expect(settings.integer("limit", range: 0...10) == 7)
+        #expect(settings.number("ratio", range: 0...1) == 1)
+        #expect(settings.number("rate", range: 0...1) == 0.25)
+        #expect(settings.problems.isEmpty)
+        #expect(settings.integer("half", range: 0...10) == nil)
+        #expect(settings.problems.map(\.description) == ["with.half: must be an integer in 0…10"])
     }
 
     /// Each of these stopped the process (a Double converted to Int that does not fit) before.
@@ -64,8 +66,8 @@ struct JobFileNumbersTests {
         ]
     )
     func outOfRange(lines: String, message: String) {
-        let error = #expect(throws: JobSpecError.self) { try Self.load(lines) }
-        #expect(error?.description == message)
+        let error = #expect(throws: JobSpecLoadError.self) { try Self.load(lines) }
+        #expect(error?.problems.map(\.description) == [message])
     }
 
     @Test("a number too large for an integer is still text where text is expected")

@@ -80,8 +80,57 @@ struct JobSpecLoaderTests {
         ]
     )
     func mistakes(yaml: String, message: String) {
-        let error = #expect(throws: JobSpecError.self) { try spec(yaml) }
-        #expect(error?.description == message)
+        let error = #expect(throws: JobSpecLoadError.self) { try spec(yaml) }
+        #expect(error?.problems.map(\.description) == [message])
+    }
+
+    @Test("every mistake of a file is reported, in the order written, each with its line, column and key")
+    func everyMistake() {
+        let yaml = """
+            kind: recording
+            schedule: "0 24 * * *"
+            timezone: Mars/Olympus
+            concurrency: sometimes
+            retries: {max: 200, inital: 1s}
+            timout: 1h
+            with:
+              sleep: soon
+              slep: 1s
+            env: {A: [1]}
+            """
+        let error = #expect(throws: JobSpecLoadError.self) { try spec(yaml) }
+        #expect(
+            error?.problems.map(\.description) == [
+                "jobs/job.yaml:2:11: schedule: field 2 (hour): 24 is out of range 0–23",
+                "jobs/job.yaml:3:11: timezone: 'Mars/Olympus' is not an IANA time zone such as Europe/Berlin",
+                "jobs/job.yaml:4:14: concurrency: 'sometimes' is not one of forbid, allow, replace",
+                "jobs/job.yaml:5:16: retries.max: must be an integer in 0…100",
+                "jobs/job.yaml:5:29: retries.inital: unknown key (did you mean 'initial'?); known keys: initial, max, max_delay",
+                "jobs/job.yaml:6:9: timout: unknown key (did you mean 'timeout'?)",
+                "jobs/job.yaml:8:10: with.sleep: 'soon' is not a duration such as 30s, 15m or 1h30m",
+                "jobs/job.yaml:9:9: with.slep: unknown key (did you mean 'sleep'?); known keys: fail, sleep",
+                "jobs/job.yaml:10:10: env.A: must be a string",
+            ]
+        )
+    }
+
+    @Test(
+        "a mistake that follows from another is not reported again",
+        arguments: [
+            // A misspelt required key is the typo, not also a missing key.
+            (
+                "kind: recording\nschedul: \"@daily\"\nknd: x\n",
+                ["schedul: unknown key (did you mean 'schedule'?)", "knd: unknown key (did you mean 'kind'?)"]
+            ),
+            // Nothing under a section that is not a mapping.
+            ("kind: recording\nschedule: \"@daily\"\nwith: [sleep]\nretries: 3\n", ["with: must be a mapping", "retries: must be a mapping"]),
+            // One problem a key: an unknown kind's settings are not judged.
+            ("kind: nope\nschedule: \"@daily\"\nwith: {anything: 1}\n", ["kind: unknown kind 'nope'; known kinds: recording"]),
+        ]
+    )
+    func consequences(yaml: String, problems: [String]) {
+        let error = #expect(throws: JobSpecLoadError.self) { try spec(yaml) }
+        #expect(error?.problems.map { ($0.key.map { "\($0): " } ?? "") + $0.message } == problems)
     }
 
     @Test("a folder with broken files reports every one and returns none")

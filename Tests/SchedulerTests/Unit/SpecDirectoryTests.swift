@@ -5,9 +5,9 @@ import Testing
 @Suite("Folders of spec files")
 struct SpecDirectoryTests {
     /// Reads a file as its name, refusing those whose name says "bad".
-    static func name(_ path: String) throws(JobSpecError) -> String {
+    static func name(_ path: String) throws(JobSpecLoadError) -> String {
         let name = String(path.split(separator: "/").last ?? "")
-        if name.contains("bad") { throw JobSpecError(key: "kind", message: "is broken", file: path, line: 1) }
+        if name.contains("bad") { throw JobSpecLoadError(problems: [JobSpecError(key: "kind", message: "is broken", file: path, line: 1)]) }
         return name
     }
 

@@ -78,6 +78,31 @@ struct TokenCacheTests {
         }
     }
 
+    @Test("a graceful shutdown stops the listener at once, not after its pause before listening again")
+    func stopsAtOnce() async throws {
+        actor Flag {
+            var isSet = false
+            func set() { isSet = true }
+        }
+        try await ScratchDatabase.withSchema { pool, _ in
+            let (listening, signal) = AsyncStream<Void>.makeStream()
+            // A pause of an hour: a stop that waited for it would not come within the minute this test allows.
+            let listener = TokenRevocationListener(tokens: TokenStore(pool: pool), logger: TestEnvironment.logger, retryDelay: .seconds(3600)) {
+                signal.yield()
+            }
+            let group = ServiceGroup(configuration: .init(services: [listener], logger: TestEnvironment.logger))
+            let stopped = Flag()
+            let running = Task {
+                try await group.run()
+                await stopped.set()
+            }
+            defer { running.cancel() }
+            for await _ in listening { break }
+            await group.triggerGracefulShutdown()
+            try await waitFor(timeout: .seconds(60)) { await stopped.isSet }
+        }
+    }
+
     @Test("a token revoked by another replica while its lookup is in flight is never cached as valid")
     func revocationDuringLookup() async throws {
         try await ScratchDatabase.withSchema { pool, _ in
