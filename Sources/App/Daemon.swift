@@ -76,6 +76,7 @@ extension Runtime {
 
     /// The scheduler over the job files (or, without a jobs folder, the jobs already in the database), after the
     /// control pool its planning, claims and heartbeats use: a service of its own, so it closes after the scheduler.
+    /// Then the reloader, which writes the folder into the catalogue again when it changes.
     private func scheduler(pool: PostgresPool, kinds: JobKindRegistry) throws -> [any Service] {
         let specs = try loadJobs(kinds: kinds)
         if specs == nil {
@@ -96,7 +97,18 @@ extension Runtime {
             configuration: configuration.scheduler,
             logger: logger
         )
-        return [control, scheduler]
+        let folder = configuration.folders.jobsDirectory
+        let reloader = JobFileReloader(
+            folder: folder,
+            load: { () throws(JobSpecLoadError) in try Self.jobFiles(in: folder, kinds: kinds) },
+            store: RunStore(pool: pool),
+            started: specs,
+            catalogWritten: scheduler.catalogWritten,
+            replica: configuration.scheduler.replicaID,
+            logger: logger
+        )
+        // After the scheduler: it stops first, so no reload runs while the scheduler drains.
+        return [control, scheduler, reloader]
     }
 
     /// The admin API and metrics servers.
