@@ -40,6 +40,8 @@ struct JobFileReloader: Service {
     let started: [JobSpec]?
     /// Opens when the scheduler has written ``started``; nothing is reloaded before.
     let catalogWritten: Latch
+    /// SIGHUP, trapped since the daemon started.
+    let hangups: UnixSignalsSequence
     let replica: String
     let logger: Logger
     var schedule = Schedule()
@@ -48,8 +50,6 @@ struct JobFileReloader: Service {
 
     func run() async throws {
         let (events, sink) = AsyncStream<Event>.makeStream()
-        // Before anything else: SIGHUP's default action ends the process.
-        let signals = await UnixSignalsSequence(trapping: .sighup)
         let listener: PostgresListener?
         do {
             listener = try await store.pool.listen(to: [JobReload.requestChannel])
@@ -62,7 +62,7 @@ struct JobFileReloader: Service {
         }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await _ in signals { sink.yield(.asked(.signal, request: nil)) }
+                for await _ in hangups { sink.yield(.asked(.signal, request: nil)) }
             }
             if let listener {
                 group.addTask {
@@ -233,6 +233,21 @@ struct JobFileReloader: Service {
             metadata["problems"] = "\(problems.count)"
             let retry = outcome == .failed ? "; trying again in \(schedule.retryDelay)" : "; fix the files, they are read again when they change"
             logger.error("job files not reloaded: the jobs run as before\(retry)", metadata: metadata)
+        }
+    }
+
+    /// What a replica without a scheduler (`serve --no-scheduler`) does with SIGHUP: it has no job files, so it says so
+    /// rather than end, which is what SIGHUP does to a program that does not handle it.
+    struct NothingToReload: Service {
+        let hangups: UnixSignalsSequence
+        let logger: Logger
+
+        func run() async {
+            await cancelWhenGracefulShutdown {
+                for await _ in hangups {
+                    logger.notice("SIGHUP ignored: this replica runs no scheduler (--no-scheduler), so it has no job files to reload")
+                }
+            }
         }
     }
 }

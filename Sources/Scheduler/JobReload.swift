@@ -53,6 +53,13 @@ package struct JobReloadAnswer: Sendable, Codable, Equatable {
         package var changed: Int
         package var removed: Int
         package var unchanged: Int
+
+        package init(added: Int, changed: Int, removed: Int, unchanged: Int) {
+            self.added = added
+            self.changed = changed
+            self.removed = removed
+            self.unchanged = unchanged
+        }
     }
 
     /// The id of the request answered.

@@ -268,3 +268,26 @@ struct JobReloadTests {
         }
     }
 }
+
+@Suite("SIGHUP on a replica without a scheduler")
+struct HangupWithoutSchedulerTests {
+    @Test("`serve --no-scheduler` logs that it has nothing to reload and keeps serving", .timeLimit(.minutes(3)))
+    func ignored() async throws {
+        try await ScratchDatabase.withSchema { _, scratch in
+            let port = HTTPProbe.freePort()
+            let serve = try NomalyProcess.start(
+                ["serve", "--no-scheduler"],
+                environment: ["DATABASE_URL": scratch.connectionString, "NOMALY_HTTP_PORT": "\(port)"]
+            )
+            let output = Task { await NomalyProcess.collect(serve) }
+            #expect(await HTTPProbe.waitUntilOK("http://127.0.0.1:\(port)/health")?.status == 200)
+            serve.signal(SIGHUP)
+            serve.signal(SIGHUP)
+            #expect(await HTTPProbe.get("http://127.0.0.1:\(port)/health")?.status == 200, "SIGHUP must not end the replica")
+            serve.signal(SIGTERM)
+            let result = await output.value
+            #expect(result.status == 0, "\(result.combinedOutput)")
+            #expect(result.standardError.contains("SIGHUP ignored: this replica runs no scheduler"), "\(result.standardError)")
+        }
+    }
+}
