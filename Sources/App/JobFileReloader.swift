@@ -95,6 +95,8 @@ struct JobFileReloader: Service {
                     watcher.stop()
                 }
                 watcher.stop()
+                // The folder went away: whatever is at its path when it is watched again must be read.
+                missing = true
             } catch {
                 if !missing {
                     logger.warning(

@@ -138,8 +138,18 @@ struct JobReloadTests {
             #expect(refused.standardOutput.contains("held.yaml:4"), "\(refused.standardOutput)")
             #expect(refused.standardError.contains("kept their jobs as they were"), "\(refused.standardError)")
 
+            // The folder renamed away and another put in its place (a deploy that swaps folders): the jobs stay until
+            // the new folder is there, then it is watched and read.
+            try FileManager.default.moveItem(atPath: jobs.path, toPath: jobs.path + ".old")
+            defer { try? FileManager.default.removeItem(atPath: jobs.path + ".old") }
+            try FileManager.default.createDirectory(atPath: jobs.path, withIntermediateDirectories: false)
+            try Self.write(Self.yearly("echo replaced"), to: jobs.path + "/replacement.yaml")
+            try await waitFor(timeout: .seconds(60)) { try await Self.fileJobs(pool) == ["replacement"] }
+
             let result = await served.stop()
             #expect(result.status == 0, "\(result.combinedOutput)")
+            #expect(result.standardError.contains("the jobs folder was removed or renamed"), "\(result.standardError)")
+            #expect(result.standardError.contains("watching the jobs folder again"), "\(result.standardError)")
             #expect(
                 result.standardError.contains("job files reloaded: 1 added (added), 0 changed, 0 removed, 2 unchanged"),
                 "\(result.standardError)"
