@@ -66,7 +66,10 @@ struct JobFileReloader: Service {
             }
             if let listener {
                 group.addTask {
-                    for await notification in listener.notifications { sink.yield(.asked(.request, request: notification.payload)) }
+                    // Anyone who may NOTIFY can send any text: an id longer than `nomaly jobs reload`'s could not be answered.
+                    for await notification in listener.notifications {
+                        sink.yield(.asked(.request, request: String(notification.payload.prefix(64))))
+                    }
                 }
             }
             group.addTask { await self.watch(into: sink) }
