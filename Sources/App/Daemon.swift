@@ -33,6 +33,9 @@ extension Runtime {
     /// Runs the daemon until SIGTERM or SIGINT: migrations, the scheduler and the HTTP servers in one service group.
     /// Job files are checked before anything starts: a daemon must not come up with half its jobs.
     package func serve(_ options: DaemonOptions) async throws {
+        // First of all: SIGHUP's default action ends the process. From here on it asks for a reload of the job files,
+        // kept until the jobs are loaded.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let migrations = try loadMigrations()
         if options.runScheduler { try checkJobFiles() }
         let database = try await openDatabase()
@@ -42,7 +45,7 @@ extension Runtime {
             if options.migrate { try await migrator.apply() }
             let services =
                 database.services + [S3TransferThreads.shared]
-                + (try daemonServices(pool: database.pool, migrator: migrator, options: options))
+                + (try daemonServices(pool: database.pool, migrator: migrator, options: options, hangups: hangups))
             // Shutdown runs in reverse order: the HTTP server drains first, then the scheduler lets running jobs
             // finish, its control pool closes, the S3 transfer threads stop, the shared pool closes, and the embedded
             // cluster (if any) stops last.
@@ -62,11 +65,20 @@ extension Runtime {
     }
 
     /// Every long-lived part of the daemon over the pool, in start order (the HTTP servers last).
-    private func daemonServices(pool: PostgresPool, migrator: Migrator, options: DaemonOptions) throws -> [any Service] {
+    private func daemonServices(
+        pool: PostgresPool,
+        migrator: Migrator,
+        options: DaemonOptions,
+        hangups: UnixSignalsSequence
+    ) throws -> [any Service] {
         var services: [any Service] = []
         let models = try modelServices(pool: pool)
         let kinds = BuiltInKinds.registry(pool: pool, models: models, backups: try backupEnvironment(registry: models.registry))
-        if options.runScheduler { services += try scheduler(pool: pool, kinds: kinds) }
+        if options.runScheduler {
+            services += try scheduler(pool: pool, kinds: kinds, hangups: hangups)
+        } else {
+            services.append(JobFileReloader.NothingToReload(hangups: hangups, logger: logger))
+        }
         // A scheduler-only replica builds no HTTP side: no metrics bootstrap, no TLS certificate read.
         guard options.serveAPI else { return services }
         let tokens = TokenStore(pool: pool)
@@ -76,14 +88,15 @@ extension Runtime {
 
     /// The scheduler over the job files (or, without a jobs folder, the jobs already in the database), after the
     /// control pool its planning, claims and heartbeats use: a service of its own, so it closes after the scheduler.
-    private func scheduler(pool: PostgresPool, kinds: JobKindRegistry) throws -> [any Service] {
+    /// Then the reloader, which writes the folder into the catalogue again when it changes.
+    private func scheduler(pool: PostgresPool, kinds: JobKindRegistry, hangups: UnixSignalsSequence) throws -> [any Service] {
         let specs = try loadJobs(kinds: kinds)
         if specs == nil {
             logger.warning(
                 "no jobs folder: no job files loaded; jobs already in the database are kept and run as before",
                 metadata: [
                     "folder": "\(configuration.folders.jobsDirectory)",
-                    "hint": "create the folder (an empty one retires every job), or set NOMALY_JOBS_DIR or --jobs",
+                    "hint": "create the folder (it is read without a restart; an empty one retires every job), or set NOMALY_JOBS_DIR or --jobs",
                 ]
             )
         }
@@ -96,7 +109,19 @@ extension Runtime {
             configuration: configuration.scheduler,
             logger: logger
         )
-        return [control, scheduler]
+        let folder = configuration.folders.jobsDirectory
+        let reloader = JobFileReloader(
+            folder: folder,
+            load: { () throws(JobSpecLoadError) in try Self.jobFiles(in: folder, kinds: kinds) },
+            store: RunStore(pool: pool),
+            started: specs,
+            catalogWritten: scheduler.catalogWritten,
+            hangups: hangups,
+            replica: configuration.scheduler.replicaID,
+            logger: logger
+        )
+        // After the scheduler: it stops first, so no reload runs while the scheduler drains.
+        return [control, scheduler, reloader]
     }
 
     /// The admin API and metrics servers.

@@ -1,3 +1,4 @@
+import Foundation
 import Jobs
 package import ObjectStore
 package import Scheduler
@@ -13,7 +14,12 @@ extension Runtime {
     /// Every job file, validated against `kinds`, each problem located (file, line, column, key). Nil without a jobs
     /// folder.
     package func jobFiles(kinds: JobKindRegistry) throws(JobSpecLoadError) -> [JobSpec]? {
-        guard hasJobsFolder else { return nil }
-        return try JobSpecLoader(kinds: kinds).loadDirectory(configuration.folders.jobsDirectory)
+        try Self.jobFiles(in: configuration.folders.jobsDirectory, kinds: kinds)
+    }
+
+    /// ``jobFiles(kinds:)`` of any folder, for the daemon's reloads (blocking: it reads files).
+    static func jobFiles(in folder: String, kinds: JobKindRegistry) throws(JobSpecLoadError) -> [JobSpec]? {
+        guard FileManager.default.fileExists(atPath: folder) else { return nil }
+        return try JobSpecLoader(kinds: kinds).loadDirectory(folder)
     }
 }

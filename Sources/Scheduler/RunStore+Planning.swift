@@ -4,69 +4,7 @@ import Postgres
 import Units
 
 extension RunStore {
-    static let catalogLock = AdvisoryLockKey(name: "scheduler.catalog")
     static let planningLock = AdvisoryLockKey(name: "scheduler.planning")
-
-    /// Writes the specs from `jobs/` into the `jobs` table. Files are the source of truth for specs; the table keeps
-    /// each job's state (paused, last slot) across restarts and spec changes.
-    /// - Parameter removeMissing: mark jobs whose file is gone as removed (their queued runs are skipped). Only the
-    ///   daemon does this; a CLI started elsewhere must not retire every job.
-    /// - Returns: the names of jobs added or changed.
-    @discardableResult
-    package func syncCatalog(_ specs: [JobSpec], removeMissing: Bool) async throws -> [String] {
-        try await pool.withTransaction { connection in
-            try await connection.advisoryTransactionLock(Self.catalogLock)
-            let reserved = try await connection.query("SELECT name FROM jobs WHERE origin <> 'file' AND name = ANY($1)", [specs.map(\.name)])
-                .decode(String.self)
-            if let name = reserved.first {
-                throw SchedulerError(
-                    code: .reservedJobName,
-                    message: "the job name '\(name)' is reserved for runs created over the API; rename jobs/\(name).yaml"
-                )
-            }
-            var changed: [String] = []
-            for spec in specs {
-                let rows = try await connection.query(
-                    """
-                    INSERT INTO jobs (name, kind, schedule, timezone, spec, spec_hash, enabled, concurrency, starting_deadline_seconds,
-                        keep_succeeded, keep_failed, max_age_seconds)
-                    VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12)
-                    ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, schedule = EXCLUDED.schedule, timezone = EXCLUDED.timezone,
-                        spec = EXCLUDED.spec, spec_hash = EXCLUDED.spec_hash, enabled = EXCLUDED.enabled, removed_at = NULL,
-                        active_since = CASE
-                            WHEN jobs.removed_at IS NOT NULL OR (NOT jobs.enabled AND EXCLUDED.enabled)
-                                OR jobs.schedule <> EXCLUDED.schedule OR jobs.timezone <> EXCLUDED.timezone
-                            THEN now() ELSE jobs.active_since END,
-                        concurrency = EXCLUDED.concurrency, starting_deadline_seconds = EXCLUDED.starting_deadline_seconds,
-                        keep_succeeded = EXCLUDED.keep_succeeded, keep_failed = EXCLUDED.keep_failed,
-                        max_age_seconds = EXCLUDED.max_age_seconds, updated_at = now()
-                    WHERE jobs.spec_hash <> EXCLUDED.spec_hash OR jobs.removed_at IS NOT NULL
-                    RETURNING name
-                    """,
-                    [
-                        spec.name, spec.kind, spec.schedule.expression, spec.timeZoneName, try PostgresJSON(spec.document), spec.specHash,
-                        spec.enabled, spec.concurrency.rawValue, spec.startingDeadline?.inSeconds, spec.history.keepSucceeded,
-                        spec.history.keepFailed, spec.history.maxAge.inSeconds,
-                    ]
-                )
-                if !rows.isEmpty { changed.append(spec.name) }
-            }
-            if removeMissing {
-                let names = specs.map(\.name)
-                try await connection.execute(
-                    "UPDATE jobs SET removed_at = now(), updated_at = now() WHERE removed_at IS NULL AND origin = 'file' AND NOT (name = ANY($1))",
-                    [names]
-                )
-                try await connection.execute(
-                    """
-                    UPDATE job_runs r SET status = 'skipped', finished_at = now(), error = 'the job was removed from jobs/'
-                    FROM jobs j WHERE j.name = r.job_name AND j.removed_at IS NOT NULL AND r.status = 'queued'
-                    """
-                )
-            }
-            return changed
-        }
-    }
 
     /// Every job the planner should look at: present in `jobs/`, enabled or not (a disabled job keeps its place).
     package func plannableJobs() async throws -> [JobRow] {

@@ -152,11 +152,14 @@ package struct RunStore: Sendable {
         let exclusive: Bool
     }
 
+    /// Queues the next attempt of `run`, unless its job was removed from `jobs/` meanwhile: a removed job's running
+    /// run finishes, but nothing of it runs after that.
     static func queueRetry(of run: RetrySource, at date: Date, on connection: PostgresConnection) async throws {
         try await connection.execute(
             """
             INSERT INTO job_runs (job_name, scheduled_at, attempt, trigger, not_before, exclusive, spec)
-            SELECT $1, $2, $3 + 1, 'retry', $4, $5, spec FROM job_runs WHERE job_name = $1 AND scheduled_at = $2 AND attempt = $3
+            SELECT $1, $2, $3 + 1, 'retry', $4, $5, r.spec FROM job_runs r JOIN jobs j ON j.name = r.job_name
+            WHERE r.job_name = $1 AND r.scheduled_at = $2 AND r.attempt = $3 AND j.removed_at IS NULL
             ON CONFLICT DO NOTHING
             """,
             [run.jobName, run.scheduledAt, run.attempt, date, run.exclusive]

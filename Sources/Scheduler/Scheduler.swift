@@ -59,6 +59,9 @@ package final class Scheduler: Service, Sendable {
     /// it, so a run stops within a round trip instead of at the next beat, a third of the lease later.
     let heartbeatBell = Doorbell()
     private let specCache = Mutex<[String: (hash: String, spec: JobSpec)]>([:])
+    /// Opens once the job files given to `init` are in the catalogue (at once without them), so that a reload never
+    /// writes a newer set that this start then overwrites with the older one.
+    package let catalogWritten = Latch()
 
     /// Whether `run()` closes the control pool: only when the scheduler opened it itself.
     let ownsControl: Bool
@@ -89,6 +92,7 @@ package final class Scheduler: Service, Sendable {
     package func run() async throws {
         var changed: [String] = []
         if let specs { changed = try await control.syncCatalog(specs, removeMissing: true) }
+        catalogWritten.open()
         logger.info(
             "scheduler started",
             metadata: [

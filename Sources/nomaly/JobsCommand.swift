@@ -12,7 +12,7 @@ struct JobsCommand: AsyncParsableCommand {
             Jobs are defined in jobs/*.yaml (NOMALY_JOBS_DIR) and loaded into the database by `nomaly serve`; these \
             commands work on the database, so they see every replica's runs. Listing commands take --json.
             """,
-        subcommands: [List.self, Show.self, Run.self, Pause.self, Resume.self, History.self, Logs.self, Cancel.self]
+        subcommands: [List.self, Show.self, Run.self, Pause.self, Resume.self, History.self, Logs.self, Cancel.self, Reload.self]
     )
 
     struct List: AsyncParsableCommand {

@@ -14,7 +14,11 @@ struct Serve: AsyncParsableCommand {
             NOMALY_TLS_CERT and NOMALY_TLS_KEY are set; /metrics on NOMALY_METRICS_PORT instead when that is set. With no \
             DATABASE_URL it starts the embedded cluster under $NOMALY_HOME/postgres and stops it on exit. SIGTERM or \
             SIGINT shut down gracefully: the HTTP server stops accepting and drains, running jobs get \
-            NOMALY_SHUTDOWN_GRACE to finish (then they are handed back to other replicas), then the pool closes.
+            NOMALY_SHUTDOWN_GRACE to finish (then they are handed back to other replicas), then the pool closes. \
+            Job files are read again without a restart when a file in the folder changes, on SIGHUP, and when \
+            `nomaly jobs reload` asks: the whole set is judged first (a broken one is refused, its problems logged, and \
+            the jobs run as before), then written in one transaction; running runs finish under the spec they started \
+            with (docs/jobs.md, "Changing job files").
             """
     )
 
